@@ -1,0 +1,55 @@
+"""Platform-level tasks: proof of life for workers and beat, and the per-store fan-out."""
+
+import logging
+
+from celery import current_app, shared_task
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, schema_context
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_KEY = "platform:worker-heartbeat"
+
+
+@shared_task(acks_late=True)
+def report_schema_task(marker: str = "") -> dict[str, str | int]:
+    """Return the schema this task ran in and how many users that schema holds."""
+    from django.contrib.auth import get_user_model
+
+    return {
+        "schema": connection.schema_name,
+        "users": get_user_model().objects.count(),
+        "marker": marker,
+    }
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def record_heartbeat_task() -> None:
+    """Beat → worker proof of life; /readyz reports how long ago it last ran."""
+    with schema_context(get_public_schema_name()):
+        cache.set(HEARTBEAT_KEY, timezone.now().isoformat(), timeout=None)
+
+
+def last_heartbeat() -> str | None:
+    with schema_context(get_public_schema_name()):
+        return cache.get(HEARTBEAT_KEY)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def fan_out_to_stores_task(task_name: str) -> int:
+    """Queue ``task_name`` once per active store, each in that store's schema.
+
+    Beat schedules periodic store work through this one public-schema task (conventions:
+    "one beat task in the public schema that fans out one task per store").
+    """
+    from apps.tenants.selectors import list_active_stores
+
+    count = 0
+    for store in list_active_stores():
+        with schema_context(store.schema_name):
+            current_app.send_task(task_name)
+        count += 1
+    logger.info("queued %s for %d stores", task_name, count)
+    return count

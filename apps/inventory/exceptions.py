@@ -1,0 +1,6 @@
+from apps.core.exceptions import DomainError
+
+
+class InvalidQuantity(DomainError):
+    code = "invalid_quantity"
+    http_status = 400

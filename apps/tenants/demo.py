@@ -1,0 +1,122 @@
+"""The demo store `make run` opens once: categories, ~50 products with variants and stock."""
+
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from apps.catalog import services as catalog_services
+from apps.inventory import services as inventory_services
+from apps.tenants import selectors, services
+from apps.tenants.models import Store
+
+DEMO_SLUG = "demo"
+DEMO_OWNER_EMAIL = "owner@demo.mercato.local"
+DEMO_OWNER_PASSWORD = "mercato-demo-2026"
+PLATFORM_ADMIN_EMAIL = "admin@mercato.local"
+
+SIZES = ["S", "M", "L", "XL"]
+COLORS = ["Black", "White", "Forest", "Navy"]
+
+# category → (parent, [(product words, base price, options)])
+CATALOG = {
+    "Apparel": None,
+    "T-shirts": "Apparel",
+    "Hoodies": "Apparel",
+    "Home": None,
+    "Mugs": "Home",
+    "Posters": "Home",
+    "Accessories": None,
+}
+PRODUCT_LINES = [
+    ("T-shirts", "T-shirt", Decimal("24.00"), {"Size": SIZES, "Color": COLORS[:3]}, 12),
+    ("Hoodies", "Hoodie", Decimal("59.00"), {"Size": SIZES, "Color": COLORS[::3]}, 8),
+    ("Mugs", "Mug", Decimal("14.00"), {"Color": ["White", "Black"]}, 10),
+    ("Posters", "Poster", Decimal("19.00"), {"Size": ["A3", "A2", "A1"]}, 10),
+    ("Accessories", "Tote bag", Decimal("22.00"), {}, 5),
+    ("Accessories", "Cap", Decimal("27.00"), {"Color": COLORS}, 5),
+]
+ADJECTIVES = [
+    "Classic", "Organic", "Vintage", "Mountain", "Harbor", "Sunrise", "Midnight", "Meadow",
+    "Coastal", "Urban", "Alpine", "Desert", "Aurora", "Maple", "Granite", "Willow",
+]  # fmt: skip
+BRANDS = ["Mercato Basics", "Northwind", "Fieldnotes", "Lumen & Co"]
+
+
+def demo_store_exists() -> bool:
+    return selectors.store_slug_taken(DEMO_SLUG)
+
+
+@transaction.atomic
+def create_demo_store() -> Store:
+    """Open the demo store and fill its catalog; deterministic (seeded random)."""
+    store = services.create_store(
+        name="Mercato Demo Store",
+        slug=DEMO_SLUG,
+        owner_email=DEMO_OWNER_EMAIL,
+        owner_password=DEMO_OWNER_PASSWORD,
+    )
+    with schema_context(store.schema_name):
+        seed_catalog(rng=random.Random(2026))
+    ensure_platform_admin()
+    return store
+
+
+def ensure_platform_admin() -> None:
+    """A platform staff account in the public schema, for the demo's platform admin."""
+    with schema_context(get_public_schema_name()):
+        User = get_user_model()
+        if not User.objects.filter(email=PLATFORM_ADMIN_EMAIL).exists():
+            User.objects.create_superuser(email=PLATFORM_ADMIN_EMAIL, password=DEMO_OWNER_PASSWORD)
+
+
+@transaction.atomic
+def seed_catalog(*, rng: random.Random) -> int:
+    categories = {}
+    for position, (name, parent) in enumerate(CATALOG.items()):
+        categories[name] = catalog_services.create_category(
+            name=name, parent=categories.get(parent), position=position
+        )
+    main = inventory_services.create_warehouse(name="Main warehouse", priority=10)
+    overflow = inventory_services.create_warehouse(name="Overflow warehouse", priority=20)
+    count = 0
+    for category_name, noun, base_price, options, how_many in PRODUCT_LINES:
+        for adjective in rng.sample(ADJECTIVES, how_many):
+            count += 1
+            price = base_price + Decimal(rng.choice([0, 0, 2, 4, 6]))
+            on_sale = rng.random() < 0.2
+            product = catalog_services.create_product_with_variants(
+                name=f"{adjective} {noun}",
+                category=categories[category_name],
+                price=price,
+                compare_at_price=price + Decimal("10.00") if on_sale else None,
+                cost_price=(price * Decimal("0.45")).quantize(Decimal("0.01")),
+                sku_prefix=f"{noun[:3].upper()}{count:03d}",
+                options=options,
+                brand=rng.choice(BRANDS),
+                featured=count % 7 == 0,
+                weight_grams=rng.choice([150, 250, 400, 650]),
+                description=(
+                    f"The {adjective.lower()} {noun.lower()} from our {category_name.lower()} "
+                    "collection: made to last, designed to be worn and used every day."
+                ),
+            )
+            for variant in product.variants.all():
+                quantity = rng.choice([0, 2, 4, 12, 25, 40, 60])
+                if quantity:
+                    inventory_services.receive_stock(
+                        variant_id=variant.id,
+                        warehouse_id=main.id,
+                        quantity=quantity,
+                        note="Demo opening stock",
+                    )
+                if rng.random() < 0.3:
+                    inventory_services.receive_stock(
+                        variant_id=variant.id,
+                        warehouse_id=overflow.id,
+                        quantity=rng.choice([3, 8, 15]),
+                        note="Demo opening stock",
+                    )
+    return count

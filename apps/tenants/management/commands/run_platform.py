@@ -1,0 +1,52 @@
+"""What `make run` does once the database and Redis answer: migrate, seed, then start everything."""
+
+import os
+import shutil
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.tenants import demo, services
+from apps.tenants.selectors import get_store_by_slug
+
+
+class Command(BaseCommand):
+    help = "Migrate, create the demo store once, print its URLs, then run web + worker + beat."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-start", action="store_true", help="prepare and print only")
+
+    def handle(self, *args, **options):
+        call_command("migrate_schemas", interactive=False, verbosity=0)
+        self.stdout.write("Database migrated (public, stores, store template).")
+        call_command("seed_demo")
+        self._print_banner(get_store_by_slug(demo.DEMO_SLUG))
+        if options["no_start"]:
+            return
+        honcho = shutil.which("honcho")
+        if honcho is None:
+            raise CommandError("honcho is not installed; run `make run` (it installs it).")
+        port = settings.PLATFORM_PORT
+        sys.stdout.flush()
+        os.execv(honcho, [honcho, "start", "--port", port, "web", "worker", "beat"])
+
+    def _print_banner(self, store) -> None:
+        port = settings.PLATFORM_PORT
+        platform = f"http://{settings.PLATFORM_DOMAIN}:{port}/"
+        lines = [
+            "",
+            "=" * 72,
+            "  Mercato is starting (web + worker + beat). Ctrl-C stops everything.",
+            f"  Storefront:     {services.store_url(store)}",
+            f"  Store admin:    {services.store_url(store, '/admin/')}",
+            f"  Demo login:     {demo.DEMO_OWNER_EMAIL} / {demo.DEMO_OWNER_PASSWORD}",
+            f"  Platform:       {platform}   (open a store at {platform}signup/)",
+            f"  Platform admin: {platform}admin/  ({demo.PLATFORM_ADMIN_EMAIL} / "
+            f"{demo.DEMO_OWNER_PASSWORD})",
+            f"  Mail (dev):     {settings.EMAIL_FILE_PATH}/",
+            "=" * 72,
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

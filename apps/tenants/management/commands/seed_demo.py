@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from apps.tenants import demo, services
+
+
+class Command(BaseCommand):
+    help = "Create the demo store (slug `demo`) with its catalog and stock, once."
+
+    def handle(self, *args, **options):
+        if demo.demo_store_exists():
+            self.stdout.write("Demo store already exists; leaving it as it is.")
+            return
+        store = demo.create_demo_store()
+        self.stdout.write(self.style.SUCCESS(f"Demo store created: {services.store_url(store)}"))

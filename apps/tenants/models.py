@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.db import connection, models
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.postgresql_backend.base import _check_schema_name
+from django_tenants.utils import schema_exists
+
+from apps.tenants import template_schema
+
+
+class Store(TenantMixin):
+    """A merchant's store. Its data lives in its own PostgreSQL schema, named after the slug."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=100)
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code")
+    timezone = models.CharField(max_length=64, default="UTC")
+    country = models.CharField(max_length=2, default="US", help_text="ISO 3166-1 alpha-2 code")
+    prices_include_tax = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True  # cloned from settings.TENANT_BASE_SCHEMA
+    auto_drop_schema = True
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Clone the template schema; fall back to django-tenants' migrate-from-scratch.
+
+        django-tenants' own path reinstalls its clone function and runs a fake migration on
+        every clone; both are unneeded (the cloned rows include the migration records).
+        """
+        template = template_schema.template_schema_name()
+        if not sync_schema or not schema_exists(template):
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        _check_schema_name(self.schema_name)
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        template_schema.clone_template_schema(self.schema_name)
+        connection.set_schema_to_public()
+        return True
+
+    @property
+    def slug(self) -> str:
+        return self.schema_name
+
+    @property
+    def primary_host(self) -> str:
+        return f"{self.schema_name}.{settings.PLATFORM_DOMAIN}"
+
+
+class Domain(DomainMixin):
+    """A host name that routes to a store: ``<slug>.<PLATFORM_DOMAIN>`` or a custom domain."""
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,15 @@
+from django.db.models import QuerySet
+
+from apps.tenants.models import Store
+
+
+def list_active_stores() -> QuerySet[Store]:
+    return Store.objects.filter(status=Store.Status.ACTIVE).prefetch_related("domains")
+
+
+def get_store_by_slug(slug: str) -> Store:
+    return Store.objects.get(schema_name=slug)
+
+
+def store_slug_taken(slug: str) -> bool:
+    return Store.objects.filter(schema_name__iexact=slug).exists()

@@ -1,0 +1,83 @@
+"""Opening a store: its schema (cloned from the template), its host name and its owner."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django_tenants.utils import schema_context
+
+from apps.tenants import selectors
+from apps.tenants.models import Domain, Store
+from apps.tenants.validation import validate_store_slug
+
+logger = logging.getLogger(__name__)
+
+
+def validate_new_store(*, name: str, slug: str, owner_email: str, owner_password: str) -> None:
+    """Raise ValidationError with one message per bad field; check everything before writing."""
+    errors: dict[str, list[ValidationError]] = {}
+    if not name.strip():
+        errors["name"] = [ValidationError("A store needs a name.", code="required")]
+    try:
+        validate_store_slug(slug)
+        if selectors.store_slug_taken(slug):
+            raise ValidationError(f"“{slug}” is already taken.", code="slug_taken")
+    except ValidationError as exc:
+        errors["slug"] = exc.error_list
+    try:
+        validate_email(owner_email)
+    except ValidationError as exc:
+        errors["owner_email"] = exc.error_list
+    try:
+        probe = get_user_model()(email=owner_email)
+        password_validation.validate_password(owner_password, user=probe)
+    except ValidationError as exc:
+        errors["owner_password"] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_store(
+    *,
+    name: str,
+    slug: str,
+    owner_email: str,
+    owner_password: str,
+    currency: str = "USD",
+    country: str = "US",
+) -> Store:
+    """Create a store: schema cloned from the template, primary domain, owner account.
+
+    One transaction (PostgreSQL DDL is transactional): a failure at any step leaves nothing.
+    """
+    slug = slug.strip().lower()
+    owner_email = owner_email.strip().lower()
+    validate_new_store(name=name, slug=slug, owner_email=owner_email, owner_password=owner_password)
+    try:
+        with transaction.atomic():
+            store = Store(schema_name=slug, name=name.strip(), currency=currency, country=country)
+            store.save(verbosity=0)
+            Domain.objects.create(domain=store.primary_host, tenant=store, is_primary=True)
+            with schema_context(store.schema_name):
+                get_user_model().objects.create_superuser(
+                    email=owner_email, password=owner_password
+                )
+    except IntegrityError as exc:
+        # Another signup took the slug between our check and our insert.
+        raise ValidationError(
+            {"slug": ValidationError(f"“{slug}” is already taken.", code="slug_taken")}
+        ) from exc
+    logger.info("store %s created with owner %s", slug, owner_email)
+    return store
+
+
+def store_url(store: Store, path: str = "/") -> str:
+    """The store's public URL on this platform, with the dev port when there is one."""
+    port = settings.PLATFORM_PORT
+    host = store.primary_host
+    suffix = "" if port in ("", "80", "443") else f":{port}"
+    scheme = "https" if settings.SESSION_COOKIE_SECURE else "http"
+    return f"{scheme}://{host}{suffix}{path}"

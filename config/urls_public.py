@@ -1,0 +1,10 @@
+"""URLs of the platform host (PLATFORM_DOMAIN): landing page, store signup, platform admin."""
+
+from django.urls import include, path
+
+from apps.tenants.admin import platform_admin_site
+
+urlpatterns = [
+    path("", include("apps.tenants.urls")),
+    path("admin/", platform_admin_site.urls),
+]

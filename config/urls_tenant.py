@@ -1,0 +1,18 @@
+"""URLs of a store host (<slug>.<PLATFORM_DOMAIN> or a custom domain)."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Store admin"
+admin.site.site_title = "Store admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("apps.storefront.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,112 @@
+"""Shared test infrastructure.
+
+- Two stores (``store`` and ``other_store``) are created once per session, committed, right after
+  pytest-django has migrated the test database; every ``django_db`` test runs inside the
+  ``store``'s schema and is rolled back at the end.
+- ``public_schema`` switches a test to the platform's schema.
+- ``store_client`` / ``other_store_client`` are test clients bound to each store's host.
+- ``committed_store`` opens a throw-away store whose writes are really committed (for tests that
+  use several connections or a real worker); it is dropped afterwards.
+"""
+
+import itertools
+import os
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import get_public_schema_name
+
+from apps.tenants import services as tenant_services
+from apps.tenants.models import Store
+
+TEST_PASSWORD = "Test-pass-2026!"
+STORE_SPEC = {"name": "Test Store", "slug": "teststore", "owner_email": "owner@teststore.test"}
+OTHER_STORE_SPEC = {"name": "Other Store", "slug": "otherstore", "owner_email": "owner@other.test"}
+_committed_store_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        for spec in (STORE_SPEC, OTHER_STORE_SPEC):
+            tenant_services.create_store(**spec, owner_password=TEST_PASSWORD)
+    yield
+
+
+@pytest.fixture(scope="session")
+def store(django_db_setup, django_db_blocker) -> Store:
+    with django_db_blocker.unblock():
+        return Store.objects.get(schema_name=STORE_SPEC["slug"])
+
+
+@pytest.fixture(scope="session")
+def other_store(django_db_setup, django_db_blocker) -> Store:
+    with django_db_blocker.unblock():
+        return Store.objects.get(schema_name=OTHER_STORE_SPEC["slug"])
+
+
+@pytest.fixture(autouse=True)
+def _run_in_store_schema(request):
+    """Point every database test at the session store; back to public afterwards."""
+    if request.node.get_closest_marker("django_db") is None:
+        yield
+        return
+    store = request.getfixturevalue("store")
+    request.getfixturevalue("db")
+    connection.set_tenant(store)
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def public_schema():
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+def _client_for(store: Store) -> Client:
+    return Client(HTTP_HOST=store.primary_host)
+
+
+@pytest.fixture
+def store_client(store) -> Client:
+    return _client_for(store)
+
+
+@pytest.fixture
+def other_store_client(other_store) -> Client:
+    return _client_for(other_store)
+
+
+@pytest.fixture
+def platform_client() -> Client:
+    from django.conf import settings
+
+    return Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+
+
+@pytest.fixture
+def committed_store(django_db_setup, django_db_blocker):
+    """A fresh store whose writes commit (no test transaction); dropped at teardown.
+
+    Use it without the ``db`` fixture/marker, for concurrency tests and real-worker tests.
+    """
+    number = next(_committed_store_numbers)
+    slug = f"committed{os.getpid()}x{number}"
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        store = tenant_services.create_store(
+            name=f"Committed {number}",
+            slug=slug,
+            owner_email=f"owner@{slug}.test",
+            owner_password=TEST_PASSWORD,
+        )
+        connection.set_tenant(store)
+        try:
+            yield store
+        finally:
+            connection.set_schema_to_public()
+            store.delete(force_drop=True)
+            assert connection.schema_name == get_public_schema_name()

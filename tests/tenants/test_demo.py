@@ -1,0 +1,20 @@
+import random
+
+import pytest
+from django.db.models import Sum
+
+from apps.catalog.models import Product, Variant
+from apps.inventory.models import StockLevel, StockMovement
+from apps.tenants import demo
+
+
+@pytest.mark.django_db
+def test_demo_catalog_has_about_fifty_products_with_variants_and_stock():
+    count = demo.seed_catalog(rng=random.Random(2026))
+
+    assert 45 <= count <= 60
+    assert Product.objects.filter(status=Product.Status.ACTIVE).count() == count
+    assert Variant.objects.count() > count  # options make several variants per product
+    on_hand = StockLevel.objects.aggregate(total=Sum("on_hand"))["total"]
+    assert on_hand > 0
+    assert StockMovement.objects.aggregate(total=Sum("delta"))["total"] == on_hand
