@@ -21,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("migrate_schemas", interactive=False, verbosity=0)
         self.stdout.write("Database migrated (public, stores, store template).")
+        call_command("collectstatic", interactive=False, verbosity=0)
         call_command("seed_demo")
         self._print_banner(get_store_by_slug(demo.DEMO_SLUG))
         if options["no_start"]:
