@@ -52,8 +52,10 @@ def start_postgres() -> tuple[str, callable | None]:
     _create_database(socket_dir)
     url = f"postgresql://postgres@{quote(socket_dir, safe='')}/{DATABASE_NAME}"
     log(f"PostgreSQL {'reused' if already_running else 'started'} (socket in {socket_dir})")
-    if already_running:
+    if already_running and not _adopt("postgres"):
         return url, None
+
+    _adopt("postgres")
 
     def stop() -> None:
         log("stopping PostgreSQL")
@@ -88,11 +90,14 @@ def start_redis() -> tuple[str, callable | None]:
     redis_dir = DATA_DIR / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
     port_file = redis_dir / "port"
+    pid_file = redis_dir / "redis.pid"
     if port_file.exists():
         port = int(port_file.read_text())
         if _redis_answers(redis, port):
             log(f"Redis reused (127.0.0.1:{port})")
-            return f"redis://127.0.0.1:{port}/0", None
+            if not _adopt("redis"):
+                return f"redis://127.0.0.1:{port}/0", None
+            return f"redis://127.0.0.1:{port}/0", lambda: _stop_redis(pid_file)
     port = _free_port()
     subprocess.run(
         [
@@ -115,16 +120,26 @@ def start_redis() -> tuple[str, callable | None]:
     else:
         raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
     port_file.write_text(str(port))
+    _adopt("redis")
     log(f"Redis started (127.0.0.1:{port}, data in {redis_dir})")
+    return f"redis://127.0.0.1:{port}/0", lambda: _stop_redis(pid_file)
 
-    def stop() -> None:
-        log("stopping Redis")
+
+def _stop_redis(pid_file: Path) -> None:
+    """SIGTERM makes redis-server save its snapshot and exit; wait for that (bounded)."""
+    log("stopping Redis")
+    try:
+        pid = int(pid_file.read_text())
+        os.kill(pid, signal.SIGTERM)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return
+    for _ in range(100):
         try:
-            redis.Redis(host="127.0.0.1", port=port).shutdown(save=True)
-        except redis.exceptions.ConnectionError:
-            pass  # shutdown closes the connection under us: that is success
-
-    return f"redis://127.0.0.1:{port}/0", stop
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
 
 
 def _redis_answers(redis_module, port: int) -> bool:
@@ -141,6 +156,24 @@ def _free_port() -> int:
 
 
 # --- entry point -----------------------------------------------------------------------------
+
+
+def _adopt(service: str) -> bool:
+    """Record this process as the one that stops ``service``; False if a live process owns it.
+
+    A server left running by a killed ``make run`` is adopted (and stopped at exit); one that a
+    second, still-running ``make run``/``make test`` started is shared and left alone.
+    """
+    owner_file = DATA_DIR / f"{service}.owner"
+    try:
+        owner = int(owner_file.read_text())
+        os.kill(owner, 0)
+        if owner != os.getpid():
+            return False
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        pass
+    owner_file.write_text(str(os.getpid()))
+    return True
 
 
 def ensure_services(env: dict[str, str]) -> list:
