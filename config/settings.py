@@ -54,6 +54,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.admin",
+    "apps.preferences",
     "apps.catalog",
     "apps.inventory",
     "apps.storefront",

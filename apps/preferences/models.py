@@ -1,0 +1,44 @@
+from django.db import models
+
+
+class StoreSettings(models.Model):
+    """The store's own settings: one row per store schema (pk is always 1).
+
+    Identity and money settings the platform needs across stores (name, currency, country,
+    prices_include_tax, status) live on the public ``tenants.Store`` row; everything only this
+    store's code reads lives here, in the store's schema.
+    """
+
+    SINGLETON_PK = 1
+
+    class PaymentGateway(models.TextChoices):
+        TEST = "test", "Test gateway (no real payments)"
+        STRIPE = "stripe", "Stripe"
+
+    reservation_minutes = models.PositiveIntegerField(
+        default=15, help_text="How long checkout holds stock before releasing it."
+    )
+    low_stock_threshold = models.PositiveIntegerField(
+        default=5, help_text="Default level below which a variant counts as low on stock."
+    )
+    moderate_reviews = models.BooleanField(
+        default=False, help_text="Hold new reviews until a staff member publishes them."
+    )
+    email_sender = models.EmailField(blank=True, help_text="From address of customer emails.")
+    payment_gateway = models.CharField(
+        max_length=16, choices=PaymentGateway.choices, default=PaymentGateway.TEST
+    )
+    stripe_publishable_key = models.CharField(max_length=255, blank=True)
+    stripe_secret_key = models.CharField(max_length=255, blank=True)
+    stripe_webhook_secret = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "store settings"
+        verbose_name_plural = "store settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="preferences_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return "Store settings"
