@@ -46,6 +46,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django_countries",
 ]
 TENANT_APPS = [
     "apps.accounts",
@@ -57,6 +58,10 @@ TENANT_APPS = [
     "apps.preferences",
     "apps.catalog",
     "apps.inventory",
+    "apps.cart",
+    "apps.checkout",
+    "apps.orders",
+    "apps.notifications",
     "apps.storefront",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -83,3 +83,23 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delta:+d} {self.reason} ({self.variant_id}@{self.warehouse_id})"
+
+
+class Reservation(models.Model):
+    """PROVISIONAL (checkout branch): replaced by the inventory branch's model at merge."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMMITTED = "committed", "Committed"
+        RELEASED = "released", "Released"
+
+    reference = models.CharField(max_length=80, db_index=True)
+    variant = models.ForeignKey("catalog.Variant", related_name="+", on_delete=models.PROTECT)
+    warehouse = models.ForeignKey(Warehouse, related_name="+", on_delete=models.PROTECT)
+    quantity = models.PositiveIntegerField()
+    expires_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.quantity} × {self.variant_id}"

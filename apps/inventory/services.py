@@ -45,3 +45,102 @@ def receive_stock(
     )
     level.refresh_from_db()
     return level
+
+
+# --- PROVISIONAL (checkout branch): the inventory branch replaces these at merge -------------
+
+
+@transaction.atomic
+def reserve(*, reference: str, lines, minutes: int | None = None) -> list:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.inventory.exceptions import InsufficientStock
+    from apps.inventory.models import Reservation
+    from apps.preferences.selectors import get_store_settings
+
+    release_reservation(reference=reference)
+    minutes = minutes or get_store_settings().reservation_minutes
+    expires = timezone.now() + timedelta(minutes=minutes)
+    made, short = [], []
+    for variant_id, quantity in sorted(lines):
+        _check_quantity(quantity)
+        left = quantity
+        for level in StockLevel.objects.filter(
+            variant_id=variant_id, warehouse__active=True
+        ).order_by("warehouse__priority", "id"):
+            take = min(left, level.on_hand - level.reserved)
+            if take <= 0:
+                continue
+            updated = StockLevel.objects.filter(
+                pk=level.pk, on_hand__gte=F("reserved") + take
+            ).update(reserved=F("reserved") + take)
+            if updated:
+                made.append(
+                    Reservation.objects.create(
+                        reference=reference, variant_id=variant_id,
+                        warehouse_id=level.warehouse_id, quantity=take, expires_at=expires,
+                    )
+                )  # fmt: skip
+                left -= take
+            if not left:
+                break
+        if left:
+            short.append({"variant_id": variant_id, "requested": quantity,
+                          "available": quantity - left})  # fmt: skip
+    if short:
+        transaction.set_rollback(True)
+        raise InsufficientStock("Not enough stock.", extra={"lines": short})
+    return made
+
+
+@transaction.atomic
+def commit_reservation(*, reference: str, order_reference: str = "", actor_id=None) -> None:
+    from apps.inventory.models import Reservation
+
+    for hold in Reservation.objects.select_for_update().filter(
+        reference=reference, state=Reservation.State.ACTIVE
+    ):
+        StockLevel.objects.filter(
+            variant_id=hold.variant_id, warehouse_id=hold.warehouse_id
+        ).update(on_hand=F("on_hand") - hold.quantity, reserved=F("reserved") - hold.quantity)
+        StockMovement.objects.create(
+            variant_id=hold.variant_id, warehouse_id=hold.warehouse_id, delta=-hold.quantity,
+            reason=StockMovement.Reason.SALE, order_reference=order_reference, actor_id=actor_id,
+        )  # fmt: skip
+        hold.state = Reservation.State.COMMITTED
+        hold.save(update_fields=["state"])
+
+
+@transaction.atomic
+def release_reservation(*, reference: str) -> int:
+    from apps.inventory.models import Reservation
+
+    holds = list(
+        Reservation.objects.select_for_update().filter(
+            reference=reference, state=Reservation.State.ACTIVE
+        )
+    )
+    for hold in holds:
+        StockLevel.objects.filter(
+            variant_id=hold.variant_id, warehouse_id=hold.warehouse_id
+        ).update(reserved=F("reserved") - hold.quantity)
+        hold.state = Reservation.State.RELEASED
+        hold.save(update_fields=["state"])
+    return len(holds)
+
+
+@transaction.atomic
+def restock_return(
+    *, variant_id: int, quantity: int, order_reference: str = "", actor_id=None, note: str = ""
+) -> None:
+    _check_quantity(quantity)
+    warehouse = Warehouse.objects.filter(active=True).order_by("priority", "id").first()
+    level, _ = StockLevel.objects.get_or_create(variant_id=variant_id, warehouse=warehouse)
+    StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity)
+    StockMovement.objects.create(
+        variant_id=variant_id, warehouse=warehouse, delta=quantity,
+        reason=StockMovement.Reason.RETURN, order_reference=order_reference, actor_id=actor_id,
+        note=note,
+    )  # fmt: skip

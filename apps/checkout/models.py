@@ -1,0 +1,143 @@
+"""Checkout state plus the rules it prices with: shipping zones and methods, tax rates, vouchers."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class ShippingZone(models.Model):
+    name = models.CharField(max_length=100)
+    countries = ArrayField(
+        models.CharField(max_length=2), help_text="ISO 3166-1 alpha-2 codes, e.g. US, CA"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShippingMethod(models.Model):
+    class Kind(models.TextChoices):
+        FLAT = "flat", "Flat rate"
+        BY_WEIGHT = "weight", "By weight"
+
+    zone = models.ForeignKey(ShippingZone, related_name="methods", on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FLAT)
+    price = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Flat price or base fee")
+    price_per_kg = models.DecimalField(**MONEY, default=Decimal("0"))
+    free_over = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Free when the subtotal reaches this amount"
+    )
+    max_weight_grams = models.PositiveIntegerField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["zone", "price", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__gte=0) & Q(price_per_kg__gte=0), name="shipping_price_non_neg"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.zone})"
+
+
+class TaxRate(models.Model):
+    country = models.CharField(max_length=2, unique=True)
+    name = models.CharField(max_length=60, default="VAT")
+    rate = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text="0.2000 for 20 %",
+    )
+
+    class Meta:
+        ordering = ["country"]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.rate:%}"
+
+
+class Voucher(models.Model):
+    class Kind(models.TextChoices):
+        PERCENT = "percent", "Percentage off the subtotal"
+        FIXED = "fixed", "Fixed amount off the subtotal"
+        FREE_SHIPPING = "free_shipping", "Free shipping"
+
+    code = models.CharField(max_length=40, unique=True, help_text="Stored upper-case")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Percent or amount")
+    minimum_subtotal = models.DecimalField(**MONEY, default=Decimal("0"))
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    usage_limit = models.PositiveIntegerField(null=True, blank=True)
+    usage_limit_per_customer = models.PositiveIntegerField(null=True, blank=True)
+    times_used = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(usage_limit__isnull=True) | Q(times_used__lte=F("usage_limit")),
+                name="voucher_usage_within_limit",
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="voucher_value_non_neg"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = self.code.strip().upper()
+        super().save(*args, **kwargs)
+
+
+class VoucherRedemption(models.Model):
+    voucher = models.ForeignKey(Voucher, related_name="redemptions", on_delete=models.PROTECT)
+    order = models.OneToOneField(
+        "orders.Order", related_name="voucher_redemption", on_delete=models.CASCADE
+    )
+    email = models.EmailField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.voucher} on {self.order_id}"
+
+
+class Checkout(models.Model):
+    """A cart on its way to becoming an order: contact, address, delivery, voucher."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cart = models.OneToOneField("cart.Cart", related_name="checkout", on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    email = models.EmailField(blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
+    shipping_method = models.ForeignKey(
+        ShippingMethod, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    voucher = models.ForeignKey(Voucher, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Checkout {self.token}"
+
+    @property
+    def reservation_reference(self) -> str:
+        return f"checkout:{self.token}"

@@ -1,0 +1,224 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from apps.orders.numbering import next_order_number
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Order(models.Model):
+    """A placed order. Lines and totals are snapshots: a placed order is never repriced."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending payment"
+        PAID = "paid", "Paid"
+        PARTIALLY_FULFILLED = "partially_fulfilled", "Partially fulfilled"
+        FULFILLED = "fulfilled", "Fulfilled"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+
+    class PaymentStatus(models.TextChoices):
+        UNPAID = "unpaid", "Unpaid"
+        PAID = "paid", "Paid"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        REFUNDED = "refunded", "Refunded"
+        FAILED = "failed", "Failed"
+
+    number = models.PositiveIntegerField(unique=True, default=next_order_number, editable=False)
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # One checkout yields at most one order: a double click or a retried request finds this row.
+    checkout_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        on_delete=models.SET_NULL,
+    )
+    email = models.EmailField()
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    payment_status = models.CharField(
+        max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
+    currency = models.CharField(max_length=3)
+    prices_include_tax = models.BooleanField(default=False)
+    subtotal = models.DecimalField(**MONEY)
+    discount_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    shipping_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    tax_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    total = models.DecimalField(**MONEY)
+    amount_refunded = models.DecimalField(**MONEY, default=Decimal("0"))
+    shipping_address = models.JSONField(default=dict, blank=True)
+    billing_address = models.JSONField(default=dict, blank=True)
+    shipping_method_name = models.CharField(max_length=120, blank=True)
+    voucher_code = models.CharField(max_length=40, blank=True)
+    customer_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="orders_total_non_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=F("total")),
+                name="orders_refund_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def reservation_reference(self) -> str:
+        return f"checkout:{self.checkout_token}" if self.checkout_token else f"order:{self.token}"
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return self.total - self.amount_refunded
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)
+    variant = models.ForeignKey(
+        "catalog.Variant", null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    product_name = models.CharField(max_length=200)
+    variant_name = models.CharField(max_length=200, blank=True)
+    sku = models.CharField(max_length=64)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0"))
+    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    line_total = models.DecimalField(**MONEY)
+    quantity_fulfilled = models.PositiveIntegerField(default=0)
+    quantity_returned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_line_quantity_pos"),
+            models.CheckConstraint(
+                condition=Q(quantity_fulfilled__lte=F("quantity")),
+                name="orders_line_fulfilled_within_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_returned__lte=F("quantity_fulfilled")),
+                name="orders_line_returned_within_fulfilled",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+    @property
+    def quantity_unfulfilled(self) -> int:
+        return self.quantity - self.quantity_fulfilled
+
+
+class OrderEvent(models.Model):
+    """The order's history: every status change, payment, email and note."""
+
+    class Type(models.TextChoices):
+        PLACED = "placed", "Order placed"
+        PAID = "paid", "Payment received"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        FULFILLED = "fulfilled", "Items shipped"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+        RETURN_REQUESTED = "return_requested", "Return requested"
+        RETURN_APPROVED = "return_approved", "Return approved"
+        RETURN_REJECTED = "return_rejected", "Return rejected"
+        RETURN_RECEIVED = "return_received", "Return received"
+        EMAIL_SENT = "email_sent", "Email sent"
+        NOTE = "note", "Note"
+
+    order = models.ForeignKey(Order, related_name="events", on_delete=models.CASCADE)
+    type = models.CharField(max_length=24, choices=Type.choices)
+    message = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ({self.order_id})"
+
+
+class Fulfillment(models.Model):
+    order = models.ForeignKey(Order, related_name="fulfillments", on_delete=models.CASCADE)
+    carrier = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    shipped_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["shipped_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Fulfillment {self.pk} of #{self.order_id}"
+
+
+class FulfillmentLine(models.Model):
+    fulfillment = models.ForeignKey(Fulfillment, related_name="lines", on_delete=models.CASCADE)
+    order_line = models.ForeignKey(OrderLine, related_name="+", on_delete=models.CASCADE)
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_fline_qty_pos")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.order_line_id}"
+
+
+class Return(models.Model):
+    """A return (RMA): requested by the customer, approved, received → restock and refund."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        RECEIVED = "received", "Received and refunded"
+
+    order = models.ForeignKey(Order, related_name="returns", on_delete=models.CASCADE)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.TextField(blank=True)
+    refund_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Return {self.pk} of #{self.order_id}"
+
+
+class ReturnLine(models.Model):
+    return_request = models.ForeignKey(Return, related_name="lines", on_delete=models.CASCADE)
+    order_line = models.ForeignKey(OrderLine, related_name="+", on_delete=models.CASCADE)
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_rline_qty_pos")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.order_line_id}"

@@ -1,0 +1,17 @@
+"""Per-store sequential order numbers from a PostgreSQL sequence in the store's schema.
+
+A sequence never hands out the same number twice, even to concurrent transactions; a rolled
+back order leaves a gap, as in Shopify. Each store schema has its own sequence (the template's
+is cloned with it), so every store counts from 1001.
+"""
+
+from django.db import connection
+
+SEQUENCE = "orders_order_number_seq"
+FIRST_NUMBER = 1001
+
+
+def next_order_number() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [SEQUENCE])
+        return cursor.fetchone()[0]
