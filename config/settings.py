@@ -203,6 +203,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "apps.core.tasks.record_heartbeat_task", "schedule": 60.0},
+    "cancel-expired-orders": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 60.0,
+        "args": ["apps.orders.tasks.cancel_expired_orders_task"],
+    },
 }
 
 # --- logging ---------------------------------------------------------------------------------

@@ -9,6 +9,10 @@ admin.site.site_title = "Store admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("cart/", include("apps.storefront.cart_urls")),
+    path("checkout/", include("apps.storefront.checkout_urls")),
+    path("orders/", include("apps.storefront.order_urls")),
+    path("account/", include("apps.storefront.account_urls")),
     path("", include("apps.storefront.urls")),
 ]
 

@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.money import quantize
+from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
+from apps.inventory.exceptions import InsufficientStock
 from apps.orders import locks
 from apps.orders.exceptions import (
     InvalidFulfillment,
@@ -96,9 +98,16 @@ def mark_order_paid(*, order_id: int, amount: Decimal, payment_reference: str = 
             f"Payment of {amount} does not match the order total {order.total}.",
             extra={"order": order.number, "amount": str(amount), "total": str(order.total)},
         )
-    inventory_services.commit_reservation(
-        reference=order.reservation_reference, order_reference=str(order.number)
-    )
+    try:
+        inventory_services.commit_reservation(
+            reference=order.reservation_reference, order_reference=str(order.number)
+        )
+    except InsufficientStock as exc:
+        # The hold expired and the units were sold to someone else meanwhile.
+        raise OrderNotPayable(
+            f"Order #{order.number}'s items are no longer in stock.",
+            extra={"order": order.number, **exc.extra},
+        ) from exc
     order.payment_status = Order.PaymentStatus.PAID
     order.paid_at = timezone.now()
     order.save(update_fields=["payment_status", "paid_at", "updated_at"])
@@ -377,3 +386,20 @@ def receive_return(*, return_id: int, actor_id: int | None = None) -> Return:
         actor_id=actor_id,
     )  # fmt: skip
     return return_request
+
+
+def cancel_expired_orders(*, now=None, limit: int = 200) -> int:
+    """Cancel pending orders whose stock hold has lapsed (architecture §3 step 5).
+
+    Tidiness, not correctness: an expired hold already stops blocking other shoppers.
+    Returns how many orders were cancelled; safe to run repeatedly.
+    """
+    now = now or timezone.now()
+    cancelled = 0
+    pending = Order.objects.filter(status=Order.Status.PENDING).order_by("id")[:limit]
+    for order in pending:
+        if inventory_selectors.has_live_reservation(reference=order.reservation_reference, now=now):
+            continue
+        cancel_order(order_id=order.id, reason="Payment not received before the hold expired")
+        cancelled += 1
+    return cancelled

@@ -1,0 +1,95 @@
+"""Cart reads. Prices come from the catalog every time; the cart stores only quantities."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+from apps.cart.models import Cart, CartLine, WishlistItem
+from apps.catalog.models import Product, Variant
+from apps.core.money import quantize
+from apps.inventory import selectors as inventory_selectors
+
+
+@dataclass(frozen=True)
+class CartLineView:
+    line: CartLine
+    variant: Variant
+    unit_price: Decimal
+    line_total: Decimal
+    available: int
+    purchasable: bool
+
+    @property
+    def quantity(self) -> int:
+        return self.line.quantity
+
+
+@dataclass(frozen=True)
+class CartView:
+    cart: Cart | None
+    lines: list[CartLineView]
+    subtotal: Decimal
+    weight_grams: int
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def has_problems(self) -> bool:
+        return any(not line.purchasable or line.quantity > line.available for line in self.lines)
+
+
+EMPTY_CART = CartView(cart=None, lines=[], subtotal=Decimal("0.00"), weight_grams=0)
+
+
+def get_open_cart(*, token: UUID | str | None = None, user_id: int | None = None) -> Cart | None:
+    """The open cart of a signed-in customer, else the open anonymous cart with this token."""
+    if user_id is not None:
+        cart = Cart.objects.filter(user_id=user_id, status=Cart.Status.OPEN).first()
+        if cart is not None:
+            return cart
+    if token:
+        try:
+            return Cart.objects.get(token=token, status=Cart.Status.OPEN)
+        except (Cart.DoesNotExist, ValueError, TypeError):
+            return None
+    return None
+
+
+def get_cart_view(cart: Cart | None) -> CartView:
+    """Lines with current prices and availability, in three queries whatever the line count."""
+    if cart is None:
+        return EMPTY_CART
+    lines = list(
+        CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("id")
+    )
+    available = inventory_selectors.get_available_by_variant(line.variant_id for line in lines)
+    views = []
+    for line in lines:
+        variant = line.variant
+        unit_price = variant.price
+        views.append(
+            CartLineView(
+                line=line,
+                variant=variant,
+                unit_price=unit_price,
+                line_total=quantize(unit_price * line.quantity),
+                available=available.get(variant.id, 0),
+                purchasable=variant.active and variant.product.status == Product.Status.ACTIVE,
+            )
+        )
+    return CartView(
+        cart=cart,
+        lines=views,
+        subtotal=sum((v.line_total for v in views), Decimal("0.00")),
+        weight_grams=sum(v.variant.weight_grams * v.quantity for v in views),
+    )
+
+
+def list_wishlist(*, user_id: int) -> list[WishlistItem]:
+    return list(WishlistItem.objects.filter(user_id=user_id).select_related("variant__product"))

@@ -1,0 +1,153 @@
+"""Cart writes: lines, merging at login, wishlist.
+
+Adding to the cart takes no stock (architecture §3 step 1); it only refuses quantities above
+what is available now, so shoppers are not surprised at checkout.
+"""
+
+from django.db import IntegrityError, transaction
+
+from apps.cart.exceptions import CartError, QuantityUnavailable, VariantUnavailable
+from apps.cart.models import Cart, CartLine, WishlistItem
+from apps.catalog.models import Product, Variant
+from apps.inventory import selectors as inventory_selectors
+
+MAX_LINE_QUANTITY = 999
+
+
+def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise CartError("Quantity must be a whole number.", extra={"quantity": str(quantity)})
+    low = 0 if allow_zero else 1
+    if not low <= quantity <= MAX_LINE_QUANTITY:
+        raise CartError(
+            f"Quantity must be between {low} and {MAX_LINE_QUANTITY}.",
+            extra={"quantity": quantity},
+        )
+
+
+def _get_sellable_variant(variant_id: int) -> Variant:
+    try:
+        return Variant.objects.select_related("product").get(
+            pk=variant_id, active=True, product__status=Product.Status.ACTIVE
+        )
+    except (Variant.DoesNotExist, ValueError, TypeError) as exc:
+        raise VariantUnavailable(
+            "This item is no longer available.", extra={"variant_id": variant_id}
+        ) from exc
+
+
+def _check_available(variant: Variant, quantity: int) -> None:
+    available = inventory_selectors.get_available_by_variant([variant.id]).get(variant.id, 0)
+    if quantity > available:
+        message = (
+            f"Only {available} of {variant} left." if available else f"{variant} is out of stock."
+        )
+        raise QuantityUnavailable(
+            message,
+            extra={"variant_id": variant.id, "requested": quantity, "available": available},
+        )
+
+
+def get_or_create_cart(*, cart: Cart | None, user_id: int | None) -> Cart:
+    if cart is not None:
+        return cart
+    if user_id is None:
+        return Cart.objects.create()
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(user_id=user_id)
+    except IntegrityError:  # the customer's open cart was created by a concurrent request
+        return Cart.objects.get(user_id=user_id, status=Cart.Status.OPEN)
+
+
+@transaction.atomic
+def add_to_cart(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
+    """Add units of a variant; the line's new quantity may not exceed availability."""
+    _check_quantity(quantity)
+    variant = _get_sellable_variant(variant_id)
+    Cart.objects.select_for_update().get(pk=cart.pk)  # serialise concurrent adds to one cart
+    line = CartLine.objects.filter(cart=cart, variant=variant).first()
+    new_quantity = (line.quantity if line else 0) + quantity
+    _check_quantity(new_quantity)
+    _check_available(variant, new_quantity)
+    if line is None:
+        line = CartLine.objects.create(cart=cart, variant=variant, quantity=new_quantity)
+    else:
+        line.quantity = new_quantity
+        line.save(update_fields=["quantity", "updated_at"])
+    cart.save(update_fields=["updated_at"])
+    return line
+
+
+@transaction.atomic
+def update_cart_line(*, cart: Cart, variant_id: int, quantity: int) -> CartLine | None:
+    """Set a line's quantity; 0 removes the line."""
+    _check_quantity(quantity, allow_zero=True)
+    line = CartLine.objects.select_for_update().filter(cart=cart, variant_id=variant_id).first()
+    if line is None:
+        raise CartError("That item is not in your cart.", extra={"variant_id": variant_id})
+    if quantity == 0:
+        line.delete()
+        return None
+    if quantity > line.quantity:
+        _check_available(_get_sellable_variant(variant_id), quantity)
+    line.quantity = quantity
+    line.save(update_fields=["quantity", "updated_at"])
+    cart.save(update_fields=["updated_at"])
+    return line
+
+
+def remove_from_cart(*, cart: Cart, variant_id: int) -> None:
+    CartLine.objects.filter(cart=cart, variant_id=variant_id).delete()
+
+
+@transaction.atomic
+def merge_cart_into_user_cart(*, anonymous_cart: Cart | None, user_id: int) -> Cart | None:
+    """At login, move the anonymous cart's lines into the customer's open cart.
+
+    Quantities add up, capped by what is available now; the anonymous cart is marked merged.
+    With no customer cart yet, the anonymous cart simply becomes the customer's.
+    """
+    if anonymous_cart is None or anonymous_cart.user_id is not None:
+        return Cart.objects.filter(user_id=user_id, status=Cart.Status.OPEN).first()
+    user_cart = (
+        Cart.objects.select_for_update().filter(user_id=user_id, status=Cart.Status.OPEN).first()
+    )
+    if user_cart is None:
+        anonymous_cart.user_id = user_id
+        anonymous_cart.save(update_fields=["user", "updated_at"])
+        return anonymous_cart
+    incoming = list(anonymous_cart.lines.all())
+    existing = {line.variant_id: line for line in user_cart.lines.all()}
+    available = inventory_selectors.get_available_by_variant(
+        {line.variant_id for line in incoming} | set(existing)
+    )
+    for line in incoming:
+        current = existing.get(line.variant_id)
+        wanted = line.quantity + (current.quantity if current else 0)
+        capped = min(wanted, available.get(line.variant_id, 0), MAX_LINE_QUANTITY)
+        if current is not None:
+            current.quantity = max(current.quantity, capped)  # never shrink what they had
+            current.save(update_fields=["quantity", "updated_at"])
+        elif capped > 0:
+            CartLine.objects.create(cart=user_cart, variant_id=line.variant_id, quantity=capped)
+    anonymous_cart.status = Cart.Status.MERGED
+    anonymous_cart.save(update_fields=["status", "updated_at"])
+    return user_cart
+
+
+def add_to_wishlist(*, user_id: int, variant_id: int) -> WishlistItem:
+    variant = _get_sellable_variant(variant_id)
+    item, _ = WishlistItem.objects.get_or_create(user_id=user_id, variant=variant)
+    return item
+
+
+def remove_from_wishlist(*, user_id: int, variant_id: int) -> None:
+    WishlistItem.objects.filter(user_id=user_id, variant_id=variant_id).delete()
+
+
+@transaction.atomic
+def move_wishlist_item_to_cart(*, user_id: int, variant_id: int, cart: Cart) -> CartLine:
+    line = add_to_cart(cart=cart, variant_id=variant_id, quantity=1)
+    remove_from_wishlist(user_id=user_id, variant_id=variant_id)
+    return line

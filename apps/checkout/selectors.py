@@ -1,0 +1,70 @@
+from dataclasses import dataclass
+
+from django.db import connection
+
+from apps.cart import selectors as cart_selectors
+from apps.cart.selectors import CartView
+from apps.checkout import pricing, shipping, vouchers
+from apps.checkout.exceptions import InvalidVoucher
+from apps.checkout.models import Checkout, ShippingMethod, Voucher
+from apps.checkout.pricing import Totals
+
+
+@dataclass(frozen=True)
+class CheckoutSummary:
+    checkout: Checkout
+    cart: CartView
+    shipping_options: list[dict]
+    shipping_method: ShippingMethod | None
+    voucher: Voucher | None
+    voucher_error: InvalidVoucher | None
+    totals: Totals
+
+
+def get_checkout(*, token) -> Checkout:
+    return Checkout.objects.select_related("cart", "shipping_method__zone", "voucher").get(
+        token=token
+    )
+
+
+def get_checkout_summary(checkout: Checkout) -> CheckoutSummary:
+    """Everything the review page shows, priced from the catalog now."""
+    cart_view = cart_selectors.get_cart_view(checkout.cart)
+    country = checkout.shipping_address.get("country", "")
+    options = (
+        shipping.list_options(
+            country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
+        )
+        if country
+        else []
+    )
+    method = checkout.shipping_method
+    if method is not None and not any(o["method"].id == method.id for o in options):
+        method = None
+    voucher, voucher_error = checkout.voucher, None
+    if voucher is not None:
+        try:
+            vouchers.check_voucher(voucher, subtotal=cart_view.subtotal, email=checkout.email)
+        except InvalidVoucher as exc:
+            voucher_error = exc
+    usable_voucher = voucher if voucher_error is None else None
+    shipping_total = next((o["price"] for o in options if method and o["method"] == method), 0)
+    if usable_voucher and usable_voucher.kind == Voucher.Kind.FREE_SHIPPING:
+        shipping_total = 0
+    store = connection.tenant
+    totals = pricing.compute_totals(
+        lines=[(line.variant.id, line.quantity, line.unit_price) for line in cart_view.lines],
+        discount=vouchers.discount_for(usable_voucher, subtotal=cart_view.subtotal),
+        shipping=shipping_total,
+        tax_rate=pricing.tax_rate_for(country or getattr(store, "country", "")),
+        prices_include_tax=getattr(store, "prices_include_tax", False),
+    )
+    return CheckoutSummary(
+        checkout=checkout,
+        cart=cart_view,
+        shipping_options=options,
+        shipping_method=method,
+        voucher=voucher,
+        voucher_error=voucher_error,
+        totals=totals,
+    )

@@ -1,0 +1,228 @@
+"""Merchant admin for orders. Every action goes through the orders / payments services."""
+
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from apps.core.exceptions import DomainError
+from apps.orders import services
+from apps.orders.admin_forms import CancelForm, FulfillForm, RefundForm
+from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine, Return, ReturnLine
+from apps.payments import services as payment_services
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ("sku", "product_name", "variant_name", "quantity", "unit_price", "tax_amount",
+              "line_total", "quantity_fulfilled", "quantity_returned")  # fmt: skip
+    readonly_fields = fields
+
+
+class FulfillmentInline(ReadOnlyInline):
+    model = Fulfillment
+    fields = ("carrier", "tracking_number", "shipped_at", "delivered_at")
+    readonly_fields = fields
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ("created_at", "type", "message", "data", "actor")
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("number", "created_at", "email", "status", "payment_status", "total",
+                    "currency")  # fmt: skip
+    list_filter = ("status", "payment_status", "created_at")
+    search_fields = ("=number", "email", "lines__sku")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    readonly_fields = [f.name for f in Order._meta.fields]
+    inlines = [OrderLineInline, FulfillmentInline, OrderEventInline]
+    change_form_template = "admin/orders/order/change_form.html"
+    actions = ["mark_delivered"]
+
+    def get_inlines(self, request, obj):
+        from apps.payments.admin import PAYMENT_INLINES
+
+        return [*self.inlines, *PAYMENT_INLINES]
+
+    def has_add_permission(self, request):
+        return False  # orders come from checkout (or the API)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:order_id>/fulfil/", view(self.fulfil_view), name="orders_order_fulfil"),
+            path("<int:order_id>/refund/", view(self.refund_view), name="orders_order_refund"),
+            path("<int:order_id>/cancel/", view(self.cancel_view), name="orders_order_cancel"),
+            path("<int:order_id>/deliver/", view(self.deliver_view), name="orders_order_deliver"),
+            *super().get_urls(),
+        ]
+
+    def _change_url(self, order):
+        return reverse("admin:orders_order_change", args=[order.id])
+
+    def _form_page(self, request, order, form, title, action):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "order": order,
+            "form": form,
+            "title": title,
+            "action": action,
+        }
+        return TemplateResponse(request, "admin/orders/order/action_form.html", context)
+
+    def fulfil_view(self, request, order_id):
+        order = get_object_or_404(Order, pk=order_id)
+        if not self.has_change_permission(request, order):
+            return redirect(self._change_url(order))
+        form = FulfillForm(request.POST or None, order=order)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.fulfill_order(
+                    order_id=order.id,
+                    lines=form.lines(),
+                    carrier=form.cleaned_data["carrier"],
+                    tracking_number=form.cleaned_data["tracking_number"],
+                    actor_id=request.user.id,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Order #{order.number}: shipment recorded.")
+                return redirect(self._change_url(order))
+        return self._form_page(request, order, form, f"Fulfil order #{order.number}", "Ship")
+
+    def refund_view(self, request, order_id):
+        order = get_object_or_404(Order, pk=order_id)
+        form = RefundForm(request.POST or None, initial={"amount": order.refundable_amount})
+        if request.method == "POST" and form.is_valid():
+            try:
+                payment_services.refund_order(
+                    order_id=order.id,
+                    amount=form.cleaned_data["amount"],
+                    actor_id=request.user.id,
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Order #{order.number}: refund made.")
+                return redirect(self._change_url(order))
+        return self._form_page(request, order, form, f"Refund order #{order.number}", "Refund")
+
+    def cancel_view(self, request, order_id):
+        order = get_object_or_404(Order, pk=order_id)
+        form = CancelForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                cancel_and_refund(order, request.user.id, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Order #{order.number} cancelled.")
+                return redirect(self._change_url(order))
+        return self._form_page(request, order, form, f"Cancel order #{order.number}", "Cancel")
+
+    def deliver_view(self, request, order_id):
+        order = get_object_or_404(Order, pk=order_id)
+        if request.method == "POST":
+            try:
+                services.mark_order_delivered(order_id=order.id, actor_id=request.user.id)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Order #{order.number} marked delivered.")
+        return redirect(self._change_url(order))
+
+    @admin.action(description="Mark selected orders delivered")
+    def mark_delivered(self, request, queryset):
+        for order in queryset:
+            try:
+                services.mark_order_delivered(order_id=order.id, actor_id=request.user.id)
+            except DomainError as exc:
+                self.message_user(request, exc.message, level=messages.WARNING)
+
+
+def cancel_and_refund(order: Order, actor_id: int | None, *, reason: str, refund: bool) -> None:
+    """Cancel (one transaction), then refund the payment outside it (a provider call)."""
+    was_paid = order.payment_status == Order.PaymentStatus.PAID
+    services.cancel_order(order_id=order.id, actor_id=actor_id, reason=reason)
+    if refund and was_paid:
+        payment_services.refund_order(
+            order_id=order.id, amount=order.total, actor_id=actor_id, reason="Order cancelled"
+        )
+
+
+class ReturnLineInline(ReadOnlyInline):
+    model = ReturnLine
+    fields = ("order_line", "quantity")
+    readonly_fields = fields
+
+
+@admin.register(Return)
+class ReturnAdmin(admin.ModelAdmin):
+    list_display = ("id", "order", "status", "refund_amount", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("order",)
+    readonly_fields = ("order", "status", "reason", "refund_amount", "created_at", "updated_at")
+    inlines = [ReturnLineInline]
+    actions = ["approve", "reject", "receive_and_refund"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def _run(self, request, queryset, action, done: str):
+        for return_request in queryset:
+            try:
+                action(return_request, request.user.id)
+            except DomainError as exc:
+                self.message_user(request, f"Return {return_request.id}: {exc.message}",
+                                  level=messages.WARNING)  # fmt: skip
+            else:
+                self.message_user(request, f"Return {return_request.id} {done}.")
+
+    @admin.action(description="Approve selected returns")
+    def approve(self, request, queryset):
+        self._run(request, queryset,
+                  lambda r, actor: services.approve_return(return_id=r.id, actor_id=actor),
+                  "approved")  # fmt: skip
+
+    @admin.action(description="Reject selected returns")
+    def reject(self, request, queryset):
+        self._run(request, queryset,
+                  lambda r, actor: services.reject_return(return_id=r.id, actor_id=actor),
+                  "rejected")  # fmt: skip
+
+    @admin.action(description="Mark received: restock and refund")
+    def receive_and_refund(self, request, queryset):
+        self._run(request, queryset, receive_and_refund, "received, restocked and refunded")
+
+
+def receive_and_refund(return_request: Return, actor_id: int | None) -> None:
+    received = services.receive_return(return_id=return_request.id, actor_id=actor_id)
+    if received.refund_amount > 0:
+        payment_services.refund_order(
+            order_id=received.order_id,
+            amount=received.refund_amount,
+            actor_id=actor_id,
+            reason=f"Return {received.id}",
+        )

@@ -1,0 +1,3 @@
+"""PROVISIONAL (checkout branch): replaced by the payments branch at merge."""
+
+PAYMENT_INLINES: list = []

@@ -1,0 +1,41 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from apps.storefront import account_views
+
+app_name = "account"
+
+urlpatterns = [
+    path("", account_views.account_home, name="home"),
+    path("login/", account_views.StoreLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
+    path("signup/", account_views.signup, name="signup"),
+    path("wishlist/", account_views.wishlist, name="wishlist"),
+    path("wishlist/add/", account_views.wishlist_add, name="wishlist-add"),
+    path("wishlist/remove/", account_views.wishlist_remove, name="wishlist-remove"),
+    path("wishlist/move/", account_views.wishlist_move_to_cart, name="wishlist-move"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="storefront/account/password_reset.html",
+            email_template_name="storefront/account/password_reset_email.txt",
+            success_url=reverse_lazy("account:password-reset-done"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="storefront/account/password_reset_done.html"
+        ),
+        name="password-reset-done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="storefront/account/password_reset_confirm.html",
+            success_url=reverse_lazy("account:login"),
+        ),
+        name="password-reset-confirm",
+    ),
+]

@@ -1,0 +1,119 @@
+"""Customer accounts on a store: sign up, sign in (merging the cart), orders, wishlist."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.accounts import services as account_services
+from apps.cart import selectors as cart_selectors
+from apps.cart import services as cart_services
+from apps.core.exceptions import DomainError
+from apps.orders import selectors as order_selectors
+from apps.storefront.account_forms import SignupForm
+from apps.storefront.carts import CART_COOKIE, current_or_new_cart, remember_cart
+
+ACCOUNT_LOGIN_URL = reverse_lazy("account:login")
+
+
+def _merge_anonymous_cart(request, response):
+    anonymous = cart_selectors.get_open_cart(token=request.COOKIES.get(CART_COOKIE))
+    cart = cart_services.merge_cart_into_user_cart(
+        anonymous_cart=anonymous, user_id=request.user.id
+    )
+    return remember_cart(response, cart)
+
+
+class StoreLoginView(auth_views.LoginView):
+    template_name = "storefront/account/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        return _merge_anonymous_cart(self.request, response)
+
+    def get_default_redirect_url(self):
+        return str(reverse_lazy("account:home"))
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = account_services.register_customer(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome! Your account is ready.")
+            return _merge_anonymous_cart(request, redirect("account:home"))
+    return render(request, "storefront/account/signup.html", {"form": form})
+
+
+@login_required(login_url=ACCOUNT_LOGIN_URL)
+def account_home(request):
+    orders = order_selectors.list_orders_for_user(user_id=request.user.id)
+    return render(request, "storefront/account/home.html", {"orders": orders})
+
+
+@login_required(login_url=ACCOUNT_LOGIN_URL)
+def wishlist(request):
+    items = cart_selectors.list_wishlist(user_id=request.user.id)
+    return render(request, "storefront/account/wishlist.html", {"items": items})
+
+
+def _variant_id(request) -> int | None:
+    value = request.POST.get("variant_id", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@require_POST
+@login_required(login_url=ACCOUNT_LOGIN_URL)
+def wishlist_add(request):
+    variant_id = _variant_id(request)
+    try:
+        if variant_id is None:
+            raise DomainError("Choose an item.")
+        cart_services.add_to_wishlist(user_id=request.user.id, variant_id=variant_id)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Saved to your wishlist.")
+    return redirect("account:wishlist")
+
+
+@require_POST
+@login_required(login_url=ACCOUNT_LOGIN_URL)
+def wishlist_remove(request):
+    variant_id = _variant_id(request)
+    if variant_id is not None:
+        cart_services.remove_from_wishlist(user_id=request.user.id, variant_id=variant_id)
+    return redirect("account:wishlist")
+
+
+@require_POST
+@login_required(login_url=ACCOUNT_LOGIN_URL)
+def wishlist_move_to_cart(request):
+    variant_id = _variant_id(request)
+    cart = current_or_new_cart(request)
+    try:
+        if variant_id is None:
+            raise DomainError("Choose an item.")
+        cart_services.move_wishlist_item_to_cart(
+            user_id=request.user.id, variant_id=variant_id, cart=cart
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("account:wishlist")
+    messages.success(request, "Moved to your cart.")
+    return remember_cart(redirect("cart:detail"), cart)

@@ -1,0 +1,69 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from apps.cart import selectors as cart_selectors
+from apps.cart import services as cart_services
+from apps.core.exceptions import DomainError
+from apps.storefront.carts import current_cart, current_or_new_cart, remember_cart
+from apps.storefront.checkout_forms import CartAddForm, CartUpdateForm
+
+
+def cart_detail(request):
+    view = cart_selectors.get_cart_view(current_cart(request))
+    return render(request, "storefront/cart.html", {"cart_view": view})
+
+
+def _back(request, default: str = "cart:detail"):
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+@require_POST
+def cart_add(request):
+    form = CartAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an item and a quantity between 1 and 999.")
+        return _back(request)
+    cart = current_or_new_cart(request)
+    try:
+        line = cart_services.add_to_cart(
+            cart=cart,
+            variant_id=form.cleaned_data["variant_id"],
+            quantity=form.cleaned_data["quantity"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return remember_cart(_back(request), cart)
+    messages.success(request, f"Added {line.variant} to your cart.")
+    return remember_cart(redirect("cart:detail"), cart)
+
+
+@require_POST
+def cart_update(request):
+    form = CartUpdateForm(request.POST)
+    cart = current_cart(request)
+    if cart is None or not form.is_valid():
+        messages.error(request, "Enter a quantity between 0 and 999.")
+        return redirect("cart:detail")
+    try:
+        cart_services.update_cart_line(
+            cart=cart,
+            variant_id=form.cleaned_data["variant_id"],
+            quantity=form.cleaned_data["quantity"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cart:detail")
+
+
+@require_POST
+def cart_remove(request):
+    cart = current_cart(request)
+    variant_id = request.POST.get("variant_id", "")
+    if cart is not None and variant_id.isdigit():
+        cart_services.remove_from_cart(cart=cart, variant_id=int(variant_id))
+    return redirect("cart:detail")

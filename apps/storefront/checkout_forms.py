@@ -1,0 +1,85 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django_countries import countries
+
+from apps.cart.services import MAX_LINE_QUANTITY
+from apps.checkout.addresses import clean_address
+
+
+class CartAddForm(forms.Form):
+    variant_id = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, initial=1)
+
+
+class CartUpdateForm(forms.Form):
+    variant_id = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY)
+
+
+class ContactForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+
+
+class AddressForm(forms.Form):
+    full_name = forms.CharField(max_length=120)
+    line1 = forms.CharField(label="Address", max_length=120)
+    line2 = forms.CharField(label="Apartment, suite, etc.", max_length=120, required=False)
+    city = forms.CharField(max_length=120)
+    region = forms.CharField(label="State / region", max_length=120, required=False)
+    postal_code = forms.CharField(max_length=16)
+    country = forms.ChoiceField(choices=[("", "Choose a country")] + list(countries))
+    phone = forms.CharField(max_length=32, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            return clean_address(data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field, errors)
+        return data
+
+
+class ShippingMethodForm(forms.Form):
+    method = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Delivery")
+
+    def __init__(self, *args, options: list[dict], currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = [
+            (o["method"].id, f"{o['method'].name} — {o['price']} {currency}") for o in options
+        ]
+
+
+class VoucherForm(forms.Form):
+    code = forms.CharField(max_length=40, label="Voucher code")
+
+
+class ReturnRequestForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            returnable = line.quantity_fulfilled - line.quantity_returned
+            self.fields[f"line_{line.id}"] = forms.IntegerField(
+                label=f"{line.product_name} {line.variant_name}".strip(),
+                min_value=0,
+                max_value=returnable,
+                initial=0,
+                required=False,
+            )
+
+    def requested_lines(self) -> list[tuple[int, int]]:
+        return [
+            (line.id, self.cleaned_data.get(f"line_{line.id}") or 0)
+            for line in self.lines
+            if self.cleaned_data.get(f"line_{line.id}")
+        ]
+
+
+class OrderLookupForm(forms.Form):
+    number = forms.IntegerField(label="Order number", min_value=1, max_value=2**31 - 1)
+    email = forms.EmailField()
