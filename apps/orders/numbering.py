@@ -2,16 +2,17 @@
 
 A sequence never hands out the same number twice, even to concurrent transactions; a rolled
 back order leaves a gap, as in Shopify. Each store schema has its own sequence (the template's
-is cloned with it), so every store counts from 1001.
+is cloned with it), so every store counts from 1001. The offset is added here rather than with
+``START 1001`` because schema cloning does not preserve a sequence's start value.
 """
 
 from django.db import connection
 
 SEQUENCE = "orders_order_number_seq"
-FIRST_NUMBER = 1001
+NUMBER_OFFSET = 1000  # the first order of every store is #1001
 
 
 def next_order_number() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s)", [SEQUENCE])
+        cursor.execute("SELECT nextval(%s) + %s", [SEQUENCE, NUMBER_OFFSET])
         return cursor.fetchone()[0]

@@ -1,0 +1,48 @@
+from decimal import Decimal
+
+from apps.checkout.pricing import compute_totals
+
+D = Decimal
+
+
+def test_tax_exclusive_prices_add_tax_per_line_after_discount():
+    totals = compute_totals(
+        lines=[(1, 3, D("9.99")), (2, 1, D("20.00"))],
+        discount=D("5.00"),
+        shipping=D("4.50"),
+        tax_rate=D("0.0825"),
+        prices_include_tax=False,
+    )
+
+    assert totals.subtotal == D("49.97")
+    assert [line.discount for line in totals.lines] == [D("3.00"), D("2.00")]
+    assert [line.tax_amount for line in totals.lines] == [D("2.23"), D("1.49")]
+    assert totals.tax_total == D("3.72")
+    assert totals.total == D("49.97") - D("5.00") + D("4.50") + D("3.72")
+
+
+def test_tax_inclusive_prices_extract_tax_and_keep_total():
+    totals = compute_totals(
+        lines=[(1, 2, D("12.00"))],
+        discount=D("0"),
+        shipping=D("0"),
+        tax_rate=D("0.2000"),
+        prices_include_tax=True,
+    )
+
+    assert totals.tax_total == D("4.00")
+    assert totals.total == D("24.00")
+
+
+def test_discount_never_exceeds_subtotal():
+    totals = compute_totals(
+        lines=[(1, 1, D("10.00"))],
+        discount=D("25.00"),
+        shipping=D("5.00"),
+        tax_rate=D("0"),
+        prices_include_tax=False,
+    )
+
+    assert totals.discount_total == D("10.00")
+    assert totals.total == D("5.00")
+    assert all(isinstance(v, Decimal) for v in (totals.subtotal, totals.total, totals.tax_total))
