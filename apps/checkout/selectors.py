@@ -1,13 +1,12 @@
 from dataclasses import dataclass
 
-from django.db import connection
-
 from apps.cart import selectors as cart_selectors
 from apps.cart.selectors import CartView
 from apps.checkout import pricing, shipping, vouchers
 from apps.checkout.exceptions import InvalidVoucher
 from apps.checkout.models import Checkout, ShippingMethod, Voucher
 from apps.checkout.pricing import Totals
+from apps.tenants.selectors import get_current_store
 
 
 @dataclass(frozen=True)
@@ -51,13 +50,13 @@ def get_checkout_summary(checkout: Checkout) -> CheckoutSummary:
     shipping_total = next((o["price"] for o in options if method and o["method"] == method), 0)
     if usable_voucher and usable_voucher.kind == Voucher.Kind.FREE_SHIPPING:
         shipping_total = 0
-    store = connection.tenant
+    store = get_current_store()
     totals = pricing.compute_totals(
         lines=[(line.variant.id, line.quantity, line.unit_price) for line in cart_view.lines],
         discount=vouchers.discount_for(usable_voucher, subtotal=cart_view.subtotal),
         shipping=shipping_total,
-        tax_rate=pricing.tax_rate_for(country or getattr(store, "country", "")),
-        prices_include_tax=getattr(store, "prices_include_tax", False),
+        tax_rate=pricing.tax_rate_for(country or store.country),
+        prices_include_tax=store.prices_include_tax,
     )
     return CheckoutSummary(
         checkout=checkout,

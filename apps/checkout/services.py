@@ -4,7 +4,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 
 from apps.cart import selectors as cart_selectors
 from apps.cart.models import Cart
@@ -16,6 +16,7 @@ from apps.checkout.selectors import get_checkout_summary
 from apps.inventory import services as inventory_services
 from apps.orders.models import Order, OrderEvent, OrderLine
 from apps.orders.services import record_order_event
+from apps.tenants.selectors import get_current_store
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def place_order(*, checkout_id: int, user_id: int | None = None) -> Order:
         lines=[(line.variant.id, line.quantity) for line in summary.cart.lines],
     )
     totals = summary.totals
-    store = connection.tenant
+    store = get_current_store()
     order = Order.objects.create(
         checkout_token=checkout.token,
         user_id=user_id or checkout.user_id,

@@ -8,7 +8,6 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -81,7 +80,7 @@ def checkout_shipping(request, token):
     checkout = _get_checkout(request, token)
     if not checkout.email:
         return redirect("checkout:contact", token=checkout.token)
-    initial = checkout.shipping_address or {"country": getattr(connection.tenant, "country", "")}
+    initial = checkout.shipping_address or {"country": request.store.country}
     form = AddressForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,7 +102,7 @@ def checkout_delivery(request, token):
     form = ShippingMethodForm(
         request.POST or None,
         options=summary.shipping_options,
-        currency=connection.tenant.currency,
+        currency=request.store.currency,
         initial={"method": summary.shipping_method.id if summary.shipping_method else None},
     )
     if request.method == "POST" and form.is_valid():

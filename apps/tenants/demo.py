@@ -9,7 +9,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.catalog import services as catalog_services
 from apps.inventory import services as inventory_services
-from apps.tenants import selectors, services
+from apps.tenants import demo_orders, selectors, services
 from apps.tenants.models import Store
 
 DEMO_SLUG = "demo"
@@ -59,7 +59,10 @@ def create_demo_store() -> Store:
         owner_password=DEMO_OWNER_PASSWORD,
     )
     with schema_context(store.schema_name):
-        seed_catalog(rng=random.Random(2026))
+        rng = random.Random(2026)
+        seed_catalog(rng=rng)
+        demo_orders.seed_checkout_rules()
+        demo_orders.seed_orders(rng=rng)
     ensure_platform_admin()
     return store
 

@@ -13,3 +13,12 @@ def get_store_by_slug(slug: str) -> Store:
 
 def store_slug_taken(slug: str) -> bool:
     return Store.objects.filter(schema_name__iexact=slug).exists()
+
+
+def get_current_store() -> Store:
+    """The store whose schema the connection is in (requests, tasks and schema_context alike)."""
+    from django.db import connection
+
+    if isinstance(connection.tenant, Store):
+        return connection.tenant
+    return Store.objects.get(schema_name=connection.schema_name)

@@ -18,3 +18,21 @@ def test_demo_catalog_has_about_fifty_products_with_variants_and_stock():
     on_hand = StockLevel.objects.aggregate(total=Sum("on_hand"))["total"]
     assert on_hand > 0
     assert StockMovement.objects.aggregate(total=Sum("delta"))["total"] == on_hand
+
+
+@pytest.mark.django_db
+def test_demo_orders_go_through_checkout_and_keep_the_ledger_whole():
+    from apps.orders.models import Order
+    from apps.tenants import demo_orders
+
+    rng = random.Random(7)
+    demo.seed_catalog(rng=rng)
+    demo_orders.seed_checkout_rules()
+
+    made = demo_orders.seed_orders(rng=rng, count=20)
+
+    statuses = set(Order.objects.values_list("status", flat=True))
+    assert made == Order.objects.count() >= 15
+    assert {"paid", "fulfilled"} <= statuses
+    on_hand = StockLevel.objects.aggregate(total=Sum("on_hand"))["total"]
+    assert StockMovement.objects.aggregate(total=Sum("delta"))["total"] == on_hand
