@@ -9,6 +9,7 @@ admin.site.site_title = "Store admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("apps.api.urls")),
     path("cart/", include("apps.storefront.cart_urls")),
     path("checkout/", include("apps.storefront.checkout_urls")),
     path("orders/", include("apps.storefront.order_urls")),

@@ -14,6 +14,7 @@ from apps.checkout.exceptions import CheckoutError, EmptyCart, ShippingUnavailab
 from apps.checkout.models import Checkout, ShippingMethod
 from apps.checkout.selectors import get_checkout_summary
 from apps.inventory import services as inventory_services
+from apps.orders import events as order_events
 from apps.orders.models import Order, OrderEvent, OrderLine
 from apps.orders.services import record_order_event
 from apps.tenants.selectors import get_current_store
@@ -177,5 +178,27 @@ def place_order(*, checkout_id: int, user_id: int | None = None) -> Order:
     record_order_event(
         order_id=order.id, type=OrderEvent.Type.PLACED, data={"total": str(order.total)}
     )
+    order_events.emit_order_event(order, "order.created")
     logger.info("order #%s placed (%s %s)", order.number, order.total, order.currency)
     return order
+
+
+def checkout_in_one_step(
+    *,
+    cart: Cart,
+    email: str,
+    address: dict,
+    shipping_method_id: int,
+    voucher_code: str = "",
+    user_id: int | None = None,
+) -> Order:
+    """The API's checkout: every step's rules in one call, then ``place_order``."""
+    checkout = start_checkout(cart=cart, user_id=user_id, email=email)
+    set_contact(checkout=checkout, email=email)
+    set_shipping_address(checkout=checkout, address=address)
+    set_shipping_method(checkout=checkout, method_id=shipping_method_id)
+    if voucher_code:
+        apply_voucher(checkout=checkout, code=voucher_code)
+    else:
+        remove_voucher(checkout=checkout)
+    return place_order(checkout_id=checkout.id, user_id=user_id)

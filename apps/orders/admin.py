@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from apps.core.exceptions import DomainError
-from apps.orders import services
+from apps.orders import services, workflows
 from apps.orders.admin_forms import CancelForm, FulfillForm, RefundForm
 from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine, Return, ReturnLine
 from apps.payments import services as payment_services
@@ -134,7 +134,7 @@ class OrderAdmin(admin.ModelAdmin):
         form = CancelForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                cancel_and_refund(order, request.user.id, **form.cleaned_data)
+                workflows.cancel_and_refund(order, request.user.id, **form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -160,16 +160,6 @@ class OrderAdmin(admin.ModelAdmin):
                 services.mark_order_delivered(order_id=order.id, actor_id=request.user.id)
             except DomainError as exc:
                 self.message_user(request, exc.message, level=messages.WARNING)
-
-
-def cancel_and_refund(order: Order, actor_id: int | None, *, reason: str, refund: bool) -> None:
-    """Cancel (one transaction), then refund the payment outside it (a provider call)."""
-    was_paid = order.payment_status == Order.PaymentStatus.PAID
-    services.cancel_order(order_id=order.id, actor_id=actor_id, reason=reason)
-    if refund and was_paid:
-        payment_services.refund_order(
-            order_id=order.id, amount=order.total, actor_id=actor_id, reason="Order cancelled"
-        )
 
 
 class ReturnLineInline(ReadOnlyInline):
@@ -214,15 +204,5 @@ class ReturnAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark received: restock and refund")
     def receive_and_refund(self, request, queryset):
-        self._run(request, queryset, receive_and_refund, "received, restocked and refunded")
-
-
-def receive_and_refund(return_request: Return, actor_id: int | None) -> None:
-    received = services.receive_return(return_id=return_request.id, actor_id=actor_id)
-    if received.refund_amount > 0:
-        payment_services.refund_order(
-            order_id=received.order_id,
-            amount=received.refund_amount,
-            actor_id=actor_id,
-            reason=f"Return {received.id}",
-        )
+        self._run(request, queryset, workflows.receive_return_and_refund,
+                  "received, restocked and refunded")  # fmt: skip

@@ -12,8 +12,9 @@ def _with_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
-def get_order_by_token(*, token) -> Order:
-    return _with_details(Order.objects.all()).get(token=token)
+def get_order_by_token(*, token, queryset: QuerySet[Order] | None = None) -> Order:
+    base = Order.objects.all() if queryset is None else queryset
+    return _with_details(base).get(token=token)
 
 
 def get_order_for_lookup(*, number: int, email: str) -> Order:

@@ -16,7 +16,7 @@ from apps.core.money import quantize
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
 from apps.inventory.exceptions import InsufficientStock
-from apps.orders import locks
+from apps.orders import events, locks
 from apps.orders.exceptions import (
     InvalidFulfillment,
     InvalidOrderTransition,
@@ -113,6 +113,7 @@ def mark_order_paid(*, order_id: int, amount: Decimal, payment_reference: str = 
     order.save(update_fields=["payment_status", "paid_at", "updated_at"])
     _transition(order, Order.Status.PAID, event=OrderEvent.Type.PAID, payment=payment_reference)
     _queue_email(order, "confirmed")
+    events.emit_order_event(order, "order.paid")
     return order
 
 
@@ -155,6 +156,7 @@ def cancel_order(*, order_id: int, actor_id: int | None = None, reason: str = ""
         inventory_services.release_reservation(reference=order.reservation_reference)
     order.cancelled_at = timezone.now()
     order.save(update_fields=["cancelled_at", "updated_at"])
+    events.emit_order_event(order, "order.cancelled")
     return order
 
 
@@ -207,6 +209,7 @@ def fulfill_order(
             data={"fulfillment": fulfillment.id, "tracking_number": tracking_number},
         )  # fmt: skip
     _queue_email(order, "shipped", fulfillment_id=fulfillment.id)
+    events.emit_order_event(order, "order.fulfilled")
     return fulfillment
 
 

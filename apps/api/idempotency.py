@@ -1,0 +1,103 @@
+"""``Idempotency-Key`` for mutating endpoints (as Stripe does it).
+
+The key is claimed with a unique INSERT, committed on its own before the work starts:
+- same key, same request  → the stored response is replayed;
+- same key, other request → 422;
+- same key while the first request still runs → 409 (so concurrent duplicates make one order);
+- a failed request (5xx or exception) releases the key so the client may retry.
+Keys belong to (store schema, API key / customer / client IP, key) and expire after 24 hours.
+"""
+
+import functools
+import hashlib
+import json
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.response import Response
+
+from apps.api.exceptions import error_body
+from apps.api.models import ApiKey, IdempotencyKey
+
+HEADER = "HTTP_IDEMPOTENCY_KEY"
+LIFETIME = timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+
+def _owner(request) -> str:
+    if isinstance(request.auth, ApiKey):
+        return f"api-key:{request.auth.pk}"
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"anon:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _request_hash(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, default=str) if request.data else ""
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _claim(owner: str, key: str, request_hash: str) -> tuple[IdempotencyKey, bool]:
+    now = timezone.now()
+    IdempotencyKey.objects.filter(owner=owner, key=key, expires_at__lte=now).delete()
+    try:
+        with transaction.atomic():
+            row = IdempotencyKey.objects.create(
+                owner=owner, key=key, request_hash=request_hash, expires_at=now + LIFETIME
+            )
+        return row, True
+    except IntegrityError:
+        return IdempotencyKey.objects.get(owner=owner, key=key), False
+
+
+def idempotent(view_method):
+    """Decorate an APIView/ViewSet handler. Requests without the header run normally."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.META.get(HEADER, "").strip()
+        if not key:
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > MAX_KEY_LENGTH:
+            return Response(
+                error_body("invalid_idempotency_key", "Idempotency-Key is too long."), status=400
+            )
+        owner, request_hash = _owner(request), _request_hash(request)
+        row, claimed = _claim(owner, key, request_hash)
+        if not claimed:
+            if row.request_hash != request_hash:
+                return Response(
+                    error_body(
+                        "idempotency_key_reused",
+                        "This Idempotency-Key was used with a different request.",
+                    ),
+                    status=422,
+                )
+            if row.state == IdempotencyKey.State.IN_PROGRESS:
+                return Response(
+                    error_body(
+                        "idempotency_key_in_use",
+                        "A request with this Idempotency-Key is still being processed.",
+                    ),
+                    status=409,
+                )
+            response = Response(row.response_body, status=row.response_status)
+            response["Idempotent-Replayed"] = "true"
+            return response
+        try:
+            response = view_method(self, request, *args, **kwargs)
+        except Exception:
+            row.delete()
+            raise
+        if response.status_code >= 500:
+            row.delete()
+            return response
+        IdempotencyKey.objects.filter(pk=row.pk).update(
+            state=IdempotencyKey.State.COMPLETED,
+            response_status=response.status_code,
+            response_body=response.data,
+        )
+        return response
+
+    return wrapper

@@ -1,0 +1,32 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.api.v1 import carts, orders
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/carts", carts.CartCreateApi.as_view(), name="cart-create"),
+    path("v1/carts/<uuid:cart_id>", carts.CartDetailApi.as_view(), name="cart-detail"),
+    path("v1/carts/<uuid:cart_id>/items", carts.CartItemCreateApi.as_view(), name="cart-items"),
+    path(
+        "v1/carts/<uuid:cart_id>/items/<int:variant_id>",
+        carts.CartItemDetailApi.as_view(),
+        name="cart-item-detail",
+    ),
+    path("v1/orders", orders.OrderListCreateApi.as_view(), name="orders"),
+    path("v1/orders/<uuid:order_id>", orders.OrderDetailApi.as_view(), name="order-detail"),
+    path(
+        "v1/orders/<uuid:order_id>/fulfillments",
+        orders.OrderFulfillmentCreateApi.as_view(),
+        name="order-fulfillments",
+    ),
+    path("v1/orders/<uuid:order_id>/cancel", orders.OrderCancelApi.as_view(), name="order-cancel"),
+    path(
+        "v1/orders/<uuid:order_id>/refunds",
+        orders.OrderRefundCreateApi.as_view(),
+        name="order-refunds",
+    ),
+]

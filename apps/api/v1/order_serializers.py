@@ -1,0 +1,130 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from apps.cart.services import MAX_LINE_QUANTITY
+from apps.orders.models import Order
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class AddressInput(serializers.Serializer):
+    full_name = serializers.CharField(max_length=120)
+    line1 = serializers.CharField(max_length=120)
+    line2 = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=120)
+    region = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=16)
+    country = serializers.CharField(min_length=2, max_length=2)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+
+class OrderItemInput(serializers.Serializer):
+    variant_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+
+class OrderCreateInput(serializers.Serializer):
+    cart_id = serializers.UUIDField(required=False)
+    items = OrderItemInput(many=True, required=False, max_length=100)
+    email = serializers.EmailField()
+    shipping_address = AddressInput()
+    shipping_method = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    voucher = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    payment_method = serializers.ChoiceField(choices=["test", "stripe"], required=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("cart_id")) == bool(attrs.get("items")):
+            raise serializers.ValidationError("Send either cart_id or items, not both.")
+        return attrs
+
+
+class OrderLineOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    variant_id = serializers.IntegerField(allow_null=True)
+    sku = serializers.CharField()
+    product = serializers.CharField(source="product_name")
+    variant = serializers.CharField(source="variant_name")
+    quantity = serializers.IntegerField()
+    quantity_fulfilled = serializers.IntegerField()
+    quantity_returned = serializers.IntegerField()
+    unit_price = serializers.DecimalField(**MONEY)
+    tax_amount = serializers.DecimalField(**MONEY)
+    line_total = serializers.DecimalField(**MONEY)
+
+
+class FulfillmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    shipped_at = serializers.DateTimeField()
+    delivered_at = serializers.DateTimeField(allow_null=True)
+
+
+class OrderOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="token")
+    number = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Order.Status.choices)
+    payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)
+    email = serializers.EmailField()
+    currency = serializers.CharField()
+    subtotal = serializers.DecimalField(**MONEY)
+    discount_total = serializers.DecimalField(**MONEY)
+    shipping_total = serializers.DecimalField(**MONEY)
+    tax_total = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**MONEY)
+    amount_refunded = serializers.DecimalField(**MONEY)
+    shipping_address = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    shipping_method = serializers.CharField(source="shipping_method_name")
+    voucher_code = serializers.CharField()
+    items = OrderLineOutput(source="lines.all", many=True)
+    fulfillments = FulfillmentOutput(source="fulfillments.all", many=True)
+    created_at = serializers.DateTimeField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+
+
+class OrderListOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="token")
+    number = serializers.IntegerField()
+    status = serializers.CharField()
+    payment_status = serializers.CharField()
+    email = serializers.EmailField()
+    total = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PaymentActionOutput(serializers.Serializer):
+    type = serializers.CharField()
+    url = serializers.URLField(required=False)
+    client_secret = serializers.CharField(required=False)
+
+
+class OrderCreatedOutput(serializers.Serializer):
+    order_id = serializers.UUIDField()
+    number = serializers.IntegerField()
+    status = serializers.CharField()
+    total = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField()
+    payment = PaymentActionOutput()
+
+
+class FulfillmentLineInput(serializers.Serializer):
+    line_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+
+class FulfillmentInput(serializers.Serializer):
+    lines = FulfillmentLineInput(many=True, min_length=1, max_length=200)
+    carrier = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    refund = serializers.BooleanField(default=True)
+
+
+class RefundInput(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)

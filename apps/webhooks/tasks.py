@@ -1,0 +1,19 @@
+from celery import shared_task
+from django.conf import settings
+
+from apps.webhooks import services
+
+MAX_ATTEMPTS = 8
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS - 1, ignore_result=True)
+def deliver_webhook_task(self, delivery_id: int) -> None:
+    """Deliver one webhook; retried with exponential backoff (base × 1, 2, 4, 8 … seconds)."""
+    try:
+        services.attempt_delivery(delivery_id=delivery_id)
+    except services.DeliveryFailed as exc:
+        if self.request.retries >= self.max_retries:
+            services.mark_gave_up(delivery_id=delivery_id)
+            return
+        base = settings.WEBHOOK_RETRY_BASE_SECONDS
+        raise self.retry(exc=exc, countdown=base * 2**self.request.retries) from exc
