@@ -1,13 +1,24 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.api.v1 import carts, orders
+from apps.api.v1 import carts, orders, products
 
 app_name = "api"
 
 urlpatterns = [
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/products", products.ProductListCreateApi.as_view(), name="products"),
+    path(
+        "v1/products/<int:product_id>", products.ProductDetailApi.as_view(), name="product-detail"
+    ),
+    path(
+        "v1/products/<int:product_id>/inventory",
+        products.ProductInventoryApi.as_view(),
+        name="product-inventory",
+    ),
+    path("v1/categories", products.CategoryListApi.as_view(), name="categories"),
+    path("v1/inventory", products.InventoryListApi.as_view(), name="inventory"),
     path("v1/carts", carts.CartCreateApi.as_view(), name="cart-create"),
     path("v1/carts/<uuid:cart_id>", carts.CartDetailApi.as_view(), name="cart-detail"),
     path("v1/carts/<uuid:cart_id>/items", carts.CartItemCreateApi.as_view(), name="cart-items"),

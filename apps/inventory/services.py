@@ -144,3 +144,26 @@ def restock_return(
         reason=StockMovement.Reason.RETURN, order_reference=order_reference, actor_id=actor_id,
         note=note,
     )  # fmt: skip
+
+
+@transaction.atomic
+def adjust_stock(
+    *, variant_id: int, warehouse_id: int, delta: int, reason: str, actor_id=None, note: str = ""
+) -> StockLevel:
+    """PROVISIONAL (api branch): the inventory branch's version replaces this at merge."""
+    from apps.inventory.exceptions import InsufficientStock
+
+    if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0:
+        raise InvalidQuantity("Adjustment must be a non-zero whole number.")
+    level, _ = StockLevel.objects.get_or_create(variant_id=variant_id, warehouse_id=warehouse_id)
+    updated = StockLevel.objects.filter(pk=level.pk, on_hand__gte=F("reserved") - delta).update(
+        on_hand=F("on_hand") + delta
+    )
+    if not updated:
+        raise InsufficientStock("Cannot remove more than is on hand and unreserved.")
+    StockMovement.objects.create(
+        variant_id=variant_id, warehouse_id=warehouse_id, delta=delta, reason=reason,
+        actor_id=actor_id, note=note,
+    )  # fmt: skip
+    level.refresh_from_db()
+    return level

@@ -1,0 +1,121 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from apps.catalog.models import Product
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+class VariantOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    compare_at_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    weight_grams = serializers.IntegerField()
+    barcode = serializers.CharField()
+    active = serializers.BooleanField()
+    options = serializers.SerializerMethodField()
+    available = serializers.SerializerMethodField()
+
+    def get_options(self, variant) -> dict[str, str]:
+        return {v.option.name: v.value for v in variant.option_values.all()}
+
+    def get_available(self, variant) -> int:
+        return self.context.get("available", {}).get(variant.id, 0)
+
+
+class ProductOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    description = serializers.CharField()
+    status = serializers.CharField()
+    category_id = serializers.IntegerField(allow_null=True)
+    brand = serializers.CharField()
+    attributes = serializers.DictField()
+    featured = serializers.BooleanField()
+    seo_title = serializers.CharField()
+    seo_description = serializers.CharField()
+    rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2)
+    rating_count = serializers.IntegerField()
+    variants = VariantOutput(many=True, source="variants.all")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class StockInput(serializers.Serializer):
+    warehouse_id = serializers.IntegerField(min_value=1, required=False)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+
+class VariantInput(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    price = serializers.DecimalField(**MONEY)
+    compare_at_price = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    cost_price = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    weight_grams = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
+    barcode = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    options = serializers.DictField(child=serializers.CharField(max_length=60), required=False)
+    stock = StockInput(many=True, required=False, max_length=20)
+
+
+class ProductWriteFields(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=220, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    status = serializers.ChoiceField(choices=Product.Status.choices, required=False)
+    category_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    brand = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    attributes = serializers.DictField(required=False)
+    featured = serializers.BooleanField(required=False)
+    seo_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    seo_description = serializers.CharField(max_length=320, required=False, allow_blank=True)
+
+
+class ProductCreateInput(ProductWriteFields):
+    variants = VariantInput(many=True, min_length=1, max_length=100)
+
+
+class ProductUpdateInput(ProductWriteFields):
+    """PATCH: read-only fields (id, rating, timestamps, variants) are not accepted here;
+    unknown fields are ignored, as DRF does."""
+
+    name = serializers.CharField(max_length=200, required=False)
+
+
+class CategoryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    description = serializers.CharField()
+
+
+class InventoryChangeInput(serializers.Serializer):
+    REASONS = ["restock", "adjustment", "correction"]
+
+    variant_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    quantity = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000)
+    warehouse_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+    reason = serializers.ChoiceField(choices=REASONS)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if attrs["quantity"] == 0:
+            raise serializers.ValidationError({"quantity": "Must not be zero."})
+        if attrs["reason"] == "restock" and attrs["quantity"] < 0:
+            raise serializers.ValidationError({"quantity": "A restock adds units (> 0)."})
+        return attrs
+
+
+class StockLevelOutput(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField(source="variant.sku")
+    warehouse_id = serializers.IntegerField()
+    warehouse = serializers.CharField(source="warehouse.name")
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    available = serializers.IntegerField()

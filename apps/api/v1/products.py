@@ -1,0 +1,215 @@
+"""Catalog and inventory endpoints."""
+
+import django_filters
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.api.idempotency import idempotent
+from apps.api.permissions import is_integrator
+from apps.api.v1.product_serializers import (
+    CategoryOutput,
+    InventoryChangeInput,
+    ProductCreateInput,
+    ProductOutput,
+    ProductUpdateInput,
+    StockLevelOutput,
+)
+from apps.catalog import services as catalog_services
+from apps.catalog.models import Category, OptionValue, Product, Variant
+from apps.inventory import selectors as inventory_selectors
+from apps.inventory import services as inventory_services
+from apps.inventory.models import StockLevel, Warehouse
+from apps.webhooks import services as webhook_services
+
+
+def products_visible_to(request):
+    """Integrators see every status; storefront clients only active products."""
+    queryset = Product.objects.all()
+    if not is_integrator(request):
+        queryset = queryset.filter(status=Product.Status.ACTIVE)
+    values = OptionValue.objects.select_related("option")
+    variants = Variant.objects.prefetch_related(Prefetch("option_values", queryset=values))
+    return queryset.prefetch_related(Prefetch("variants", queryset=variants))
+
+
+def product_context(products) -> dict:
+    ids = [v.id for p in products for v in p.variants.all()]
+    return {"available": inventory_selectors.get_available_by_variant(ids)}
+
+
+def get_product_or_404(request, product_id) -> Product:
+    try:
+        return products_visible_to(request).get(pk=product_id)
+    except Product.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+class ProductFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Product.Status.choices)
+    category = django_filters.NumberFilter(field_name="category_id")
+    brand = django_filters.CharFilter(lookup_expr="iexact")
+    sku = django_filters.CharFilter(field_name="variants__sku", distinct=True)
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Product
+        fields = ["status", "featured"]
+
+
+def _emit_product_updated(product: Product) -> None:
+    webhook_services.emit_event(
+        topic="product.updated",
+        payload={"id": product.id, "slug": product.slug, "status": product.status},
+    )
+
+
+class ProductListCreateApi(ListAPIView):
+    scope = "products"
+    public_methods = ("GET",)
+    serializer_class = ProductOutput
+    filterset_class = ProductFilter
+
+    def get_queryset(self):
+        return products_visible_to(self.request).order_by("-id")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        body = ProductOutput(page, many=True, context=product_context(page)).data
+        return self.get_paginated_response(body)
+
+    @extend_schema(request=ProductCreateInput, responses={201: ProductOutput})
+    @idempotent
+    def post(self, request):
+        data = ProductCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        variants = values.pop("variants")
+        _check_category(values.get("category_id"))
+        with transaction.atomic():
+            product = catalog_services.create_product(fields=values, variants=variants)
+            for variant, spec in zip(product.variants.order_by("position"), variants, strict=True):
+                for stock in spec.get("stock", []):
+                    inventory_services.receive_stock(
+                        variant_id=variant.id,
+                        warehouse_id=_warehouse_id(stock.get("warehouse_id")),
+                        quantity=stock["quantity"],
+                        note="Created through the API",
+                    )
+            _emit_product_updated(product)
+        product = get_product_or_404(request, product.id)
+        body = ProductOutput(product, context=product_context([product])).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ProductDetailApi(APIView):
+    scope = "products"
+    public_methods = ("GET",)
+
+    @extend_schema(responses=ProductOutput)
+    def get(self, request, product_id):
+        product = get_product_or_404(request, product_id)
+        return Response(ProductOutput(product, context=product_context([product])).data)
+
+    @extend_schema(request=ProductUpdateInput, responses=ProductOutput)
+    @idempotent
+    def patch(self, request, product_id):
+        get_product_or_404(request, product_id)
+        data = ProductUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        _check_category(data.validated_data.get("category_id"))
+        with transaction.atomic():
+            product = catalog_services.update_product(
+                product_id=product_id, fields=data.validated_data
+            )
+            _emit_product_updated(product)
+        return self.get(request, product_id)
+
+    @extend_schema(request=None, responses={204: None})
+    @idempotent
+    def delete(self, request, product_id):
+        get_product_or_404(request, product_id)
+        with transaction.atomic():
+            _emit_product_updated(catalog_services.archive_product(product_id=product_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _check_category(category_id) -> None:
+    if category_id and not Category.objects.filter(pk=category_id).exists():
+        raise serializers.ValidationError({"category_id": "No such category."})
+
+
+def _warehouse_id(requested: int | None) -> int:
+    warehouses = Warehouse.objects.filter(active=True)
+    if requested is not None:
+        warehouses = warehouses.filter(pk=requested)
+    warehouse_id = warehouses.order_by("priority", "id").values_list("id", flat=True).first()
+    if warehouse_id is None:
+        raise serializers.ValidationError({"warehouse_id": "No such active warehouse."})
+    return warehouse_id
+
+
+class CategoryListApi(ListAPIView):
+    scope = "products"
+    public_methods = ("GET",)
+    serializer_class = CategoryOutput
+    queryset = Category.objects.order_by("-id")
+
+
+class ProductInventoryApi(APIView):
+    scope = "inventory"
+
+    @extend_schema(request=InventoryChangeInput, responses=StockLevelOutput(many=True))
+    @idempotent
+    def post(self, request, product_id):
+        product = get_product_or_404(request, product_id)
+        data = InventoryChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if not product.variants.filter(pk=values["variant_id"]).exists():
+            raise serializers.ValidationError({"variant_id": "Not a variant of this product."})
+        warehouse_id = _warehouse_id(values.get("warehouse_id"))
+        if values["reason"] == "restock":
+            inventory_services.receive_stock(
+                variant_id=values["variant_id"],
+                warehouse_id=warehouse_id,
+                quantity=values["quantity"],
+                note=values.get("note", ""),
+            )
+        else:
+            inventory_services.adjust_stock(
+                variant_id=values["variant_id"],
+                warehouse_id=warehouse_id,
+                delta=values["quantity"],
+                reason=values["reason"],
+                note=values.get("note", ""),
+            )
+        levels = _levels(variant_ids=[values["variant_id"]])
+        return Response(StockLevelOutput(levels, many=True).data)
+
+
+def _levels(*, variant_ids=None, sku=None):
+    levels = StockLevel.objects.select_related("variant", "warehouse").order_by(
+        "variant_id", "warehouse__priority"
+    )
+    if variant_ids is not None:
+        levels = levels.filter(variant_id__in=variant_ids)
+    if sku is not None:
+        levels = levels.filter(variant__sku=sku)
+    return list(levels)
+
+
+class InventoryListApi(APIView):
+    scope = "inventory"
+
+    @extend_schema(responses=StockLevelOutput(many=True))
+    def get(self, request):
+        sku = request.query_params.get("sku", "")[:64]
+        if not sku:
+            raise serializers.ValidationError({"sku": "Give a SKU: /api/v1/inventory?sku=…"})
+        return Response({"results": StockLevelOutput(_levels(sku=sku), many=True).data})
