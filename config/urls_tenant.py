@@ -9,6 +9,7 @@ admin.site.site_title = "Store admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("payments/", include("apps.payments.urls")),
     path("", include("apps.storefront.urls")),
 ]
 
