@@ -201,6 +201,9 @@ def _record_success(
             else:
                 payment.applied_to_order = True
         if problem:
+            if amount is not None and currency:
+                # The row records what the provider really took: that is what goes back.
+                payment.amount, payment.currency = amount, currency.upper()
             payment.failure_message = problem[:255]
             order_services.record_order_event(
                 order_id=order.id,
