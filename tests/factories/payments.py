@@ -21,7 +21,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     subtotal = Decimal("40.00")
     total = Decimal("40.00")
     shipping_address = factory.LazyFunction(
-        lambda: {"name": "Ada Shopper", "line1": "1 Main St", "city": "Springfield",
+        lambda: {"full_name": "Ada Shopper", "line1": "1 Main St", "city": "Springfield",
                  "postal_code": "12345", "country": "US"}
     )  # fmt: skip
     shipping_method_name = "Standard"
