@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from apps.notifications.tracking import tracking_url
 from apps.orders.models import Order
 from apps.preferences.selectors import get_store_settings
+from apps.tenants import services as tenant_services
 from apps.tenants.models import Store
 
 SUBJECTS = {
@@ -27,10 +28,7 @@ KINDS = frozenset(SUBJECTS)
 
 def order_page_url(order: Order, store: Store) -> str:
     """The order's page on the store's primary host, as a customer would open it."""
-    scheme = "https" if settings.SESSION_COOKIE_SECURE else "http"
-    port = str(settings.PLATFORM_PORT or "")
-    host = store.primary_host if port in ("", "80", "443") else f"{store.primary_host}:{port}"
-    return f"{scheme}://{host}/orders/{order.token}/"
+    return tenant_services.store_url(store, f"/orders/{order.token}/")
 
 
 def sender_for(store: Store) -> str:

@@ -47,3 +47,8 @@ class InvalidWebhook(DomainError):
 class InvalidAmount(DomainError):
     code = "invalid_amount"
     http_status = 400
+
+
+class InvalidReturnUrl(DomainError):
+    code = "invalid_return_url"
+    http_status = 400

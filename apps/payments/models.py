@@ -66,6 +66,14 @@ class Payment(models.Model):
         return self.amount - self.amount_refunded
 
 
+OPEN = (Payment.Status.PENDING, Payment.Status.FAILED)  # may still succeed (retry after failure)
+CAPTURED = (
+    Payment.Status.SUCCEEDED,
+    Payment.Status.PARTIALLY_REFUNDED,
+    Payment.Status.REFUNDED,
+)
+
+
 class Refund(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -548,3 +548,16 @@ def test_webhook_on_another_stores_host_cannot_touch_this_stores_payment(
     assert order.status == Order.Status.PENDING
     assert not WebhookEvent.objects.exists()
     assert get_store_settings().stripe_webhook_secret != "whsec_other"
+
+
+@pytest.mark.django_db
+def test_refund_that_fails_later_at_stripe_is_flagged_on_the_order(stripe_store, store_client):
+    order, payment = paid_order(store_client, stripe_store)
+    refund = services.refund_order(order_id=order.id, amount=Decimal("40.00"))
+    failed = {**stripe_store.refunds[refund.external_id], "status": "failed"}
+
+    response = post_webhook(store_client, stripe_event("refund.updated", failed))
+
+    note = OrderEvent.objects.filter(order=order, type=OrderEvent.Type.NOTE).last()
+    assert response.json()["outcome"] == "refunds booked: 0"
+    assert f"refund {refund.external_id} as failed" in note.message

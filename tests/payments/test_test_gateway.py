@@ -9,9 +9,8 @@ from apps.orders import services as order_services
 from apps.orders.exceptions import InvalidRefund
 from apps.orders.models import Order, OrderEvent
 from apps.payments import services
-from apps.payments.exceptions import PaymentNotAllowed
+from apps.payments.exceptions import InvalidReturnUrl, PaymentNotAllowed, PaymentNotApplied
 from apps.payments.models import Payment, Refund
-from apps.payments.services import InvalidReturnUrl
 from tests.factories.payments import OrderFactory, PaymentFactory, create_reserved_order
 
 SUCCESS_CARD = "4242 4242 4242 4242"
@@ -217,7 +216,7 @@ def test_money_taken_for_an_order_cancelled_meanwhile_is_refunded_automatically(
     payment = PaymentFactory(order=order, external_id="test_pay_meanwhile")
     order_services.cancel_order(order_id=order.id, reason="reservation expired")
 
-    with pytest.raises(services.PaymentNotApplied):
+    with pytest.raises(PaymentNotApplied):
         services.complete_test_payment(payment_id=payment.id, card_number="4242424242424242")
 
     order.refresh_from_db()
