@@ -65,6 +65,7 @@ TENANT_APPS = [
     "apps.cart",
     "apps.checkout",
     "apps.orders",
+    "apps.payments",
     "apps.notifications",
     "apps.api",
     "apps.webhooks",
@@ -191,8 +192,15 @@ MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"  # media files go under a per-store folde
 
 # --- email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = BASE_DIR / ".data" / "mail"
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / ".data" / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mercato <no-reply@mercato.local>")
+
+# --- payments ------------------------------------------------------------------------------
+# Each store's Stripe keys live in its StoreSettings row, never in the environment. This only
+# moves the API host (tests point the real SDK at a local server that speaks Stripe's wire
+# format); unset means https://api.stripe.com.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)

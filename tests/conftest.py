@@ -96,6 +96,11 @@ def committed_store(django_db_setup, django_db_blocker):
     number = next(_committed_store_numbers)
     slug = f"committed{os.getpid()}x{number}"
     with django_db_blocker.unblock():
+        # pytest-django creates the test database only when some collected test is marked
+        # django_db (or uses `db`); never let a run of committed-store tests alone write to
+        # the real database.
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            pytest.fail("committed_store needs the test database: run it with a django_db test")
         connection.set_schema_to_public()
         store = tenant_services.create_store(
             name=f"Committed {number}",

@@ -42,3 +42,13 @@ def ready_checkout(*, lines, email: str = "shopper@example.test", method=None):
     method = method or ShippingMethodFactory()
     checkout_services.set_shipping_method(checkout=checkout, method_id=method.id)
     return checkout
+
+
+def pay_with_test_card(order, card_number: str = "4242424242424242"):
+    """Pay an order the way a shopper does: the store's test gateway, a test card."""
+    from apps.payments import services as payment_services
+
+    start = payment_services.start_payment(order_id=order.id, return_url=f"/orders/{order.token}/")
+    payment_services.complete_test_payment(payment_id=start.payment_id, card_number=card_number)
+    order.refresh_from_db()
+    return order

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -41,6 +42,13 @@ def api_exception_handler(exc, context):
         )
         return Response(
             error_body("invalid", "The request has invalid fields.", fields=fields),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, DataError):
+        # A value PostgreSQL cannot store or compare (out-of-range number, odd date): the
+        # request is wrong, not the server. Validation should catch these first.
+        return Response(
+            error_body("invalid", "A value in the request is out of range."),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, ObjectDoesNotExist):

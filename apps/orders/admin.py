@@ -10,6 +10,7 @@ from apps.orders import services, workflows
 from apps.orders.admin_forms import CancelForm, FulfillForm, RefundForm
 from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine, Return, ReturnLine
 from apps.payments import services as payment_services
+from apps.payments.admin import PaymentInline, RefundInline
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -51,14 +52,9 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 50
     readonly_fields = [f.name for f in Order._meta.fields]
-    inlines = [OrderLineInline, FulfillmentInline, OrderEventInline]
+    inlines = [OrderLineInline, FulfillmentInline, PaymentInline, RefundInline, OrderEventInline]
     change_form_template = "admin/orders/order/change_form.html"
     actions = ["mark_delivered"]
-
-    def get_inlines(self, request, obj):
-        from apps.payments.admin import PAYMENT_INLINES
-
-        return [*self.inlines, *PAYMENT_INLINES]
 
     def has_add_permission(self, request):
         return False  # orders come from checkout (or the API)

@@ -172,7 +172,7 @@ def _sold_out_message(exc: InsufficientStock) -> str:
 
 def redirect_to_payment(request, order):
     """Start (or restart) payment for a pending order and send the shopper to the gateway."""
-    return_url = request.build_absolute_uri(reverse("orders:detail", args=[order.token]))
+    return_url = reverse("orders:detail", args=[order.token])
     try:
         start = payment_services.start_payment(order_id=order.id, return_url=return_url)
     except DomainError as exc:

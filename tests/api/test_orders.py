@@ -7,7 +7,7 @@ from apps.orders import services as order_services
 from apps.orders.models import Order
 from tests.factories.accounts import UserFactory
 from tests.factories.checkout import ShippingMethodFactory
-from tests.shopping import ADDRESS, stocked_variant
+from tests.shopping import ADDRESS, pay_with_test_card, stocked_variant
 
 
 def _order_body(variant, method, **extra) -> dict:
@@ -126,8 +126,7 @@ def test_fulfil_cancel_and_refund_through_the_api(api, anonymous_api):
     variant = stocked_variant(stock=10)
     method = ShippingMethodFactory()
     anonymous_api.post("/api/v1/orders", _order_body(variant, method), format="json")
-    order = Order.objects.get()
-    order_services.mark_order_paid(order_id=order.id, amount=order.total)
+    order = pay_with_test_card(Order.objects.get())
     line = order.lines.get()
 
     shipped = api.post(

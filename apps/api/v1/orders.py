@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.filters import IsoDateTimeFilter
 from apps.api.idempotency import idempotent
 from apps.api.permissions import is_integrator
 from apps.api.v1.order_serializers import (
@@ -35,8 +36,8 @@ from apps.payments import services as payment_services
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Order.Status.choices)
     payment_status = django_filters.ChoiceFilter(choices=Order.PaymentStatus.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     email = django_filters.CharFilter(lookup_expr="iexact")
 
     class Meta:
@@ -87,13 +88,11 @@ class OrderListCreateApi(ListAPIView):
             voucher_code=values.get("voucher", ""),
             user_id=user_id,
         )
-        return_url = request.build_absolute_uri(reverse("orders:detail", args=[order.token]))
+        return_url = reverse("orders:detail", args=[order.token])
         start = payment_services.start_payment(order_id=order.id, return_url=return_url)
-        payment = (
-            {"type": "redirect", "url": start.redirect_url}
-            if start.redirect_url
-            else {"type": "client_secret", "client_secret": start.client_secret}
-        )
+        payment = {"type": "redirect", "url": request.build_absolute_uri(start.redirect_url)}
+        if start.client_secret:
+            payment["client_secret"] = start.client_secret
         body = {
             "order_id": order.token,
             "number": order.number,

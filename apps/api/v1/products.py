@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.filters import IsoDateTimeFilter
 from apps.api.idempotency import idempotent
 from apps.api.permissions import is_integrator
 from apps.api.v1.product_serializers import (
@@ -55,7 +56,7 @@ class ProductFilter(django_filters.FilterSet):
     category = django_filters.NumberFilter(field_name="category_id")
     brand = django_filters.CharFilter(lookup_expr="iexact")
     sku = django_filters.CharFilter(field_name="variants__sku", distinct=True)
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Product

@@ -1,0 +1,54 @@
+from apps.core.exceptions import DomainError
+
+
+class PaymentDeclined(DomainError):
+    """The card or bank said no; nothing was charged and the shopper may try again."""
+
+    code = "payment_declined"
+    http_status = 402
+
+
+class PaymentNotAllowed(DomainError):
+    """The order cannot take a payment now (already paid, cancelled, …)."""
+
+    code = "payment_not_allowed"
+    http_status = 409
+
+
+class PaymentNotApplied(DomainError):
+    """Money arrived but could not pay the order; it has been (or is being) refunded."""
+
+    code = "payment_not_applied"
+    http_status = 409
+
+
+class GatewayNotConfigured(DomainError):
+    code = "gateway_not_configured"
+    http_status = 409
+
+
+class PaymentProviderError(DomainError):
+    """The provider could not be reached or refused the request."""
+
+    code = "payment_provider_error"
+    http_status = 502
+
+
+class RefundRejected(DomainError):
+    code = "refund_rejected"
+    http_status = 409
+
+
+class InvalidWebhook(DomainError):
+    code = "invalid_webhook"
+    http_status = 400
+
+
+class InvalidAmount(DomainError):
+    code = "invalid_amount"
+    http_status = 400
+
+
+class InvalidReturnUrl(DomainError):
+    code = "invalid_return_url"
+    http_status = 400

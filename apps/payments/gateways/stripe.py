@@ -1,0 +1,242 @@
+"""Stripe through the official SDK: PaymentIntents, refunds, signed webhooks.
+
+Every call builds a ``StripeClient`` with the current store's own secret key (never a global
+key shared across stores). Card data never reaches our server: the Payment Element on our
+payment page sends it straight to Stripe (PCI SAQ A).
+"""
+
+import json
+import logging
+from decimal import Decimal
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.db import connection
+
+from apps.payments.amounts import from_minor_units, to_minor_units
+from apps.payments.exceptions import (
+    GatewayNotConfigured,
+    InvalidWebhook,
+    PaymentDeclined,
+    PaymentProviderError,
+    RefundRejected,
+)
+from apps.payments.gateways.base import (
+    EventKind,
+    GatewayEvent,
+    GatewayRefund,
+    PaymentStart,
+    payment_page_url,
+)
+from apps.payments.models import Payment
+from apps.preferences.models import StoreSettings
+from apps.preferences.selectors import get_store_settings
+
+logger = logging.getLogger(__name__)
+
+INTENT_EVENTS = {
+    "payment_intent.succeeded": EventKind.PAYMENT_SUCCEEDED,
+    "payment_intent.payment_failed": EventKind.PAYMENT_FAILED,
+    "payment_intent.processing": EventKind.PAYMENT_PROCESSING,
+}
+REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.refund.updated"}
+
+
+def client_for(store_settings: StoreSettings) -> stripe.StripeClient:
+    """A client bound to this store's secret key (and to STRIPE_API_BASE when set)."""
+    if not store_settings.stripe_secret_key:
+        raise GatewayNotConfigured("Stripe is selected but the store has no Stripe secret key.")
+    base_addresses = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    return stripe.StripeClient(
+        store_settings.stripe_secret_key,
+        base_addresses=base_addresses,
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
+
+
+def _provider_error(exc: stripe.StripeError, action: str) -> PaymentProviderError:
+    logger.warning("stripe %s failed: %s (%s)", action, exc.code or "", type(exc).__name__)
+    return PaymentProviderError(
+        f"The payment provider could not {action}: {exc.user_message or 'please try again.'}",
+        extra={"provider_code": exc.code or ""},
+    )
+
+
+class StripeGateway:
+    name = "stripe"
+    signature_header = "Stripe-Signature"
+
+    def create_payment(self, payment: Payment, *, return_url: str) -> PaymentStart:
+        client = client_for(get_store_settings())
+        params: Any = {
+            "amount": to_minor_units(payment.amount, payment.currency),
+            "currency": payment.currency.lower(),
+            "automatic_payment_methods": {"enabled": True},
+            "description": f"Order #{payment.order.number}",
+            "metadata": {
+                "mercato_store": connection.schema_name,
+                "mercato_payment": payment.token.hex,
+                "order_number": str(payment.order.number),
+            },
+        }
+        try:
+            # The key comes from the payment row: a retried call returns the same intent.
+            intent = client.v1.payment_intents.create(
+                params=params, options={"idempotency_key": f"payment-{payment.idempotency_key}"}
+            )
+        except stripe.CardError as exc:
+            raise PaymentDeclined(exc.user_message or "Your card was declined.") from exc
+        except stripe.StripeError as exc:
+            raise _provider_error(exc, "start the payment") from exc
+        return PaymentStart(
+            payment_id=payment.id,
+            external_id=intent.id,
+            redirect_url=payment_page_url(payment),
+            client_secret=intent.client_secret or "",
+        )
+
+    def refund(self, payment: Payment, *, amount: Decimal, idempotency_key: str) -> GatewayRefund:
+        client = client_for(get_store_settings())
+        params: Any = {
+            "payment_intent": payment.external_id,
+            "amount": to_minor_units(amount, payment.currency),
+            "metadata": {
+                "mercato_store": connection.schema_name,
+                "mercato_refund": idempotency_key,
+            },
+        }
+        try:
+            refund = client.v1.refunds.create(
+                params=params, options={"idempotency_key": f"refund-{idempotency_key}"}
+            )
+        except (stripe.InvalidRequestError, stripe.CardError) as exc:
+            logger.warning("stripe refund rejected: %s", exc.code or "")
+            raise RefundRejected(
+                f"Stripe rejected the refund: {exc.user_message or exc.code or 'unknown reason'}",
+                extra={"provider_code": exc.code or ""},
+            ) from exc
+        except stripe.StripeError as exc:
+            raise _provider_error(exc, "refund the payment") from exc
+        return _refund_from(refund.to_dict())
+
+    def parse_webhook(self, payload: bytes, signature_header: str) -> GatewayEvent:
+        store_settings = get_store_settings()
+        secret = store_settings.stripe_webhook_secret
+        if not secret:
+            raise InvalidWebhook("Stripe webhooks are not configured for this store.")
+        if not signature_header:
+            raise InvalidWebhook("Missing Stripe-Signature header.")
+        try:
+            if not isinstance(json.loads(payload), dict):
+                raise InvalidWebhook("The webhook body is not a Stripe event.")
+            event = stripe.Webhook.construct_event(payload, signature_header, secret)
+        except stripe.SignatureVerificationError as exc:
+            raise InvalidWebhook("The webhook signature is invalid.") from exc
+        except ValueError as exc:  # not UTF-8 or not JSON
+            raise InvalidWebhook("The webhook body is not valid JSON.") from exc
+        data = event.to_dict()
+        event_id, event_type = data.get("id"), data.get("type")
+        obj = (data.get("data") or {}).get("object")
+        if not isinstance(event_id, str) or not event_id or not isinstance(obj, dict):
+            raise InvalidWebhook("The webhook body is not a Stripe event.")
+        event_type = str(event_type or "")
+        if event_type in INTENT_EVENTS:
+            return _intent_event(event_id, event_type, INTENT_EVENTS[event_type], obj)
+        if event_type == "charge.refunded":
+            return self._charge_refunded(event_id, obj, store_settings)
+        if event_type in REFUND_EVENTS:
+            refund = _refund_from(obj)
+            return GatewayEvent(
+                id=event_id,
+                type=event_type,
+                kind=EventKind.REFUNDS,
+                payment_external_id=refund.payment_external_id,
+                refunds=(refund,),
+            )
+        return GatewayEvent(id=event_id, type=event_type, kind=EventKind.IGNORED)
+
+    def retrieve_payment(self, payment: Payment) -> GatewayEvent:
+        if not payment.external_id:
+            return GatewayEvent(id="", type="retrieve", kind=EventKind.IGNORED)
+        client = client_for(get_store_settings())
+        try:
+            intent = client.v1.payment_intents.retrieve(payment.external_id)
+        except stripe.StripeError as exc:
+            raise _provider_error(exc, "report the payment status") from exc
+        obj = intent.to_dict()
+        status = obj.get("status")
+        if status == "succeeded":
+            kind = EventKind.PAYMENT_SUCCEEDED
+        elif status == "processing":
+            kind = EventKind.PAYMENT_PROCESSING
+        elif status == "requires_payment_method" and obj.get("last_payment_error"):
+            kind = EventKind.PAYMENT_FAILED
+        else:
+            kind = EventKind.IGNORED
+        return _intent_event(f"retrieve:{intent.id}", "payment_intent.retrieve", kind, obj)
+
+    def _charge_refunded(
+        self, event_id: str, charge: dict, store_settings: StoreSettings
+    ) -> GatewayEvent:
+        intent_id = _str(charge.get("payment_intent"))
+        listed = (charge.get("refunds") or {}).get("data")
+        if listed is None:
+            # Since API version 2022-11-15 a charge no longer embeds its refunds: ask for them.
+            try:
+                page = client_for(store_settings).v1.refunds.list(
+                    params={"payment_intent": intent_id, "limit": 100}
+                )
+            except stripe.StripeError as exc:
+                raise _provider_error(exc, "list the refunds") from exc
+            listed = [refund.to_dict() for refund in page.data]
+        refunds = tuple(_refund_from(obj) for obj in listed if isinstance(obj, dict))
+        return GatewayEvent(
+            id=event_id,
+            type="charge.refunded",
+            kind=EventKind.REFUNDS,
+            payment_external_id=intent_id,
+            refunds=refunds,
+        )
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _amount(value: Any, currency: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int) or not currency:
+        raise InvalidWebhook("The Stripe object has no valid amount.")
+    return from_minor_units(value, currency)
+
+
+def _intent_event(event_id: str, event_type: str, kind: EventKind, intent: dict) -> GatewayEvent:
+    currency = _str(intent.get("currency")).upper()
+    received = intent.get("amount_received")
+    amount = received if kind == EventKind.PAYMENT_SUCCEEDED and received else intent.get("amount")
+    metadata = intent.get("metadata") or {}
+    error = intent.get("last_payment_error") or {}
+    return GatewayEvent(
+        id=event_id,
+        type=event_type,
+        kind=kind,
+        payment_external_id=_str(intent.get("id")),
+        payment_token=_str(metadata.get("mercato_payment")),
+        store=_str(metadata.get("mercato_store")),
+        amount=_amount(amount, currency),
+        currency=currency,
+        failure_message=_str(error.get("message")) or _str(error.get("code")),
+    )
+
+
+def _refund_from(obj: dict) -> GatewayRefund:
+    currency = _str(obj.get("currency")).upper()
+    metadata = obj.get("metadata") or {}
+    return GatewayRefund(
+        external_id=_str(obj.get("id")),
+        amount=_amount(obj.get("amount"), currency),
+        currency=currency,
+        status=_str(obj.get("status")),
+        payment_external_id=_str(obj.get("payment_intent")),
+        idempotency_key=_str(metadata.get("mercato_refund")),
+    )

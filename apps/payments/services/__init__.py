@@ -1,0 +1,27 @@
+"""Payment writes. Import this package: ``from apps.payments import services``.
+
+- ``payments``: start_payment, complete_test_payment, sync_payment_status (and recording the
+  outcome of a payment for its order);
+- ``refunds``: refund_order, refund_unapplied_payment;
+- ``webhooks``: process_webhook.
+"""
+
+from apps.payments.models import CAPTURED, OPEN
+from apps.payments.services.payments import (
+    complete_test_payment,
+    start_payment,
+    sync_payment_status,
+)
+from apps.payments.services.refunds import refund_order, refund_unapplied_payment
+from apps.payments.services.webhooks import process_webhook
+
+__all__ = [
+    "CAPTURED",
+    "OPEN",
+    "complete_test_payment",
+    "process_webhook",
+    "refund_order",
+    "refund_unapplied_payment",
+    "start_payment",
+    "sync_payment_status",
+]

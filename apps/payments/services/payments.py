@@ -1,0 +1,232 @@
+"""Starting a payment and recording its outcome (success, failure) for the order.
+
+Every provider call is phased (conventions: no network inside a transaction or under a lock):
+  1. a short transaction writes what we are about to ask (a pending Payment or Refund) and
+     commits;
+  2. the gateway is called with no transaction open and no lock held;
+  3. a new transaction records the answer, idempotently: a webhook may have recorded it first.
+
+Lock order: webhook event row (unique insert) → order (``orders.locks``) → refund → payment.
+"""
+
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from apps.orders import locks as order_locks
+from apps.orders import services as order_services
+from apps.orders.exceptions import OrderNotPayable
+from apps.orders.models import Order, OrderEvent
+from apps.payments import locks
+from apps.payments.exceptions import (
+    InvalidReturnUrl,
+    PaymentDeclined,
+    PaymentNotAllowed,
+    PaymentNotApplied,
+)
+from apps.payments.gateways import get_gateway
+from apps.payments.gateways import test as test_gateway
+from apps.payments.gateways.base import EventKind, PaymentStart, payment_page_url
+from apps.payments.models import OPEN, Payment
+from apps.payments.services.refunds import refund_unapplied_payment
+from apps.preferences.selectors import get_store_settings
+
+logger = logging.getLogger(__name__)
+
+S = Payment.Status
+
+
+def start_payment(*, order_id: int, return_url: str) -> PaymentStart:
+    """Open a payment for the order's total with the store's gateway; say where the shopper goes.
+
+    ``return_url`` is a path on this store (the order confirmation page) where the shopper
+    lands after paying. The order's open payment (same gateway and amount) is reused, so a
+    reload or a retry after a decline continues the same payment — at Stripe, the same
+    PaymentIntent. An order with nothing to pay is marked paid at once.
+    """
+    if not return_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        return_url, allowed_hosts=None
+    ):
+        raise InvalidReturnUrl("The return URL must be a path on this store, like /orders/…/.")
+    gateway_name = get_store_settings().payment_gateway
+    gateway = get_gateway(gateway_name)
+    payment = _open_payment(order_id=order_id, gateway_name=gateway_name, return_url=return_url)
+    if payment is None:  # a free order: paid without a gateway
+        return PaymentStart(payment_id=0, external_id="", redirect_url=return_url)
+    if payment.external_id:
+        return PaymentStart(
+            payment_id=payment.id,
+            external_id=payment.external_id,
+            redirect_url=payment_page_url(payment),
+            client_secret=payment.client_secret,
+        )
+    start = gateway.create_payment(payment, return_url=return_url)  # network, no transaction
+    # Conditional: a concurrent start (double click) may have stored the same answer first.
+    Payment.objects.filter(pk=payment.pk, external_id__isnull=True).update(
+        external_id=start.external_id, client_secret=start.client_secret, updated_at=timezone.now()
+    )
+    return start
+
+
+@transaction.atomic
+def _open_payment(*, order_id: int, gateway_name: str, return_url: str) -> Payment | None:
+    order = order_locks.lock_order(order_id)
+    if order.status != Order.Status.PENDING or order.paid_at is not None:
+        raise PaymentNotAllowed(
+            f"Order #{order.number} is {order.get_status_display().lower()} and takes no payment.",
+            extra={"order": order.number, "status": order.status},
+        )
+    if order.total == 0:
+        order_services.mark_order_paid(order_id=order.id, amount=Decimal("0"))
+        return None
+    payment = (
+        order.payments.filter(
+            gateway=gateway_name, amount=order.total, currency=order.currency, status__in=OPEN
+        )
+        .order_by("-id")
+        .first()
+    )
+    if payment is None:
+        payment = Payment.objects.create(
+            order=order,
+            gateway=gateway_name,
+            amount=order.total,
+            currency=order.currency,
+            return_url=return_url,
+        )
+    elif payment.return_url != return_url:
+        payment.return_url = return_url
+        payment.save(update_fields=["return_url", "updated_at"])
+    return payment
+
+
+def complete_test_payment(*, payment_id: int, card_number: str) -> Payment:
+    """Charge a card on the test gateway's hosted page (digits only; never stored or logged).
+
+    Raises PaymentDeclined (the order stays pending; the shopper may retry) or
+    PaymentNotApplied (the money could not pay the order and was refunded automatically).
+    """
+    payment = Payment.objects.get(pk=payment_id, gateway=test_gateway.TestGateway.name)
+    outcome = test_gateway.charge_card(card_number)
+    if not outcome.approved:
+        record_failure(payment_id=payment.id, message=outcome.message)
+        raise PaymentDeclined(outcome.message, code=outcome.code)
+    needs_refund = record_success(
+        payment_id=payment.id, amount=payment.amount, currency=payment.currency
+    )
+    payment.refresh_from_db()
+    if needs_refund:
+        refund_unapplied_payment(payment_id=payment.id)
+        raise PaymentNotApplied(
+            f"This order can no longer be paid ({payment.failure_message}). "
+            "Your payment has been refunded.",
+        )
+    return payment
+
+
+def sync_payment_status(*, payment_id: int) -> Payment:
+    """Ask the provider how an open payment stands and record it (the shopper's return URL).
+
+    Only the provider's answer counts: query parameters on the return URL are never trusted.
+    """
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status not in OPEN:
+        return payment
+    event = get_gateway(payment.gateway).retrieve_payment(payment)  # network, no transaction
+    if event.payment_external_id and event.payment_external_id != payment.external_id:
+        return payment
+    if event.kind == EventKind.PAYMENT_SUCCEEDED:
+        if record_success(payment_id=payment.id, amount=event.amount, currency=event.currency):
+            refund_unapplied_payment(payment_id=payment.id)
+    elif event.kind == EventKind.PAYMENT_FAILED:
+        record_failure(payment_id=payment.id, message=event.failure_message)
+    payment.refresh_from_db()
+    return payment
+
+
+def record_success(
+    *, payment_id: int, amount: Decimal | None, currency: str, external_id: str = ""
+) -> bool:
+    """Record that the provider took the money; pay the order if it can be paid.
+
+    Idempotent and safe out of order: a payment already recorded as captured is left alone.
+    Returns True when the money could not pay the order and must be refunded (after commit).
+    """
+    with transaction.atomic():
+        order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+        order = order_locks.lock_order(order_id)
+        payment = locks.lock_payment(payment_id)
+        if payment.status not in OPEN:
+            return False
+        if external_id and not payment.external_id:
+            payment.external_id = external_id
+        payment.status = S.SUCCEEDED
+        payment.failure_message = ""
+        problem = _why_payment_cannot_pay(order, payment, amount, currency)
+        if not problem:
+            try:
+                with transaction.atomic():  # a savepoint: a refusal leaves our writes intact
+                    order_services.mark_order_paid(
+                        order_id=order.id,
+                        amount=amount,
+                        payment_reference=payment.external_id or payment.token.hex,
+                    )
+            except OrderNotPayable as exc:
+                problem = exc.message
+            else:
+                payment.applied_to_order = True
+        if problem:
+            if amount is not None and currency:
+                # The row records what the provider really took: that is what goes back.
+                payment.amount, payment.currency = amount, currency.upper()
+            payment.failure_message = problem[:255]
+            order_services.record_order_event(
+                order_id=order.id,
+                type=OrderEvent.Type.NOTE,
+                message=f"Payment not applied, refunding it automatically: {problem}"[:255],
+                data={
+                    "payment": payment.token.hex,
+                    "amount": str(amount),
+                    "currency": currency,
+                    "reason": problem,
+                },
+            )
+            logger.warning(
+                "order #%s: payment %s not applied: %s", order.number, payment.pk, problem
+            )
+        payment.save()
+        return bool(problem)
+
+
+def _why_payment_cannot_pay(
+    order: Order, payment: Payment, amount: Decimal | None, currency: str
+) -> str:
+    if amount is None:
+        return "The provider reported no amount."
+    if currency.upper() != payment.currency or payment.currency != order.currency:
+        return f"Paid in {currency.upper()}, but the order is in {order.currency}."
+    if amount != payment.amount:
+        return f"Paid {amount} {currency.upper()}, but the payment was for {payment.amount}."
+    if order.paid_at is not None:
+        return f"Order #{order.number} was already paid by another payment."
+    return ""
+
+
+def record_failure(*, payment_id: int, message: str) -> bool:
+    """Record a failed attempt. Ignored once the payment succeeded (events arrive out of order)."""
+    message = message or "The payment failed."
+    with transaction.atomic():
+        order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+        order_locks.lock_order(order_id)
+        payment = locks.lock_payment(payment_id)
+        if payment.status not in OPEN:
+            logger.info("payment %s: failure after %s ignored", payment.pk, payment.status)
+            return False
+        payment.status = S.FAILED
+        payment.failure_message = message[:255]
+        payment.save(update_fields=["status", "failure_message", "updated_at"])
+        order_services.mark_payment_failed(order_id=order_id, reason=message)
+        return True

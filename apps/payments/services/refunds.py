@@ -1,0 +1,173 @@
+"""Refunds: through the payment's gateway, booked once on the payment and the order."""
+
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.orders import locks as order_locks
+from apps.orders import services as order_services
+from apps.orders.exceptions import InvalidRefund
+from apps.orders.models import OrderEvent
+from apps.payments import locks
+from apps.payments.exceptions import PaymentProviderError, RefundRejected
+from apps.payments.gateways import get_gateway
+from apps.payments.models import CAPTURED, Payment, Refund
+
+logger = logging.getLogger(__name__)
+
+S = Payment.Status
+
+
+def refund_order(
+    *, order_id: int, amount: Decimal, actor_id: int | None = None, reason: str = ""
+) -> Refund:
+    """Refund part or all of a paid order through its gateway, then book it on the order.
+
+    Raises InvalidRefund (nothing to refund, amount out of range), RefundRejected or
+    PaymentProviderError (the provider said no or could not be reached: nothing is booked).
+    """
+    refund = _open_refund(order_id=order_id, amount=amount, actor_id=actor_id, reason=reason)
+    payment = refund.payment
+    try:
+        result = get_gateway(payment.gateway).refund(
+            payment, amount=refund.amount, idempotency_key=refund.idempotency_key
+        )  # network, no transaction
+    except (RefundRejected, PaymentProviderError) as exc:
+        _mark_refund_failed(refund_id=refund.id, message=exc.message)
+        raise
+    if not result.settled:
+        message = f"The payment provider reports the refund as {result.status or 'unknown'}."
+        _mark_refund_failed(refund_id=refund.id, message=message)
+        raise RefundRejected(message)
+    return book_refund(refund_id=refund.id, external_id=result.external_id)
+
+
+@transaction.atomic
+def _open_refund(*, order_id: int, amount: Decimal, actor_id: int | None, reason: str) -> Refund:
+    order = order_locks.lock_order(order_id)
+    amount = order_services.check_refund(order, amount)
+    payment = (
+        order.payments.filter(applied_to_order=True, status__in=CAPTURED).order_by("id").first()
+    )
+    if payment is None:
+        raise InvalidRefund(f"Order #{order.number} has no captured payment to refund.")
+    # Refunds already on their way to the provider hold their amount (the order lock
+    # serializes this check), so two concurrent refunds can never exceed the total.
+    in_flight = Refund.objects.filter(
+        order=order, applies_to_order=True, status=Refund.Status.PENDING
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    available = min(order.refundable_amount, payment.refundable_amount) - in_flight
+    if amount > available:
+        raise InvalidRefund(
+            f"At most {max(available, Decimal('0'))} {order.currency} can be refunded now.",
+            extra={"refundable": str(max(available, Decimal("0"))), "amount": str(amount)},
+        )
+    return Refund.objects.create(
+        payment=payment,
+        order=order,
+        amount=amount,
+        currency=payment.currency,
+        actor_id=actor_id,
+        reason=reason.strip()[:255],
+    )
+
+
+def refund_unapplied_payment(*, payment_id: int) -> Refund | None:
+    """Refund in full a captured payment that could not pay its order (cancelled, duplicate,
+    wrong amount). Safe to call again: the refund's idempotency key is fixed per payment.
+
+    A provider failure is logged and noted on the order (the merchant retries from the admin);
+    it is not raised, because the caller (a webhook, the shopper's page) cannot fix it.
+    """
+    key = f"auto-{Payment.objects.values_list('idempotency_key', flat=True).get(pk=payment_id)}"
+    with transaction.atomic():
+        order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+        order_locks.lock_order(order_id)
+        existing = Refund.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            existing = locks.lock_refund(existing.pk)
+        payment = locks.lock_payment(payment_id)
+        if existing is not None and existing.status == Refund.Status.SUCCEEDED:
+            return existing
+        if payment.applied_to_order or payment.status not in CAPTURED:
+            return existing
+        if existing is None:
+            if payment.refundable_amount <= 0:
+                return None
+            existing = Refund.objects.create(
+                payment=payment,
+                order_id=order_id,
+                amount=payment.refundable_amount,
+                currency=payment.currency,
+                applies_to_order=False,
+                idempotency_key=key,
+                reason="Automatic: the payment could not pay the order",
+            )
+        elif existing.status == Refund.Status.FAILED:
+            existing.status = Refund.Status.PENDING
+            existing.save(update_fields=["status", "updated_at"])
+        refund = existing
+    try:
+        result = get_gateway(payment.gateway).refund(
+            payment, amount=refund.amount, idempotency_key=refund.idempotency_key
+        )  # network, no transaction
+        if not result.settled:
+            raise RefundRejected(f"The provider reports the refund as {result.status}.")
+    except (RefundRejected, PaymentProviderError) as exc:
+        _mark_refund_failed(refund_id=refund.id, message=exc.message)
+        order_services.record_order_event(
+            order_id=order_id,
+            type=OrderEvent.Type.NOTE,
+            message=f"Automatic refund failed, retry it from the payment: {exc.message}"[:255],
+            data={"payment": payment.token.hex, "refund": refund.id},
+        )
+        logger.error("payment %s: automatic refund failed: %s", payment.pk, exc.message)
+        return refund
+    refund = book_refund(refund_id=refund.id, external_id=result.external_id)
+    order_services.record_order_event(
+        order_id=order_id,
+        type=OrderEvent.Type.NOTE,
+        message=f"Payment of {refund.amount} {refund.currency} refunded automatically.",
+        data={"payment": payment.token.hex, "refund": refund.external_id or ""},
+    )
+    return refund
+
+
+@transaction.atomic
+def book_refund(*, refund_id: int, external_id: str) -> Refund:
+    """Record that the provider refunded: once, whoever gets here first (API return or webhook)."""
+    order_id = Refund.objects.values_list("order_id", flat=True).get(pk=refund_id)
+    order_locks.lock_order(order_id)
+    refund = locks.lock_refund(refund_id)
+    payment = locks.lock_payment(refund.payment_id)
+    if refund.status == Refund.Status.SUCCEEDED:
+        return refund
+    if external_id and not refund.external_id:
+        refund.external_id = external_id
+    refund.status = Refund.Status.SUCCEEDED
+    refund.failure_message = ""
+    refund.save(update_fields=["external_id", "status", "failure_message", "updated_at"])
+    payment.amount_refunded += refund.amount
+    payment.status = (
+        S.REFUNDED if payment.amount_refunded >= payment.amount else S.PARTIALLY_REFUNDED
+    )
+    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
+    if refund.applies_to_order:
+        order_services.record_refund(
+            order_id=order_id,
+            amount=refund.amount,
+            actor_id=refund.actor_id,
+            reference=refund.external_id or "",
+            reason=refund.reason,
+        )
+    return refund
+
+
+def _mark_refund_failed(*, refund_id: int, message: str) -> None:
+    # Conditional: a webhook may already have booked this refund as done.
+    Refund.objects.filter(pk=refund_id, status=Refund.Status.PENDING).update(
+        status=Refund.Status.FAILED, failure_message=message[:255], updated_at=timezone.now()
+    )

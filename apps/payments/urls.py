@@ -1,0 +1,11 @@
+from django.urls import path
+
+from apps.payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("<uuid:token>/", views.pay, name="pay"),
+    path("<uuid:token>/return/", views.payment_return, name="return"),
+    path("<slug:gateway>/webhook/", views.webhook, name="webhook"),
+]

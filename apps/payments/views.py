@@ -1,0 +1,162 @@
+"""Store-host payment pages (the test gateway's card form, Stripe's Payment Element page, the
+return URL) and provider webhooks. Views parse input and call one service."""
+
+import logging
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+
+from apps.core.exceptions import DomainError
+from apps.orders.models import Order
+from apps.payments import selectors, services
+from apps.payments.exceptions import PaymentDeclined
+from apps.payments.forms import TestCardForm
+from apps.payments.gateways import GATEWAYS
+from apps.payments.gateways.test import TEST_CARDS
+from apps.payments.models import Payment
+from apps.preferences.selectors import get_store_settings
+
+logger = logging.getLogger(__name__)
+
+
+def _get_payment(token: UUID) -> Payment:
+    try:
+        return selectors.get_payment_by_token(token=token)
+    except Payment.DoesNotExist as exc:
+        raise Http404("No such payment") from exc
+
+
+def _return_to(payment: Payment) -> HttpResponseRedirect:
+    url = payment.return_url
+    if not url or not url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+        url = "/"
+    return HttpResponseRedirect(url)
+
+
+def _unavailable(request, payment: Payment, message: str = "", status: int = 409):
+    return render(
+        request,
+        "payments/unavailable.html",
+        {"payment": payment, "order": payment.order, "message": message},
+        status=status,
+    )
+
+
+@never_cache
+@sensitive_post_parameters("number", "expiry", "cvc", "name")
+def pay(request, token: UUID):
+    """The hosted payment page for one payment: the card form or Stripe's Payment Element."""
+    payment = _get_payment(token)
+    order = payment.order
+    if payment.applied_to_order or order.paid_at is not None:
+        return _return_to(payment)
+    if payment.status in services.CAPTURED:
+        return _unavailable(request, payment, payment.failure_message)
+    if order.status != Order.Status.PENDING:
+        return _unavailable(request, payment)
+    if payment.gateway == "test":
+        return _test_card_page(request, payment)
+    if payment.gateway == "stripe":
+        return _stripe_page(request, payment)
+    raise Http404("No page for this gateway")
+
+
+def _test_card_page(request, payment: Payment):
+    form = TestCardForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.complete_test_payment(
+                payment_id=payment.id, card_number=form.cleaned_data["number"]
+            )
+        except PaymentDeclined as exc:
+            form.add_error(None, exc.message)
+        except DomainError as exc:
+            return _unavailable(request, payment, exc.message, status=exc.http_status)
+        else:
+            return _return_to(payment)
+    return render(
+        request,
+        "payments/test_card.html",
+        {
+            "payment": payment,
+            "order": payment.order,
+            "form": form,
+            "test_cards": [
+                (f"{n[0:4]} {n[4:8]} {n[8:12]} {n[12:]}", outcome.message or "Succeeds")
+                for n, outcome in TEST_CARDS.items()
+            ],
+        },
+    )
+
+
+def _stripe_page(request, payment: Payment):
+    if not payment.client_secret:
+        # start_payment could not reach Stripe earlier: try again now.
+        try:
+            start = services.start_payment(order_id=payment.order_id, return_url=payment.return_url)
+        except DomainError as exc:
+            return _unavailable(request, payment, exc.message, status=exc.http_status)
+        if start.payment_id != payment.id:
+            return redirect(start.redirect_url)
+        payment.refresh_from_db()
+    store_settings = get_store_settings()
+    return render(
+        request,
+        "payments/stripe.html",
+        {
+            "payment": payment,
+            "order": payment.order,
+            "stripe_config": {
+                "publishableKey": store_settings.stripe_publishable_key,
+                "clientSecret": payment.client_secret,
+                "returnUrl": request.build_absolute_uri(
+                    reverse("payments:return", kwargs={"token": payment.token})
+                ),
+            },
+        },
+    )
+
+
+@never_cache
+def payment_return(request, token: UUID):
+    """Where the provider sends the shopper back. Asks the provider; trusts no query string."""
+    payment = _get_payment(token)
+    try:
+        payment = services.sync_payment_status(payment_id=payment.id)
+    except DomainError as exc:
+        # The webhook will bring the answer; the confirmation page shows "awaiting payment".
+        logger.warning("payment %s: status check failed: %s", payment.pk, exc.message)
+    if payment.status == Payment.Status.FAILED:
+        messages.error(request, payment.failure_message or "The payment failed. Please try again.")
+        return redirect("payments:pay", token=payment.token)
+    if payment.status in services.CAPTURED and not payment.applied_to_order:
+        return _unavailable(request, payment, payment.failure_message)
+    return _return_to(payment)
+
+
+@csrf_exempt
+def webhook(request, gateway: str):
+    """Provider → store events. Answers JSON: 200 once handled (or ignored), 400 if bad."""
+    if gateway not in GATEWAYS:
+        return JsonResponse({"code": "not_found", "message": "No such gateway."}, status=404)
+    if request.method != "POST":
+        return JsonResponse(
+            {"code": "method_not_allowed", "message": "POST events here."}, status=405
+        )
+    try:
+        outcome = services.process_webhook(
+            gateway_name=gateway,
+            payload=request.body,
+            signature_header=request.headers.get(GATEWAYS[gateway].signature_header, ""),
+        )
+    except DomainError as exc:
+        logger.warning("%s webhook rejected: %s", gateway, exc.message)
+        return JsonResponse(exc.as_dict(), status=exc.http_status)
+    return JsonResponse({"received": True, "outcome": outcome})
