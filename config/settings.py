@@ -62,7 +62,9 @@ TENANT_APPS = [
     "apps.checkout",
     "apps.orders",
     "apps.notifications",
+    "apps.reviews",
     "apps.storefront",
+    "apps.dashboard",  # after the apps whose admin it reorganises (store settings, roles)
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
