@@ -67,7 +67,7 @@ def _nice_ceiling(value: Decimal) -> Decimal:
 def _format(value: Decimal, money: bool) -> str:
     if money:
         return f"{value:,.2f}" if value < 1000 else f"{value:,.0f}"
-    return f"{int(value):,}"
+    return f"{int(value):,}" if value == value.to_integral_value() else f"{value:,.1f}"
 
 
 def bar_chart(

@@ -65,6 +65,7 @@ def create_demo_store() -> Store:
         demo_orders.seed_orders(rng=rng)
         demo_reviews.seed_reviews(rng=rng)
         demo_reviews.seed_staff()
+        demo_reviews.backdate_carts()
     ensure_platform_admin()
     return store
 
