@@ -119,7 +119,9 @@ def update_store_profile(
     store = Store.objects.select_for_update().get(pk=store_id)
     store.name, store.currency, store.country = name, currency, country
     store.timezone, store.prices_include_tax = timezone, prices_include_tax
-    store.save(update_fields=list(PROFILE_FIELDS))
+    # A queryset update: TenantMixin.save() refuses to run outside the public schema or the
+    # store's own, and these services are called from both admins.
+    Store.objects.filter(pk=store_id).update(**{f: getattr(store, f) for f in PROFILE_FIELDS})
     logger.info("store %s profile updated", store.schema_name)
     return store
 
@@ -133,7 +135,7 @@ def set_store_status(*, store_id: int, status: str) -> Store:
     store = Store.objects.select_for_update().get(pk=store_id)
     if store.status != status:
         store.status = status
-        store.save(update_fields=["status"])
+        Store.objects.filter(pk=store_id).update(status=status)
         logger.info("store %s is now %s", store.schema_name, status)
     return store
 
@@ -153,5 +155,5 @@ def set_commission_rate(*, store_id: int, rate: Decimal) -> Store:
         raise ValidationError({"commission_rate": "Commission is a percentage from 0 to 100."})
     store = Store.objects.select_for_update().get(pk=store_id)
     store.commission_rate = rate.quantize(Decimal("0.01"))
-    store.save(update_fields=["commission_rate"])
+    Store.objects.filter(pk=store_id).update(commission_rate=store.commission_rate)
     return store
