@@ -210,6 +210,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "args": ["apps.orders.tasks.cancel_expired_orders_task"],
     },
+    # Tidiness: review services keep product ratings right in their own transactions.
+    "repair-rating-aggregates": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 24 * 3600.0,
+        "args": ["apps.reviews.tasks.repair_rating_aggregates_task"],
+    },
 }
 
 # --- logging ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from celery import shared_task
 from apps.reviews import services
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True)
 def repair_rating_aggregates_task() -> int:
     """Recompute every product's rating aggregate in the caller's store schema."""
     return services.repair_rating_aggregates()
