@@ -163,3 +163,11 @@ def test_commission_rate_must_be_a_percentage(store):
 @pytest.mark.django_db
 def test_store_admins_cannot_reach_the_platform_admin(store_client):
     assert store_client.get("/admin/commission/").status_code in (302, 404)
+
+
+@pytest.mark.django_db
+def test_platform_admin_home_links_stores_and_commission(platform_admin):
+    html = platform_admin.get("/admin/").content.decode()
+
+    assert 'href="/admin/commission/"' in html
+    assert 'href="/admin/tenants/store/"' in html
