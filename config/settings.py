@@ -69,7 +69,9 @@ TENANT_APPS = [
     "apps.notifications",
     "apps.api",
     "apps.webhooks",
+    "apps.reviews",
     "apps.storefront",
+    "apps.dashboard",  # after the apps whose admin it reorganises (store settings, roles)
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -221,6 +223,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.core.tasks.fan_out_to_stores_task",
         "schedule": 60.0,
         "args": ["apps.orders.tasks.cancel_expired_orders_task"],
+    },
+    # Tidiness: review services keep product ratings right in their own transactions.
+    "repair-rating-aggregates": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 24 * 3600.0,
+        "args": ["apps.reviews.tasks.repair_rating_aggregates_task"],
     },
 }
 

@@ -8,6 +8,8 @@ admin.site.site_header = "Store admin"
 admin.site.site_title = "Store admin"
 
 urlpatterns = [
+    # Dashboard, reports, settings and staff pages first; "admin/" alone is the dashboard.
+    path("admin/", include("apps.dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
     path("cart/", include("apps.storefront.cart_urls")),
@@ -15,6 +17,7 @@ urlpatterns = [
     path("orders/", include("apps.storefront.order_urls")),
     path("account/", include("apps.storefront.account_urls")),
     path("payments/", include("apps.payments.urls")),
+    path("reviews/", include("apps.reviews.urls")),
     path("", include("apps.storefront.urls")),
 ]
 

@@ -1,5 +1,15 @@
-from django.contrib import admin
+"""The platform admin (public host): stores with their sales, suspension, commission."""
 
+import csv
+from datetime import date, timedelta
+
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+
+from apps.tenants import commission, services
 from apps.tenants.models import Domain, Store
 
 
@@ -9,6 +19,53 @@ class PlatformAdminSite(admin.AdminSite):
     site_header = "Mercato platform"
     site_title = "Mercato platform admin"
     index_title = "Platform administration"
+    index_template = "admin/platform/index.html"
+
+    def get_urls(self):
+        return [
+            path("commission/", self.admin_view(self.commission_view), name="commission"),
+            *super().get_urls(),
+        ]
+
+    def commission_view(self, request):
+        """Monthly commission per store; ``?month=YYYY-MM``, ``&format=csv`` to export."""
+        month = _parse_month(request.GET.get("month"))
+        report = commission.get_commission_report(month)
+        if request.GET.get("format") == "csv":
+            return _commission_csv(report)
+        this_month = timezone.now().date().replace(day=1)
+        previous = (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        context = {
+            **self.each_context(request),
+            "title": f"Commission for {month:%B %Y}",
+            "report": report,
+            "month_value": f"{month:%Y-%m}",
+            "previous": f"{previous:%Y-%m}",
+            "following": f"{following:%Y-%m}" if following <= this_month else None,
+        }
+        return TemplateResponse(request, "admin/platform/commission.html", context)
+
+
+def _parse_month(value: str | None) -> date:
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return timezone.now().date().replace(day=1)
+
+
+def _commission_csv(report: commission.CommissionReport) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="commission-{report.month:%Y-%m}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["month", "store", "slug", "currency", "paid_orders", "gross",
+                     "base_net_of_refunds", "rate_percent", "commission"])  # fmt: skip
+    for line in report.lines:
+        writer.writerow([f"{report.month:%Y-%m}", line.store.name, line.store.schema_name,
+                         line.store.currency, line.orders, line.gross, line.base, line.rate,
+                         line.commission])  # fmt: skip
+    return response
 
 
 platform_admin_site = PlatformAdminSite(name="platform_admin")
@@ -21,14 +78,38 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Store, site=platform_admin_site)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ("name", "schema_name", "status", "currency", "country", "created_at")
+    list_display = ("name", "schema_name", "status", "paid_orders", "revenue", "commission_rate",
+                    "currency", "country", "created_at")  # fmt: skip
     list_filter = ("status", "currency", "country")
     search_fields = ("name", "schema_name", "domains__domain")
-    readonly_fields = ("schema_name", "created_at")
+    readonly_fields = ("schema_name", "status", "created_at")
+    fields = ("name", "schema_name", "status", "commission_rate", "currency", "country",
+              "timezone", "prices_include_tax", "created_at")  # fmt: skip
     inlines = [DomainInline]
+    actions = ["suspend", "resume"]
 
     def has_add_permission(self, request):
         return False  # stores are opened through signup or `manage.py create_store`
+
+    @admin.display(description="Paid orders")
+    def paid_orders(self, store):
+        return commission.get_store_sales(store).orders
+
+    @admin.display(description="Revenue (net)")
+    def revenue(self, store):
+        return f"{commission.get_store_sales(store).revenue} {store.currency}"
+
+    @admin.action(description="Suspend selected stores (storefront closed, admin open)")
+    def suspend(self, request, queryset):
+        for store in queryset:
+            services.suspend_store(store_id=store.id)
+        self.message_user(request, f"{queryset.count()} store(s) suspended.", messages.WARNING)
+
+    @admin.action(description="Resume selected stores")
+    def resume(self, request, queryset):
+        for store in queryset:
+            services.resume_store(store_id=store.id)
+        self.message_user(request, f"{queryset.count()} store(s) resumed.")
 
 
 @admin.register(Domain, site=platform_admin_site)

@@ -9,7 +9,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.catalog import services as catalog_services
 from apps.inventory import services as inventory_services
-from apps.tenants import demo_orders, selectors, services
+from apps.tenants import demo_orders, demo_reviews, selectors, services
 from apps.tenants.models import Store
 
 DEMO_SLUG = "demo"
@@ -63,6 +63,9 @@ def create_demo_store() -> Store:
         seed_catalog(rng=rng)
         demo_orders.seed_checkout_rules()
         demo_orders.seed_orders(rng=rng)
+        demo_reviews.seed_reviews(rng=rng)
+        demo_reviews.seed_staff()
+        demo_reviews.backdate_carts()
     ensure_platform_admin()
     return store
 

@@ -20,6 +20,20 @@ class StoreMiddleware(TenantMainMiddleware):
             return None
         response = super().process_request(request)
         request.store = getattr(request, "tenant", None)
+        if response is None and request.store is not None and request.store.is_suspended:
+            return self.store_closed(request)
+        return response
+
+    @staticmethod
+    def stays_open_when_suspended(path: str) -> bool:
+        """A suspended store's admin (its owner settles things there) and assets still answer."""
+        return path.startswith(("/admin/", settings.STATIC_URL, settings.MEDIA_URL))
+
+    def store_closed(self, request):
+        if self.stays_open_when_suspended(request.path_info):
+            return None
+        response = render(request, "tenants/store_closed.html", status=503)
+        response["Retry-After"] = "3600"
         return response
 
     @staticmethod

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.postgresql_backend.base import _check_schema_name
@@ -20,6 +23,14 @@ class Store(TenantMixin):
     country = models.CharField(max_length=2, default="US", help_text="ISO 3166-1 alpha-2 code")
     prices_include_tax = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # The platform's cut of the store's paid orders, in percent (2.50 = 2.5 %).
+    commission_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Percent of the store's paid order totals (net of refunds) the platform keeps.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True  # cloned from settings.TENANT_BASE_SCHEMA
@@ -27,9 +38,19 @@ class Store(TenantMixin):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(commission_rate__gte=0) & models.Q(commission_rate__lte=100),
+                name="tenants_store_commission_percent",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
         """Clone the template schema; fall back to django-tenants' migrate-from-scratch.

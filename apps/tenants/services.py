@@ -1,6 +1,9 @@
 """Opening a store: its schema (cloned from the template), its host name and its owner."""
 
 import logging
+import re
+from decimal import Decimal
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -65,6 +68,10 @@ def create_store(
                 get_user_model().objects.create_superuser(
                     email=owner_email, password=owner_password
                 )
+                # The template's roles already exist; refresh them for models added since.
+                from apps.dashboard import roles
+
+                roles.ensure_roles()
     except IntegrityError as exc:
         # Another signup took the slug between our check and our insert.
         raise ValidationError(
@@ -81,3 +88,72 @@ def store_url(store: Store, path: str = "/") -> str:
     suffix = "" if port in ("", "80", "443") else f":{port}"
     scheme = "https" if settings.SESSION_COOKIE_SECURE else "http"
     return f"{scheme}://{host}{suffix}{path}"
+
+
+PROFILE_FIELDS = ("name", "currency", "country", "timezone", "prices_include_tax")
+
+
+@transaction.atomic
+def update_store_profile(
+    *,
+    store_id: int,
+    name: str,
+    currency: str,
+    country: str,
+    timezone: str,
+    prices_include_tax: bool,
+) -> Store:
+    """Change a store's identity and money settings (its public ``Store`` row)."""
+    name, currency, country = name.strip(), currency.strip().upper(), country.strip().upper()
+    errors = {}
+    if not name:
+        errors["name"] = "A store needs a name."
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        errors["currency"] = "Use a three-letter ISO 4217 code, such as USD or EUR."
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        errors["country"] = "Use a two-letter ISO 3166 country code."
+    if timezone not in available_timezones():
+        errors["timezone"] = f"“{timezone}” is not a known time zone."
+    if errors:
+        raise ValidationError(errors)
+    store = Store.objects.select_for_update().get(pk=store_id)
+    store.name, store.currency, store.country = name, currency, country
+    store.timezone, store.prices_include_tax = timezone, prices_include_tax
+    # A queryset update: TenantMixin.save() refuses to run outside the public schema or the
+    # store's own, and these services are called from both admins.
+    Store.objects.filter(pk=store_id).update(**{f: getattr(store, f) for f in PROFILE_FIELDS})
+    logger.info("store %s profile updated", store.schema_name)
+    return store
+
+
+@transaction.atomic
+def set_store_status(*, store_id: int, status: str) -> Store:
+    """Suspend or resume a store. A suspended storefront shows a "closed" page (HTTP 503); its
+    admin stays open to the owner."""
+    if status not in Store.Status.values:
+        raise ValidationError({"status": f"Unknown store status “{status}”."})
+    store = Store.objects.select_for_update().get(pk=store_id)
+    if store.status != status:
+        store.status = status
+        Store.objects.filter(pk=store_id).update(status=status)
+        logger.info("store %s is now %s", store.schema_name, status)
+    return store
+
+
+def suspend_store(*, store_id: int) -> Store:
+    return set_store_status(store_id=store_id, status=Store.Status.SUSPENDED)
+
+
+def resume_store(*, store_id: int) -> Store:
+    return set_store_status(store_id=store_id, status=Store.Status.ACTIVE)
+
+
+@transaction.atomic
+def set_commission_rate(*, store_id: int, rate: Decimal) -> Store:
+    rate = Decimal(rate)
+    if not Decimal("0") <= rate <= Decimal("100"):
+        raise ValidationError({"commission_rate": "Commission is a percentage from 0 to 100."})
+    store = Store.objects.select_for_update().get(pk=store_id)
+    store.commission_rate = rate.quantize(Decimal("0.01"))
+    Store.objects.filter(pk=store_id).update(commission_rate=store.commission_rate)
+    return store

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.tenants import demo, demo_orders, services
+from apps.tenants import demo, demo_orders, demo_reviews, services
 from apps.tenants.selectors import get_store_by_slug
 
 
@@ -43,6 +43,8 @@ class Command(BaseCommand):
             f"  Storefront:     {services.store_url(store)}",
             f"  Store admin:    {services.store_url(store, '/admin/')}",
             f"  Demo login:     {demo.DEMO_OWNER_EMAIL} / {demo.DEMO_OWNER_PASSWORD}",
+            f"  Staff login:    {demo_reviews.DEMO_STAFF_EMAIL} / "
+            f"{demo_reviews.DEMO_STAFF_PASSWORD}  (staff role: no settings, no staff management)",
             f"  Shopper login:  {demo_orders.DEMO_CUSTOMER_EMAIL} / "
             f"{demo_orders.DEMO_CUSTOMER_PASSWORD}  (at {services.store_url(store, '/account/')})",
             f"  Voucher code:   {demo_orders.DEMO_VOUCHER} (10% off)",
