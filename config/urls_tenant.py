@@ -14,6 +14,7 @@ urlpatterns = [
     path("checkout/", include("apps.storefront.checkout_urls")),
     path("orders/", include("apps.storefront.order_urls")),
     path("account/", include("apps.storefront.account_urls")),
+    path("recommendations/", include("apps.recommendations.urls")),
     path("", include("apps.storefront.urls")),
 ]
 
