@@ -44,6 +44,9 @@ CONFIG_TTL = 300
 LISTS_TTL = 60 * 60 * 24
 FOR_YOU_TTL = 600
 FALLBACK_SIZE = 30
+# Look up fallbacks when a widget has fewer stored neighbours than this many times its size:
+# some neighbours are filtered out (sold out, draft, shown in the other widget).
+FALLBACK_BELOW = 3
 FOR_YOU_CANDIDATES = 60
 SEED_LIMIT = 20
 VIEW_SEED_DAYS = 30
@@ -283,6 +286,29 @@ class ProductPageRecommendations:
         ]
 
 
+def _product_candidates(
+    product: Product, widgets: Sequence[str], config: Config, generation: int
+) -> dict[str, list[int]]:
+    """Per widget: pins, stored neighbours, then fallbacks (same category, then popular).
+
+    Fallbacks are only looked up when some widget has few stored neighbours, so a product
+    with plenty of data costs one cache read here.
+    """
+    neighbours = _neighbour_lists([product.id], generation)[product.id]
+    stored = {
+        widget: [pid for pid, _ in neighbours.get(NEIGHBOUR_KIND[widget], ())] for widget in widgets
+    }
+    fallback: list[int] = []
+    if any(len(ids) < FALLBACK_BELOW * config.limit for ids in stored.values()):
+        names = [f"cat{product.category_id}", "popular"] if product.category_id else ["popular"]
+        fallbacks = _ranked_ids(names, generation)
+        fallback = [pid for name in names for pid in fallbacks[name]]
+    return {
+        widget: [*config.pinned(widget, product.id), *stored[widget], *fallback]
+        for widget in widgets
+    }
+
+
 def get_product_page_recommendations(
     *, product: Product, recent_ids: Sequence[int] = ()
 ) -> ProductPageRecommendations:
@@ -294,15 +320,7 @@ def get_product_page_recommendations(
     recent = [pid for pid in recent_ids if pid != product.id] if show_recent else []
     candidates: dict[str, list[int]] = {}
     if widgets:
-        neighbours = _neighbour_lists([product.id], generation)[product.id]
-        fallback_names = ["popular"]
-        if product.category_id:
-            fallback_names.insert(0, f"cat{product.category_id}")
-        fallbacks = _ranked_ids(fallback_names, generation)
-        fallback = [pid for name in fallback_names for pid in fallbacks[name]]
-        for widget in widgets:
-            stored = [pid for pid, _ in neighbours.get(NEIGHBOUR_KIND[widget], ())]
-            candidates[widget] = [*config.pinned(widget, product.id), *stored, *fallback]
+        candidates = _product_candidates(product, widgets, config, generation)
     products = load_products({pid for ids in candidates.values() for pid in ids} | set(recent))
     views: dict[str, WidgetView | None] = {w: None for w in PRODUCT_WIDGETS}
     shown: set[int] = {product.id}
@@ -343,15 +361,7 @@ def list_product_recommendations(*, product: Product, kind: str) -> list[Recomme
     config, generation = get_config()
     if not config.is_enabled(kind):
         return []
-    neighbours = _neighbour_lists([product.id], generation)[product.id]
-    names = [f"cat{product.category_id}", "popular"] if product.category_id else ["popular"]
-    fallbacks = _ranked_ids(names, generation)
-    stored = [pid for pid, _ in neighbours.get(NEIGHBOUR_KIND[kind], ())]
-    candidates = [
-        *config.pinned(kind, product.id),
-        *stored,
-        *(pid for name in names for pid in fallbacks[name]),
-    ]
+    candidates = _product_candidates(product, [kind], config, generation)[kind]
     return _cards(
         kind,
         candidates,
