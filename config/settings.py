@@ -72,6 +72,7 @@ TENANT_APPS = [
     "apps.reviews",
     "apps.storefront",
     "apps.dashboard",  # after the apps whose admin it reorganises (store settings, roles)
+    "apps.recommendations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -97,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sets the visitor and recently-viewed cookies only when a product page asked for it.
+    "apps.recommendations.middleware.VisitorCookiesMiddleware",
 ]
 
 TEMPLATES = [
@@ -229,6 +232,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.core.tasks.fan_out_to_stores_task",
         "schedule": 24 * 3600.0,
         "args": ["apps.reviews.tasks.repair_rating_aggregates_task"],
+    },
+    # Recommendations (apps/recommendations/tasks.py): each fans out one task per store.
+    "recs-flush-signals": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 300.0,
+        "args": ["apps.recommendations.tasks.flush_signals_task"],
+    },
+    "recs-recompute": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 3600.0,
+        "args": ["apps.recommendations.tasks.recompute_recommendations_task"],
+    },
+    "recs-back-in-stock": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 600.0,
+        "args": ["apps.recommendations.tasks.check_back_in_stock_task"],
+    },
+    "recs-abandoned-carts": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 900.0,
+        "args": ["apps.recommendations.tasks.queue_abandoned_cart_reminders_task"],
     },
 }
 

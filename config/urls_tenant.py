@@ -18,6 +18,7 @@ urlpatterns = [
     path("account/", include("apps.storefront.account_urls")),
     path("payments/", include("apps.payments.urls")),
     path("reviews/", include("apps.reviews.urls")),
+    path("recommendations/", include("apps.recommendations.urls")),
     path("", include("apps.storefront.urls")),
 ]
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.api.v1 import carts, orders, products
+from apps.api.v1 import carts, orders, products, recommendations
 
 app_name = "api"
 
@@ -16,6 +16,16 @@ urlpatterns = [
         "v1/products/<int:product_id>/inventory",
         products.ProductInventoryApi.as_view(),
         name="product-inventory",
+    ),
+    path(
+        "v1/products/<int:product_id>/recommendations",
+        recommendations.ProductRecommendationsApi.as_view(),
+        name="product-recommendations",
+    ),
+    path(
+        "v1/recommendations/for-me",
+        recommendations.ForMeRecommendationsApi.as_view(),
+        name="recommendations-for-me",
     ),
     path("v1/categories", products.CategoryListApi.as_view(), name="categories"),
     path("v1/inventory", products.InventoryListApi.as_view(), name="inventory"),

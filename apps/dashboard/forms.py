@@ -67,6 +67,9 @@ class StoreSettingsForm(forms.Form):
         required=False, help_text="Hold new and edited reviews until staff publish them."
     )
     email_sender = forms.EmailField(required=False)
+    abandoned_cart_hours = forms.IntegerField(
+        min_value=1, max_value=24 * 14, label="Abandoned-cart reminder after (hours)"
+    )
     payment_gateway = forms.ChoiceField(choices=StoreSettings.PaymentGateway.choices)
     stripe_publishable_key = forms.CharField(max_length=255, required=False)
     stripe_secret_key = forms.CharField(
@@ -88,7 +91,8 @@ class StoreSettingsForm(forms.Form):
 
     PROFILE_FIELDS = ("name", "currency", "country", "timezone", "prices_include_tax")
     PREFERENCE_FIELDS = ("reservation_minutes", "low_stock_threshold", "moderate_reviews",
-                         "email_sender", "payment_gateway", "stripe_publishable_key")  # fmt: skip
+                         "email_sender", "abandoned_cart_hours", "payment_gateway",
+                         "stripe_publishable_key")  # fmt: skip
 
     def __init__(self, *args, store, preferences: StoreSettings, **kwargs):
         initial = {name: getattr(store, name) for name in self.PROFILE_FIELDS}

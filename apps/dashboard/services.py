@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 PREFERENCE_FIELDS = {
     "reservation_minutes", "low_stock_threshold", "moderate_reviews", "email_sender",
+    "abandoned_cart_hours",
     "payment_gateway", "stripe_publishable_key", "stripe_secret_key", "stripe_webhook_secret",
 }  # fmt: skip
 

@@ -24,7 +24,7 @@ SETTINGS_FIELDSETS = [
     ("Tax and shipping", ("prices_include_tax",)),
     ("Checkout and inventory", ("reservation_minutes", "low_stock_threshold")),
     ("Reviews", ("moderate_reviews",)),
-    ("Email", ("email_sender",)),
+    ("Email", ("email_sender", "abandoned_cart_hours")),
     ("Payments", ("payment_gateway", "stripe_publishable_key", "stripe_secret_key",
                   "clear_stripe_secret_key", "stripe_webhook_secret",
                   "clear_stripe_webhook_secret")),

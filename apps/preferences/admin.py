@@ -9,7 +9,7 @@ class StoreSettingsAdmin(admin.ModelAdmin):
         ("Checkout", {"fields": ("reservation_minutes", "payment_gateway")}),
         ("Inventory", {"fields": ("low_stock_threshold",)}),
         ("Reviews", {"fields": ("moderate_reviews",)}),
-        ("Email", {"fields": ("email_sender",)}),
+        ("Email", {"fields": ("email_sender", "abandoned_cart_hours")}),
         (
             "Stripe",
             {"fields": ("stripe_publishable_key", "stripe_secret_key", "stripe_webhook_secret")},

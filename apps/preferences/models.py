@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -25,6 +26,11 @@ class StoreSettings(models.Model):
         default=False, help_text="Hold new reviews until a staff member publishes them."
     )
     email_sender = models.EmailField(blank=True, help_text="From address of customer emails.")
+    abandoned_cart_hours = models.PositiveIntegerField(
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="Hours after the last change before a cart with an email gets one reminder.",
+    )
     payment_gateway = models.CharField(
         max_length=16, choices=PaymentGateway.choices, default=PaymentGateway.TEST
     )

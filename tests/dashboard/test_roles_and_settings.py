@@ -13,6 +13,7 @@ def _settings_form(**overrides) -> dict:
     data = {
         "name": "Renamed Store", "currency": "EUR", "country": "DE", "timezone": "Europe/Berlin",
         "prices_include_tax": "on", "reservation_minutes": "20", "low_stock_threshold": "3",
+        "abandoned_cart_hours": "6",
         "moderate_reviews": "on", "email_sender": "shop@example.test", "payment_gateway": "test",
         "stripe_publishable_key": "pk_test_visible", "stripe_secret_key": "",
         "stripe_webhook_secret": "",

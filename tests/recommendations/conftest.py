@@ -1,0 +1,29 @@
+import pytest
+from django.core.cache import cache
+
+
+def _clear_recommendation_keys() -> None:
+    """Redis is not rolled back with the test transaction: drop both test stores' recs keys."""
+    client = cache.client.get_client(write=True)
+    for schema in ("teststore", "otherstore"):
+        keys = list(client.scan_iter(match=f"{schema}:*:recs:*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_recommendation_cache():
+    _clear_recommendation_keys()
+    yield
+    _clear_recommendation_keys()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run ``.delay()`` in-process (after commit callbacks execute), not on a broker queue."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
