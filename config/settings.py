@@ -58,6 +58,9 @@ TENANT_APPS = [
     "apps.catalog",
     "apps.inventory",
     "apps.storefront",
+    # --- catalog & search (issue 3) ---
+    "apps.search",
+    "django.contrib.sitemaps",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -199,6 +202,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "apps.core.tasks.record_heartbeat_task", "schedule": 60.0},
 }
+
+# --- search (issue 3): PostgreSQL full-text by default, Elasticsearch when ELASTICSEARCH_URL is set
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "mercato")
+# Facet counts of a listing are cached this long (seconds); results themselves are always live.
+SEARCH_FACET_CACHE_SECONDS = int(os.environ.get("SEARCH_FACET_CACHE_SECONDS", "120"))
+# PostgreSQL's JIT costs 100 ms–1 s of compile time on the large search and indexing
+# statements and saves nothing on OLTP queries: off for our connections.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 # --- logging ---------------------------------------------------------------------------------
 LOGGING = {
