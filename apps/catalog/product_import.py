@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -69,6 +69,7 @@ REQUIRED_COLUMNS = {"handle", "sku", "price"}
 SHARED_COLUMNS = [c for c in PRODUCT_COLUMNS if c != "handle"]
 
 BATCH = 2000
+ANALYZE_AFTER_ROWS = 10_000
 MAX_PRICE = Decimal("9999999999.99")
 HANDLE_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TRUE = {"true", "1", "yes", "y"}
@@ -271,20 +272,24 @@ def read_rows(
     return rows, errors, count
 
 
-def _check_against_store(rows: list[RowData]) -> list[tuple[int, str]]:
-    """Errors only the database can tell: a SKU that belongs to another product."""
-    errors = []
-    by_sku = {row.variant["sku"]: row for row in rows}
-    skus = list(by_sku)
-    for start in range(0, len(skus), 5000):
-        existing = Variant.objects.filter(sku__in=skus[start : start + 5000]).values_list(
-            "sku", "product__slug"
+def _existing_skus(skus: list[str]) -> dict[str, str]:
+    """SKU → handle of the product it belongs to, for the SKUs already in the store."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT v.sku, p.slug FROM catalog_variant v "
+            "JOIN catalog_product p ON p.id = v.product_id WHERE v.sku = ANY(%s)",
+            [skus],
         )
-        for sku, slug in existing:
-            row = by_sku[sku]
-            if slug != row.handle:
-                errors.append((row.line, f"sku {sku} belongs to product “{slug}”"))
-    return sorted(errors)
+        return dict(cursor.fetchall())
+
+
+def _check_against_store(rows: list[RowData], existing: dict[str, str]) -> list[tuple[int, str]]:
+    """Errors only the database can tell: a SKU that belongs to another product."""
+    return sorted(
+        (row.line, f"sku {row.variant['sku']} belongs to product “{existing[row.variant['sku']]}”")
+        for row in rows
+        if row.variant["sku"] in existing and existing[row.variant["sku"]] != row.handle
+    )
 
 
 def import_products(
@@ -296,14 +301,15 @@ def import_products(
 ) -> ImportReport:
     """Import a product CSV into the current store. Raises ImportFailed on bad rows."""
     rows, errors, count = read_rows(stream, progress=progress, total_lines=total_lines)
-    errors = sorted(errors + _check_against_store(rows))
+    existing = _existing_skus([row.variant["sku"] for row in rows])
+    errors = sorted(errors + _check_against_store(rows, existing))
     if errors and not skip_invalid:
         raise ImportFailed(errors)
     bad_lines = {line for line, _ in errors}
     rows = [row for row in rows if row.line not in bad_lines]
     report = ImportReport(rows=count, imported_rows=len(rows), errors=errors)
     if rows:
-        _write(rows, report, progress or (lambda *a: None))
+        _write(rows, report, set(existing), progress or (lambda *a: None))
     return report
 
 
@@ -321,7 +327,9 @@ def import_products_upload(uploaded, **kwargs) -> ImportReport:
 
 
 @transaction.atomic
-def _write(rows: list[RowData], report: ImportReport, progress: Progress) -> None:
+def _write(
+    rows: list[RowData], report: ImportReport, existing_skus: set[str], progress: Progress
+) -> None:
     now = timezone.now()
     categories = _ensure_categories(
         {row.product["category"] for row in rows if row.product["category"]}
@@ -406,12 +414,6 @@ def _write(rows: list[RowData], report: ImportReport, progress: Progress) -> Non
         value_ids[(value.option_id, value.value)] = value.pk
 
     # Variants, then their option values (replaced for the variants in the file).
-    existing_skus = set()
-    skus = [row.variant["sku"] for row in rows]
-    for start in range(0, len(skus), 5000):
-        existing_skus.update(
-            Variant.objects.filter(sku__in=skus[start : start + 5000]).values_list("sku", flat=True)
-        )
     positions: dict[str, int] = {}
     variants = []
     for row in rows:
@@ -440,7 +442,9 @@ def _write(rows: list[RowData], report: ImportReport, progress: Progress) -> Non
             ],
         )  # fmt: skip
         ids = [v.pk for v in saved]
-        through.objects.filter(variant_id__in=ids).delete()
+        updated = [v.pk for v in saved if v.sku in existing_skus]
+        if updated:
+            through.objects.filter(variant_id__in=updated).delete()
         links = []
         for variant_id, row in zip(ids, chunk, strict=True):
             pid = product_ids[row.handle]
@@ -453,8 +457,15 @@ def _write(rows: list[RowData], report: ImportReport, progress: Progress) -> Non
                 )
         through.objects.bulk_create(links)
         progress("variants", min(start + BATCH, len(variants)), len(variants))
-    report.variants_updated = len(existing_skus)
-    report.variants_created = len(variants) - len(existing_skus)
+    report.variants_updated = sum(1 for row in rows if row.variant["sku"] in existing_skus)
+    report.variants_created = len(variants) - report.variants_updated
+    if len(rows) >= ANALYZE_AFTER_ROWS:
+        # Fresh statistics before the search pass reads these tables back.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE catalog_product, catalog_productoption, catalog_optionvalue, "
+                "catalog_variant, catalog_variant_option_values, catalog_category"
+            )
     ids = sorted(product_ids.values())
     for start in range(0, len(ids), BATCH):
         search_services.mark_products_changed(product_ids=ids[start : start + BATCH])

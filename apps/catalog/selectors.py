@@ -2,10 +2,11 @@
 
 from collections.abc import Sequence
 
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from apps.catalog.models import Category, OptionValue, Product, ProductImage, ProductOption, Variant
+from apps.catalog.models import Category, OptionValue, Product, ProductImage, Variant
 
 
 def _storefront_products() -> QuerySet[Product]:
@@ -21,34 +22,41 @@ def _storefront_products() -> QuerySet[Product]:
     )
 
 
-def _first_image() -> Prefetch:
-    return Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+def _with_card_image(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Annotate the first image's medium thumbnail (one subquery, no extra query)."""
+    first = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+    return products.annotate(card_thumbnail=Subquery(first.values("thumbnail_medium")[:1]))
 
 
-def list_featured_products(*, limit: int = 8) -> QuerySet[Product]:
-    return (
-        _storefront_products()
-        .filter(featured=True)
-        .prefetch_related(_first_image())
-        .order_by("-created_at", "id")[:limit]
-    )
+def card_image_url(product: Product) -> str | None:
+    name = getattr(product, "card_thumbnail", None)
+    return default_storage.url(name) if name else None
 
 
-def list_newest_products(*, limit: int = 8) -> QuerySet[Product]:
-    return (
-        _storefront_products()
-        .prefetch_related(_first_image())
-        .order_by("-created_at", "-id")[:limit]
-    )
+def list_featured_products(*, limit: int = 8) -> list[Product]:
+    products = _with_card_image(_storefront_products().filter(featured=True))
+    return _with_urls(products.order_by("-created_at", "id")[:limit])
+
+
+def list_newest_products(*, limit: int = 8) -> list[Product]:
+    products = _with_card_image(_storefront_products())
+    return _with_urls(products.order_by("-created_at", "-id")[:limit])
 
 
 def list_products_by_ids(*, ids: Sequence[int]) -> list[Product]:
     """Active products with card data (price from, first image), in the order of ``ids``."""
     products = {
         p.id: p
-        for p in _storefront_products().prefetch_related(_first_image()).filter(id__in=list(ids))
+        for p in _with_urls(_with_card_image(_storefront_products()).filter(id__in=list(ids)))
     }
     return [products[i] for i in ids if i in products]
+
+
+def _with_urls(products) -> list[Product]:
+    products = list(products)
+    for product in products:
+        product.card_image_url = card_image_url(product)
+    return products
 
 
 def list_top_categories() -> QuerySet[Category]:
@@ -77,25 +85,6 @@ def get_category(*, slug: str) -> Category:
     return Category.objects.select_related("parent").get(slug=slug)
 
 
-def list_category_ancestors(*, category: Category | None) -> list[Category]:
-    """The category's ancestors, root first (one query, whatever the depth)."""
-    if category is None or category.parent_id is None:
-        return []
-    return list(
-        Category.objects.raw(
-            """
-            WITH RECURSIVE up AS (
-                SELECT c.*, 1 AS level FROM catalog_category c WHERE c.id = %s
-                UNION ALL
-                SELECT c.*, up.level + 1 FROM catalog_category c JOIN up ON c.id = up.parent_id
-            )
-            SELECT * FROM up ORDER BY level DESC
-            """,
-            [category.parent_id],
-        )
-    )
-
-
 def list_subtree_category_ids(*, category_ids: Sequence[int]) -> list[int]:
     """These categories and all their descendants."""
     with connection.cursor() as cursor:
@@ -119,25 +108,34 @@ def list_product_ids_in_category_trees(*, category_ids: Sequence[int]) -> list[i
 
 
 def get_product_for_storefront(*, slug: str) -> Product:
-    """An active product with its active variants, options and images preloaded.
+    """An active product with its active variants (and their option values) and images.
 
-    Queries: product, variants, variant option values, options, option values, images.
+    Three queries whatever the variant count: product, variants, variants' option values
+    (with their options), plus one for images.
     """
     values = OptionValue.objects.select_related("option")
     variants = Variant.objects.filter(active=True).prefetch_related(
         Prefetch("option_values", queryset=values)
     )
-    options = ProductOption.objects.prefetch_related("values")
     return (
         _storefront_products()
-        .select_related("category__parent")
         .prefetch_related(
             Prefetch("variants", queryset=variants),
-            Prefetch("options", options),
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
         )
         .get(slug=slug)
     )
+
+
+def ancestors_from(category_id: int | None, categories: dict[int, Category]) -> list[Category]:
+    """The path root → category (inclusive) from an in-memory category map."""
+    path: list[Category] = []
+    seen: set[int] = set()
+    while category_id is not None and category_id in categories and category_id not in seen:
+        seen.add(category_id)
+        path.insert(0, categories[category_id])
+        category_id = categories[category_id].parent_id
+    return path
 
 
 def list_sitemap_products() -> QuerySet[Product]:

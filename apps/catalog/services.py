@@ -54,6 +54,39 @@ def save_category(*, category: Category, changed_fields: Iterable[str] = ()) -> 
 
 
 @transaction.atomic
+def delete_categories(*, category_ids: Iterable[int]) -> None:
+    """Delete categories (their products become uncategorised and are reindexed).
+
+    Subcategories protect their parent: delete or move them first.
+    """
+    ids = list(category_ids)
+    product_ids = list(Product.objects.filter(category_id__in=ids).values_list("id", flat=True))
+    Category.objects.filter(id__in=ids).delete()
+    search_services.mark_products_changed(product_ids=product_ids)
+
+
+@transaction.atomic
+def set_option_values(*, option: ProductOption, values: list[str]) -> None:
+    """Make the option's values exactly ``values`` (in that order).
+
+    A value some variant still uses is kept even when left out, so no variant loses its
+    options silently; remove the variant first.
+    """
+    existing = {v.value: v for v in option.values.all()}
+    for position, value in enumerate(values):
+        if value in existing:
+            if existing[value].position != position:
+                OptionValue.objects.filter(pk=existing[value].pk).update(position=position)
+        else:
+            OptionValue.objects.create(option=option, value=value, position=position)
+    unused = [
+        v.pk for name, v in existing.items() if name not in values and not v.variants.exists()
+    ]
+    OptionValue.objects.filter(pk__in=unused).delete()
+    search_services.mark_products_changed(product_ids=[option.product_id])
+
+
+@transaction.atomic
 def create_product_with_variants(
     *,
     name: str,

@@ -28,36 +28,46 @@ from apps.storefront.sitemaps import SITEMAPS
 LOW_STOCK_SHOWN_BELOW = 5
 
 
+def _category_context() -> tuple[dict[int, Category], dict]:
+    """All categories (a small table) in one query: navigation, breadcrumbs, facet labels."""
+    categories = catalog_selectors.list_categories()
+    by_id = {c.id: c for c in categories}
+    return by_id, {"nav_categories": [c for c in categories if c.parent_id is None]}
+
+
 @require_safe
 def home(request):
+    _, context = _category_context()
     return render(
         request,
         "storefront/home.html",
         {
+            **context,
             "featured": catalog_selectors.list_featured_products(),
             "newest": catalog_selectors.list_newest_products(),
-            "categories": catalog_selectors.list_top_categories(),
+            "categories": context["nav_categories"],
         },
     )
 
 
 @require_safe
 def category_detail(request, slug: str):
-    try:
-        category = catalog_selectors.get_category(slug=slug)
-    except Category.DoesNotExist as exc:
-        raise Http404("No such category") from exc
+    categories, context = _category_context()
+    category = next((c for c in categories.values() if c.slug == slug), None)
+    if category is None:
+        raise Http404("No such category")
     query = browse.parse_query(request.GET, category_id=category.id)
-    context = _listing_context(request, query, current_category=category)
+    context.update(_listing_context(query, categories, current_category=category))
     context["category"] = category
-    context["ancestors"] = catalog_selectors.list_category_ancestors(category=category)
+    context["ancestors"] = catalog_selectors.ancestors_from(category.parent_id, categories)
     return render(request, "storefront/category.html", context)
 
 
 @require_safe
 def search(request):
     query = browse.parse_query(request.GET)
-    context = _listing_context(request, query, current_category=None, on_search_page=True)
+    categories, context = _category_context()
+    context.update(_listing_context(query, categories, current_category=None, on_search_page=True))
     context["all_categories_url"] = reverse("storefront:search") + browse.to_querystring(
         browse.with_category(context["query"], None), category_param=True
     )
@@ -65,7 +75,11 @@ def search(request):
 
 
 def _listing_context(
-    request, query: SearchQuery, *, current_category: Category | None, on_search_page=False
+    query: SearchQuery,
+    categories: dict[int, Category],
+    *,
+    current_category: Category | None,
+    on_search_page: bool = False,
 ) -> dict:
     def link(q: SearchQuery) -> str:
         return browse.to_querystring(q, category_param=on_search_page)
@@ -77,7 +91,6 @@ def _listing_context(
         query = browse.with_page(query, num_pages)
         result = search_selectors.search_products(query=query)
     products = catalog_selectors.list_products_by_ids(ids=result.product_ids)
-    categories = {c.id: c for c in catalog_selectors.list_categories()}
     if current_category is None and query.category_id is not None:
         current_category = categories.get(query.category_id)
     return {
@@ -185,15 +198,20 @@ def product_detail(request, slug: str):
     selected = next((r for r in rows if str(r["variant"].id) == selected_id), None)
     if selected is None:
         selected = next((r for r in rows if r["available"] > 0), rows[0] if rows else None)
+    # Option names in option order, from the variants' values (no extra query).
+    options = {ov.option_id: ov.option for v in variants for ov in v.option_values.all()}.values()
+    categories, context = _category_context()
     return render(
         request,
         "storefront/product.html",
         {
+            **context,
             "product": product,
             "rows": rows,
             "selected": selected,
             "images": list(product.images.all()),
-            "ancestors": catalog_selectors.list_category_ancestors(category=product.category),
+            "option_names": [o.name for o in sorted(options, key=lambda o: (o.position, o.id))],
+            "ancestors": catalog_selectors.ancestors_from(product.category_id, categories),
         },
     )
 

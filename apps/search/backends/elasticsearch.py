@@ -17,14 +17,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch
 from django_elasticsearch_dsl import Document, fields
 from django_elasticsearch_dsl.registries import registry
-from elasticsearch.dsl import analyzer, token_filter
+from elasticsearch.dsl import analyzer, normalizer, token_filter
 
 from apps.catalog.models import Category, OptionValue, Product, Variant
 from apps.search.query import (
@@ -56,7 +55,7 @@ product_text = analyzer(
     tokenizer="whitespace",
     filter=[joined_words, "lowercase", "asciifolding", english_stem],
 )
-sku_normalizer = {"type": "custom", "filter": ["lowercase"]}
+sku_normalizer = normalizer("mercato_sku", filter=["lowercase"])
 
 
 @registry.register_document
@@ -68,7 +67,7 @@ class ProductDocument(Document):
     category_ids = fields.LongField()
     option_values = fields.KeywordField()  # "Size:M"
     option_text = fields.TextField(analyzer=product_text)
-    skus = fields.KeywordField(normalizer="mercato_sku")
+    skus = fields.KeywordField(normalizer=sku_normalizer)
     min_price = fields.ScaledFloatField(scaling_factor=100)
     max_price = fields.ScaledFloatField(scaling_factor=100)
     featured = fields.BooleanField()
@@ -79,11 +78,7 @@ class ProductDocument(Document):
 
     class Index:
         name = "mercato-products-template"  # the real name is per store: index_name()
-        settings = {
-            "number_of_shards": 1,
-            "number_of_replicas": 0,
-            "analysis": {"normalizer": {"mercato_sku": sku_normalizer}},
-        }
+        settings = {"number_of_shards": 1, "number_of_replicas": 0}
 
     class Django:
         model = Product
@@ -445,7 +440,3 @@ def _in_stock_products(ids: list[int]) -> set[int]:
     )
     available = inventory_selectors.get_available_by_variant(variant_products)
     return {variant_products[v] for v, units in available.items() if units > 0}
-
-
-def _as_decimal(value) -> Decimal:
-    return Decimal(str(value))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection
 
 from apps.search.query import (
     BAND_KEYS,
@@ -257,31 +257,39 @@ class PostgresSearchBackend:
     # --- searching -----------------------------------------------------------------------------
     def search(self, query: SearchQuery, *, with_facets: bool = True) -> SearchResult:
         text, corrected = self._correct(query.text) if query.text else ("", None)
-        with transaction.atomic(), connection.cursor() as cursor:
-            if query.text:
-                # The planner underestimates what evaluating @@ on every row costs and picks a
-                # sequential scan for common words; the GIN bitmap is 5-10x faster there.
-                cursor.execute("SET LOCAL enable_seqscan = off")
-            if with_facets:
-                sql, params = self._combined_sql(query, text)
-                cursor.execute(sql, params)
-                return self._read_combined(query, cursor.fetchall(), corrected)
-            sql, params = self._results_sql(query, text)
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            if rows and query.text:
-                total = rows[0][1]
-            else:
-                # Browsing: the page comes from an index in sort order, the count separately.
-                count_sql, count_params = self._count_sql(query, text)
-                cursor.execute(count_sql, count_params)
-                total = cursor.fetchone()[0]
+        if with_facets:
+            sql, params = self._combined_sql(query, text)
+            rows = self._run(query, sql, params)
+            return self._read_combined(query, rows, corrected)
+        sql, params = self._results_sql(query, text)
+        rows = self._run(query, sql, params)
+        if rows and query.text:
+            total = rows[0][1]
+        else:
+            # Browsing: the page comes from an index in sort order, the count separately.
+            count_sql, count_params = self._count_sql(query, text)
+            total = self._run(query, count_sql, count_params)[0][0]
         return SearchResult(
             product_ids=[row[0] for row in rows],
             total=total,
             facets=Facets(),
             corrected_text=corrected,
         )
+
+    @staticmethod
+    def _run(query: SearchQuery, sql: str, params: dict) -> list[tuple]:
+        with connection.cursor() as cursor:
+            if not query.text:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+            # The planner underestimates what evaluating @@ on every row costs and picks a
+            # sequential scan for common words; the GIN bitmap is 5-10x faster there. SET LOCAL
+            # and the query go in one round trip (Django's psycopg cursor binds client-side, so
+            # several statements are allowed); outside a transaction the pair is one implicit
+            # transaction, so the setting ends with the query.
+            cursor.execute("SET LOCAL enable_seqscan = off; " + sql, params)
+            cursor.nextset()
+            return cursor.fetchall()
 
     @staticmethod
     def _read_combined(query: SearchQuery, rows, corrected: str | None) -> SearchResult:
