@@ -70,12 +70,10 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(tree_key=RawSQL(TREE_KEY_SQL, []))
-            .order_by("tree_key")
-        )
+        return super().get_queryset(request).annotate(tree_key=RawSQL(TREE_KEY_SQL, []))
+
+    def get_ordering(self, request):
+        return ["tree_key"]  # parents first, children under them, by position then name
 
     @admin.display(description="Category", ordering="tree_key")
     def tree_name(self, obj):

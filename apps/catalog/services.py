@@ -37,7 +37,7 @@ def validate_category_parent(*, category: Category, parent: Category | None) -> 
         return
     if parent.pk in selectors.list_subtree_category_ids(category_ids=[category.pk]):
         raise ValidationError(
-            {"parent": "A category cannot be placed under itself or one of its subcategories."},
+            "A category cannot be placed under itself or one of its subcategories.",
             code="category_cycle",
         )
 
