@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min
@@ -60,6 +61,15 @@ class CategoryAdminForm(forms.ModelForm):
         return parent
 
 
+class CategoryTreeChangeList(ChangeList):
+    """Lists the tree in order (parents first, children under them) unless a column is sorted."""
+
+    def get_ordering(self, request, queryset):
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return ["tree_key", "pk"]
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     form = CategoryAdminForm
@@ -72,8 +82,8 @@ class CategoryAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(tree_key=RawSQL(TREE_KEY_SQL, []))
 
-    def get_ordering(self, request):
-        return ["tree_key"]  # parents first, children under them, by position then name
+    def get_changelist(self, request, **kwargs):
+        return CategoryTreeChangeList
 
     @admin.display(description="Category", ordering="tree_key")
     def tree_name(self, obj):
