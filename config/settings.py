@@ -206,8 +206,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- search (issue 3): PostgreSQL full-text by default, Elasticsearch when ELASTICSEARCH_URL is set
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "mercato")
-# Facet counts of a listing are cached this long (seconds); results themselves are always live.
-SEARCH_FACET_CACHE_SECONDS = int(os.environ.get("SEARCH_FACET_CACHE_SECONDS", "120"))
+# Search pages and facet counts are cached this long (seconds); any index change invalidates them.
+SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "60"))
 # PostgreSQL's JIT costs 100 ms–1 s of compile time on the large search and indexing
 # statements and saves nothing on OLTP queries: off for our connections.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")

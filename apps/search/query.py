@@ -75,6 +75,12 @@ class SearchQuery:
 
     def facet_cache_key(self) -> str:
         """A key naming the result set (page and sort do not change facet counts)."""
+        return self._digest(with_page=False)
+
+    def page_cache_key(self) -> str:
+        return self._digest(with_page=True)
+
+    def _digest(self, *, with_page: bool) -> str:
         payload = json.dumps(
             [
                 self.text,
@@ -84,6 +90,7 @@ class SearchQuery:
                 sorted(self.bands),
                 sorted([name, sorted(values)] for name, values in self.options),
                 self.in_stock,
+                [self.sort, self.page, self.per_page] if with_page else None,
             ]
         )
         return hashlib.sha1(payload.encode()).hexdigest()  # noqa: S324 - a cache key, not a secret
@@ -111,7 +118,7 @@ class Facets:
 class SearchResult:
     product_ids: list[int]
     total: int
-    facets: Facets
+    facets: Facets | None
     corrected_text: str | None = None
 
 

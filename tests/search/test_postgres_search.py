@@ -317,3 +317,24 @@ def test_new_store_signup_does_not_share_search_vocabulary(public_schema):
     result = search(text="tshirt")
 
     assert result.total == 0 and result.corrected_text is None
+
+
+@pytest.mark.django_db
+def test_a_repeated_search_is_answered_from_the_cache(django_assert_num_queries):
+    make_product("Cached Lamp")
+    first = search(text="lamp", sort="newest")
+
+    with django_assert_num_queries(0):
+        again = search(text="lamp", sort="newest")
+
+    assert again.product_ids == first.product_ids and again.facets == first.facets
+
+
+@pytest.mark.django_db
+def test_cached_searches_are_dropped_when_the_index_changes():
+    make_product("First Lamp")
+    assert search(text="lamp").total == 1
+
+    make_product("Second Lamp")
+
+    assert search(text="lamp").total == 2
