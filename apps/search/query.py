@@ -123,6 +123,22 @@ class SearchResult:
 
 
 MAX_FACET_OPTIONS = 8  # option names shown
+# Clothing sizes sort in size order, everything else numerically, then alphabetically.
+SIZE_ORDER = {s: i for i, s in enumerate(
+    ["XXXS", "XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "2XL", "3XL", "4XL"]
+)}  # fmt: skip
+
+
+def value_sort_key(label: str) -> tuple:
+    upper = label.upper()
+    if upper in SIZE_ORDER:
+        return (0, SIZE_ORDER[upper], "")
+    try:
+        return (1, float(label), "")
+    except ValueError:
+        return (2, 0, label.lower())
+
+
 MAX_FACET_VALUES = 30  # values shown per option
 
 
@@ -158,10 +174,11 @@ def assemble_facets(
         by_option.items(),
         key=lambda item: (item[0] not in selected, -sum(v.count for v in item[1]), item[0]),
     )
-    options = {
-        name: sorted(values, key=lambda v: (not v.selected, -v.count, v.label))[:MAX_FACET_VALUES]
-        for name, values in ranked[:MAX_FACET_OPTIONS]
-    }
+    options = {}
+    for name, values in ranked[:MAX_FACET_OPTIONS]:
+        # Keep the selected and most common values, shown in their natural order.
+        kept = sorted(values, key=lambda v: (not v.selected, -v.count))[:MAX_FACET_VALUES]
+        options[name] = sorted(kept, key=lambda v: value_sort_key(v.label))
     return Facets(
         categories=categories,
         price_bands=[b for b in price_bands if b.count or b.selected],
