@@ -49,7 +49,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.catalog.models import Category, OptionValue, Product, ProductOption, Variant
+from apps.catalog.models import Category, Product, Variant
 from apps.core.exceptions import DomainError
 from apps.search import services as search_services
 
@@ -69,6 +69,7 @@ REQUIRED_COLUMNS = {"handle", "sku", "price"}
 SHARED_COLUMNS = [c for c in PRODUCT_COLUMNS if c != "handle"]
 
 BATCH = 2000
+UNNEST_BATCH = 20_000
 ANALYZE_AFTER_ROWS = 10_000
 MAX_PRICE = Decimal("9999999999.99")
 HANDLE_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -373,45 +374,27 @@ def _write(
     report.products_updated = len(existing_handles)
     report.products_created = len(products) - len(existing_handles)
 
-    # Options and values, created when missing (existing ones keep their positions).
-    pids = list(product_ids.values())
-    option_ids: dict[tuple[int, str], int] = {}
-    for start in range(0, len(pids), 5000):
-        option_ids.update(
-            ((p, n), i)
-            for i, p, n in ProductOption.objects.filter(
-                product_id__in=pids[start : start + 5000]
-            ).values_list("id", "product_id", "name")
-        )
-    new_options = {}
+    # Options and values, created when missing (existing ones keep their positions). Plain
+    # INSERT … SELECT FROM unnest(arrays): tens of thousands of rows per statement, no models.
+    option_specs: dict[tuple[int, str], int] = {}
     for handle, row in firsts.items():
         for position, (name, _) in enumerate(row.options):
-            key = (product_ids[handle], name)
-            if key not in option_ids:
-                new_options[key] = ProductOption(product_id=key[0], name=name, position=position)
-    for option in ProductOption.objects.bulk_create(list(new_options.values()), batch_size=BATCH):
-        option_ids[(option.product_id, option.name)] = option.pk
-    value_ids: dict[tuple[int, str], int] = {}
-    oids = list(option_ids.values())
-    for start in range(0, len(oids), 5000):
-        value_ids.update(
-            ((o, v), i)
-            for i, o, v in OptionValue.objects.filter(
-                option_id__in=oids[start : start + 5000]
-            ).values_list("id", "option_id", "value")
-        )
-    new_values: dict[tuple[int, str], OptionValue] = {}
+            option_specs.setdefault((product_ids[handle], name), position)
+    option_ids = _upsert_pairs(
+        "catalog_productoption", "product_id", "name", option_specs, progress, "options"
+    )
+    value_specs: dict[tuple[int, str], int] = {}
     next_position: dict[int, int] = {}
     for row in rows:
         pid = product_ids[row.handle]
         for name, value in row.options:
             key = (option_ids[(pid, name)], value)
-            if key not in value_ids and key not in new_values:
-                position = next_position.get(key[0], 0)
-                next_position[key[0]] = position + 1
-                new_values[key] = OptionValue(option_id=key[0], value=value, position=position)
-    for value in OptionValue.objects.bulk_create(list(new_values.values()), batch_size=BATCH):
-        value_ids[(value.option_id, value.value)] = value.pk
+            if key not in value_specs:
+                value_specs[key] = next_position.get(key[0], 0)
+                next_position[key[0]] = value_specs[key] + 1
+    value_ids = _upsert_pairs(
+        "catalog_optionvalue", "option_id", "value", value_specs, progress, "option values"
+    )
 
     # Variants, then their option values (replaced for the variants in the file).
     positions: dict[str, int] = {}
@@ -445,17 +428,12 @@ def _write(
         updated = [v.pk for v in saved if v.sku in existing_skus]
         if updated:
             through.objects.filter(variant_id__in=updated).delete()
-        links = []
-        for variant_id, row in zip(ids, chunk, strict=True):
-            pid = product_ids[row.handle]
-            for name, value in row.options:
-                links.append(
-                    through(
-                        variant_id=variant_id,
-                        optionvalue_id=value_ids[(option_ids[(pid, name)], value)],
-                    )
-                )
-        through.objects.bulk_create(links)
+        links = [
+            (variant_id, value_ids[(option_ids[(product_ids[row.handle], name)], value)])
+            for variant_id, row in zip(ids, chunk, strict=True)
+            for name, value in row.options
+        ]
+        _insert_links(links)
         progress("variants", min(start + BATCH, len(variants)), len(variants))
     report.variants_updated = sum(1 for row in rows if row.variant["sku"] in existing_skus)
     report.variants_created = len(variants) - report.variants_updated
@@ -470,6 +448,43 @@ def _write(
     for start in range(0, len(ids), BATCH):
         search_services.mark_products_changed(product_ids=ids[start : start + BATCH])
         progress("search index", min(start + BATCH, len(ids)), len(ids))
+
+
+def _upsert_pairs(
+    table: str, parent: str, column: str, specs: dict[tuple[int, str], int], progress, stage
+) -> dict[tuple[int, str], int]:
+    """Insert (parent, column, position) rows that are missing; return (parent, column) → id.
+
+    ``table`` and the column names are our own constants, never input.
+    """
+    keys = list(specs)
+    ids: dict[tuple[int, str], int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), UNNEST_BATCH):
+            batch = keys[start : start + UNNEST_BATCH]
+            parents = [k[0] for k in batch]
+            cursor.execute(
+                f"INSERT INTO {table} ({parent}, {column}, position) "
+                "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::int[]) "
+                f"ON CONFLICT ({parent}, {column}) DO NOTHING",
+                [parents, [k[1] for k in batch], [specs[k] for k in batch]],
+            )
+            cursor.execute(
+                f"SELECT id, {parent}, {column} FROM {table} WHERE {parent} = ANY(%s)",
+                [sorted(set(parents))],
+            )
+            ids.update(((p, c), i) for i, p, c in cursor.fetchall())
+            progress(stage, min(start + UNNEST_BATCH, len(keys)), len(keys))
+    return ids
+
+
+def _insert_links(links: list[tuple[int, int]]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_variant_option_values (variant_id, optionvalue_id) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+            [[v for v, _ in links], [o for _, o in links]],
+        )
 
 
 def _ensure_categories(paths: set[str]) -> dict[str, Category]:
