@@ -178,3 +178,43 @@ def test_live_elasticsearch_indexes_and_finds_with_typos():
 
     assert result.total == 1
     backend.client.indices.delete(index=index_name(connection.schema_name))
+
+
+class FakeIndices:
+    """Stands in for the Elasticsearch server this machine cannot run (indices API only)."""
+
+    def __init__(self):
+        self.created = {}
+
+    def exists(self, index):
+        return index in self.created
+
+    def create(self, index, settings, mappings):
+        self.created[index] = {"settings": settings, "mappings": mappings}
+
+
+class FakeClient:
+    def __init__(self):
+        self.indices = FakeIndices()
+
+
+@pytest.mark.django_db
+def test_indexing_sends_documents_to_the_stores_index_and_deletes_hidden_ones(monkeypatch):
+    import elasticsearch.helpers
+
+    sent = []
+    monkeypatch.setattr(
+        elasticsearch.helpers, "bulk", lambda client, actions, **kw: sent.extend(actions)
+    )
+    backend = ElasticsearchBackend("http://127.0.0.1:9")
+    backend._client = FakeClient()
+    shown = make_product("Shown Lamp", price="10.00")
+    hidden = make_product("Hidden Lamp", status="draft")
+
+    backend.index_products([shown.id, hidden.id])
+
+    name = index_name(connection.schema_name)
+    assert name in backend.client.indices.created
+    assert [(a["_op_type"], a["_id"]) for a in sent] == [("index", shown.id), ("delete", hidden.id)]
+    assert all(a["_index"] == name for a in sent)
+    assert sent[0]["_source"]["name"] == "Shown Lamp"
