@@ -5,7 +5,7 @@ from io import BytesIO
 from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from apps.catalog.models import ProductImage
 
@@ -28,9 +28,15 @@ def make_thumbnails(*, image_id: int) -> ProductImage | None:
     storage = product_image.image.storage
     stem = PurePosixPath(product_image.image.name).stem
     folder = PurePosixPath(product_image.image.name).parent / "thumbs"
-    with product_image.image.open("rb") as source:
-        original = ImageOps.exif_transpose(Image.open(source))
-        original.load()
+    try:
+        with product_image.image.open("rb") as source:
+            original = ImageOps.exif_transpose(Image.open(source))
+            original.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        # Not retryable: the file will not become a readable image. The storefront keeps
+        # showing the placeholder.
+        logger.warning("image %s has no thumbnails: %s", image_id, exc)
+        return None
     names = {}
     for size_name, box in SIZES.items():
         thumb = original.copy()

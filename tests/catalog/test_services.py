@@ -135,3 +135,14 @@ def test_generate_catalog_command_adds_searchable_products(store, capsys):
     active = Product.objects.filter(status="active").count()
     assert ProductDocument.objects.count() == active
     assert "40 products generated" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_an_unreadable_image_gets_no_thumbnails_and_no_retry():
+    product = make()
+    not_an_image = SimpleUploadedFile("x.png", b"not a picture", content_type="image/png")
+    image = services.add_product_image(product=product, image=not_an_image)
+
+    assert thumbnails.make_thumbnails(image_id=image.id) is None
+    image.refresh_from_db()
+    assert not image.thumbnails_ready
