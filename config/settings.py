@@ -73,6 +73,9 @@ TENANT_APPS = [
     "apps.storefront",
     "apps.dashboard",  # after the apps whose admin it reorganises (store settings, roles)
     "apps.recommendations",
+    # --- catalog & search (issue 3) ---
+    "apps.search",
+    "django.contrib.sitemaps",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -293,6 +296,20 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+# --- search (issue 3): PostgreSQL full-text by default, Elasticsearch when ELASTICSEARCH_URL is set
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "mercato")
+# Search pages and facet counts are cached this long (seconds); any index change invalidates them.
+SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "60"))
+# Safety net for stock changes made without search_services.mark_stock_changed (e.g. expiry).
+CELERY_BEAT_SCHEDULE["search-refresh-stock-flags"] = {
+    "task": "apps.core.tasks.fan_out_to_stores_task",
+    "schedule": 300.0,
+    "args": ["apps.search.tasks.refresh_stock_flags_task"],
+}
+# PostgreSQL's JIT costs 100 ms–1 s of compile time on the large search and indexing
+# statements and saves nothing on OLTP queries: off for our connections.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 # --- logging ---------------------------------------------------------------------------------
 LOGGING = {

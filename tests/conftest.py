@@ -29,9 +29,19 @@ _committed_store_numbers = itertools.count(1)
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        _forget_cached_routing()
         for spec in (STORE_SPEC, OTHER_STORE_SPEC):
             tenant_services.create_store(**spec, owner_password=TEST_PASSWORD)
     yield
+
+
+def _forget_cached_routing() -> None:
+    """Host → store entries cached by an earlier run against this Redis point at dead rows."""
+    from django.core.cache import cache
+    from django_tenants.utils import schema_context
+
+    with schema_context(get_public_schema_name()):
+        cache.delete_pattern("routing:host:*")
 
 
 @pytest.fixture(scope="session")

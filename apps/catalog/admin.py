@@ -1,39 +1,372 @@
-from django.contrib import admin
+"""Merchant dashboard for the catalog. Saves and actions go through catalog services, which keep
+the search index in step (no signals)."""
 
-from apps.catalog.models import Category, OptionValue, Product, ProductOption, Variant
+import csv
+import io
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Min
+from django.db.models.expressions import RawSQL
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from apps.catalog import product_export, product_import, selectors, services
+from apps.catalog.models import Category, OptionValue, Product, ProductImage, ProductOption, Variant
+
+# A sort key per category: the positions and names of its ancestors and itself, so the change
+# list shows the tree in order (the table is small; the subquery runs per listed row).
+TREE_KEY_SQL = """
+(WITH RECURSIVE up(parent_id, key) AS (
+    SELECT c.parent_id, lpad(c.position::text, 6, '0') || c.name
+    FROM catalog_category c WHERE c.id = catalog_category.id
+    UNION ALL
+    SELECT p.parent_id, lpad(p.position::text, 6, '0') || p.name || ' / ' || up.key
+    FROM catalog_category p JOIN up ON p.id = up.parent_id
+)
+SELECT key FROM up WHERE parent_id IS NULL LIMIT 1)
+"""
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return "— " * getattr(obj, "depth", 0) + obj.name
+
+
+class CategoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["name", "slug", "parent", "position", "description"]
+
+    parent = CategoryChoiceField(queryset=Category.objects.none(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tree = selectors.list_categories()
+        self.fields["parent"].queryset = Category.objects.all()
+        self.fields["parent"].choices = [("", "— (top level)")] + [
+            (c.pk, "— " * c.depth + c.name) for c in tree if c.pk != self.instance.pk
+        ]
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        services.validate_category_parent(category=self.instance, parent=parent)
+        return parent
+
+
+class CategoryTreeChangeList(ChangeList):
+    """Lists the tree in order (parents first, children under them) unless a column is sorted."""
+
+    def get_ordering(self, request, queryset):
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return ["tree_key", "pk"]
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "parent", "position")
+    form = CategoryAdminForm
+    list_display = ("tree_name", "slug", "parent", "position", "product_count")
+    list_editable = ("position",)
     list_select_related = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
-    search_fields = ("name",)
+    search_fields = ("name", "slug")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(tree_key=RawSQL(TREE_KEY_SQL, []))
+
+    def get_changelist(self, request, **kwargs):
+        return CategoryTreeChangeList
+
+    @admin.display(description="Category", ordering="tree_key")
+    def tree_name(self, obj):
+        depth = (obj.tree_key or "").count(" / ")
+        return format_html("{}{}", "\u2003" * depth + ("↳ " if depth else ""), obj.name)
+
+    @admin.display(description="Products")
+    def product_count(self, obj):
+        return obj.products.count()
+
+    def save_model(self, request, obj, form, change):
+        services.save_category(category=obj, changed_fields=form.changed_data)
+
+    def delete_model(self, request, obj):
+        services.delete_categories(category_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        services.delete_categories(category_ids=list(queryset.values_list("pk", flat=True)))
+
+
+class ProductOptionForm(forms.ModelForm):
+    values_text = forms.CharField(
+        label="Values",
+        help_text="Comma-separated, e.g. S, M, L",
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+    class Meta:
+        model = ProductOption
+        fields = ["name", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["values_text"].initial = ", ".join(
+                v.value for v in self.instance.values.all()
+            )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if ":" in name:
+            raise forms.ValidationError("Option names cannot contain “:”.")
+        return name
+
+    def clean_values_text(self):
+        values = [v.strip() for v in self.cleaned_data["values_text"].split(",") if v.strip()]
+        if not values:
+            raise forms.ValidationError("Give at least one value.")
+        if any(len(v) > 60 for v in values):
+            raise forms.ValidationError("Values are at most 60 characters.")
+        return list(dict.fromkeys(values))
+
+
+class ProductOptionInline(admin.TabularInline):
+    model = ProductOption
+    form = ProductOptionForm
+    extra = 0
+    fields = ("name", "values_text", "position")
 
 
 class VariantInline(admin.TabularInline):
     model = Variant
     extra = 0
-    fields = ("sku", "name", "price", "compare_at_price", "cost_price", "weight_grams", "active")
+    fields = (
+        "sku", "name", "option_summary", "price", "compare_at_price", "cost_price",
+        "weight_grams", "barcode", "active", "position",
+    )  # fmt: skip
+    readonly_fields = ("option_summary",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("option_values__option")
+
+    @admin.display(description="Options")
+    def option_summary(self, obj):
+        return ", ".join(f"{v.option.name}: {v.value}" for v in obj.option_values.all()) or "—"
 
 
-class ProductOptionInline(admin.TabularInline):
-    model = ProductOption
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
     extra = 0
+    fields = ("preview", "image", "alt_text", "position")
+    readonly_fields = ("preview",)
+
+    @admin.display(description="Thumbnail")
+    def preview(self, obj):
+        if obj.pk and obj.thumbnail_small:
+            return format_html('<img src="{}" alt="" height="60">', obj.thumbnail_small.url)
+        return "being prepared" if obj.pk else "—"
+
+
+class ProductAdminForm(forms.ModelForm):
+    generate_variants = forms.BooleanField(
+        required=False,
+        help_text="After saving, create a variant for every combination of option values "
+        "that has none yet.",
+    )
+    generated_variant_price = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        help_text="Price of generated variants (default: the lowest existing price, else 0).",
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "name", "slug", "status", "category", "brand", "featured", "description",
+            "attributes", "seo_title", "seo_description",
+        ]  # fmt: skip
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV, UTF-8, one row per variant (columns in the README).")
+    skip_invalid = forms.BooleanField(
+        required=False, help_text="Import the good rows and list the bad ones."
+    )
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "category", "brand", "status", "featured", "updated_at")
+    form = ProductAdminForm
+    list_display = ("name", "category", "brand", "status", "featured", "price_from", "updated_at")
     list_select_related = ("category",)
-    list_filter = ("status", "featured", "category")
-    search_fields = ("name", "brand", "variants__sku")
+    list_filter = ("status", "featured", ("category", admin.RelatedOnlyFieldListFilter), "brand")
+    search_fields = ("name", "slug", "brand", "=variants__sku")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("rating_avg", "rating_count", "created_at", "updated_at")
-    inlines = [ProductOptionInline, VariantInline]
+    inlines = [ProductOptionInline, VariantInline, ProductImageInline]
+    actions = ["publish", "archive", "unpublish", "generate_variants_action", "export_csv"]
+    change_list_template = "admin/catalog/product/change_list.html"
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "status", "category", "brand", "featured"]}),
+        ("Description", {"fields": ["description", "attributes"]}),
+        ("SEO", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
+        ("Variants", {"fields": ["generate_variants", "generated_variant_price"]}),
+        ("Reviews", {"fields": ["rating_avg", "rating_count", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(price_min=Min("variants__price"))
+
+    @admin.display(description="Price from", ordering="price_min")
+    def price_from(self, obj):
+        return obj.price_min
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="catalog_product_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- saving: inlines first, then options' values, generated variants, thumbnails, search
+    def save_related(self, request, form, formsets, change):
+        with transaction.atomic():
+            new_images = []
+            for formset in formsets:
+                if formset.model is ProductImage:
+                    instances = formset.save()
+                    new_images += [i.pk for i in instances if i.pk]
+                elif formset.model is ProductOption:
+                    formset.save()
+                    for option_form in formset.forms:
+                        if option_form in formset.deleted_forms or not option_form.instance.pk:
+                            continue
+                        if "values_text" in option_form.cleaned_data:
+                            services.set_option_values(
+                                option=option_form.instance,
+                                values=option_form.cleaned_data["values_text"],
+                            )
+                else:
+                    formset.save()
+            form.save_m2m()
+            product = form.instance
+            for image_id in new_images:
+                services.queue_thumbnails(image_id=image_id)
+            if form.cleaned_data.get("generate_variants"):
+                created = services.generate_variants(
+                    product=product, price=self._generated_price(form, product)
+                )
+                messages.info(request, f"{len(created)} variant(s) generated.")
+            services.product_changed(product_id=product.pk)
+
+    @staticmethod
+    def _generated_price(form, product) -> Decimal:
+        price = form.cleaned_data.get("generated_variant_price")
+        if price is not None:
+            return price
+        return product.variants.aggregate(p=Min("price"))["p"] or Decimal("0.00")
+
+    def delete_model(self, request, obj):
+        services.delete_products(product_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        services.delete_products(product_ids=list(queryset.values_list("pk", flat=True)))
+
+    # --- actions -------------------------------------------------------------------------------
+    @admin.action(description="Publish selected products")
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Product.Status.ACTIVE, "published")
+
+    @admin.action(description="Archive selected products")
+    def archive(self, request, queryset):
+        self._set_status(request, queryset, Product.Status.ARCHIVED, "archived")
+
+    @admin.action(description="Move selected products back to draft")
+    def unpublish(self, request, queryset):
+        self._set_status(request, queryset, Product.Status.DRAFT, "moved to draft")
+
+    def _set_status(self, request, queryset, status, verb):
+        changed = services.set_products_status(
+            product_ids=list(queryset.values_list("pk", flat=True)), status=status
+        )
+        messages.success(request, f"{changed} product(s) {verb}.")
+
+    @admin.action(description="Generate variants from options (all combinations)")
+    def generate_variants_action(self, request, queryset):
+        total = 0
+        for product in queryset:
+            price = product.variants.aggregate(p=Min("price"))["p"] or Decimal("0.00")
+            try:
+                total += len(services.generate_variants(product=product, price=price))
+            except ValidationError as exc:
+                messages.error(request, f"{product}: {' '.join(exc.messages)}")
+        messages.success(request, f"{total} variant(s) generated.")
+
+    @admin.action(description="Export selected products as CSV")
+    def export_csv(self, request, queryset):
+        buffer = io.StringIO()
+        product_export.export_products(
+            buffer, product_ids=list(queryset.values_list("pk", flat=True))
+        )
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="products.csv"'
+        return response
+
+    # --- CSV import from the dashboard ---------------------------------------------------------
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            return redirect("admin:catalog_product_changelist")
+        errors = []
+        if request.method == "POST":
+            form = ImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    report = product_import.import_products_upload(
+                        form.cleaned_data["file"], skip_invalid=form.cleaned_data["skip_invalid"]
+                    )
+                except product_import.ImportFailed as exc:
+                    errors = exc.errors
+                    messages.error(request, exc.message)
+                except (UnicodeDecodeError, csv.Error) as exc:
+                    messages.error(request, f"The file is not a readable UTF-8 CSV: {exc}")
+                else:
+                    messages.success(
+                        request,
+                        f"Imported {report.imported_rows} of {report.rows} rows: "
+                        f"{report.products_created} products created, "
+                        f"{report.products_updated} updated; {report.variants_created} "
+                        f"variants created, {report.variants_updated} updated.",
+                    )
+                    errors = report.errors
+                    if not errors:
+                        return redirect(reverse("admin:catalog_product_changelist"))
+        else:
+            form = ImportForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import products from CSV",
+            "form": form,
+            "errors": errors,
+            "columns": product_import.COLUMNS,
+        }
+        return TemplateResponse(request, "admin/catalog/product/import.html", context)
 
 
 @admin.register(OptionValue)
 class OptionValueAdmin(admin.ModelAdmin):
     list_display = ("option", "value", "position")
-    list_select_related = ("option",)
+    list_select_related = ("option__product",)
+    search_fields = ("value", "option__name", "option__product__name")

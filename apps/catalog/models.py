@@ -133,3 +133,31 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.name} — {self.name}" if self.name else self.product.name
+
+
+def product_image_path(instance: "ProductImage", filename: str) -> str:
+    # Under the store's own media folder (TenantFileSystemStorage adds the schema name).
+    return f"products/{instance.product_id}/{filename}"
+
+
+class ProductImage(models.Model):
+    """A product photo. Thumbnails are made by a Celery task after the upload commits."""
+
+    product = models.ForeignKey(Product, related_name="images", on_delete=models.CASCADE)
+    image = models.ImageField(upload_to=product_image_path, max_length=255)
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    thumbnail_small = models.ImageField(max_length=255, blank=True, editable=False)
+    thumbnail_medium = models.ImageField(max_length=255, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt_text or f"Image {self.pk} of product {self.product_id}"
+
+    @property
+    def thumbnails_ready(self) -> bool:
+        return bool(self.thumbnail_small and self.thumbnail_medium)

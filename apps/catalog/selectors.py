@@ -1,8 +1,12 @@
-"""Catalog reads for the storefront: only active products, relations preloaded."""
+"""Catalog reads for the storefront and the admin: only active products, relations preloaded."""
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from collections.abc import Sequence
 
-from apps.catalog.models import Category, OptionValue, Product, ProductOption, Variant
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from apps.catalog.models import Category, OptionValue, Product, ProductImage, Variant
 
 
 def _storefront_products() -> QuerySet[Product]:
@@ -18,36 +22,126 @@ def _storefront_products() -> QuerySet[Product]:
     )
 
 
-def list_featured_products(*, limit: int = 8) -> QuerySet[Product]:
-    return _storefront_products().filter(featured=True).order_by("-created_at", "id")[:limit]
+def _with_card_image(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Annotate the first image's medium thumbnail (one subquery, no extra query)."""
+    first = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+    return products.annotate(card_thumbnail=Subquery(first.values("thumbnail_medium")[:1]))
 
 
-def list_newest_products(*, limit: int = 8) -> QuerySet[Product]:
-    return _storefront_products().order_by("-created_at", "-id")[:limit]
+def card_image_url(product: Product) -> str | None:
+    name = getattr(product, "card_thumbnail", None)
+    return default_storage.url(name) if name else None
 
 
-def list_products_in_category(*, category: Category) -> QuerySet[Product]:
-    ids = [category.id, *Category.objects.filter(parent=category).values_list("id", flat=True)]
-    return _storefront_products().filter(category_id__in=ids).order_by("name", "id")
+def list_featured_products(*, limit: int = 8) -> list[Product]:
+    products = _with_card_image(_storefront_products().filter(featured=True))
+    return _with_urls(products.order_by("-created_at", "id")[:limit])
+
+
+def list_newest_products(*, limit: int = 8) -> list[Product]:
+    products = _with_card_image(_storefront_products())
+    return _with_urls(products.order_by("-created_at", "-id")[:limit])
+
+
+def list_products_by_ids(*, ids: Sequence[int]) -> list[Product]:
+    """Active products with card data (price from, first image), in the order of ``ids``."""
+    products = {
+        p.id: p
+        for p in _with_urls(_with_card_image(_storefront_products()).filter(id__in=list(ids)))
+    }
+    return [products[i] for i in ids if i in products]
+
+
+def _with_urls(products) -> list[Product]:
+    products = list(products)
+    for product in products:
+        product.card_image_url = card_image_url(product)
+    return products
 
 
 def list_top_categories() -> QuerySet[Category]:
     return Category.objects.filter(parent__isnull=True)
 
 
+def list_categories() -> list[Category]:
+    """Every category (the table is small), ordered as a tree, each with a ``depth``."""
+    categories = list(Category.objects.all())
+    children: dict[int | None, list[Category]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category)
+    ordered: list[Category] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for category in children.get(parent_id, []):
+            category.depth = depth
+            ordered.append(category)
+            walk(category.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
 def get_category(*, slug: str) -> Category:
     return Category.objects.select_related("parent").get(slug=slug)
 
 
+def list_subtree_category_ids(*, category_ids: Sequence[int]) -> list[int]:
+    """These categories and all their descendants."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE down AS (
+                SELECT id FROM catalog_category WHERE id = ANY(%s)
+                UNION
+                SELECT c.id FROM catalog_category c JOIN down ON c.parent_id = down.id
+            )
+            SELECT id FROM down
+            """,
+            [list(category_ids)],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def list_product_ids_in_category_trees(*, category_ids: Sequence[int]) -> list[int]:
+    subtree = list_subtree_category_ids(category_ids=category_ids)
+    return list(Product.objects.filter(category_id__in=subtree).values_list("id", flat=True))
+
+
 def get_product_for_storefront(*, slug: str) -> Product:
+    """An active product with its active variants (and their option values) and images.
+
+    Three queries whatever the variant count: product, variants, variants' option values
+    (with their options), plus one for images.
+    """
     values = OptionValue.objects.select_related("option")
     variants = Variant.objects.filter(active=True).prefetch_related(
         Prefetch("option_values", queryset=values)
     )
-    options = ProductOption.objects.prefetch_related("values")
     return (
         _storefront_products()
-        .select_related("category__parent")
-        .prefetch_related(Prefetch("variants", queryset=variants), Prefetch("options", options))
+        .prefetch_related(
+            Prefetch("variants", queryset=variants),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        )
         .get(slug=slug)
+    )
+
+
+def ancestors_from(category_id: int | None, categories: dict[int, Category]) -> list[Category]:
+    """The path root → category (inclusive) from an in-memory category map."""
+    path: list[Category] = []
+    seen: set[int] = set()
+    while category_id is not None and category_id in categories and category_id not in seen:
+        seen.add(category_id)
+        path.insert(0, categories[category_id])
+        category_id = categories[category_id].parent_id
+    return path
+
+
+def list_sitemap_products() -> QuerySet[Product]:
+    sellable = Variant.objects.filter(product=OuterRef("pk"), active=True)
+    return (
+        Product.objects.filter(Exists(sellable), status=Product.Status.ACTIVE)
+        .only("slug", "updated_at")
+        .order_by("id")
     )

@@ -1,16 +1,89 @@
-"""Catalog writes."""
+"""Catalog writes. Every write that changes what shoppers can find tells search explicitly."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 from itertools import product as cartesian_product
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import slugify
 
-from apps.catalog.models import Category, OptionValue, Product, ProductOption, Variant
+from apps.catalog import selectors
+from apps.catalog.models import Category, OptionValue, Product, ProductImage, ProductOption, Variant
+from apps.search import services as search_services
 
 
-def create_category(*, name: str, parent: Category | None = None, position: int = 0) -> Category:
-    return Category.objects.create(name=name, slug=slugify(name), parent=parent, position=position)
+def create_category(
+    *,
+    name: str,
+    parent: Category | None = None,
+    position: int = 0,
+    slug: str = "",
+    description: str = "",
+) -> Category:
+    return Category.objects.create(
+        name=name,
+        slug=slug or slugify(name),
+        parent=parent,
+        position=position,
+        description=description,
+    )
+
+
+def validate_category_parent(*, category: Category, parent: Category | None) -> None:
+    """Refuse a parent that would make the tree a cycle (itself or one of its descendants)."""
+    if parent is None or category.pk is None:
+        return
+    if parent.pk in selectors.list_subtree_category_ids(category_ids=[category.pk]):
+        raise ValidationError(
+            "A category cannot be placed under itself or one of its subcategories.",
+            code="category_cycle",
+        )
+
+
+@transaction.atomic
+def save_category(*, category: Category, changed_fields: Iterable[str] = ()) -> Category:
+    """Save a category from the admin; reindex its subtree when search-visible fields moved."""
+    validate_category_parent(category=category, parent=category.parent)
+    is_new = category.pk is None
+    category.save()
+    if not is_new and {"name", "parent"} & set(changed_fields):
+        search_services.mark_categories_changed(category_ids=[category.pk])
+    return category
+
+
+@transaction.atomic
+def delete_categories(*, category_ids: Iterable[int]) -> None:
+    """Delete categories (their products become uncategorised and are reindexed).
+
+    Subcategories protect their parent: delete or move them first.
+    """
+    ids = list(category_ids)
+    product_ids = list(Product.objects.filter(category_id__in=ids).values_list("id", flat=True))
+    Category.objects.filter(id__in=ids).delete()
+    search_services.mark_products_changed(product_ids=product_ids)
+
+
+@transaction.atomic
+def set_option_values(*, option: ProductOption, values: list[str]) -> None:
+    """Make the option's values exactly ``values`` (in that order).
+
+    A value some variant still uses is kept even when left out, so no variant loses its
+    options silently; remove the variant first.
+    """
+    existing = {v.value: v for v in option.values.all()}
+    for position, value in enumerate(values):
+        if value in existing:
+            if existing[value].position != position:
+                OptionValue.objects.filter(pk=existing[value].pk).update(position=position)
+        else:
+            OptionValue.objects.create(option=option, value=value, position=position)
+    unused = [
+        v.pk for name, v in existing.items() if name not in values and not v.variants.exists()
+    ]
+    OptionValue.objects.filter(pk__in=unused).delete()
+    search_services.mark_products_changed(product_ids=[option.product_id])
 
 
 @transaction.atomic
@@ -29,11 +102,12 @@ def create_product_with_variants(
     cost_price: Decimal | None = None,
     weight_grams: int = 0,
     attributes: dict | None = None,
+    slug: str = "",
 ) -> Product:
     """Create a product, its options and one variant per combination of option values."""
     product = Product.objects.create(
         name=name,
-        slug=slugify(name),
+        slug=slug or slugify(name),
         category=category,
         description=description,
         brand=brand,
@@ -41,26 +115,62 @@ def create_product_with_variants(
         featured=featured,
         attributes=attributes or {},
     )
-    value_lists: list[list[OptionValue]] = []
     for position, (option_name, values) in enumerate((options or {}).items()):
         option = ProductOption.objects.create(product=product, name=option_name, position=position)
-        value_lists.append(
-            OptionValue.objects.bulk_create(
-                OptionValue(option=option, value=value, position=i)
-                for i, value in enumerate(values)
-            )
+        OptionValue.objects.bulk_create(
+            OptionValue(option=option, value=value, position=i) for i, value in enumerate(values)
         )
-    combinations = list(cartesian_product(*value_lists)) if value_lists else [()]
+    generate_variants(
+        product=product,
+        price=price,
+        sku_prefix=sku_prefix,
+        compare_at_price=compare_at_price,
+        cost_price=cost_price,
+        weight_grams=weight_grams,
+    )
+    return product
+
+
+@transaction.atomic
+def generate_variants(
+    *,
+    product: Product,
+    price: Decimal,
+    sku_prefix: str = "",
+    compare_at_price: Decimal | None = None,
+    cost_price: Decimal | None = None,
+    weight_grams: int = 0,
+) -> list[Variant]:
+    """Create a variant for every combination of the product's option values it lacks.
+
+    Existing variants are kept as they are. SKUs are ``PREFIX-VALUE-VALUE``; the prefix defaults
+    to the product's slug, upper-cased.
+    """
+    options = list(product.options.prefetch_related("values").order_by("position", "id"))
+    value_lists = [list(option.values.all()) for option in options]
+    if any(not values for values in value_lists):
+        raise ValidationError("Every option needs at least one value to generate variants.")
+    existing = {
+        frozenset(v.option_values.values_list("id", flat=True))
+        for v in product.variants.prefetch_related("option_values")
+    }
+    prefix = (sku_prefix or product.slug).upper()[:40]
+    combinations = [
+        combo
+        for combo in (cartesian_product(*value_lists) if value_lists else [()])
+        if frozenset(v.id for v in combo) not in existing
+    ]
+    next_position = product.variants.count()
     variants = Variant.objects.bulk_create(
         Variant(
             product=product,
-            sku="-".join([sku_prefix, *(slugify(v.value).upper() for v in combo)]),
+            sku="-".join([prefix, *(slugify(v.value).upper() for v in combo)])[:64],
             name=" / ".join(v.value for v in combo),
             price=price,
             compare_at_price=compare_at_price,
             cost_price=cost_price,
             weight_grams=weight_grams,
-            position=position,
+            position=next_position + position,
         )
         for position, combo in enumerate(combinations)
     )
@@ -70,7 +180,51 @@ def create_product_with_variants(
         for variant, combo in zip(variants, combinations, strict=True)
         for value in combo
     )
-    return product
+    search_services.mark_products_changed(product_ids=[product.id])
+    return variants
+
+
+@transaction.atomic
+def set_products_status(*, product_ids: Iterable[int], status: str) -> int:
+    """Publish, archive or unpublish products in bulk; return how many changed."""
+    if status not in Product.Status.values:
+        raise ValidationError(f"Unknown product status “{status}”.")
+    ids = list(product_ids)
+    changed = Product.objects.filter(id__in=ids).exclude(status=status).update(status=status)
+    search_services.mark_products_changed(product_ids=ids)
+    return changed
+
+
+@transaction.atomic
+def product_changed(*, product_id: int) -> None:
+    """Tell search a product was edited (admin save, import, variant or option edits)."""
+    search_services.mark_products_changed(product_ids=[product_id])
+
+
+@transaction.atomic
+def delete_products(*, product_ids: Iterable[int]) -> int:
+    ids = list(product_ids)
+    search_services.remove_products(product_ids=ids)
+    deleted, _ = Product.objects.filter(id__in=ids).delete()
+    return deleted
+
+
+@transaction.atomic
+def add_product_image(
+    *, product: Product, image: UploadedFile, alt_text: str = "", position: int = 0
+) -> ProductImage:
+    """Store an uploaded image and queue its thumbnails once the upload commits."""
+    product_image = ProductImage.objects.create(
+        product=product, image=image, alt_text=alt_text, position=position
+    )
+    queue_thumbnails(image_id=product_image.id)
+    return product_image
+
+
+def queue_thumbnails(*, image_id: int) -> None:
+    from apps.catalog.tasks import make_thumbnails_task
+
+    transaction.on_commit(lambda: make_thumbnails_task.delay(image_id))
 
 
 PRODUCT_FIELDS = (
@@ -112,6 +266,7 @@ def create_product(*, fields: dict, variants: list[dict]) -> Product:
             if key not in values:
                 values[key] = OptionValue.objects.create(option=option, value=str(value))
             variant.option_values.add(values[key])
+    search_services.mark_products_changed(product_ids=[product.id])
     return product
 
 
@@ -124,6 +279,7 @@ def update_product(*, product_id: int, fields: dict) -> Product:
             setattr(product, name, value)
     product.full_clean()
     product.save()
+    search_services.mark_products_changed(product_ids=[product.id])
     return product
 
 

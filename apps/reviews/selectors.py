@@ -84,7 +84,12 @@ def list_published_reviews(*, product_id: int, sort: str = DEFAULT_SORT):
 
 
 def get_product_review_summary(
-    product_id: int, sort: str = DEFAULT_SORT, page: int | str | None = 1, *, user=None
+    product_id: int,
+    sort: str = DEFAULT_SORT,
+    page: int | str | None = 1,
+    *,
+    user=None,
+    published_count: int | None = None,
 ) -> ReviewSummary:
     """The product's review block: at most five queries whatever the number of reviews.
 
@@ -93,12 +98,16 @@ def get_product_review_summary(
     own review and 1 for their votes on the page shown.
     """
     sort = sort if sort in SORTS else DEFAULT_SORT
-    by_star = dict(
-        Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED)
-        .values_list("rating")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    # ``published_count`` is the product's rating_count, kept in the review's own transaction:
+    # when it says 0 there is nothing to count or list.
+    by_star = {}
+    if published_count != 0:
+        by_star = dict(
+            Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED)
+            .values_list("rating")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
     total = sum(by_star.values())
     stars_sum = sum(stars * n for stars, n in by_star.items())
     average = (Decimal(stars_sum) / total).quantize(Decimal("0.01")) if total else Decimal("0")

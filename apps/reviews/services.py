@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Count, F
 
+from apps.catalog import services as catalog_services
 from apps.catalog.models import Product
 from apps.preferences import selectors as preference_selectors
 from apps.reviews import locks, selectors, throttling
@@ -24,6 +25,7 @@ from apps.reviews.exceptions import (
     VoteNotAllowed,
 )
 from apps.reviews.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Review, ReviewVote
+from apps.search import services as search_services
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +84,7 @@ def refresh_product_rating(product_id: int) -> tuple[Decimal, int]:
     )
     average = Decimal(stats["avg"] or 0).quantize(RATING_PLACES)
     Product.objects.filter(pk=product_id).update(rating_avg=average, rating_count=stats["count"])
+    catalog_services.product_changed(product_id=product_id)  # rating sort in search
     return average, stats["count"]
 
 
@@ -261,10 +264,14 @@ def repair_rating_aggregates() -> int:
                    ) AS s
              WHERE p.id = s.id
                AND (p.rating_avg <> s.avg OR p.rating_count <> s.count)
+         RETURNING p.id
             """,
             [Review.Status.PUBLISHED],
         )
-        changed = cursor.rowcount
+        changed_ids = [row[0] for row in cursor.fetchall()]
+    changed = len(changed_ids)
+    if changed_ids:
+        search_services.mark_products_changed(product_ids=changed_ids)
     if changed:
         logger.warning("repaired rating aggregates of %d products", changed)
     return changed

@@ -25,7 +25,7 @@ def reviews_context(request, product, *, form: ReviewForm | None = None) -> dict
     """Context for ``reviews/includes/_product_reviews.html`` (merge into the page's context)."""
     summary = selectors.get_product_review_summary(
         product.id, request.GET.get("sort", selectors.DEFAULT_SORT), request.GET.get("page"),
-        user=request.user,
+        user=request.user, published_count=getattr(product, "rating_count", None),
     )  # fmt: skip
     if form is None and summary.can_write:
         own = summary.own_review

@@ -1,37 +1,186 @@
-from django.core.paginator import Paginator
-from django.http import Http404
+"""Storefront pages: server-rendered, complete without JavaScript.
+
+Listings (category and search) go through the search interface, so they answer the same way
+whichever backend is configured; product pages read the catalog and inventory selectors.
+"""
+
+import math
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.sitemaps.views import index as sitemap_index_view
+from django.contrib.sitemaps.views import sitemap as sitemap_view
+from django.db import connection
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Category, Product
 from apps.inventory import selectors as inventory_selectors
+from apps.recommendations import pages as recommendation_pages
+from apps.reviews import views as reviews_views
+from apps.search import selectors as search_selectors
+from apps.search.query import SORTS, SearchQuery
+from apps.storefront import browse
+from apps.storefront.sitemaps import SITEMAPS
 
-PAGE_SIZE = 24
 LOW_STOCK_SHOWN_BELOW = 5
 
 
+def _category_context() -> tuple[dict[int, Category], dict]:
+    """All categories (a small table) in one query: navigation, breadcrumbs, facet labels."""
+    categories = catalog_selectors.list_categories()
+    by_id = {c.id: c for c in categories}
+    return by_id, {"nav_categories": [c for c in categories if c.parent_id is None]}
+
+
+@require_safe
 def home(request):
+    _, context = _category_context()
     return render(
         request,
         "storefront/home.html",
         {
+            **context,
             "featured": catalog_selectors.list_featured_products(),
             "newest": catalog_selectors.list_newest_products(),
-            "categories": catalog_selectors.list_top_categories(),
+            "categories": context["nav_categories"],
+            **recommendation_pages.home_page_context(request),
         },
     )
 
 
+@require_safe
 def category_detail(request, slug: str):
-    try:
-        category = catalog_selectors.get_category(slug=slug)
-    except Category.DoesNotExist as exc:
-        raise Http404("No such category") from exc
-    paginator = Paginator(catalog_selectors.list_products_in_category(category=category), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "storefront/category.html", {"category": category, "page": page})
+    categories, context = _category_context()
+    category = next((c for c in categories.values() if c.slug == slug), None)
+    if category is None:
+        raise Http404("No such category")
+    query = browse.parse_query(request.GET, category_id=category.id)
+    context.update(_listing_context(query, categories, current_category=category))
+    context["category"] = category
+    context["ancestors"] = catalog_selectors.ancestors_from(category.parent_id, categories)
+    return render(request, "storefront/category.html", context)
 
 
+@require_safe
+def search(request):
+    query = browse.parse_query(request.GET)
+    categories, context = _category_context()
+    context.update(_listing_context(query, categories, current_category=None, on_search_page=True))
+    context["all_categories_url"] = reverse("storefront:search") + browse.to_querystring(
+        browse.with_category(context["query"], None), category_param=True
+    )
+    return render(request, "storefront/search.html", context)
+
+
+def _listing_context(
+    query: SearchQuery,
+    categories: dict[int, Category],
+    *,
+    current_category: Category | None,
+    on_search_page: bool = False,
+) -> dict:
+    def link(q: SearchQuery) -> str:
+        return browse.to_querystring(q, category_param=on_search_page)
+
+    result = search_selectors.search_products(query=query)
+    num_pages = max(1, math.ceil(result.total / query.per_page))
+    if query.page > num_pages:
+        # A page past the end (stale link, hand-edited URL): show the last page instead.
+        query = browse.with_page(query, num_pages)
+        result = search_selectors.search_products(query=query)
+    products = catalog_selectors.list_products_by_ids(ids=result.product_ids)
+    if current_category is None and query.category_id is not None:
+        current_category = categories.get(query.category_id)
+    return {
+        "query": query,
+        "products": products,
+        "total": result.total,
+        "corrected_text": result.corrected_text,
+        "page": _page_links(query, num_pages, link),
+        "facets": _facet_links(
+            query, result.facets, categories, current_category, link, on_search_page
+        ),
+        "sorts": [
+            {
+                "label": label,
+                "url": link(browse.with_sort(query, key)),
+                "selected": key == query.sort,
+            }
+            for key, label in SORTS.items()
+        ],
+        "filters_applied": bool(
+            query.bands or query.options or query.in_stock or query.min_price or query.max_price
+        ),
+        "clear_url": link(browse.without_filters(query)),
+        "current_category": current_category,
+    }
+
+
+def _page_links(query: SearchQuery, num_pages: int, link) -> dict:
+    number = query.page
+    return {
+        "number": number,
+        "num_pages": num_pages,
+        "previous_url": link(browse.with_page(query, number - 1)) if number > 1 else None,
+        "next_url": link(browse.with_page(query, number + 1)) if number < num_pages else None,
+    }
+
+
+def _facet_links(query, facets, categories, current, link, on_search_page: bool) -> dict:
+    # Category facet: the children of the current category (top-level ones when none). On the
+    # search page it narrows the search; on a category page it leads to the subcategory's page.
+    parent_id = current.id if current else None
+
+    def category_url(category: Category) -> str:
+        if on_search_page:
+            return reverse("storefront:search") + link(browse.with_category(query, category.id))
+        return category.get_absolute_url() + link(browse.with_page(query, 1))
+
+    category_links = [
+        {"label": c.name, "count": facets.categories[c.id], "url": category_url(c)}
+        for c in categories.values()
+        if c.parent_id == parent_id and facets.categories.get(c.id)
+    ]
+    return {
+        "categories": category_links,
+        "bands": [
+            {
+                "label": band.label,
+                "count": band.count,
+                "selected": band.selected,
+                "url": link(browse.toggle_band(query, band.key)),
+            }
+            for band in facets.price_bands
+        ],
+        "options": [
+            {
+                "name": name,
+                "values": [
+                    {
+                        "label": value.label,
+                        "count": value.count,
+                        "selected": value.selected,
+                        "url": link(browse.toggle_option(query, name, value.key)),
+                    }
+                    for value in values
+                ],
+            }
+            for name, values in facets.options.items()
+        ],
+        "in_stock": {
+            "count": facets.in_stock,
+            "selected": query.in_stock,
+            "url": link(browse.toggle_in_stock(query)),
+        },
+    }
+
+
+@require_safe
 def product_detail(request, slug: str):
     try:
         product = catalog_selectors.get_product_for_storefront(slug=slug)
@@ -39,15 +188,37 @@ def product_detail(request, slug: str):
         raise Http404("No such product") from exc
     variants = list(product.variants.all())
     available = inventory_selectors.get_available_by_variant(v.id for v in variants)
+    selected_id = request.GET.get("variant", "")
     rows = [
         {
             "variant": v,
             "available": available.get(v.id, 0),
             "status": stock_status(available.get(v.id, 0)),
+            "on_sale": bool(v.compare_at_price and v.compare_at_price > v.price),
         }
         for v in variants
     ]
-    return render(request, "storefront/product.html", {"product": product, "rows": rows})
+    selected = next((r for r in rows if str(r["variant"].id) == selected_id), None)
+    if selected is None:
+        selected = next((r for r in rows if r["available"] > 0), rows[0] if rows else None)
+    # Option names in option order, from the variants' values (no extra query).
+    options = {ov.option_id: ov.option for v in variants for ov in v.option_values.all()}.values()
+    categories, context = _category_context()
+    context.update(reviews_views.reviews_context(request, product))
+    context.update(recommendation_pages.product_page_context(request, product))
+    return render(
+        request,
+        "storefront/product.html",
+        {
+            **context,
+            "product": product,
+            "rows": rows,
+            "selected": selected,
+            "images": list(product.images.all()),
+            "option_names": [o.name for o in sorted(options, key=lambda o: (o.position, o.id))],
+            "ancestors": catalog_selectors.ancestors_from(product.category_id, categories),
+        },
+    )
 
 
 def stock_status(available: int) -> str:
@@ -56,3 +227,32 @@ def stock_status(available: int) -> str:
     if available <= LOW_STOCK_SHOWN_BELOW:
         return f"Only {available} left"
     return "In stock"
+
+
+@require_safe
+def sitemap_index(request):
+    return sitemap_index_view(request, sitemaps=SITEMAPS, sitemap_url_name="storefront:sitemap")
+
+
+@require_safe
+def sitemap_section(request, section: str):
+    return sitemap_view(request, sitemaps=SITEMAPS, section=section)
+
+
+@require_safe
+def robots_txt(request):
+    sitemap_url = request.build_absolute_uri(reverse("storefront:sitemap-index"))
+    body = f"User-agent: *\nDisallow: /admin/\nDisallow: /search/\nSitemap: {sitemap_url}\n"
+    return HttpResponse(body, content_type="text/plain")
+
+
+@require_safe
+def media(request, schema: str, path: str):
+    """Serve the current store's own uploads (development and small installs).
+
+    A store host only ever serves its own folder: another schema's name in the URL is a 404.
+    Production puts a web server or object storage in front of MEDIA_ROOT instead.
+    """
+    if schema != connection.schema_name:
+        raise Http404("No such file")
+    return serve(request, path, document_root=str(Path(settings.MEDIA_ROOT) / schema))

@@ -9,6 +9,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.catalog import services as catalog_services
 from apps.inventory import services as inventory_services
+from apps.search import services as search_services
 from apps.tenants import demo_orders, demo_reviews, selectors, services
 from apps.tenants.models import Store
 
@@ -125,4 +126,5 @@ def seed_catalog(*, rng: random.Random) -> int:
                         quantity=rng.choice([3, 8, 15]),
                         note="Demo opening stock",
                     )
+    search_services.refresh_stock_flags()  # the opening stock above, in one pass
     return count

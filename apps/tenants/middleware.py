@@ -3,12 +3,17 @@ from django.db import connection
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from apps.tenants import routing
+
 
 class StoreMiddleware(TenantMainMiddleware):
     """Route a request by host: the platform host to the public schema, a store host to its schema.
 
     The platform host needs no Store row of its own. An unknown host gets a friendly 404 page.
     """
+
+    def get_tenant(self, domain_model, hostname):
+        return routing.get_store_for_host(hostname)
 
     def process_request(self, request):
         hostname = self.hostname_from_request(request)

@@ -12,7 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django_tenants.utils import schema_context
 
-from apps.tenants import selectors
+from apps.tenants import routing, selectors
 from apps.tenants.models import Domain, Store
 from apps.tenants.validation import validate_store_slug
 
@@ -122,6 +122,7 @@ def update_store_profile(
     # A queryset update: TenantMixin.save() refuses to run outside the public schema or the
     # store's own, and these services are called from both admins.
     Store.objects.filter(pk=store_id).update(**{f: getattr(store, f) for f in PROFILE_FIELDS})
+    routing.forget_store_hosts(store.id)
     logger.info("store %s profile updated", store.schema_name)
     return store
 
@@ -136,6 +137,7 @@ def set_store_status(*, store_id: int, status: str) -> Store:
     if store.status != status:
         store.status = status
         Store.objects.filter(pk=store_id).update(status=status)
+        routing.forget_store_hosts(store_id)
         logger.info("store %s is now %s", store.schema_name, status)
     return store
 
