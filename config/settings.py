@@ -198,6 +198,17 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "apps.core.tasks.record_heartbeat_task", "schedule": 60.0},
+    # Per-store work goes through the one public-schema fan-out task.
+    "inventory-release-expired": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 60.0,
+        "args": ("apps.inventory.tasks.release_expired_reservations_task",),
+    },
+    "inventory-report-drift": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 3600.0,
+        "args": ("apps.inventory.tasks.report_stock_drift_task",),
+    },
 }
 
 # --- logging ---------------------------------------------------------------------------------
