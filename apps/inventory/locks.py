@@ -33,15 +33,24 @@ from apps.inventory.models import Reservation, StockLevel
 REFERENCE_LOCK_CLASS = 0x1E7
 
 
-def lock_reference(reference: str) -> None:
+def lock_reference(reference: str, *, asynchronous_commit: bool = False) -> None:
     """Serialize reserve/commit/release of one checkout reference until the transaction ends.
 
     The key is a hash of schema and reference: a collision only makes two checkouts wait for
     each other briefly, never share holds. Call inside a transaction, before any row lock.
+    With ``asynchronous_commit`` the same statement also sets ``synchronous_commit = off`` for
+    this transaction only (see ``services.reservations.reserve`` for why that is safe there).
     """
-    key = zlib.crc32(f"{connection.schema_name}:{reference}".encode()) - 2**31
+    sql = "SELECT pg_advisory_xact_lock(%s, %s)"
+    if asynchronous_commit:
+        sql += ", set_config('synchronous_commit', 'off', true)"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REFERENCE_LOCK_CLASS, key])
+        cursor.execute(sql, [REFERENCE_LOCK_CLASS, reference_lock_key(reference)])
+
+
+def reference_lock_key(reference: str) -> int:
+    """The advisory-lock key of a reference in this store (second key, a signed int4)."""
+    return zlib.crc32(f"{connection.schema_name}:{reference}".encode()) - 2**31
 
 
 def lock_reservations(

@@ -96,10 +96,18 @@ class Reservation(models.Model):
     stock_level = models.ForeignKey(
         StockLevel, related_name="reservations", on_delete=models.PROTECT
     )
+    # Copied from ``stock_level`` (which the database does check) for filters and reports. No
+    # foreign-key constraint of their own: checking one would take a key-share lock on the hot
+    # variant's row in every reservation's commit, while its stock row is locked.
     variant = models.ForeignKey(
-        "catalog.Variant", related_name="reservations", on_delete=models.PROTECT
+        "catalog.Variant",
+        related_name="reservations",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
-    warehouse = models.ForeignKey(Warehouse, related_name="reservations", on_delete=models.PROTECT)
+    warehouse = models.ForeignKey(
+        Warehouse, related_name="reservations", on_delete=models.DO_NOTHING, db_constraint=False
+    )
     quantity = models.PositiveIntegerField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
     release_reason = models.CharField(

@@ -20,7 +20,7 @@ class PerStoreCommand(BaseCommand):
             stores = list(tenant_selectors.list_active_stores())
         for store in stores:
             with schema_context(store.schema_name):
-                self.handle_store(store, **options)
+                self.handle_store(store, options)
 
-    def handle_store(self, store, **options) -> None:
+    def handle_store(self, store, options: dict) -> None:
         raise NotImplementedError

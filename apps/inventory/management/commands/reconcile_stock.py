@@ -20,7 +20,7 @@ class Command(PerStoreCommand):
         if self.unrepaired:
             raise CommandError(f"{self.unrepaired} stock row(s) drifted and were not repaired.")
 
-    def handle_store(self, store, **options) -> None:
+    def handle_store(self, store, options: dict) -> None:
         drift = services.reconcile_stock(repair=options["repair"])
         if not drift:
             self.stdout.write(f"{store.schema_name}: no drift")

@@ -9,6 +9,6 @@ class Command(PerStoreCommand):
         super().add_arguments(parser)
         parser.add_argument("--batch-size", type=int, default=500)
 
-    def handle_store(self, store, **options) -> None:
+    def handle_store(self, store, options: dict) -> None:
         released = services.release_expired(batch_size=options["batch_size"])
         self.stdout.write(f"{store.schema_name}: released {released} expired reservation(s)")
