@@ -99,14 +99,20 @@ class Reservation(models.Model):
     # Copied from ``stock_level`` (which the database does check) for filters and reports. No
     # foreign-key constraint of their own: checking one would take a key-share lock on the hot
     # variant's row in every reservation's commit, while its stock row is locked.
+    # Nor an index: every index is written by every reservation.
     variant = models.ForeignKey(
         "catalog.Variant",
         related_name="reservations",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
     )
     warehouse = models.ForeignKey(
-        Warehouse, related_name="reservations", on_delete=models.DO_NOTHING, db_constraint=False
+        Warehouse,
+        related_name="reservations",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
     )
     quantity = models.PositiveIntegerField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
@@ -125,7 +131,8 @@ class Reservation(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["reference", "id"], name="inventory_res_reference"),
+            # "Does this checkout hold anything?" on every reserve, and its latest batch.
+            models.Index(fields=["reference", "state"], name="inventory_res_reference"),
             # The sweeper's scan and the reclaim/availability lookups touch active holds only.
             models.Index(
                 fields=["expires_at"], condition=Q(state="active"), name="inventory_res_active_exp"
