@@ -64,14 +64,23 @@ def open_bench_store(stock: int):
     inventory_services.receive_stock(
         variant_id=variant.id, warehouse_id=warehouse.id, quantity=stock
     )
-    return store, variant.id
+    warm_up = catalog_services.create_product_with_variants(
+        name="Warm-up item", category=None, price=Decimal("1.00"), sku_prefix="WARM"
+    ).variants.get()
+    inventory_services.receive_stock(
+        variant_id=warm_up.id, warehouse_id=warehouse.id, quantity=1_000_000
+    )
+    return store, variant.id, warm_up.id
 
 
-def run_attempts(store, variant_id, quantity, indices, barrier, results):
-    """One worker: connect, wait for the others, then reserve once per index."""
+def run_attempts(store, variant_id, warm_up_id, quantity, indices, barrier, results):
+    """One worker: connect and warm up, wait for the others, then reserve once per index."""
     connection.set_tenant(store)
-    connection.ensure_connection()
-    StockLevel.objects.filter(variant_id=variant_id).exists()  # warm the connection
+    # A warm connection, as from a pool: connected, statements prepared (on another SKU).
+    for n in range(2):
+        inventory_services.reserve(
+            reference=f"warm-up:{RUN}:{indices.start}:{n}", lines=[(warm_up_id, 1)]
+        )
     records = []
     barrier.wait()
     for index in indices:
@@ -105,7 +114,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
     options = parser.parse_args()
 
-    store, variant_id = open_bench_store(options.stock)
+    store, variant_id, warm_up_id = open_bench_store(options.stock)
     shares = [range(w, options.attempts, options.workers) for w in range(options.workers)]
     try:
         if options.mode == "processes":
@@ -115,7 +124,7 @@ def main() -> None:
             workers = [
                 context.Process(
                     target=run_attempts,
-                    args=(store, variant_id, options.quantity, share, barrier, results),
+                    args=(store, variant_id, warm_up_id, options.quantity, share, barrier, results),
                 )
                 for share in shares
             ]
@@ -126,7 +135,7 @@ def main() -> None:
             workers = [
                 threading.Thread(
                     target=run_attempts,
-                    args=(store, variant_id, options.quantity, share, barrier, results),
+                    args=(store, variant_id, warm_up_id, options.quantity, share, barrier, results),
                 )
                 for share in shares
             ]
@@ -152,7 +161,9 @@ def measure(options, variant_id, records, began, ended) -> dict:
     successes = [r for r in records if r[2]]
     last_success = max((r[1] for r in successes), default=began)
     level = StockLevel.objects.get(variant_id=variant_id)
-    held = Reservation.objects.filter(state="active").aggregate(units=Sum("quantity"))["units"]
+    held = Reservation.objects.filter(variant_id=variant_id, state="active").aggregate(
+        units=Sum("quantity")
+    )["units"]
     return {
         "workers": options.workers,
         "mode": options.mode,

@@ -2,8 +2,10 @@
 
 Lock order, which is what makes deadlocks impossible between any two inventory writes:
 
-1. the *reference lock* of a checkout (a transaction-scoped advisory lock), when the operation
-   works on one reference (reserve, commit, release);
+1. the *reference lock* of a checkout (an advisory lock on a hash of store and reference), when
+   the operation works on one reference (reserve, commit, release). It is transaction-scoped,
+   except around reserve's one-statement path, which holds it at session level for its two
+   statements and releases it in a ``finally``;
 2. *reservation rows*, all of them in ONE statement, ordered by id;
 3. *stock rows*, all of them in one statement ordered by id, or one conditional UPDATE per row
    in id order (the reserve fast path).

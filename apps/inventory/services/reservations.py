@@ -10,14 +10,22 @@ How ``reserve`` never oversells (architecture §3 step 2):
   SKUs in opposite order queue behind each other instead of deadlocking (see ``locks.py``).
 - All lines are taken in one transaction: one failed UPDATE rolls back the others.
 
-Two paths: the *fast path* plans from an unlocked snapshot and takes rows with the conditional
-UPDATEs — nearly every reservation. If the snapshot cannot serve the request as it is (the
-reference already holds stock, an expired hold sits on a row it needs, or a row changed since
-the snapshot), it rolls back and takes the *locked path*: lock the holds to release and the
-stock rows (``locks.py`` order), release the reference's previous holds and every expired hold
-on those rows (so an expired hold never blocks a sale, even with Celery stopped), then plan
-from the locked counters. Only the locked path declares a shortage that an expired hold could
-have covered.
+Three ways to run it, all with the same guarantees:
+
+- *One statement* (a single-SKU basket taken from one stock row, with reserve owning its
+  transaction — the hot path): read a snapshot, then ONE autocommit statement takes the row
+  and inserts the hold; the row lock is released inside PostgreSQL, with no client round trip
+  while it is held.
+- *Fast path* (any other basket): plan from the snapshot, take the rows with the conditional
+  UPDATEs in one transaction.
+- *Locked path*, when the snapshot cannot serve the request as it is (the reference already
+  holds stock, an expired hold sits on a row it needs, or a row changed since the snapshot):
+  lock the holds to release and the stock rows (``locks.py`` order), release the reference's
+  previous holds and every expired hold on those rows — so an expired hold never blocks a
+  sale, even with Celery stopped — then plan from the locked counters. A shortage is declared
+  from a snapshot only when no expired hold sits on the rows; otherwise by the locked path.
+
+Every path first takes the reference lock, so two calls for one checkout never interleave.
 """
 
 import logging
@@ -149,7 +157,7 @@ def reserve(
     # durable commit (the order, the sale) flushes them first. The hot SKU's row lock is held
     # until commit, so this is what lets one SKU take thousands of reservations a second.
     owns_transaction = not connection.in_atomic_block
-    if owns_transaction:
+    if owns_transaction and len(wanted) == 1:
         holds = _reserve_in_one_statement(reference, wanted, minutes)
         if holds is not None:
             return holds
