@@ -4,11 +4,13 @@ These tests use ``committed_store`` (writes really commit, no test transaction),
 no ``django_db`` marker.
 """
 
+import random
+
 from django.db import OperationalError
 from django.db.models import Count, Sum
 
 from apps.inventory import services as inventory_services
-from apps.inventory.exceptions import InsufficientStock
+from apps.inventory.exceptions import InsufficientStock, ReservationNotFound
 from apps.inventory.models import Reservation, StockLevel, StockMovement
 from apps.inventory.selectors import list_stock_drift
 from tests.concurrency import run_concurrently
@@ -136,4 +138,52 @@ def test_buyers_racing_for_units_of_expired_holds_never_oversell(committed_store
     assert swept == 0  # the buyers reclaimed every expired hold themselves
     level = StockLevel.objects.get(variant=variant)
     assert (level.on_hand, level.reserved) == (6, 6)
+    assert_ledger_and_holds_match_counters()
+
+
+def test_a_crowd_mixing_every_stock_operation_keeps_the_invariants(committed_store):
+    warehouses = [WarehouseFactory(priority=1), WarehouseFactory(priority=2)]
+    variants = [VariantFactory(), VariantFactory(), VariantFactory()]
+    for variant in variants:
+        for warehouse in warehouses:
+            stock(variant, warehouse, 6)
+
+    def shopper(seed: int):
+        rng = random.Random(seed)
+        outcomes = []
+        for _ in range(6):
+            reference = f"checkout:{seed}:{rng.randrange(2)}"
+            action = rng.choice(["reserve", "reserve", "commit", "release", "sweep", "adjust"])
+            try:
+                if action == "reserve":
+                    picked = rng.sample(variants, rng.randint(1, 3))
+                    inventory_services.reserve(
+                        reference=reference, lines=[(v.id, rng.randint(1, 3)) for v in picked]
+                    )
+                    if rng.random() < 0.3:
+                        Reservation.objects.filter(reference=reference, state="active").update(
+                            expires_at="2000-01-01T00:00:00Z"
+                        )
+                elif action == "commit":
+                    inventory_services.commit_reservation(reference=reference)
+                elif action == "release":
+                    inventory_services.release_reservation(reference=reference)
+                elif action == "sweep":
+                    inventory_services.release_expired(batch_size=3)
+                else:
+                    inventory_services.adjust_stock(
+                        variant_id=rng.choice(variants).id,
+                        warehouse_id=rng.choice(warehouses).id,
+                        delta=rng.choice([-2, -1, 1, 2]),
+                        reason="adjustment",
+                    )
+                outcomes.append(action)
+            except (InsufficientStock, ReservationNotFound):
+                outcomes.append(f"{action}: refused")
+        return outcomes
+
+    results = run_concurrently(shopper, [(seed,) for seed in range(32)], store=committed_store)
+
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert errors == []
     assert_ledger_and_holds_match_counters()
