@@ -9,7 +9,9 @@ call checkout makes, with the store's default hold lifetime. Workers are process
 barrier after connecting. The bench opens a throw-away store and drops it afterwards.
 
 Output: attempts, successes, failures; ``successes_per_s`` (successful reservations per second
-while stock lasted: from the start to the last success), ``attempts_per_s`` over the whole run;
+while stock lasted: from the start to the last success), ``successes_per_s_steady`` (between
+the 10th and the 90th percent of the successes: without the ramp-up of N workers released at
+once and the stragglers' tail), ``attempts_per_s`` over the whole run;
 latency percentiles in ms; ``oversold`` (units reserved beyond stock: must be 0); the final
 counters, and whether the ledger and the live holds still match them.
 """
@@ -98,6 +100,16 @@ def run_attempts(store, variant_id, warm_up_id, quantity, indices, barrier, resu
     results.put(records)
 
 
+def steady_rate(successes) -> float | None:
+    """Successes per second between the 10th and the 90th percent of them: without the
+    ramp-up of N workers starting at once and the tail of the last stragglers."""
+    ends = sorted(r[1] for r in successes)
+    if len(ends) < 10:
+        return None
+    first, last = ends[len(ends) // 10], ends[len(ends) * 9 // 10]
+    return round((len(ends) * 8 // 10) / max(last - first, 1e-9), 1)
+
+
 def percentile(values, fraction):
     if not values:
         return None
@@ -173,6 +185,7 @@ def measure(options, variant_id, records, began, ended) -> dict:
         "successes": len(successes),
         "failures": len(records) - len(successes),
         "successes_per_s": round(len(successes) / max(last_success - began, 1e-9), 1),
+        "successes_per_s_steady": steady_rate(successes),
         "attempts_per_s": round(len(records) / (ended - began), 1),
         "elapsed_s": round(ended - began, 3),
         "p50_ms": percentile([r[1] - r[0] for r in records], 0.50),
