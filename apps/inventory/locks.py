@@ -41,7 +41,7 @@ def lock_reference(reference: str, *, asynchronous_commit: bool = False) -> None
     The key is a hash of schema and reference: a collision only makes two checkouts wait for
     each other briefly, never share holds. Call inside a transaction, before any row lock.
     With ``asynchronous_commit`` the same statement also sets ``synchronous_commit = off`` for
-    this transaction only (see ``services.reservations.reserve`` for why that is safe there).
+    this transaction only (see ``services.reserving.reserve`` for why that is safe there).
     """
     sql = "SELECT pg_advisory_xact_lock(%s, %s)"
     if asynchronous_commit:

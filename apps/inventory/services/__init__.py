@@ -1,8 +1,8 @@
 """Every write to stock. Import as ``from apps.inventory import services as inventory_services``.
 
-Modules: ``stock`` (receive, return, adjust), ``reservations`` (reserve, commit, release, the
-sweeper), ``reconciliation`` (the reconciler), ``alerts`` (low-stock alerts). Lock order for all
-of them: ``apps/inventory/locks.py``.
+Modules: ``stock`` (receive, return, adjust), ``reserving`` (reserve), ``reservations``
+(commit, release, the sweeper), ``reconciliation`` (the reconciler), ``alerts`` (low-stock
+alerts). Lock order for all of them: ``apps/inventory/locks.py``.
 """
 
 from apps.inventory.services.alerts import (
@@ -15,8 +15,8 @@ from apps.inventory.services.reservations import (
     commit_reservation,
     release_expired,
     release_reservation,
-    reserve,
 )
+from apps.inventory.services.reserving import reserve
 from apps.inventory.services.stock import (
     ADJUSTMENT_REASONS,
     adjust_stock,
