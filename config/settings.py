@@ -257,6 +257,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
         "args": ["apps.recommendations.tasks.queue_abandoned_cart_reminders_task"],
     },
+    # Per-store work goes through the one public-schema fan-out task.
+    "inventory-release-expired": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 60.0,
+        "args": ("apps.inventory.tasks.release_expired_reservations_task",),
+    },
+    "inventory-report-drift": {
+        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "schedule": 3600.0,
+        "args": ("apps.inventory.tasks.report_stock_drift_task",),
+    },
 }
 
 # --- REST API and webhooks -------------------------------------------------------------------

@@ -15,6 +15,7 @@ import os
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import setup_databases, teardown_databases
 from django_tenants.utils import get_public_schema_name
 
 from apps.tenants import services as tenant_services
@@ -27,12 +28,31 @@ _committed_store_numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():
+        own_test_database = _ensure_test_database(request)
         _forget_cached_routing()
         for spec in (STORE_SPEC, OTHER_STORE_SPEC):
             tenant_services.create_store(**spec, owner_password=TEST_PASSWORD)
     yield
+    if own_test_database:
+        with django_db_blocker.unblock():
+            teardown_databases(own_test_database, verbosity=0)
+
+
+def _ensure_test_database(request):
+    """Set up the test database when pytest-django did not; return its config to tear down.
+
+    pytest-django creates it only if a selected test uses the ``django_db`` marker or the
+    ``db`` fixture. A run of ``committed_store`` tests alone (``pytest -k fifty``) would
+    otherwise create the session stores in the real DATABASE_URL database.
+    """
+    test_name = connection.creation._get_test_db_name()
+    if connection.settings_dict["NAME"] == test_name:
+        return None
+    return setup_databases(
+        verbosity=request.config.option.verbose, interactive=False, aliases={"default"}
+    )
 
 
 def _forget_cached_routing() -> None:

@@ -1,6 +1,19 @@
+"""Stock: warehouses, per-warehouse counters, holds taken by checkouts, and the ledger.
+
+Invariants (architecture §3), kept under any concurrency by ``services.py``:
+- per stock row ``0 <= reserved <= on_hand`` (database CHECK constraints);
+- ``reserved`` equals the sum of the row's active reservations;
+- ``on_hand`` equals the sum of the row's ledger deltas (StockMovement).
+"""
+
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.catalog.models import Variant
 
 
 class Warehouse(models.Model):
@@ -9,7 +22,9 @@ class Warehouse(models.Model):
     country = models.CharField(max_length=2, default="US")
     # Lower numbers ship first when a line is reserved across warehouses.
     priority = models.PositiveIntegerField(default=100)
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(
+        default=True, help_text="Inactive warehouses are neither shown nor reserved from."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -28,7 +43,12 @@ class StockLevel(models.Model):
     warehouse = models.ForeignKey(Warehouse, related_name="stock_levels", on_delete=models.PROTECT)
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
-    low_stock_threshold = models.PositiveIntegerField(null=True, blank=True)
+    low_stock_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Alert when the variant's availability falls below this. "
+        "Empty: the store's default (the largest value set on any warehouse row wins).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -52,8 +72,92 @@ class StockLevel(models.Model):
         return self.on_hand - self.reserved
 
 
+class Reservation(models.Model):
+    """Units of one stock row held for a checkout until ``expires_at``.
+
+    An active hold is counted in its stock row's ``reserved``. Every ``reserve`` call for a
+    reference creates one ``batch`` of holds (one per stock row it takes from); re-reserving
+    releases the previous batch.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMMITTED = "committed", "Committed"
+        RELEASED = "released", "Released"
+
+    class ReleaseReason(models.TextChoices):
+        NONE = "", "—"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Released by the checkout"
+        REPLACED = "replaced", "Replaced by a new reservation"
+
+    reference = models.CharField(max_length=100, help_text="e.g. checkout:<token>")
+    batch = models.UUIDField(default=uuid.uuid4, editable=False)
+    stock_level = models.ForeignKey(
+        StockLevel, related_name="reservations", on_delete=models.PROTECT
+    )
+    # Copied from ``stock_level`` (which the database does check) for filters and reports. No
+    # foreign-key constraint of their own: checking one would take a key-share lock on the hot
+    # variant's row in every reservation's commit, while its stock row is locked.
+    # Nor an index: every index is written by every reservation.
+    variant = models.ForeignKey(
+        "catalog.Variant",
+        related_name="reservations",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+    )
+    warehouse = models.ForeignKey(
+        Warehouse,
+        related_name="reservations",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+    )
+    quantity = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    release_reason = models.CharField(
+        max_length=10, choices=ReleaseReason.choices, default="", blank=True
+    )
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="inventory_reservation_quantity_positive"
+            ),
+        ]
+        indexes = [
+            # "Does this checkout hold anything?" on every reserve, and its latest batch.
+            models.Index(fields=["reference", "state"], name="inventory_res_reference"),
+            # The sweeper's scan and the reclaim/availability lookups touch active holds only.
+            models.Index(
+                fields=["expires_at"], condition=Q(state="active"), name="inventory_res_active_exp"
+            ),
+            models.Index(
+                fields=["stock_level", "expires_at"],
+                condition=Q(state="active"),
+                name="inventory_res_active_stock",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.quantity} × {self.variant_id}@{self.warehouse_id}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.state == self.State.ACTIVE and self.expires_at <= timezone.now()
+
+
 class StockMovement(models.Model):
-    """The ledger: one row per change of on_hand. Its deltas sum to on_hand."""
+    """The ledger: one row per change of on_hand. Its deltas sum to on_hand.
+
+    ``correction`` rows written by the reconciler have delta 0: they record, in the note, how
+    the counters were repaired to match the ledger and the live reservations.
+    """
 
     class Reason(models.TextChoices):
         SALE = "sale", "Sale"
@@ -85,21 +189,48 @@ class StockMovement(models.Model):
         return f"{self.delta:+d} {self.reason} ({self.variant_id}@{self.warehouse_id})"
 
 
-class Reservation(models.Model):
-    """PROVISIONAL (checkout branch): replaced by the inventory branch's model at merge."""
+class LowStockAlert(models.Model):
+    """A variant's availability fell below its threshold; its owners are told once.
 
-    class State(models.TextChoices):
-        ACTIVE = "active", "Active"
-        COMMITTED = "committed", "Committed"
-        RELEASED = "released", "Released"
+    At most one open alert per variant (partial unique constraint); it is resolved when a
+    restock brings availability back to the threshold or above, so the next fall alerts again.
+    """
 
-    reference = models.CharField(max_length=80, db_index=True)
-    variant = models.ForeignKey("catalog.Variant", related_name="+", on_delete=models.PROTECT)
-    warehouse = models.ForeignKey(Warehouse, related_name="+", on_delete=models.PROTECT)
-    quantity = models.PositiveIntegerField()
-    expires_at = models.DateTimeField()
-    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    variant = models.ForeignKey(
+        "catalog.Variant", related_name="low_stock_alerts", on_delete=models.CASCADE
+    )
+    available = models.IntegerField(help_text="Availability when the alert was raised.")
+    threshold = models.PositiveIntegerField()
+    notified_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant"],
+                condition=Q(resolved_at__isnull=True),
+                name="inventory_one_open_low_stock_alert",
+            )
+        ]
+
     def __str__(self) -> str:
-        return f"{self.reference}: {self.quantity} × {self.variant_id}"
+        return f"Low stock: variant {self.variant_id} ({self.available} < {self.threshold})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class VariantStock(Variant):
+    """The catalog's Variant seen from the stock side: the admin's "stock per variant" pages.
+
+    A proxy (no table): it lets the inventory admin show a variant with its stock per warehouse
+    inline without registering ``Variant`` itself, which belongs to the catalog's admin.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "stock by variant"
+        verbose_name_plural = "stock by variant"

@@ -1,26 +1,264 @@
-from collections.abc import Iterable
+"""Reads of stock: what shoppers can buy, what runs low, what a checkout holds, what drifted."""
 
-from django.db.models import F, Sum
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
-from apps.inventory.models import StockLevel
+from django.db.models import F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from apps.inventory.models import (
+    LowStockAlert,
+    Reservation,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
+from apps.preferences import selectors as preferences_selectors
+
+
+def _expired_holds_of_row():
+    """Units held by expired, not yet released holds of the outer stock row."""
+    return Coalesce(
+        Subquery(
+            Reservation.objects.filter(
+                stock_level=OuterRef("pk"),
+                state=Reservation.State.ACTIVE,
+                expires_at__lte=timezone.now(),
+            )
+            .order_by()
+            .values("stock_level")
+            .annotate(total=Sum("quantity"))
+            .values("total"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
 
 
 def get_available_by_variant(variant_ids: Iterable[int]) -> dict[int, int]:
-    """Units a shopper can buy now per variant: on_hand − reserved over active warehouses."""
+    """Units a shopper can buy now per variant, summed over active warehouses.
+
+    on_hand − reserved, with holds that have expired counted as free: the sweeper may not have
+    run yet, and the next ``reserve`` on the row reclaims them. One query.
+    """
+    ids = list(variant_ids)
+    if not ids:
+        return {}
     rows = (
-        StockLevel.objects.filter(variant_id__in=list(variant_ids), warehouse__active=True)
-        .values("variant_id")
-        .annotate(available=Sum(F("on_hand") - F("reserved")))
+        StockLevel.objects.filter(variant_id__in=ids, warehouse__active=True)
+        .annotate(expired=_expired_holds_of_row())
+        .values_list("variant_id", "on_hand", "reserved", "expired")
     )
-    return {row["variant_id"]: max(row["available"] or 0, 0) for row in rows}
+    available: dict[int, int] = defaultdict(int)
+    for variant_id, on_hand, reserved, expired in rows:
+        available[variant_id] += on_hand - reserved + expired
+    return {variant_id: max(units, 0) for variant_id, units in available.items()}
 
 
-def has_live_reservation(*, reference: str, now=None) -> bool:
-    """PROVISIONAL (checkout branch): an active, unexpired hold exists for this reference."""
-    from django.utils import timezone
+def get_low_stock_thresholds(variant_ids: Collection[int]) -> dict[int, int]:
+    """Each variant's low-stock threshold: the largest set on its stock rows, else the store's."""
+    default = preferences_selectors.get_store_settings().low_stock_threshold
+    explicit = dict(
+        StockLevel.objects.filter(
+            variant_id__in=list(variant_ids), low_stock_threshold__isnull=False
+        )
+        .order_by()
+        .values("variant_id")
+        .annotate(threshold=Max("low_stock_threshold"))
+        .values_list("variant_id", "threshold")
+    )
+    return {variant_id: explicit.get(variant_id, default) for variant_id in variant_ids}
 
-    from apps.inventory.models import Reservation
 
-    return Reservation.objects.filter(
-        reference=reference, state=Reservation.State.ACTIVE, expires_at__gt=now or timezone.now()
-    ).exists()
+@dataclass(frozen=True)
+class LowStockItem:
+    variant_id: int
+    sku: str
+    product_name: str
+    variant_name: str
+    available: int
+    threshold: int
+    alerted: bool
+
+
+def list_low_stock() -> list[LowStockItem]:
+    """Variants whose availability is below their threshold, lowest first (dashboard, admin)."""
+    default = preferences_selectors.get_store_settings().low_stock_threshold
+    active = Q(warehouse__active=True)
+    rows = (
+        StockLevel.objects.order_by()
+        .values("variant_id", "variant__sku", "variant__name", "variant__product__name")
+        .annotate(
+            on_hand=Coalesce(Sum("on_hand", filter=active), 0),
+            reserved=Coalesce(Sum("reserved", filter=active), 0),
+            threshold=Max("low_stock_threshold"),
+        )
+    )
+    expired = dict(
+        Reservation.objects.filter(
+            active, state=Reservation.State.ACTIVE, expires_at__lte=timezone.now()
+        )
+        .order_by()
+        .values("variant_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("variant_id", "total")
+    )
+    alerted = set(
+        LowStockAlert.objects.filter(resolved_at__isnull=True).values_list("variant_id", flat=True)
+    )
+    items = []
+    for row in rows:
+        variant_id = row["variant_id"]
+        available = max(row["on_hand"] - row["reserved"] + expired.get(variant_id, 0), 0)
+        threshold = default if row["threshold"] is None else row["threshold"]
+        if available < threshold:
+            items.append(
+                LowStockItem(
+                    variant_id=variant_id,
+                    sku=row["variant__sku"],
+                    product_name=row["variant__product__name"],
+                    variant_name=row["variant__name"],
+                    available=available,
+                    threshold=threshold,
+                    alerted=variant_id in alerted,
+                )
+            )
+    return sorted(items, key=lambda item: (item.available, item.sku))
+
+
+def get_reservations(reference: str) -> list[Reservation]:
+    """The holds of a checkout's latest ``reserve`` call, whatever their state; [] if none."""
+    batch = (
+        Reservation.objects.filter(reference=reference)
+        .order_by("-pk")
+        .values_list("batch", flat=True)
+        .first()
+    )
+    if batch is None:
+        return []
+    return list(
+        Reservation.objects.filter(reference=reference, batch=batch)
+        .select_related("variant", "warehouse")
+        .order_by("variant_id", "warehouse__priority", "pk")
+    )
+
+
+def list_reservations(*, state: str | None = None) -> QuerySet[Reservation]:
+    queryset = Reservation.objects.select_related("variant", "warehouse")
+    return queryset.filter(state=state) if state else queryset
+
+
+@dataclass(frozen=True)
+class StockDrift:
+    """A stock row whose counters disagree with the ledger or with its live holds."""
+
+    stock_level_id: int
+    variant_id: int
+    sku: str
+    warehouse_id: int
+    warehouse_name: str
+    on_hand: int
+    ledger_on_hand: int
+    reserved: int
+    live_reserved: int
+
+    @property
+    def on_hand_drift(self) -> int:
+        return self.on_hand - self.ledger_on_hand
+
+    @property
+    def reserved_drift(self) -> int:
+        return self.reserved - self.live_reserved
+
+    @property
+    def repairable(self) -> bool:
+        """The recomputed counters satisfy 0 <= reserved <= on_hand."""
+        return 0 <= self.live_reserved <= self.ledger_on_hand
+
+
+def list_stock_drift(*, stock_level_ids: Collection[int] | None = None) -> list[StockDrift]:
+    """Stock rows whose on_hand ≠ ledger sum or reserved ≠ sum of active holds.
+
+    One statement, so it reads one consistent snapshot: every service changes a counter in the
+    same transaction as the ledger row or hold that explains it, so there is no false drift.
+    """
+    ledger = (
+        StockMovement.objects.filter(variant=OuterRef("variant"), warehouse=OuterRef("warehouse"))
+        .order_by()
+        .values("variant")
+        .annotate(total=Sum("delta"))
+        .values("total")
+    )
+    live = (
+        Reservation.objects.filter(stock_level=OuterRef("pk"), state=Reservation.State.ACTIVE)
+        .order_by()
+        .values("stock_level")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    queryset = StockLevel.objects.annotate(
+        ledger_on_hand=Coalesce(Subquery(ledger, output_field=IntegerField()), 0),
+        live_reserved=Coalesce(Subquery(live, output_field=IntegerField()), 0),
+    ).filter(~Q(on_hand=F("ledger_on_hand")) | ~Q(reserved=F("live_reserved")))
+    if stock_level_ids is not None:
+        queryset = queryset.filter(pk__in=list(stock_level_ids))
+    return [
+        StockDrift(
+            stock_level_id=row["pk"],
+            variant_id=row["variant_id"],
+            sku=row["variant__sku"],
+            warehouse_id=row["warehouse_id"],
+            warehouse_name=row["warehouse__name"],
+            on_hand=row["on_hand"],
+            ledger_on_hand=row["ledger_on_hand"],
+            reserved=row["reserved"],
+            live_reserved=row["live_reserved"],
+        )
+        for row in queryset.order_by("variant__sku", "warehouse__priority", "pk").values(
+            "pk",
+            "variant_id",
+            "variant__sku",
+            "warehouse_id",
+            "warehouse__name",
+            "on_hand",
+            "ledger_on_hand",
+            "reserved",
+            "live_reserved",
+        )
+    ]
+
+
+def has_live_hold(*, reference: str, now=None) -> bool:
+    """Whether the reference's latest holds are still active and unexpired."""
+    now = now or timezone.now()
+    return any(
+        hold.state == Reservation.State.ACTIVE and hold.expires_at > now
+        for hold in get_reservations(reference)
+    )
+
+
+def get_restock_warehouse_id(*, variant_id: int, order_reference: str = "") -> int | None:
+    """Where returned units go: the warehouse the order's units were sold from, else the
+    highest-priority active warehouse."""
+    sold_from = (
+        StockMovement.objects.filter(
+            variant_id=variant_id,
+            order_reference=order_reference,
+            reason=StockMovement.Reason.SALE,
+        )
+        .order_by("-pk")
+        .values_list("warehouse_id", flat=True)
+        .first()
+        if order_reference
+        else None
+    )
+    if sold_from is not None:
+        return sold_from
+    return (
+        Warehouse.objects.filter(active=True)
+        .order_by("priority", "id")
+        .values_list("id", flat=True)
+        .first()
+    )

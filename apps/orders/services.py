@@ -128,6 +128,23 @@ def mark_payment_failed(*, order_id: int, reason: str = "") -> Order:
     return order
 
 
+def _restock(line: OrderLine, quantity: int, order: Order, *, actor_id, note: str) -> None:
+    """Units come back to the warehouse they were sold from (a ``return`` ledger row)."""
+    warehouse_id = inventory_selectors.get_restock_warehouse_id(
+        variant_id=line.variant_id, order_reference=str(order.number)
+    )
+    if warehouse_id is None:
+        raise InvalidReturn("There is no active warehouse to put the units back into.")
+    inventory_services.restock_return(
+        variant_id=line.variant_id,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        order_reference=str(order.number),
+        actor_id=actor_id,
+        note=note,
+    )
+
+
 @transaction.atomic
 def cancel_order(*, order_id: int, actor_id: int | None = None, reason: str = "") -> Order:
     """Cancel: a pending order releases its stock hold; a paid, unshipped one is restocked.
@@ -145,13 +162,7 @@ def cancel_order(*, order_id: int, actor_id: int | None = None, reason: str = ""
     )  # fmt: skip
     if was_paid:
         for line in order.lines.exclude(variant=None):
-            inventory_services.restock_return(
-                variant_id=line.variant_id,
-                quantity=line.quantity,
-                order_reference=str(order.number),
-                actor_id=actor_id,
-                note="Order cancelled",
-            )
+            _restock(line, line.quantity, order, actor_id=actor_id, note="Order cancelled")
     else:
         inventory_services.release_reservation(reference=order.reservation_reference)
     order.cancelled_at = timezone.now()
@@ -373,13 +384,8 @@ def receive_return(*, return_id: int, actor_id: int | None = None) -> Return:
         line.save(update_fields=["quantity_returned"])
         refund += quantize(line.line_total * return_line.quantity / line.quantity)
         if line.variant_id:
-            inventory_services.restock_return(
-                variant_id=line.variant_id,
-                quantity=return_line.quantity,
-                order_reference=str(order.number),
-                actor_id=actor_id,
-                note=f"Return {return_request.id}",
-            )
+            _restock(line, return_line.quantity, order, actor_id=actor_id,
+                     note=f"Return {return_request.id}")  # fmt: skip
     return_request.status = Return.Status.RECEIVED
     return_request.refund_amount = min(refund, order.refundable_amount)
     return_request.save(update_fields=["status", "refund_amount", "updated_at"])
@@ -401,7 +407,7 @@ def cancel_expired_orders(*, now=None, limit: int = 200) -> int:
     cancelled = 0
     pending = Order.objects.filter(status=Order.Status.PENDING).order_by("id")[:limit]
     for order in pending:
-        if inventory_selectors.has_live_reservation(reference=order.reservation_reference, now=now):
+        if inventory_selectors.has_live_hold(reference=order.reservation_reference, now=now):
             continue
         cancel_order(order_id=order.id, reason="Payment not received before the hold expired")
         cancelled += 1

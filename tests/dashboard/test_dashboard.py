@@ -93,9 +93,12 @@ def test_top_products_low_stock_returns_and_reservations(month_of_sales):
     inventory_services.receive_stock(variant_id=plenty.id, warehouse_id=warehouse.id, quantity=50)
     StockLevel.objects.filter(variant=plenty).update(low_stock_threshold=60)  # own threshold
     Return.objects.create(order=Order.objects.first())
+    low_level = StockLevel.objects.get(variant=low, warehouse=warehouse)
     Reservation.objects.create(reference="r1", variant=low, warehouse=warehouse, quantity=1,
+                               stock_level=low_level,
                                expires_at=NOW + timedelta(days=1))  # fmt: skip
     Reservation.objects.create(reference="r2", variant=low, warehouse=warehouse, quantity=1,
+                               stock_level=low_level,
                                expires_at=NOW - timedelta(minutes=1))  # fmt: skip
 
     data = selectors.get_dashboard(store=Store(currency="USD", timezone="UTC"), now=NOW)

@@ -11,7 +11,7 @@ from apps.orders.models import Order, OrderEvent
 from apps.payments import services
 from apps.payments.exceptions import InvalidReturnUrl, PaymentNotAllowed, PaymentNotApplied
 from apps.payments.models import Payment, Refund
-from tests.factories.payments import OrderFactory, PaymentFactory, create_reserved_order
+from tests.factories.payments import PaymentFactory, create_reserved_order
 
 SUCCESS_CARD = "4242 4242 4242 4242"
 
@@ -80,7 +80,7 @@ def test_a_cancelled_order_takes_no_payment():
 
 @pytest.mark.django_db
 def test_an_order_with_nothing_to_pay_is_paid_without_a_gateway():
-    order = OrderFactory(subtotal=Decimal("0"), total=Decimal("0"))
+    order = create_reserved_order(unit_price=Decimal("0"))  # e.g. a 100 % voucher
 
     payment_start = start(order)
 

@@ -1,0 +1,118 @@
+"""Every lock the inventory services take, in the one order they take them.
+
+Lock order, which is what makes deadlocks impossible between any two inventory writes:
+
+1. the *reference lock* of a checkout (an advisory lock on a hash of store and reference), when
+   the operation works on one reference (reserve, commit, release). It is transaction-scoped,
+   except around reserve's one-statement path, which holds it at session level for its two
+   statements and releases it in a ``finally``;
+2. *reservation rows*, all of them in ONE statement, ordered by id;
+3. *stock rows*, all of them in one statement ordered by id, or one conditional UPDATE per row
+   in id order (the reserve fast path).
+
+A transaction never waits for a lock of an earlier level while it holds one of a later level:
+the sweeper skips reservation rows others hold (SKIP LOCKED) and nobody locks reservation rows
+after stock rows. Inserting a new reservation or ledger row waits for no one.
+
+Row locks are ``FOR NO KEY UPDATE``: the lock a plain UPDATE of the counters takes itself. It does
+not conflict with the ``FOR KEY SHARE`` lock PostgreSQL takes on a stock row when a reservation
+row referencing it is inserted, so a concurrent fast-path insert and a locked-path lock never
+wait on each other in the wrong order.
+"""
+
+import operator
+import zlib
+from collections.abc import Collection
+from datetime import datetime
+from functools import reduce
+
+from django.db import connection
+from django.db.models import Q
+
+from apps.inventory.models import Reservation, StockLevel
+
+# The advisory-lock namespace of checkout references (first key of pg_advisory_xact_lock).
+REFERENCE_LOCK_CLASS = 0x1E7
+
+
+def lock_reference(reference: str, *, asynchronous_commit: bool = False) -> None:
+    """Serialize reserve/commit/release of one checkout reference until the transaction ends.
+
+    The key is a hash of schema and reference: a collision only makes two checkouts wait for
+    each other briefly, never share holds. Call inside a transaction, before any row lock.
+    With ``asynchronous_commit`` the same statement also sets ``synchronous_commit = off`` for
+    this transaction only (see ``services.reserving.reserve`` for why that is safe there).
+    """
+    sql = "SELECT pg_advisory_xact_lock(%s, %s)"
+    if asynchronous_commit:
+        sql += ", set_config('synchronous_commit', 'off', true)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [REFERENCE_LOCK_CLASS, reference_lock_key(reference)])
+
+
+def reference_lock_key(reference: str) -> int:
+    """The advisory-lock key of a reference in this store (second key, a signed int4)."""
+    return zlib.crc32(f"{connection.schema_name}:{reference}".encode()) - 2**31
+
+
+def lock_reservations(
+    *,
+    reference: str | None = None,
+    batch: str | None = None,
+    active_only: bool = True,
+    expired_on_stock_ids: Collection[int] = (),
+    now: datetime | None = None,
+) -> list[Reservation]:
+    """Lock, in id order and in one statement, a reference's holds and expired holds of rows.
+
+    ``reference`` (and optionally ``batch``) selects the checkout's own holds; with
+    ``active_only`` only its active ones. ``expired_on_stock_ids`` adds the active holds of
+    any reference on those stock rows that expired at ``now`` — the ones a caller reclaims.
+    Rows another transaction changes while we wait are re-checked by PostgreSQL, so a hold
+    the sweeper released meanwhile comes back released (or not at all, with ``active_only``).
+    """
+    conditions = []
+    if reference is not None:
+        own = Q(reference=reference)
+        if batch is not None:
+            own &= Q(batch=batch)
+        if active_only:
+            own &= Q(state=Reservation.State.ACTIVE)
+        conditions.append(own)
+    if expired_on_stock_ids:
+        conditions.append(
+            Q(
+                state=Reservation.State.ACTIVE,
+                stock_level_id__in=list(expired_on_stock_ids),
+                expires_at__lte=now,
+            )
+        )
+    if not conditions:
+        return []
+    return list(
+        Reservation.objects.filter(reduce(operator.or_, conditions))
+        .order_by("pk")
+        .select_for_update(of=("self",), no_key=True)
+    )
+
+
+def lock_expired_reservations(*, now: datetime, limit: int) -> list[Reservation]:
+    """Lock up to ``limit`` expired active holds, skipping those another transaction holds."""
+    return list(
+        Reservation.objects.filter(state=Reservation.State.ACTIVE, expires_at__lte=now)
+        .order_by("expires_at", "pk")
+        .select_for_update(of=("self",), no_key=True, skip_locked=True)[:limit]
+    )
+
+
+def lock_stock_levels(stock_level_ids: Collection[int]) -> dict[int, StockLevel]:
+    """Lock stock rows in id order; return them by id with their warehouse loaded."""
+    if not stock_level_ids:
+        return {}
+    rows = (
+        StockLevel.objects.filter(pk__in=list(stock_level_ids))
+        .select_related("warehouse")
+        .order_by("pk")
+        .select_for_update(of=("self",), no_key=True)
+    )
+    return {row.pk: row for row in rows}

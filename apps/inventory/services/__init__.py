@@ -1,0 +1,42 @@
+"""Every write to stock. Import as ``from apps.inventory import services as inventory_services``.
+
+Modules: ``stock`` (receive, return, adjust), ``reserving`` (reserve), ``reservations``
+(commit, release, the sweeper), ``reconciliation`` (the reconciler), ``alerts`` (low-stock
+alerts). Lock order for all of them: ``apps/inventory/locks.py``.
+"""
+
+from apps.inventory.services.alerts import (
+    notify_low_stock,
+    raise_low_stock_alerts,
+    resolve_restocked_alerts,
+)
+from apps.inventory.services.reconciliation import reconcile_stock
+from apps.inventory.services.reservations import (
+    commit_reservation,
+    release_expired,
+    release_reservation,
+)
+from apps.inventory.services.reserving import reserve
+from apps.inventory.services.stock import (
+    ADJUSTMENT_REASONS,
+    adjust_stock,
+    create_warehouse,
+    receive_stock,
+    restock_return,
+)
+
+__all__ = [
+    "ADJUSTMENT_REASONS",
+    "adjust_stock",
+    "commit_reservation",
+    "create_warehouse",
+    "notify_low_stock",
+    "raise_low_stock_alerts",
+    "receive_stock",
+    "reconcile_stock",
+    "release_expired",
+    "release_reservation",
+    "reserve",
+    "resolve_restocked_alerts",
+    "restock_return",
+]

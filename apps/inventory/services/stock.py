@@ -1,0 +1,234 @@
+"""Units coming in and going out outside checkout: receiving, returns, manual adjustments.
+
+Every change of on_hand leaves a ledger row in the same transaction.
+"""
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.catalog.models import Variant
+from apps.inventory import locks
+from apps.inventory.exceptions import InsufficientStock, InvalidQuantity, UnknownStockItem
+from apps.inventory.models import Reservation, StockLevel, StockMovement, Warehouse
+from apps.inventory.services import alerts
+from apps.inventory.services.counters import (
+    STOCK_TABLE,
+    change_counters,
+    release_holds,
+    write_ledger,
+)
+from apps.inventory.validation import MAX_STOCK_LEVEL, check_delta, check_quantity
+from apps.search import services as search_services
+
+# A sale is recorded only by committing a reservation; everything else may be keyed in.
+ADJUSTMENT_REASONS = (
+    StockMovement.Reason.ADJUSTMENT,
+    StockMovement.Reason.RESTOCK,
+    StockMovement.Reason.RETURN,
+    StockMovement.Reason.CORRECTION,
+)
+
+
+def create_warehouse(
+    *, name: str, country: str = "US", priority: int = 100, address: str = "", active: bool = True
+) -> Warehouse:
+    return Warehouse.objects.create(
+        name=name, country=country, priority=priority, address=address, active=active
+    )
+
+
+@transaction.atomic
+def receive_stock(
+    *,
+    variant_id: int,
+    warehouse_id: int,
+    quantity: int,
+    actor_id: int | None = None,
+    note: str = "",
+) -> StockLevel:
+    """Add received units to a warehouse's stock and record a restock ledger row."""
+    check_quantity(quantity)
+    return _add_units(
+        variant_id=variant_id,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        reason=StockMovement.Reason.RESTOCK,
+        actor_id=actor_id,
+        note=note,
+    )
+
+
+@transaction.atomic
+def restock_return(
+    *,
+    variant_id: int,
+    warehouse_id: int,
+    quantity: int,
+    order_reference: str = "",
+    actor_id: int | None = None,
+    note: str = "",
+) -> StockLevel:
+    """Put returned units back on the shelf and record a ``return`` ledger row."""
+    check_quantity(quantity)
+    return _add_units(
+        variant_id=variant_id,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        reason=StockMovement.Reason.RETURN,
+        order_reference=order_reference,
+        actor_id=actor_id,
+        note=note,
+    )
+
+
+@transaction.atomic
+def adjust_stock(
+    *,
+    variant_id: int,
+    warehouse_id: int,
+    delta: int,
+    reason: str,
+    actor_id: int | None = None,
+    note: str = "",
+) -> StockLevel:
+    """Change on_hand by ``delta`` (a count, damage, found units) with a ledger row.
+
+    Units promised to checkouts cannot be taken away: a decrease below ``reserved`` raises
+    ``InsufficientStock``, after reclaiming the row's expired holds.
+    """
+    check_delta(delta)
+    if reason not in ADJUSTMENT_REASONS:
+        raise InvalidQuantity(
+            "Choose a reason: adjustment, restock, return or correction.",
+            code="invalid_reason",
+            extra={"reason": reason},
+        )
+    if delta > 0:
+        return _add_units(
+            variant_id=variant_id,
+            warehouse_id=warehouse_id,
+            quantity=delta,
+            reason=reason,
+            actor_id=actor_id,
+            note=note,
+        )
+    return _remove_units(
+        variant_id=variant_id,
+        warehouse_id=warehouse_id,
+        quantity=-delta,
+        reason=reason,
+        actor_id=actor_id,
+        note=note,
+    )
+
+
+def _add_units(
+    *,
+    variant_id: int,
+    warehouse_id: int,
+    quantity: int,
+    reason: str,
+    actor_id: int | None,
+    note: str,
+    order_reference: str = "",
+) -> StockLevel:
+    _check_stock_item(variant_id, warehouse_id)
+    level, _ = StockLevel.objects.get_or_create(variant_id=variant_id, warehouse_id=warehouse_id)
+    # One conditional statement: concurrent receipts add up, and the 32-bit counter never
+    # overflows into an SQL error.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {STOCK_TABLE} SET on_hand = on_hand + %s, updated_at = %s "
+            "WHERE id = %s AND on_hand <= %s",
+            [quantity, timezone.now(), level.pk, MAX_STOCK_LEVEL - quantity],
+        )
+        if cursor.rowcount != 1:
+            raise InvalidQuantity(
+                "That would put more units on hand than a stock level can hold.",
+                extra={"quantity": quantity},
+            )
+    write_ledger(
+        [
+            StockMovement(
+                variant_id=variant_id,
+                warehouse_id=warehouse_id,
+                delta=quantity,
+                reason=reason,
+                order_reference=order_reference,
+                actor_id=actor_id,
+                note=note,
+            )
+        ]
+    )
+    alerts.resolve_restocked_alerts(variant_ids=[variant_id])
+    search_services.mark_stock_changed(variant_ids=[variant_id])  # "in stock" facet
+    level.refresh_from_db()
+    return level
+
+
+def _remove_units(
+    *, variant_id: int, warehouse_id: int, quantity: int, reason: str, actor_id, note: str
+) -> StockLevel:
+    _check_stock_item(variant_id, warehouse_id)
+    level_id = (
+        StockLevel.objects.filter(variant_id=variant_id, warehouse_id=warehouse_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if level_id is None:
+        raise InsufficientStock(
+            "There is no stock of this item in that warehouse.",
+            extra={"lines": [{"variant_id": variant_id, "requested": quantity, "available": 0}]},
+        )
+    now = timezone.now()
+    # Lock order (locks.py): expired holds of the row, then the row. An expired hold never
+    # stands in the way of a correction.
+    expired = locks.lock_reservations(expired_on_stock_ids=[level_id], now=now)
+    level = locks.lock_stock_levels([level_id])[level_id]
+    freed = release_holds(
+        expired, reason_for=lambda hold: Reservation.ReleaseReason.EXPIRED, now=now
+    ).get(level_id, 0)
+    reserved = level.reserved - freed
+    if level.on_hand - quantity < reserved:
+        raise InsufficientStock(
+            "Units held by checkouts cannot be removed; release them or remove fewer.",
+            extra={
+                "lines": [
+                    {
+                        "variant_id": variant_id,
+                        "requested": quantity,
+                        "available": level.on_hand - reserved,
+                    }
+                ]
+            },
+        )
+    change_counters({level_id: (-quantity, -freed)}, now=now)
+    write_ledger(
+        [
+            StockMovement(
+                variant_id=variant_id,
+                warehouse_id=warehouse_id,
+                delta=-quantity,
+                reason=reason,
+                actor_id=actor_id,
+                note=note,
+            )
+        ]
+    )
+    alerts.queue_check_if_low([variant_id])
+    search_services.mark_stock_changed(variant_ids=[variant_id])
+    level.refresh_from_db()
+    return level
+
+
+def _check_stock_item(variant_id: int, warehouse_id: int) -> None:
+    if not (
+        isinstance(variant_id, int)
+        and isinstance(warehouse_id, int)
+        and Variant.objects.filter(pk=variant_id).exists()
+        and Warehouse.objects.filter(pk=warehouse_id).exists()
+    ):
+        raise UnknownStockItem(
+            "No such variant or warehouse.",
+            extra={"variant_id": repr(variant_id), "warehouse_id": repr(warehouse_id)},
+        )

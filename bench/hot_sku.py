@@ -1,0 +1,214 @@
+"""Hammer one SKU: N concurrent workers reserve it through the inventory service; print JSON.
+
+    python -m config.devservices -- python bench/hot_sku.py [--workers 64] [--stock 1000]
+        [--attempts 5000] [--quantity 1] [--mode processes|threads]
+
+Each attempt is ``inventory.services.reserve(reference=<unique>, lines=[(sku, quantity)])``, the
+call checkout makes, with the store's default hold lifetime. Workers are processes by default
+(each with its own database connection; processes sidestep the GIL), released together by a
+barrier after connecting. The bench opens a throw-away store and drops it afterwards.
+
+Output: attempts, successes, failures; ``successes_per_s`` (successful reservations per second
+while stock lasted: from the start to the last success), ``successes_per_s_steady`` (between
+the 10th and the 90th percent of the successes: without the ramp-up of N workers released at
+once and the stragglers' tail), ``attempts_per_s`` over the whole run;
+latency percentiles in ms; ``oversold`` (units reserved beyond stock: must be 0); the final
+counters, and whether the ledger and the live holds still match them.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import threading
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Low-stock checks queued by the last reservations go to a private queue, purged at the end.
+RUN = uuid.uuid4().hex[:8]
+os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"bench-{RUN}"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, connections  # noqa: E402
+from django.db.models import Sum  # noqa: E402
+
+from apps.catalog import services as catalog_services  # noqa: E402
+from apps.inventory import selectors as inventory_selectors  # noqa: E402
+from apps.inventory import services as inventory_services  # noqa: E402
+from apps.inventory.exceptions import InsufficientStock  # noqa: E402
+from apps.inventory.models import Reservation, StockLevel  # noqa: E402
+from apps.tenants import services as tenant_services  # noqa: E402
+
+
+def open_bench_store(stock: int):
+    slug = f"bench-hot-{RUN}"
+    store = tenant_services.create_store(
+        name="Hot SKU bench",
+        slug=slug,
+        owner_email=f"owner@{slug}.test",
+        owner_password="Bench-pass-2026",
+    )
+    connection.set_tenant(store)
+    product = catalog_services.create_product_with_variants(
+        name="Hot item", category=None, price=Decimal("1.00"), sku_prefix="HOT"
+    )
+    variant = product.variants.get()
+    warehouse = inventory_services.create_warehouse(name="Main", priority=1)
+    inventory_services.receive_stock(
+        variant_id=variant.id, warehouse_id=warehouse.id, quantity=stock
+    )
+    warm_up = catalog_services.create_product_with_variants(
+        name="Warm-up item", category=None, price=Decimal("1.00"), sku_prefix="WARM"
+    ).variants.get()
+    inventory_services.receive_stock(
+        variant_id=warm_up.id, warehouse_id=warehouse.id, quantity=1_000_000
+    )
+    return store, variant.id, warm_up.id
+
+
+def run_attempts(store, variant_id, warm_up_id, quantity, indices, barrier, results):
+    """One worker: connect and warm up, wait for the others, then reserve once per index."""
+    connection.set_tenant(store)
+    # A warm connection, as from a pool: connected, statements prepared (on another SKU).
+    for n in range(2):
+        inventory_services.reserve(
+            reference=f"warm-up:{RUN}:{indices.start}:{n}", lines=[(warm_up_id, 1)]
+        )
+    records = []
+    barrier.wait()
+    for index in indices:
+        started = time.perf_counter()
+        try:
+            inventory_services.reserve(
+                reference=f"bench:{RUN}:{index}", lines=[(variant_id, quantity)]
+            )
+            ok = True
+        except InsufficientStock:
+            ok = False
+        finished = time.perf_counter()
+        records.append((started, finished, ok))
+    connection.close()
+    results.put(records)
+
+
+def steady_rate(successes) -> float | None:
+    """Successes per second between the 10th and the 90th percent of them: without the
+    ramp-up of N workers starting at once and the tail of the last stragglers."""
+    ends = sorted(r[1] for r in successes)
+    if len(ends) < 10:
+        return None
+    first, last = ends[len(ends) // 10], ends[len(ends) * 9 // 10]
+    return round((len(ends) * 8 // 10) / max(last - first, 1e-9), 1)
+
+
+def percentile(values, fraction):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, default=64)
+    parser.add_argument("--stock", type=int, default=1000)
+    parser.add_argument("--attempts", type=int, default=5000)
+    parser.add_argument("--quantity", type=int, default=1)
+    parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
+    options = parser.parse_args()
+
+    store, variant_id, warm_up_id = open_bench_store(options.stock)
+    shares = [range(w, options.attempts, options.workers) for w in range(options.workers)]
+    try:
+        if options.mode == "processes":
+            context = multiprocessing.get_context("fork")
+            barrier, results = context.Barrier(options.workers + 1), context.Queue()
+            connections.close_all()  # children must not share the parent's connection
+            workers = [
+                context.Process(
+                    target=run_attempts,
+                    args=(store, variant_id, warm_up_id, options.quantity, share, barrier, results),
+                )
+                for share in shares
+            ]
+        else:
+            import queue
+
+            barrier, results = threading.Barrier(options.workers + 1), queue.Queue()
+            workers = [
+                threading.Thread(
+                    target=run_attempts,
+                    args=(store, variant_id, warm_up_id, options.quantity, share, barrier, results),
+                )
+                for share in shares
+            ]
+        for worker in workers:
+            worker.start()
+        barrier.wait()
+        began = time.perf_counter()
+        records = [record for _ in workers for record in results.get(timeout=600)]
+        ended = time.perf_counter()
+        for worker in workers:
+            worker.join()
+
+        connection.set_tenant(store)
+        report = measure(options, variant_id, records, began, ended)
+    finally:
+        connection.set_schema_to_public()
+        store.delete(force_drop=True)
+        purge_private_queue()
+    sys.stdout.write(json.dumps(report) + "\n")
+
+
+def measure(options, variant_id, records, began, ended) -> dict:
+    successes = [r for r in records if r[2]]
+    last_success = max((r[1] for r in successes), default=began)
+    level = StockLevel.objects.get(variant_id=variant_id)
+    held = Reservation.objects.filter(variant_id=variant_id, state="active").aggregate(
+        units=Sum("quantity")
+    )["units"]
+    return {
+        "workers": options.workers,
+        "mode": options.mode,
+        "stock": options.stock,
+        "attempts": len(records),
+        "quantity": options.quantity,
+        "successes": len(successes),
+        "failures": len(records) - len(successes),
+        "successes_per_s": round(len(successes) / max(last_success - began, 1e-9), 1),
+        "successes_per_s_steady": steady_rate(successes),
+        "attempts_per_s": round(len(records) / (ended - began), 1),
+        "elapsed_s": round(ended - began, 3),
+        "p50_ms": percentile([r[1] - r[0] for r in records], 0.50),
+        "p95_ms": percentile([r[1] - r[0] for r in records], 0.95),
+        "p99_ms": percentile([r[1] - r[0] for r in records], 0.99),
+        "success_p95_ms": percentile([r[1] - r[0] for r in successes], 0.95),
+        "success_mean_ms": round(statistics.fmean(r[1] - r[0] for r in successes) * 1000, 2)
+        if successes
+        else None,
+        "oversold": max(0, len(successes) * options.quantity - options.stock),
+        "final_on_hand": level.on_hand,
+        "final_reserved": level.reserved,
+        "active_holds_units": held or 0,
+        "counters_match_ledger_and_holds": inventory_selectors.list_stock_drift() == [],
+    }
+
+
+def purge_private_queue() -> None:
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(os.environ["CELERY_TASK_DEFAULT_QUEUE"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The ways ``reserve`` runs its SQL: one autocommit statement, a transaction, prepared plans.
+
+The autocommit tests use ``committed_store`` (no test transaction, so reserve owns its own).
+"""
+
+import pytest
+from django.db import connection, transaction
+
+from apps.inventory import services as inventory_services
+from apps.inventory.exceptions import InsufficientStock
+from apps.inventory.models import Reservation, StockLevel
+from tests.factories.catalog import VariantFactory
+from tests.factories.inventory import WarehouseFactory, expire_reservations, stock
+
+
+def advisory_locks_held() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_reserve_on_its_own_leaves_no_lock_behind_whatever_the_outcome(committed_store):
+    warehouse = WarehouseFactory()
+    variant, other, unstocked = VariantFactory(), VariantFactory(), VariantFactory()
+    stock(variant, warehouse, 3)
+    stock(other, warehouse, 3)
+
+    inventory_services.reserve(reference="checkout:a", lines=[(variant.id, 2)])
+    inventory_services.reserve(reference="checkout:a", lines=[(other.id, 1)])  # re-entry
+    with pytest.raises(InsufficientStock):
+        inventory_services.reserve(reference="checkout:b", lines=[(variant.id, 9)])
+    with pytest.raises(InsufficientStock):
+        inventory_services.reserve(reference="checkout:c", lines=[(unstocked.id, 1)])
+    expire_reservations("checkout:a")
+    inventory_services.reserve(reference="checkout:d", lines=[(other.id, 3)])  # reclaims
+
+    assert advisory_locks_held() == 0
+    assert not connection.in_atomic_block
+    assert StockLevel.objects.get(variant=variant).reserved == 0
+    assert StockLevel.objects.get(variant=other).reserved == 3
+    assert Reservation.objects.filter(state="active").count() == 1
+
+
+def test_a_hold_taken_on_its_own_is_committed_at_once(committed_store):
+    warehouse = WarehouseFactory()
+    variant = VariantFactory()
+    stock(variant, warehouse, 3)
+
+    (hold,) = inventory_services.reserve(reference="checkout:a", lines=[(variant.id, 2)])
+    connection.close()  # a new connection sees only committed rows
+
+    assert Reservation.objects.get(pk=hold.pk).quantity == 2
+    assert StockLevel.objects.get(variant=variant).reserved == 2
+
+
+@pytest.mark.django_db
+def test_reserve_inside_a_callers_transaction_keeps_its_durability(stocked_variant):
+    variant = stocked_variant(3)
+
+    with transaction.atomic():
+        inventory_services.reserve(reference="checkout:a", lines=[(variant.id, 1)])
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            setting = cursor.fetchone()[0]
+
+    assert setting == "on"
+
+
+@pytest.mark.django_db
+def test_prepared_statements_follow_the_connection_from_store_to_store(
+    store, other_store, warehouse
+):
+    here = VariantFactory()
+    stock(here, warehouse, 5)
+    inventory_services.reserve(reference="checkout:a", lines=[(here.id, 1)])
+
+    connection.set_tenant(other_store)
+    there = VariantFactory()
+    stock(there, WarehouseFactory(), 5)
+    inventory_services.reserve(reference="checkout:a", lines=[(there.id, 2)])
+    held_there = list(Reservation.objects.values_list("variant_id", "quantity"))
+    connection.set_tenant(store)
+    held_here = list(Reservation.objects.values_list("variant_id", "quantity"))
+
+    assert held_there == [(there.id, 2)]
+    assert held_here == [(here.id, 1)]
