@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 from apps.catalog import selectors
 from apps.catalog.models import Category, OptionValue, Product, ProductImage, ProductOption, Variant
+from apps.core import tenancy
 from apps.search import services as search_services
 
 
@@ -224,7 +225,7 @@ def add_product_image(
 def queue_thumbnails(*, image_id: int) -> None:
     from apps.catalog.tasks import make_thumbnails_task
 
-    transaction.on_commit(lambda: make_thumbnails_task.delay(image_id))
+    tenancy.on_commit(lambda: make_thumbnails_task.delay(image_id))
 
 
 PRODUCT_FIELDS = (

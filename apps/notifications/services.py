@@ -3,8 +3,9 @@
 import logging
 import uuid
 
-from django.db import connection, transaction
+from django.db import connection
 
+from apps.core import tenancy
 from apps.notifications import selectors
 from apps.notifications.emails import KINDS, build_order_email
 from apps.orders import services as order_services
@@ -38,7 +39,7 @@ def queue_order_email(*, order_id: int, kind: str, context: dict | None = None) 
         )
 
     # robust: the order is committed either way; a broker outage must not fail the request.
-    transaction.on_commit(send, robust=True)
+    tenancy.on_commit(send, robust=True)
 
 
 def send_order_email(*, order_id: int, kind: str, context: dict | None = None,

@@ -1,9 +1,9 @@
 """Merchant dashboard: widget switches, pins and exclusions, click-through, email records."""
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.html import format_html, format_html_join
 
+from apps.core import tenancy
 from apps.recommendations import selectors, services
 from apps.recommendations.models import (
     AbandonedCartReminder,
@@ -47,7 +47,7 @@ class RecommendationSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        transaction.on_commit(services.forget_cached_configuration)
+        tenancy.on_commit(services.forget_cached_configuration)
 
     @admin.display(description="Click-through per widget")
     def click_through(self, obj):
@@ -80,7 +80,7 @@ class RecommendationSettingsAdmin(admin.ModelAdmin):
     def recompute_now(self, request, queryset):
         from apps.recommendations.tasks import recompute_recommendations_task
 
-        transaction.on_commit(lambda: recompute_recommendations_task.delay(force=True))
+        tenancy.on_commit(lambda: recompute_recommendations_task.delay(force=True))
         self.message_user(request, "Recompute queued; it takes a few seconds.", messages.SUCCESS)
 
 
@@ -89,15 +89,15 @@ class ForgetConfigurationMixin:
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        transaction.on_commit(services.forget_cached_configuration)
+        tenancy.on_commit(services.forget_cached_configuration)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        transaction.on_commit(services.forget_cached_configuration)
+        tenancy.on_commit(services.forget_cached_configuration)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        transaction.on_commit(services.forget_cached_configuration)
+        tenancy.on_commit(services.forget_cached_configuration)
 
 
 @admin.register(WidgetRule)

@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import Product, Variant
+from apps.core import tenancy
 from apps.inventory import selectors as inventory_selectors
 from apps.orders.models import Order
 from apps.preferences import selectors as preference_selectors
@@ -233,7 +234,7 @@ def notify_back_in_stock(variant_ids: Iterable[int]) -> int:
         for subscription_id in claimed:
             send_back_in_stock_email_task.delay(subscription_id)
 
-    transaction.on_commit(queue)
+    tenancy.on_commit(queue)
     return len(claimed)
 
 
@@ -300,7 +301,7 @@ def queue_abandoned_cart_reminders(*, now: datetime | None = None) -> int:
             send_abandoned_cart_email_task.delay(reminder_id)
 
     if ids:
-        transaction.on_commit(queue)
+        tenancy.on_commit(queue)
     return len(ids)
 
 

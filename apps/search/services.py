@@ -18,8 +18,8 @@ import logging
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
 
+from apps.core import tenancy
 from apps.search.backends import get_backend
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def mark_products_changed(*, product_ids: Iterable[int]) -> None:
     else:
         from apps.search.tasks import index_products_task
 
-        transaction.on_commit(lambda: index_products_task.delay(ids))
+        tenancy.on_commit(lambda: index_products_task.delay(ids))
     invalidate_facets()
 
 
@@ -63,7 +63,7 @@ def mark_stock_changed(*, variant_ids: Iterable[int]) -> None:
             refresh_stock_flags_task.delay(product_ids)
         bump_facets_version()
 
-    transaction.on_commit(refresh)
+    tenancy.on_commit(refresh)
 
 
 def mark_categories_changed(*, category_ids: Iterable[int]) -> None:
@@ -86,7 +86,7 @@ def remove_products(*, product_ids: Iterable[int]) -> None:
     else:
         from apps.search.tasks import remove_products_task
 
-        transaction.on_commit(lambda: remove_products_task.delay(ids))
+        tenancy.on_commit(lambda: remove_products_task.delay(ids))
     invalidate_facets()
 
 
@@ -113,7 +113,7 @@ def invalidate_facets() -> None:
     the two (still seeing the old rows) cannot leave stale counts behind.
     """
     bump_facets_version()
-    transaction.on_commit(bump_facets_version)
+    tenancy.on_commit(bump_facets_version)
 
 
 def bump_facets_version() -> None:

@@ -6,9 +6,9 @@ import logging
 from urllib import error, request
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.utils import timezone
 
+from apps.core import tenancy
 from apps.webhooks import signing
 from apps.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -26,7 +26,7 @@ def emit_event(*, topic: str, payload: dict) -> list[int]:
         WebhookDelivery(subscription=s, topic=topic, payload=payload) for s in subscriptions
     )
     for delivery in deliveries:
-        transaction.on_commit(lambda d=delivery.id: deliver_webhook_task.delay(d))
+        tenancy.on_commit(lambda d=delivery.id: deliver_webhook_task.delay(d))
     return [d.id for d in deliveries]
 
 
@@ -92,4 +92,4 @@ def resend(*, delivery_id: int) -> None:
     from apps.webhooks.tasks import deliver_webhook_task
 
     WebhookDelivery.objects.filter(pk=delivery_id).update(status=WebhookDelivery.Status.PENDING)
-    transaction.on_commit(lambda: deliver_webhook_task.delay(delivery_id))
+    tenancy.on_commit(lambda: deliver_webhook_task.delay(delivery_id))

@@ -36,3 +36,26 @@ def test_demo_orders_go_through_checkout_and_keep_the_ledger_whole():
     assert {"paid", "fulfilled"} <= statuses
     on_hand = StockLevel.objects.aggregate(total=Sum("on_hand"))["total"]
     assert StockMovement.objects.aggregate(total=Sum("delta"))["total"] == on_hand
+
+
+def test_demo_store_is_created_whole_and_committed(django_db_setup, django_db_blocker):
+    from django.db import connection
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from apps.catalog.models import Product
+    from apps.orders.models import Order
+    from apps.tenants.models import Store
+
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        store = demo.create_demo_store()
+        try:
+            with schema_context(store.schema_name):
+                products = Product.objects.count()
+                paid = Order.objects.filter(paid_at__isnull=False).count()
+        finally:
+            with schema_context(get_public_schema_name()):
+                Store.objects.get(pk=store.pk).delete(force_drop=True)
+
+    assert products >= 45
+    assert paid > 10

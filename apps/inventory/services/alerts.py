@@ -17,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core import tenancy
 from apps.inventory import selectors
 from apps.inventory.models import LowStockAlert
 from apps.preferences import selectors as preferences_selectors
@@ -35,7 +36,7 @@ def queue_low_stock_check(variant_ids: Collection[int]) -> None:
         return
     from apps.inventory.tasks import check_low_stock_task  # tasks import the services
 
-    transaction.on_commit(lambda: check_low_stock_task.delay(ids))
+    tenancy.on_commit(lambda: check_low_stock_task.delay(ids))
 
 
 def queue_check_if_low(variant_ids: Collection[int]) -> None:
