@@ -230,12 +230,14 @@ def list_stock_drift(*, stock_level_ids: Collection[int] | None = None) -> list[
     ]
 
 
-def has_live_hold(*, reference: str, now=None) -> bool:
-    """Whether the reference's latest holds are still active and unexpired."""
-    now = now or timezone.now()
-    return any(
-        hold.state == Reservation.State.ACTIVE and hold.expires_at > now
-        for hold in get_reservations(reference)
+def get_hold_expiry(*, reference: str):
+    """When the reference's latest holds lapse (whatever their state now); None if it never
+    reserved."""
+    return (
+        Reservation.objects.filter(reference=reference)
+        .order_by("-pk")
+        .values_list("expires_at", flat=True)
+        .first()
     )
 
 

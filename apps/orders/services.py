@@ -119,11 +119,16 @@ def mark_order_paid(*, order_id: int, amount: Decimal, payment_reference: str = 
 
 @transaction.atomic
 def mark_payment_failed(*, order_id: int, reason: str = "") -> Order:
-    """A payment attempt failed; the order stays pending (the shopper may try another card)."""
+    """A payment attempt failed: the order stays pending and its units go back on sale.
+
+    The shopper may retry with another card until the hold's deadline; a later success
+    re-takes the units if they are still free (``commit_reservation``), else it is refunded.
+    """
     order = locks.lock_order(order_id)
     if order.status == Order.Status.PENDING:
         order.payment_status = Order.PaymentStatus.FAILED
         order.save(update_fields=["payment_status", "updated_at"])
+        inventory_services.release_reservation(reference=order.reservation_reference)
     record_order_event(order_id=order.id, type=OrderEvent.Type.PAYMENT_FAILED, message=reason[:255])
     return order
 
@@ -407,7 +412,10 @@ def cancel_expired_orders(*, now=None, limit: int = 200) -> int:
     cancelled = 0
     pending = Order.objects.filter(status=Order.Status.PENDING).order_by("id")[:limit]
     for order in pending:
-        if inventory_selectors.has_live_hold(reference=order.reservation_reference, now=now):
+        # The hold's own deadline counts, not its state: a declined payment releases the units
+        # at once, yet the shopper may still retry with another card until the deadline.
+        expires_at = inventory_selectors.get_hold_expiry(reference=order.reservation_reference)
+        if expires_at is not None and expires_at > now:
             continue
         cancel_order(order_id=order.id, reason="Payment not received before the hold expired")
         cancelled += 1

@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+import pytest
+
 from apps.checkout.pricing import compute_totals
 
 D = Decimal
@@ -46,3 +48,42 @@ def test_discount_never_exceeds_subtotal():
     assert totals.discount_total == D("10.00")
     assert totals.total == D("5.00")
     assert all(isinstance(v, Decimal) for v in (totals.subtotal, totals.total, totals.tax_total))
+
+
+@pytest.mark.parametrize(
+    ("lines", "discount", "shipping", "rate", "inclusive", "expected"),
+    [
+        # (variant, qty, unit price) lines; expected (subtotal, tax, total)
+        ([(1, 1, "19.99")], "0", "0", "0", False, ("19.99", "0.00", "19.99")),
+        ([(1, 3, "0.10")], "0", "0", "0.0825", False, ("0.30", "0.02", "0.32")),
+        (
+            [(1, 2, "15.00"), (2, 1, "7.50")],
+            "3.75",
+            "5.00",
+            "0.1000",
+            False,
+            ("37.50", "3.38", "42.13"),
+        ),
+        ([(1, 1, "100.00")], "10.00", "0", "0.2000", True, ("100.00", "15.00", "90.00")),
+        (
+            [(1, 3, "33.33"), (2, 1, "0.01")],
+            "10.00",
+            "4.99",
+            "0.0700",
+            False,
+            ("100.00", "6.30", "101.29"),
+        ),
+        ([(1, 1, "5.00")], "20.00", "3.00", "0.1000", False, ("5.00", "0.00", "3.00")),
+        ([(1, 7, "1.15")], "0", "0", "0.1900", True, ("8.05", "1.29", "8.05")),
+    ],
+)
+def test_totals_table(lines, discount, shipping, rate, inclusive, expected):
+    totals = compute_totals(
+        lines=[(v, q, D(p)) for v, q, p in lines],
+        discount=D(discount),
+        shipping=D(shipping),
+        tax_rate=D(rate),
+        prices_include_tax=inclusive,
+    )
+
+    assert (totals.subtotal, totals.tax_total, totals.total) == tuple(D(x) for x in expected)
