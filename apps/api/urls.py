@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.api.v1 import carts, orders, products, recommendations
+from apps.api.v1 import carts, orders, products, recommendations, reviews
 
 app_name = "api"
 
@@ -26,6 +26,11 @@ urlpatterns = [
         "v1/recommendations/for-me",
         recommendations.ForMeRecommendationsApi.as_view(),
         name="recommendations-for-me",
+    ),
+    path(
+        "v1/products/<int:product_id>/reviews",
+        reviews.ProductReviewListCreateApi.as_view(),
+        name="product-reviews",
     ),
     path("v1/categories", products.CategoryListApi.as_view(), name="categories"),
     path("v1/inventory", products.InventoryListApi.as_view(), name="inventory"),

@@ -13,6 +13,7 @@ from apps.catalog import selectors
 from apps.catalog.models import Category, OptionValue, Product, ProductImage, ProductOption, Variant
 from apps.core import tenancy
 from apps.search import services as search_services
+from apps.webhooks import services as webhook_services
 
 
 def create_category(
@@ -191,15 +192,22 @@ def set_products_status(*, product_ids: Iterable[int], status: str) -> int:
     if status not in Product.Status.values:
         raise ValidationError(f"Unknown product status “{status}”.")
     ids = list(product_ids)
-    changed = Product.objects.filter(id__in=ids).exclude(status=status).update(status=status)
+    changing = list(Product.objects.filter(id__in=ids).exclude(status=status).values("id", "slug"))
+    changed = Product.objects.filter(id__in=[p["id"] for p in changing]).update(status=status)
     search_services.mark_products_changed(product_ids=ids)
+    for product in changing:
+        webhook_services.emit_event(topic="product.updated", payload={**product, "status": status})
     return changed
 
 
 @transaction.atomic
 def product_changed(*, product_id: int) -> None:
-    """Tell search a product was edited (admin save, import, variant or option edits)."""
+    """Tell search (and webhook subscribers) a product was edited (admin save, import, variant
+    or option edits, rating changes)."""
     search_services.mark_products_changed(product_ids=[product_id])
+    product = Product.objects.filter(pk=product_id).values("id", "slug", "status").first()
+    if product:
+        webhook_services.emit_event(topic="product.updated", payload=product)
 
 
 @transaction.atomic

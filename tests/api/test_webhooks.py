@@ -101,3 +101,29 @@ def test_receiver_failing_twice_gets_exactly_one_successful_delivery(
     assert delivery.status == WebhookDelivery.Status.SUCCEEDED
     assert delivery.attempts == 3
     assert [status for _, _, status in target.requests] == [500, 500, 200]
+
+
+@pytest.mark.django_db
+def test_low_stock_and_product_changes_emit_their_topics(receiver):
+    from apps.catalog import services as catalog_services
+    from apps.inventory import services as inventory_services
+    from tests.factories.catalog import VariantFactory
+    from tests.factories.inventory import WarehouseFactory
+
+    target = receiver()
+    WebhookSubscription.objects.create(url=target.url, topics=["inventory.low", "product.updated"])
+    variant = VariantFactory()
+    warehouse = WarehouseFactory()
+    inventory_services.receive_stock(variant_id=variant.id, warehouse_id=warehouse.id, quantity=2)
+
+    inventory_services.raise_low_stock_alerts(variant_ids=[variant.id])
+    catalog_services.set_products_status(product_ids=[variant.product_id], status="archived")
+
+    topics = {d.topic: d.payload for d in WebhookDelivery.objects.all()}
+    assert topics["inventory.low"]["sku"] == variant.sku
+    assert topics["inventory.low"]["available"] == 2
+    assert topics["product.updated"] == {
+        "id": variant.product_id,
+        "slug": variant.product.slug,
+        "status": "archived",
+    }

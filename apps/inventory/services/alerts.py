@@ -17,12 +17,14 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.catalog.models import Variant
 from apps.core import tenancy
 from apps.inventory import selectors
 from apps.inventory.models import LowStockAlert
 from apps.preferences import selectors as preferences_selectors
 from apps.tenants import selectors as tenant_selectors
 from apps.tenants import services as tenant_services
+from apps.webhooks import services as webhook_services
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ def raise_low_stock_alerts(*, variant_ids: Collection[int]) -> list[int]:
     ids = sorted(set(variant_ids))
     available = selectors.get_available_by_variant(ids)
     thresholds = selectors.get_low_stock_thresholds(ids)
-    created = []
+    created, low = [], []
     now = timezone.now()
     with connection.cursor() as cursor:
         for variant_id in ids:  # in id order: concurrent checks never wait in a cycle
@@ -77,13 +79,29 @@ def raise_low_stock_alerts(*, variant_ids: Collection[int]) -> list[int]:
             row = cursor.fetchone()
             if row:
                 created.append(row[0])
+                low.append({"variant_id": variant_id, "available": units,
+                            "threshold": thresholds[variant_id]})  # fmt: skip
                 logger.info(
                     "low stock: variant %s has %s available (threshold %s)",
                     variant_id,
                     units,
                     thresholds[variant_id],
                 )
+    _emit_inventory_low(low)
     return created
+
+
+def _emit_inventory_low(low: list[dict]) -> None:
+    """``inventory.low`` webhooks for the alerts just opened (delivered after commit)."""
+    if not low:
+        return
+    skus = dict(
+        Variant.objects.filter(id__in=[x["variant_id"] for x in low]).values_list("id", "sku")
+    )
+    for item in low:
+        webhook_services.emit_event(
+            topic="inventory.low", payload={**item, "sku": skus.get(item["variant_id"], "")}
+        )
 
 
 def resolve_restocked_alerts(*, variant_ids: Collection[int]) -> int:
