@@ -16,7 +16,7 @@ class CartLineView:
     variant: Variant
     unit_price: Decimal
     line_total: Decimal
-    available: int
+    available: int | None  # None: not read (``get_cart_view(with_availability=False)``)
     purchasable: bool
 
     @property
@@ -41,7 +41,10 @@ class CartView:
 
     @property
     def has_problems(self) -> bool:
-        return any(not line.purchasable or line.quantity > line.available for line in self.lines)
+        return any(
+            not line.purchasable or (line.available is not None and line.quantity > line.available)
+            for line in self.lines
+        )
 
 
 EMPTY_CART = CartView(cart=None, lines=[], subtotal=Decimal("0.00"), weight_grams=0)
@@ -61,14 +64,22 @@ def get_open_cart(*, token: UUID | str | None = None, user_id: int | None = None
     return None
 
 
-def get_cart_view(cart: Cart | None) -> CartView:
-    """Lines with current prices and availability, in three queries whatever the line count."""
+def get_cart_view(cart: Cart | None, *, with_availability: bool = True) -> CartView:
+    """Lines with current prices and availability, in two queries whatever the line count.
+
+    ``with_availability=False`` skips the stock query (``available`` is None then), for callers
+    that need only the lines, prices and weight.
+    """
     if cart is None:
         return EMPTY_CART
     lines = list(
         CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("id")
     )
-    available = inventory_selectors.get_available_by_variant(line.variant_id for line in lines)
+    available = (
+        inventory_selectors.get_available_by_variant(line.variant_id for line in lines)
+        if with_availability
+        else None
+    )
     views = []
     for line in lines:
         variant = line.variant
@@ -79,7 +90,7 @@ def get_cart_view(cart: Cart | None) -> CartView:
                 variant=variant,
                 unit_price=unit_price,
                 line_total=quantize(unit_price * line.quantity),
-                available=available.get(variant.id, 0),
+                available=None if available is None else available.get(variant.id, 0),
                 purchasable=variant.active and variant.product.status == Product.Status.ACTIVE,
             )
         )

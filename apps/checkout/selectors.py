@@ -26,9 +26,13 @@ def get_checkout(*, token) -> Checkout:
     )
 
 
-def get_checkout_summary(checkout: Checkout) -> CheckoutSummary:
-    """Everything the review page shows, priced from the catalog now."""
-    cart_view = cart_selectors.get_cart_view(checkout.cart)
+def get_checkout_summary(checkout: Checkout, *, with_availability: bool = True) -> CheckoutSummary:
+    """Everything the review page shows, priced from the catalog now.
+
+    ``with_availability=False``: the cart lines' ``available`` is not read (placing the order
+    asks the inventory service itself).
+    """
+    cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=with_availability)
     country = checkout.shipping_address.get("country", "")
     options = (
         shipping.list_options(

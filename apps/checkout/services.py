@@ -8,6 +8,7 @@ from django.db import transaction
 
 from apps.cart import selectors as cart_selectors
 from apps.cart.models import Cart
+from apps.cart.selectors import CartView
 from apps.checkout import shipping, vouchers
 from apps.checkout.addresses import clean_address
 from apps.checkout.exceptions import CheckoutError, EmptyCart, ShippingUnavailable
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 def start_checkout(*, cart: Cart, user_id: int | None = None, email: str = "") -> Checkout:
-    if cart_selectors.get_cart_view(cart).is_empty:
+    if cart_selectors.get_cart_view(cart, with_availability=False).is_empty:
         raise EmptyCart("Your cart is empty.")
     checkout, created = Checkout.objects.get_or_create(
         cart=cart, defaults={"user_id": user_id, "email": email}
@@ -56,11 +57,15 @@ def set_shipping_address(*, checkout: Checkout, address: dict) -> Checkout:
     return checkout
 
 
-def set_shipping_method(*, checkout: Checkout, method_id: int) -> Checkout:
+def set_shipping_method(
+    *, checkout: Checkout, method_id: int, cart_view: CartView | None = None
+) -> Checkout:
+    """``cart_view``: the checkout's cart as the caller just read it (saves reading it again)."""
     country = checkout.shipping_address.get("country", "")
     if not country:
         raise CheckoutError("Enter a shipping address first.")
-    cart_view = cart_selectors.get_cart_view(checkout.cart)
+    if cart_view is None or cart_view.cart is None or cart_view.cart.pk != checkout.cart_id:
+        cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=False)
     method = ShippingMethod.objects.select_related("zone").filter(pk=method_id).first()
     if method is None or not shipping.method_serves(
         method, country=country, weight_grams=cart_view.weight_grams
@@ -73,7 +78,7 @@ def set_shipping_method(*, checkout: Checkout, method_id: int) -> Checkout:
 
 def apply_voucher(*, checkout: Checkout, code: str) -> Checkout:
     voucher = vouchers.find_voucher(code)
-    subtotal = cart_selectors.get_cart_view(checkout.cart).subtotal
+    subtotal = cart_selectors.get_cart_view(checkout.cart, with_availability=False).subtotal
     vouchers.check_voucher(voucher, subtotal=subtotal, email=checkout.email)
     checkout.voucher = voucher
     checkout.save(update_fields=["voucher", "updated_at"])
@@ -115,7 +120,7 @@ def place_order(*, checkout_id: int, user_id: int | None = None) -> Order:
     existing = Order.objects.filter(checkout_token=checkout.token).first()
     if existing is not None:
         return existing
-    summary = get_checkout_summary(checkout)
+    summary = get_checkout_summary(checkout, with_availability=False)  # reserve() checks stock
     if summary.cart.is_empty:
         raise EmptyCart("Your cart is empty.")
     _require_ready(checkout, summary)

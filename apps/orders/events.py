@@ -22,4 +22,4 @@ def order_payload(order: Order) -> dict:
 
 def emit_order_event(order: Order, topic: str) -> None:
     """Call inside the transaction that made the change; delivery starts after commit."""
-    webhook_services.emit_event(topic=topic, payload=order_payload(order))
+    webhook_services.emit_event(topic=topic, payload=lambda: order_payload(order))

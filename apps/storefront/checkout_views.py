@@ -5,6 +5,7 @@ stock and places the pending order (one transaction), then hands over to the pay
 """
 
 import logging
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from apps.checkout.models import Checkout
 from apps.core.exceptions import DomainError
 from apps.inventory.exceptions import InsufficientStock
 from apps.payments import services as payment_services
-from apps.storefront.carts import current_cart
+from apps.storefront.carts import CART_COOKIE, current_cart
 from apps.storefront.checkout_forms import (
     AddressForm,
     ContactForm,
@@ -37,14 +38,26 @@ def _user_id(request) -> int | None:
 
 def _get_checkout(request, token) -> Checkout:
     """The checkout of this shopper's cart; tokens of other carts are not found."""
-    cart = current_cart(request)
     try:
         checkout = checkout_selectors.get_checkout(token=token)
     except Checkout.DoesNotExist as exc:
         raise Http404("No such checkout") from exc
+    if not request.user.is_authenticated and _is_cookie_cart(request, checkout.cart):
+        # A guest's current cart is the open cart of the cookie's token: the checkout's own
+        # cart, loaded with it, is that cart (no query of its own).
+        request._cart = checkout.cart
+    cart = current_cart(request)
     if cart is None or checkout.cart_id != cart.id:
         raise Http404("No such checkout")
     return checkout
+
+
+def _is_cookie_cart(request, cart) -> bool:
+    try:
+        token = uuid.UUID(request.COOKIES.get(CART_COOKIE, ""))
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return cart.token == token and cart.status == cart.Status.OPEN
 
 
 @require_POST
@@ -108,7 +121,7 @@ def checkout_delivery(request, token):
     if request.method == "POST" and form.is_valid():
         try:
             checkout_services.set_shipping_method(
-                checkout=checkout, method_id=form.cleaned_data["method"]
+                checkout=checkout, method_id=form.cleaned_data["method"], cart_view=summary.cart
             )
         except DomainError as exc:
             form.add_error("method", exc.message)

@@ -3,6 +3,7 @@ Celery after the emitting transaction commits."""
 
 import json
 import logging
+from collections.abc import Callable
 from urllib import error, request
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -17,11 +18,19 @@ TIMEOUT_SECONDS = 10
 USER_AGENT = "Mercato-Webhooks/1"
 
 
-def emit_event(*, topic: str, payload: dict) -> list[int]:
-    """Record deliveries for every active subscription to ``topic``; queue them after commit."""
+def emit_event(*, topic: str, payload: dict | Callable[[], dict]) -> list[int]:
+    """Record deliveries for every active subscription to ``topic``; queue them after commit.
+
+    ``payload`` may be a function making it: called only when someone subscribes to ``topic``
+    (a payload read from the database then costs nothing when no one listens).
+    """
     from apps.webhooks.tasks import deliver_webhook_task
 
-    subscriptions = WebhookSubscription.objects.filter(active=True, topics__contains=[topic])
+    subscriptions = list(WebhookSubscription.objects.filter(active=True, topics__contains=[topic]))
+    if not subscriptions:
+        return []
+    if callable(payload):
+        payload = payload()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(subscription=s, topic=topic, payload=payload) for s in subscriptions
     )
