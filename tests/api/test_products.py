@@ -149,3 +149,21 @@ def test_removing_more_than_unreserved_stock_is_409(api):
     )
 
     assert response.status_code == 409
+
+
+@pytest.mark.django_db
+def test_inventory_lookup_query_count_is_bounded(api, django_assert_max_num_queries):
+    variant = stocked_variant(stock=5)
+    for _ in range(4):
+        stocked_variant(stock=1, warehouse=None)
+    from apps.inventory import services as inventory_services
+
+    for _ in range(5):
+        inventory_services.receive_stock(
+            variant_id=variant.id, warehouse_id=WarehouseFactory().id, quantity=1
+        )
+
+    with django_assert_max_num_queries(6):
+        response = api.get("/api/v1/inventory", {"sku": variant.sku})
+
+    assert len(response.json()["results"]) == 6

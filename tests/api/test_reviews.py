@@ -64,3 +64,20 @@ def test_reviews_of_a_draft_product_are_404(anonymous_api):
     product = ProductFactory(status="draft")
 
     assert anonymous_api.get(f"/api/v1/products/{product.id}/reviews").status_code == 404
+
+
+@pytest.mark.django_db
+def test_review_list_query_count_does_not_grow_with_reviews(
+    anonymous_api, django_assert_max_num_queries
+):
+    product = ProductFactory()
+    for i in range(15):
+        review_services.submit_review(
+            product_id=product.id, author_id=UserFactory().id, rating=1 + i % 5,
+            title=f"Review {i}", throttle=False,
+        )  # fmt: skip
+
+    with django_assert_max_num_queries(6):
+        response = anonymous_api.get(f"/api/v1/products/{product.id}/reviews")
+
+    assert len(response.json()["results"]) == 15
