@@ -81,10 +81,6 @@ def list_categories() -> list[Category]:
     return ordered
 
 
-def get_category(*, slug: str) -> Category:
-    return Category.objects.select_related("parent").get(slug=slug)
-
-
 def list_subtree_category_ids(*, category_ids: Sequence[int]) -> list[int]:
     """These categories and all their descendants."""
     with connection.cursor() as cursor:

@@ -1,6 +1,7 @@
 """Merchant admin for orders. Every action goes through the orders / payments services."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -86,60 +87,63 @@ class OrderAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/orders/order/action_form.html", context)
 
-    def fulfil_view(self, request, order_id):
+    def _order_action(self, request, order_id, *, form_class, title, button, run, done,
+                      **form_kwargs):  # fmt: skip
+        """One form page per order action: check permission, validate, call the service."""
         order = get_object_or_404(Order, pk=order_id)
         if not self.has_change_permission(request, order):
-            return redirect(self._change_url(order))
-        form = FulfillForm(request.POST or None, order=order)
+            raise PermissionDenied
+        form = form_class(request.POST or None, **form_kwargs)
         if request.method == "POST" and form.is_valid():
             try:
-                services.fulfill_order(
-                    order_id=order.id,
-                    lines=form.lines(),
-                    carrier=form.cleaned_data["carrier"],
-                    tracking_number=form.cleaned_data["tracking_number"],
-                    actor_id=request.user.id,
-                )
+                run(order, form, request.user.id)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Order #{order.number}: shipment recorded.")
+                messages.success(request, f"Order #{order.number}: {done}.")
                 return redirect(self._change_url(order))
-        return self._form_page(request, order, form, f"Fulfil order #{order.number}", "Ship")
+        return self._form_page(request, order, form, f"{title} order #{order.number}", button)
+
+    def fulfil_view(self, request, order_id):
+        def fulfil(order, form, actor_id):
+            services.fulfill_order(
+                order_id=order.id, lines=form.lines(), carrier=form.cleaned_data["carrier"],
+                tracking_number=form.cleaned_data["tracking_number"], actor_id=actor_id,
+            )  # fmt: skip
+
+        order = get_object_or_404(Order, pk=order_id)
+        return self._order_action(
+            request, order_id, form_class=FulfillForm, order=order, title="Fulfil",
+            button="Ship", run=fulfil, done="shipment recorded",
+        )  # fmt: skip
 
     def refund_view(self, request, order_id):
+        def refund(order, form, actor_id):
+            payment_services.refund_order(
+                order_id=order.id, amount=form.cleaned_data["amount"], actor_id=actor_id,
+                reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+
         order = get_object_or_404(Order, pk=order_id)
-        form = RefundForm(request.POST or None, initial={"amount": order.refundable_amount})
-        if request.method == "POST" and form.is_valid():
-            try:
-                payment_services.refund_order(
-                    order_id=order.id,
-                    amount=form.cleaned_data["amount"],
-                    actor_id=request.user.id,
-                    reason=form.cleaned_data["reason"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, f"Order #{order.number}: refund made.")
-                return redirect(self._change_url(order))
-        return self._form_page(request, order, form, f"Refund order #{order.number}", "Refund")
+        return self._order_action(
+            request, order_id, form_class=RefundForm,
+            initial={"amount": order.refundable_amount}, title="Refund", button="Refund",
+            run=refund, done="refund made",
+        )  # fmt: skip
 
     def cancel_view(self, request, order_id):
-        order = get_object_or_404(Order, pk=order_id)
-        form = CancelForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                workflows.cancel_and_refund(order, request.user.id, **form.cleaned_data)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, f"Order #{order.number} cancelled.")
-                return redirect(self._change_url(order))
-        return self._form_page(request, order, form, f"Cancel order #{order.number}", "Cancel")
+        return self._order_action(
+            request, order_id, form_class=CancelForm, title="Cancel", button="Cancel",
+            run=lambda order, form, actor_id: workflows.cancel_and_refund(
+                order, actor_id, **form.cleaned_data
+            ),
+            done="cancelled",
+        )  # fmt: skip
 
     def deliver_view(self, request, order_id):
         order = get_object_or_404(Order, pk=order_id)
+        if not self.has_change_permission(request, order):
+            raise PermissionDenied
         if request.method == "POST":
             try:
                 services.mark_order_delivered(order_id=order.id, actor_id=request.user.id)
