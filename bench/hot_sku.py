@@ -110,6 +110,14 @@ def steady_rate(successes) -> float | None:
     return round((len(ends) * 8 // 10) / max(last - first, 1e-9), 1)
 
 
+def deciles(values):
+    ordered = sorted(values)
+    if not ordered:
+        return []
+    last = len(ordered) - 1
+    return [round(ordered[min(last, len(ordered) * k // 10)] * 1000, 1) for k in range(11)]
+
+
 def percentile(values, fraction):
     if not values:
         return None
@@ -170,6 +178,9 @@ def main() -> None:
 
 
 def measure(options, variant_id, records, began, ended) -> dict:
+    # The run starts with the first attempt: the coordinator may be scheduled after the
+    # workers it released (all clocks are the system's monotonic clock).
+    began = min([began, *(r[0] for r in records)])
     successes = [r for r in records if r[2]]
     last_success = max((r[1] for r in successes), default=began)
     level = StockLevel.objects.get(variant_id=variant_id)
@@ -186,6 +197,8 @@ def measure(options, variant_id, records, began, ended) -> dict:
         "failures": len(records) - len(successes),
         "successes_per_s": round(len(successes) / max(last_success - began, 1e-9), 1),
         "successes_per_s_steady": steady_rate(successes),
+        "success_end_deciles_ms": deciles([r[1] - began for r in successes]),
+        "success_start_deciles_ms": deciles([r[0] - began for r in successes]),
         "attempts_per_s": round(len(records) / (ended - began), 1),
         "elapsed_s": round(ended - began, 3),
         "p50_ms": percentile([r[1] - r[0] for r in records], 0.50),

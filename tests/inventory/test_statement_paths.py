@@ -86,3 +86,32 @@ def test_prepared_statements_follow_the_connection_from_store_to_store(
 
     assert held_there == [(there.id, 2)]
     assert held_here == [(here.id, 1)]
+
+
+@pytest.mark.parametrize("line_count", [1, 5])
+def test_reserve_is_one_statement_whatever_the_basket(committed_store, monkeypatch, line_count):
+    import psycopg
+    from django.test.utils import CaptureQueriesContext
+
+    warehouses = [WarehouseFactory(priority=1), WarehouseFactory(priority=2)]
+    variants = [VariantFactory() for _ in range(line_count)]
+    for variant in variants:
+        for warehouse in warehouses:
+            stock(variant, warehouse, 2)  # 3 units of each: split across both warehouses
+    sent = []
+    original = psycopg.Cursor.execute
+
+    def counting_execute(cursor, query, *args, **kwargs):
+        if type(cursor) is psycopg.Cursor:  # the raw cursor reserve uses; Django's subclass it
+            sent.append(query)
+        return original(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting_execute)
+    with CaptureQueriesContext(connection) as django_queries:
+        holds = inventory_services.reserve(
+            reference="checkout:a", lines=[(v.id, 3) for v in variants]
+        )
+
+    assert len(sent) + len(django_queries) == 1
+    assert len(holds) == 2 * line_count
+    assert sum(h.quantity for h in holds) == 3 * line_count
