@@ -3,12 +3,11 @@
 Lock order, which is what makes deadlocks impossible between any two inventory writes:
 
 1. the *reference lock* of a checkout (an advisory lock on a hash of store and reference), when
-   the operation works on one reference (reserve, commit, release). It is transaction-scoped,
-   except around reserve's one-statement path, which holds it at session level for its two
-   statements and releases it in a ``finally``;
+   the operation works on one reference (reserve, commit, release); transaction-scoped;
 2. *reservation rows*, all of them in ONE statement, ordered by id;
 3. *stock rows*, all of them in one statement ordered by id, or one conditional UPDATE per row
-   in id order (the reserve fast path).
+   in id order (the reserve fast path, in ``inventory_reserve``: a failed attempt rolls back
+   its subtransaction, giving its row locks back, before the function takes level-2 locks).
 
 A transaction never waits for a lock of an earlier level while it holds one of a later level:
 the sweeper skips reservation rows others hold (SKIP LOCKED) and nobody locks reservation rows
