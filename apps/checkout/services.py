@@ -1,5 +1,6 @@
 """Checkout steps and order placement (architecture §3, steps 2–3)."""
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -7,7 +8,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.utils import timezone
 
 from apps.cart import selectors as cart_selectors
 from apps.cart.models import Cart, CartLine
@@ -29,9 +31,18 @@ logger = logging.getLogger(__name__)
 
 
 def start_checkout(*, cart: Cart, user_id: int | None = None, email: str = "") -> Checkout:
-    if not CartLine.objects.filter(cart=cart).exists():
+    found = (
+        Cart.objects.filter(pk=cart.pk)
+        .annotate(
+            has_lines=Exists(CartLine.objects.filter(cart=OuterRef("pk"))),
+            checkout_id=Subquery(Checkout.objects.filter(cart=OuterRef("pk")).values("id")[:1]),
+        )
+        .values_list("has_lines", "checkout_id")
+        .first()
+    )
+    if not found or not found[0]:
         raise EmptyCart("Your cart is empty.")
-    checkout = Checkout.objects.filter(cart=cart).first()
+    checkout = Checkout.objects.get(pk=found[1]) if found[1] else None
     if checkout is None:
         try:
             # Alone (autocommit), the INSERT is its own transaction; in a caller's transaction,
@@ -190,20 +201,17 @@ def submit_checkout(
         validate_email(email)
     except ValidationError as exc:
         raise ValidationError({"email": exc.messages}) from exc
-    address = clean_address(address)
+    code = (voucher_code or "").strip()
+    voucher = vouchers.find_voucher(code) if code else None
     checkout.email = email
+    checkout.shipping_address = address
+    checkout.shipping_method_id = shipping_method_id
+    checkout.voucher = voucher
     # The cart row is the lock: checkout and cart are one to one, and add-to-cart takes it too,
     # so the lines read below are the lines ordered. A cart no longer open has been ordered
     # (by an earlier submission: return its order) or merged into a customer's cart.
-    if not _take_cart(checkout):
+    if not _take_cart_and_save_answers(checkout):
         return Submission(order=_order_of_taken_cart(checkout), payment=None)
-    checkout.shipping_address = address
-    checkout.shipping_method_id = shipping_method_id
-    code = (voucher_code or "").strip()
-    checkout.voucher = vouchers.find_voucher(code) if code else None
-    checkout.save(
-        update_fields=["email", "shipping_address", "shipping_method", "voucher", "updated_at"]
-    )
     order = _place_order_for_taken_cart(checkout, user_id=user_id, strict=True)
     payment = None
     if payment_return_url is not None and order.total > 0:
@@ -211,6 +219,47 @@ def submit_checkout(
             order=order, return_url=payment_return_url(order)
         )
     return Submission(order=order, payment=payment)
+
+
+# _take_cart and saving the checkout's answers, in one statement: the checkout row is written
+# only if the cart was taken.
+_TAKE_CART_AND_SAVE_ANSWERS_SQL = f"""
+WITH taken AS (
+    UPDATE {Cart._meta.db_table} SET status = %(ordered)s, email = %(email)s
+    WHERE id = %(cart)s AND status = %(open)s
+    RETURNING id
+)
+UPDATE {Checkout._meta.db_table}
+SET email = %(email)s, shipping_address = %(address)s::jsonb,
+    shipping_method_id = %(method)s, voucher_id = %(voucher)s, updated_at = %(now)s
+WHERE id = %(checkout)s AND EXISTS (SELECT 1 FROM taken)
+RETURNING id
+"""
+
+
+def _take_cart_and_save_answers(checkout: Checkout) -> bool:
+    """``_take_cart`` and save the checkout's email, address, method and voucher, together."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TAKE_CART_AND_SAVE_ANSWERS_SQL,
+            {
+                "ordered": Cart.Status.ORDERED.value,
+                "open": Cart.Status.OPEN.value,
+                "cart": checkout.cart_id,
+                "checkout": checkout.id,
+                "email": checkout.email,
+                "address": json.dumps(checkout.shipping_address),
+                "method": checkout.shipping_method_id,
+                "voucher": checkout.voucher_id,
+                "now": now,
+            },
+        )
+        taken = cursor.fetchone() is not None
+    if taken:
+        checkout.updated_at = now
+        checkout.cart.status = Cart.Status.ORDERED
+    return taken
 
 
 def _take_cart(checkout: Checkout) -> bool:
