@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
@@ -42,6 +44,23 @@ class CountrySelect(forms.Select):
             options + "</select>"
         )
 
+    def __deepcopy__(self, memo):
+        # Every form copies its widgets: share the (never changed) country list instead of
+        # copying and re-normalising some 250 choices each time.
+        obj = copy.copy(self)
+        obj.attrs = self.attrs.copy()
+        memo[id(self)] = obj
+        return obj
+
+
+class CountryField(forms.ChoiceField):
+    widget = CountrySelect
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)  # the choices are shared, not copied
+        result._choices = self._choices
+        return result
+
 
 class PlainInputMixin:
     """An ``<input>`` rendered by string formatting, as Django's input template renders it."""
@@ -70,7 +89,7 @@ class AddressForm(forms.Form):
     city = forms.CharField(max_length=120)
     region = forms.CharField(label="State / region", max_length=120, required=False)
     postal_code = forms.CharField(max_length=16)
-    country = forms.ChoiceField(choices=COUNTRY_CHOICES, widget=CountrySelect)
+    country = CountryField(choices=COUNTRY_CHOICES)
     phone = forms.CharField(max_length=32, required=False)
 
     def clean(self):
