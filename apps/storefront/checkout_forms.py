@@ -9,6 +9,7 @@ from django_countries import countries
 
 from apps.cart.services import MAX_LINE_QUANTITY
 from apps.checkout.addresses import clean_address
+from apps.core.widgets import PlainEmailInput, PlainTextInput
 
 
 class CartAddForm(forms.Form):
@@ -60,26 +61,6 @@ class CountryField(forms.ChoiceField):
         result = forms.Field.__deepcopy__(self, memo)  # the choices are shared, not copied
         result._choices = self._choices
         return result
-
-
-class PlainInputMixin:
-    """An ``<input>`` rendered by string formatting, as Django's input template renders it."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, attrs)
-        value = self.format_value(value)
-        shown = format_html(' value="{}"', value) if value is not None else ""
-        return format_html(
-            '<input type="{}" name="{}"{}{}>', self.input_type, name, shown, flatatt(attrs)
-        )
-
-
-class PlainTextInput(PlainInputMixin, forms.TextInput):
-    pass
-
-
-class PlainEmailInput(PlainInputMixin, forms.EmailInput):
-    pass
 
 
 class AddressForm(forms.Form):
