@@ -7,14 +7,15 @@
 
 Opens a throw-away store (five products with stock, a US shipping zone with a flat method, a
 US tax rate), starts ``gunicorn config.wsgi`` on 127.0.0.1:<port> and drives it with
-``requests`` sessions, Host ``<slug>.localhost``, CSRF token from the cookie as a browser form
-sends it; every redirect is followed, as a browser does.
+a small ``http.client`` browser per shopper (cookie jar, Host ``<slug>.localhost``, CSRF token
+from the cookie as a browser form sends it; every redirect followed, as a browser does).
 
-Normal mode: C clients loop over full guest checkouts until N orders are done: product page →
-add two variants → /checkout/ → contact → shipping address → delivery → review → Pay → the test
-gateway's card page → card 4242 4242 4242 4242 → order page. ``orders_per_s`` counts paid
-orders over the measured run (after a warm-up of C checkouts, not counted); p50/p95 are per
-whole checkout (17 HTTP requests).
+Normal mode: C clients loop over full guest checkouts until N orders are done, 11 HTTP
+requests each: GET the product page → POST add variant 1 → GET cart → POST add variant 2 →
+GET cart → POST /checkout/ → GET the one-page checkout → POST it (email, address, delivery
+method; places the order) → GET the test gateway's card page → POST card 4242 4242 4242 4242
+→ GET the order page. ``orders_per_s`` counts paid orders over the measured run (after a
+warm-up of C checkouts, not counted); p50/p95 are per whole checkout.
 
 Flash mode: one SKU with ``--stock`` units, ``--buyers`` buyers, C of them at a time; each adds
 one unit, checks out and pays. ``sold_out`` counts buyers told so (at "add" or at "Pay");
@@ -23,12 +24,13 @@ database, and the ledger (sum of StockMovement deltas) must equal on_hand.
 
 Both modes also count SQL statements in-process (``django.test.Client`` +
 ``CaptureQueriesContext``) for one checkout with a 1-line and a 5-line cart: per request, for
-the place-order request (POST /checkout/<token>/pay/) and summed over the whole checkout.
+the place-order request (POST /checkout/<token>/) and summed over the whole checkout.
 
 The store is dropped and gunicorn stopped at the end, also on Ctrl-C.
 """
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -42,8 +44,10 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -170,11 +174,13 @@ def count_statements(store, items, method_id) -> dict:
         call("cart add", "post", "/cart/add/", {"variant_id": item["variant_id"], "quantity": 1})
     location, _ = call("checkout start", "post", "/checkout/")
     token = TOKEN_IN_URL.search(location).group(1)
-    call("contact", "post", f"/checkout/{token}/contact/", {"email": "sql@example.test"})
-    call("shipping address", "post", f"/checkout/{token}/shipping/", ADDRESS)
-    call("delivery", "post", f"/checkout/{token}/delivery/", {"method": method_id})
     before_pay = len(steps)
-    payment_page, _ = call("pay", "post", f"/checkout/{token}/pay/")
+    payment_page, _ = call(
+        "place order",
+        "post",
+        f"/checkout/{token}/",
+        {"email": "sql@example.test", **ADDRESS, "method": method_id, "action": "pay"},
+    )
     call("card form", "post", payment_page, CARD)
     connection.set_schema_to_public()
     cart_steps = sum(n for name, n in steps if name.startswith(("product", "cart")))
@@ -258,29 +264,68 @@ def stop_gunicorn(server) -> None:
 # --- the shopper -----------------------------------------------------------------------------
 
 
+@dataclass
+class Page:
+    url: str  # path of the page finally shown, after every redirect
+    text: str
+
+
 class Shopper:
-    """One browser: a cookie jar, the store's Host header, the CSRF token in each form."""
+    """One browser: a cookie jar, the store's Host header, the CSRF token in each form, every
+    redirect followed (a POST answered 302/303 continues as a GET, as browsers do).
+
+    Plain ``http.client`` rather than ``requests``: the bench's own client competes with the
+    server for the same two cores, and ``requests`` cost it about 20 ms of CPU per checkout.
+    """
 
     def __init__(self, base: str, host: str):
-        self.base = base
-        self.http = requests.Session()
-        self.http.headers["Host"] = host
+        self.address = urlsplit(base)
+        self.host = host
+        self.cookies: dict[str, str] = {}
 
-    def get(self, path):
-        return self._check(self.http.get(self.base + path, timeout=60))
+    def get(self, path) -> Page:
+        return self._request("GET", path)
 
-    def post(self, path, data=None):
-        form = {"csrfmiddlewaretoken": self.http.cookies.get("csrftoken", ""), **(data or {})}
-        return self._check(self.http.post(self._url(path), data=form, timeout=60))
+    def post(self, path, data=None) -> Page:
+        form = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **(data or {})}
+        return self._request("POST", path, urlencode(form))
 
-    def _url(self, path):
-        return path if path.startswith("http") else self.base + path
+    def _request(self, method: str, path: str, body: str | None = None) -> Page:
+        for _ in range(10):
+            status, location, text = self._send(method, path, body)
+            if status in (301, 302, 303, 307, 308):
+                path = urlsplit(location)._replace(scheme="", netloc="").geturl()
+                if status in (301, 302, 303):
+                    method, body = "GET", None
+                continue
+            if status != 200:
+                raise RuntimeError(f"{method} {path}: {status}")
+            return Page(url=path, text=text)
+        raise RuntimeError(f"{method} {path}: too many redirects")
 
-    @staticmethod
-    def _check(response):
-        if response.status_code != 200:
-            raise RuntimeError(f"{response.request.method} {response.url}: {response.status_code}")
-        return response
+    def _send(self, method: str, path: str, body: str | None):
+        connection = http.client.HTTPConnection(
+            self.address.hostname, self.address.port, timeout=60
+        )
+        headers = {"Host": self.host, "Connection": "close"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                value = rest.split(";", 1)[0]
+                if "max-age=0" in header.lower() or value in ('""', ""):
+                    self.cookies.pop(name.strip(), None)
+                else:
+                    self.cookies[name.strip()] = value
+            return response.status, response.headers.get("Location", ""), text
+        finally:
+            connection.close()
 
 
 def checkout(shopper: Shopper, lines, method_id: int, email: str) -> str:
@@ -290,14 +335,14 @@ def checkout(shopper: Shopper, lines, method_id: int, email: str) -> str:
         cart = shopper.post("/cart/add/", {"variant_id": item["variant_id"], "quantity": 1})
         if "Your cart is empty" in cart.text:
             return "sold_out"  # the add was refused: nothing left to buy
-    contact = shopper.post("/checkout/")
-    token = TOKEN_IN_URL.search(contact.url).group(1)
-    shopper.post(f"/checkout/{token}/contact/", {"email": email})
-    shopper.post(f"/checkout/{token}/shipping/", ADDRESS)
-    review = shopper.post(f"/checkout/{token}/delivery/", {"method": method_id})
-    if "/review/" not in review.url:
-        raise RuntimeError(f"delivery step did not lead to the review page: {review.url}")
-    payment_page = shopper.post(f"/checkout/{token}/pay/")
+    page = shopper.post("/checkout/")
+    token = TOKEN_IN_URL.search(page.url).group(1)
+    if f'name="method" value="{method_id}"' not in page.text:
+        raise RuntimeError(f"the checkout page offers no delivery method {method_id}: {page.url}")
+    payment_page = shopper.post(
+        f"/checkout/{token}/",
+        {"email": email, **ADDRESS, "method": method_id, "action": "pay"},
+    )
     if payment_page.url.endswith("/cart/"):
         return "sold_out"
     if "/payments/" not in payment_page.url:
@@ -385,7 +430,7 @@ def run_normal(options, store, items, method_id, base) -> dict:
         "clients": options.clients,
         "gunicorn_workers": options.workers,
         "warmup_checkouts": options.warmup,
-        "http_requests_per_checkout": 17,
+        "http_requests_per_checkout": 11,
         **summarise(records, began, ended, cpu),
     }
 

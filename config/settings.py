@@ -129,7 +129,7 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/mercato"),
-        engine="django_tenants.postgresql_backend",
+        engine="apps.core.postgresql_backend",  # django-tenants' backend, one SET per session
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )

@@ -18,6 +18,7 @@ from django.test import Client
 from django.test.utils import setup_databases, teardown_databases
 from django_tenants.utils import get_public_schema_name
 
+from apps.core import store_cache
 from apps.tenants import services as tenant_services
 from apps.tenants.models import Store
 
@@ -84,6 +85,10 @@ def _run_in_store_schema(request):
         return
     store = request.getfixturevalue("store")
     request.getfixturevalue("db")
+    # Cached store configuration was built from rows an earlier test rolled back.
+    for schema in (OTHER_STORE_SPEC["slug"], STORE_SPEC["slug"]):
+        connection.set_schema(schema)
+        store_cache.clear_all()
     connection.set_tenant(store)
     yield
     connection.set_schema_to_public()

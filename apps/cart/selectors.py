@@ -75,6 +75,29 @@ def get_cart_view(cart: Cart | None, *, with_availability: bool = True) -> CartV
     lines = list(
         CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("id")
     )
+    return _view_of_lines(cart, lines, with_availability=with_availability)
+
+
+def get_guest_cart_view(*, token: UUID | str | None) -> CartView:
+    """The open anonymous cart with this token, as ``get_cart_view`` shows it; the cart and its
+    lines come in one query (an empty or unknown cart shows as ``EMPTY_CART``)."""
+    try:
+        token = UUID(str(token)) if token else None
+    except ValueError:
+        token = None
+    if token is None:
+        return EMPTY_CART
+    lines = list(
+        CartLine.objects.filter(cart__token=token, cart__status=Cart.Status.OPEN)
+        .select_related("cart", "variant__product")
+        .order_by("id")
+    )
+    if not lines:
+        return EMPTY_CART
+    return _view_of_lines(lines[0].cart, lines, with_availability=True)
+
+
+def _view_of_lines(cart: Cart, lines: list[CartLine], *, with_availability: bool) -> CartView:
     available = (
         inventory_selectors.get_available_by_variant(line.variant_id for line in lines)
         if with_availability

@@ -4,7 +4,8 @@ Adding to the cart takes no stock (architecture §3 step 1); it only refuses qua
 what is available now, so shoppers are not surprised at checkout.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from apps.cart.exceptions import CartError, QuantityUnavailable, VariantUnavailable
 from apps.cart.models import Cart, CartLine, WishlistItem
@@ -38,6 +39,10 @@ def _get_sellable_variant(variant_id: int) -> Variant:
 
 def _check_available(variant: Variant, quantity: int) -> None:
     available = inventory_selectors.get_available_by_variant([variant.id]).get(variant.id, 0)
+    _refuse_unavailable(variant, quantity, available)
+
+
+def _refuse_unavailable(variant: Variant, quantity: int, available: int) -> None:
     if quantity > available:
         message = (
             f"Only {available} of {variant} left." if available else f"{variant} is out of stock."
@@ -60,23 +65,60 @@ def get_or_create_cart(*, cart: Cart | None, user_id: int | None) -> Cart:
         return Cart.objects.get(user_id=user_id, status=Cart.Status.OPEN)
 
 
-@transaction.atomic
+# Add units to a line, creating it if needed, only while its new quantity stays within the
+# limit; touch the cart's updated_at in the same statement (one transaction, one round trip).
+# The upsert takes the line's row lock, so concurrent adds to one line queue and each re-checks
+# the limit against the newest quantity.
+_ADD_UNITS_SQL = f"""
+WITH line AS (
+    INSERT INTO {CartLine._meta.db_table} (cart_id, variant_id, quantity, created_at, updated_at)
+    VALUES (%(cart)s, %(variant)s, %(quantity)s, %(now)s, %(now)s)
+    ON CONFLICT (cart_id, variant_id) DO UPDATE
+        SET quantity = {CartLine._meta.db_table}.quantity + EXCLUDED.quantity,
+            updated_at = EXCLUDED.updated_at
+        WHERE {CartLine._meta.db_table}.quantity + EXCLUDED.quantity <= %(limit)s
+    RETURNING id, quantity, created_at
+), touched AS (
+    UPDATE {Cart._meta.db_table} SET updated_at = %(now)s
+    WHERE id = %(cart)s AND EXISTS (SELECT 1 FROM line)
+)
+SELECT id, quantity, created_at FROM line
+"""
+
+
 def add_to_cart(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
     """Add units of a variant; the line's new quantity may not exceed availability."""
     _check_quantity(quantity)
     variant = _get_sellable_variant(variant_id)
-    Cart.objects.select_for_update().get(pk=cart.pk)  # serialise concurrent adds to one cart
-    line = CartLine.objects.filter(cart=cart, variant=variant).first()
-    new_quantity = (line.quantity if line else 0) + quantity
-    _check_quantity(new_quantity)
-    _check_available(variant, new_quantity)
-    if line is None:
-        line = CartLine.objects.create(cart=cart, variant=variant, quantity=new_quantity)
-    else:
-        line.quantity = new_quantity
-        line.save(update_fields=["quantity", "updated_at"])
-    cart.save(update_fields=["updated_at"])
-    return line
+    available = inventory_selectors.get_available_by_variant([variant.id]).get(variant.id, 0)
+    limit = min(available, MAX_LINE_QUANTITY)
+    row = None
+    if quantity <= limit:
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _ADD_UNITS_SQL,
+                {"cart": cart.pk, "variant": variant.id, "quantity": quantity, "limit": limit,
+                 "now": now},
+            )  # fmt: skip
+            row = cursor.fetchone()
+    if row is None:  # refused: say why, for the quantity the line would have had
+        current = (
+            CartLine.objects.filter(cart=cart, variant=variant)
+            .values_list("quantity", flat=True)
+            .first()
+        )
+        _check_quantity((current or 0) + quantity)
+        _refuse_unavailable(variant, (current or 0) + quantity, available)
+        raise QuantityUnavailable(  # the line changed meanwhile (another tab)
+            f"{variant} changed in your cart meanwhile; please try again.",
+            extra={"variant_id": variant.id, "requested": quantity, "available": available},
+        )
+    line_id, new_quantity, created_at = row
+    return CartLine(
+        id=line_id, cart=cart, variant=variant, quantity=new_quantity, created_at=created_at,
+        updated_at=now,
+    )  # fmt: skip
 
 
 @transaction.atomic

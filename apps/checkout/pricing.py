@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from apps.checkout.models import TaxRate
+from apps.core import store_cache
 from apps.core.money import quantize
+
+TAX_RATES_CACHE_KEY = "checkout:tax-rates"
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,10 @@ class Totals:
 def tax_rate_for(country: str) -> Decimal:
     if not country:
         return Decimal("0")
-    rate = TaxRate.objects.filter(country=country.upper()).values_list("rate", flat=True).first()
-    return rate if rate is not None else Decimal("0")
+    rates = store_cache.get_or_load(
+        TAX_RATES_CACHE_KEY, lambda: dict(TaxRate.objects.values_list("country", "rate"))
+    )
+    return rates.get(country.upper(), Decimal("0"))
 
 
 def _spread_discount(line_totals: list[Decimal], discount: Decimal) -> list[Decimal]:

@@ -21,18 +21,20 @@ class CheckoutSummary:
 
 
 def get_checkout(*, token) -> Checkout:
-    return Checkout.objects.select_related("cart", "shipping_method__zone", "voucher").get(
-        token=token
-    )
+    return Checkout.objects.select_related("cart", "voucher").get(token=token)
 
 
-def get_checkout_summary(checkout: Checkout, *, with_availability: bool = True) -> CheckoutSummary:
-    """Everything the review page shows, priced from the catalog now.
+def get_checkout_summary(
+    checkout: Checkout, *, with_availability: bool = True, cart_view: CartView | None = None
+) -> CheckoutSummary:
+    """Everything the checkout page shows, priced from the catalog now.
 
     ``with_availability=False``: the cart lines' ``available`` is not read (placing the order
-    asks the inventory service itself).
+    asks the inventory service itself). ``cart_view``: the checkout's cart as the caller just
+    read it.
     """
-    cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=with_availability)
+    if cart_view is None:
+        cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=with_availability)
     country = checkout.shipping_address.get("country", "")
     options = (
         shipping.list_options(
@@ -41,9 +43,9 @@ def get_checkout_summary(checkout: Checkout, *, with_availability: bool = True) 
         if country
         else []
     )
-    method = checkout.shipping_method
-    if method is not None and not any(o["method"].id == method.id for o in options):
-        method = None
+    method = next(
+        (o["method"] for o in options if o["method"].id == checkout.shipping_method_id), None
+    )
     voucher, voucher_error = checkout.voucher, None
     if voucher is not None:
         try:
@@ -51,7 +53,7 @@ def get_checkout_summary(checkout: Checkout, *, with_availability: bool = True) 
         except InvalidVoucher as exc:
             voucher_error = exc
     usable_voucher = voucher if voucher_error is None else None
-    shipping_total = next((o["price"] for o in options if method and o["method"] == method), 0)
+    shipping_total = next((o["price"] for o in options if o["method"] is method), 0)
     if usable_voucher and usable_voucher.kind == Voucher.Kind.FREE_SHIPPING:
         shipping_total = 0
     store = get_current_store()

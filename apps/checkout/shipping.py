@@ -4,15 +4,31 @@ import math
 from decimal import Decimal
 
 from apps.checkout.models import ShippingMethod
+from apps.core import store_cache
 from apps.core.money import quantize
+
+METHODS_CACHE_KEY = "checkout:shipping-methods"
+
+
+def list_active_methods() -> list[ShippingMethod]:
+    """Every active method with its zone, cheapest first (cached; a handful of rows)."""
+    return store_cache.get_or_load(
+        METHODS_CACHE_KEY,
+        lambda: list(
+            ShippingMethod.objects.filter(active=True)
+            .select_related("zone")
+            .order_by("price", "id")
+        ),
+    )
 
 
 def list_methods_for_country(country: str) -> list[ShippingMethod]:
-    return list(
-        ShippingMethod.objects.filter(active=True, zone__countries__contains=[country.upper()])
-        .select_related("zone")
-        .order_by("price", "id")
-    )
+    country = country.upper()
+    return [m for m in list_active_methods() if country in m.zone.countries]
+
+
+def get_active_method(method_id: int) -> ShippingMethod | None:
+    return next((m for m in list_active_methods() if m.id == method_id), None)
 
 
 def method_serves(method: ShippingMethod, *, country: str, weight_grams: int) -> bool:

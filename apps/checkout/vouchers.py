@@ -3,6 +3,8 @@ authoritative, atomic check made when the order is placed."""
 
 from decimal import Decimal
 
+from django.db.models import Count, F, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.checkout.exceptions import InvalidVoucher
@@ -52,15 +54,41 @@ def discount_for(voucher: Voucher | None, *, subtotal: Decimal) -> Decimal:
     return Decimal("0.00")
 
 
-def redeem_voucher(*, voucher_id: int, order_id: int, email: str, subtotal: Decimal) -> Voucher:
-    """Lock the voucher row, re-check every rule, count the use. Call inside a transaction.
+def redeem_voucher(*, voucher_id: int, order_id: int, email: str, subtotal: Decimal) -> None:
+    """Count the use with one conditional UPDATE that re-checks every rule; record who used it.
+    Call inside a transaction.
 
-    The row lock serialises concurrent redemptions of one code, so neither the global nor the
-    per-customer limit can be overrun; the CHECK constraint backs the global limit.
+    The UPDATE takes the voucher's row lock, and PostgreSQL re-checks its condition on the
+    newest row version after any wait, so concurrent redemptions can never overrun the global
+    limit (the CHECK constraint backs it). The per-customer count is read after the lock is
+    held, by a statement that sees every redemption committed by earlier holders.
     """
-    voucher = Voucher.objects.select_for_update().get(pk=voucher_id)
-    check_voucher(voucher, subtotal=subtotal, email=email)
-    voucher.times_used += 1
-    voucher.save(update_fields=["times_used"])
-    VoucherRedemption.objects.create(voucher=voucher, order_id=order_id, email=email.lower())
-    return voucher
+    now = timezone.now()
+    usable = (
+        Q(pk=voucher_id, active=True, minimum_subtotal__lte=subtotal)
+        & (Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+        & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        & (Q(usage_limit__isnull=True) | Q(times_used__lt=F("usage_limit")))
+    )
+    if not Voucher.objects.filter(usable).update(times_used=F("times_used") + 1):
+        voucher = Voucher.objects.filter(pk=voucher_id).first()
+        if voucher is not None:
+            check_voucher(voucher, subtotal=subtotal)  # raises with the precise reason
+        raise InvalidVoucher("This voucher can no longer be used.")
+    email = email.lower()
+    used_by_customer = (
+        VoucherRedemption.objects.filter(voucher_id=voucher_id, email__iexact=email)
+        .order_by()
+        .values("voucher_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    limit, used = (
+        Voucher.objects.filter(pk=voucher_id)
+        .annotate(used=Coalesce(Subquery(used_by_customer), 0))
+        .values_list("usage_limit_per_customer", "used")
+        .get()
+    )
+    if limit is not None and email and used >= limit:
+        raise InvalidVoucher("You have already used this voucher.")
+    VoucherRedemption.objects.create(voucher_id=voucher_id, order_id=order_id, email=email)

@@ -59,7 +59,16 @@ def _queue_email(order: Order, kind: str, **context) -> None:
     notification_services.queue_order_email(order_id=order.id, kind=kind, context=context)
 
 
-def _transition(order: Order, new_status: str, *, event: str, actor_id=None, **event_data) -> None:
+def _transition(
+    order: Order,
+    new_status: str,
+    *,
+    event: str,
+    actor_id=None,
+    also_saving: tuple[str, ...] = (),
+    **event_data,
+) -> None:
+    """``also_saving``: other fields the caller changed, written in the same UPDATE."""
     if not can_transition(order.status, new_status):
         raise InvalidOrderTransition(
             f"Order #{order.number} cannot go from {order.get_status_display().lower()} to "
@@ -68,7 +77,7 @@ def _transition(order: Order, new_status: str, *, event: str, actor_id=None, **e
         )
     old_status = order.status
     order.status = new_status
-    order.save(update_fields=["status", "updated_at"])
+    order.save(update_fields=["status", "updated_at", *also_saving])
     record_order_event(
         order_id=order.id,
         type=event,
@@ -85,7 +94,17 @@ def mark_order_paid(*, order_id: int, amount: Decimal, payment_reference: str = 
     Idempotent: a second success for a paid order changes nothing. Raises OrderNotPayable when
     the order was cancelled (its hold expired); the caller refunds the payment.
     """
-    order = locks.lock_order(order_id)
+    return mark_locked_order_paid(
+        order=locks.lock_order(order_id), amount=amount, payment_reference=payment_reference
+    )
+
+
+def mark_locked_order_paid(*, order: Order, amount: Decimal, payment_reference: str = "") -> Order:
+    """``mark_order_paid`` for an order the caller's transaction has locked (``locks``).
+
+    Raises OrderNotPayable before writing anything (the stock commit undoes its own writes
+    when it refuses), so the caller's transaction stays usable without a savepoint.
+    """
     if order.payment_status == Order.PaymentStatus.PAID or order.paid_at is not None:
         return order
     if order.status != Order.Status.PENDING:
@@ -110,8 +129,10 @@ def mark_order_paid(*, order_id: int, amount: Decimal, payment_reference: str = 
         ) from exc
     order.payment_status = Order.PaymentStatus.PAID
     order.paid_at = timezone.now()
-    order.save(update_fields=["payment_status", "paid_at", "updated_at"])
-    _transition(order, Order.Status.PAID, event=OrderEvent.Type.PAID, payment=payment_reference)
+    _transition(
+        order, Order.Status.PAID, event=OrderEvent.Type.PAID, payment=payment_reference,
+        also_saving=("payment_status", "paid_at"),
+    )  # fmt: skip
     _queue_email(order, "confirmed")
     events.emit_order_event(order, "order.paid")
     return order

@@ -6,8 +6,10 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from apps.core.widgets import PlainTextInput
 
-class BlankOnRerender(forms.TextInput):
+
+class BlankOnRerender(PlainTextInput):
     """A text input that never writes its submitted value back into the page."""
 
     def format_value(self, value):
@@ -50,7 +52,7 @@ class TestCardForm(forms.Form):
     name = forms.CharField(
         label="Name on card",
         max_length=100,
-        widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
+        widget=PlainTextInput(attrs={"autocomplete": "cc-name"}),
     )
 
     def clean_number(self) -> str:

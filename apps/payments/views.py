@@ -73,7 +73,7 @@ def _test_card_page(request, payment: Payment):
     if request.method == "POST" and form.is_valid():
         try:
             services.complete_test_payment(
-                payment_id=payment.id, card_number=form.cleaned_data["number"]
+                payment_id=payment.id, card_number=form.cleaned_data["number"], payment=payment
             )
         except PaymentDeclined as exc:
             form.add_error(None, exc.message)

@@ -6,12 +6,15 @@ from django.views.decorators.http import require_POST
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.core.exceptions import DomainError
-from apps.storefront.carts import current_cart, current_or_new_cart, remember_cart
+from apps.storefront.carts import CART_COOKIE, current_cart, current_or_new_cart, remember_cart
 from apps.storefront.checkout_forms import CartAddForm, CartUpdateForm
 
 
 def cart_detail(request):
-    view = cart_selectors.get_cart_view(current_cart(request))
+    if request.user.is_authenticated:
+        view = cart_selectors.get_cart_view(current_cart(request))
+    else:  # a guest's cart is the cookie's: cart and lines in one query
+        view = cart_selectors.get_guest_cart_view(token=request.COOKIES.get(CART_COOKIE))
     return render(request, "storefront/cart.html", {"cart_view": view})
 
 

@@ -1,9 +1,12 @@
-"""Checkout steps: contact → shipping address → delivery → review (voucher) → pay.
+"""The one-page checkout: contact, shipping address, delivery, voucher and totals on one page.
 
-Every step is a plain form post; the review page re-prices from the catalog; "Pay" reserves
-stock and places the pending order (one transaction), then hands over to the payment gateway.
+Works without JavaScript: "Update" saves what is valid and re-renders the delivery options and
+totals (for a changed country, say); "Continue to payment" validates everything, reserves the
+stock and places the pending order with its payment in one transaction, then hands over to
+the payment gateway. The old step URLs redirect to the page.
 """
 
+import copy
 import logging
 import uuid
 
@@ -14,20 +17,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.cart import selectors as cart_selectors
 from apps.catalog.models import Variant
 from apps.checkout import selectors as checkout_selectors
 from apps.checkout import services as checkout_services
+from apps.checkout import shipping
+from apps.checkout.exceptions import InvalidVoucher, ShippingUnavailable
 from apps.checkout.models import Checkout
 from apps.core.exceptions import DomainError
 from apps.inventory.exceptions import InsufficientStock
 from apps.payments import services as payment_services
 from apps.storefront.carts import CART_COOKIE, current_cart
-from apps.storefront.checkout_forms import (
-    AddressForm,
-    ContactForm,
-    ShippingMethodForm,
-    VoucherForm,
-)
+from apps.storefront.checkout_forms import ADDRESS_FIELDS, CheckoutForm, VoucherForm
 
 logger = logging.getLogger(__name__)
 
@@ -74,70 +75,170 @@ def checkout_start(request):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("cart:detail")
-    step = "checkout:shipping" if checkout.email else "checkout:contact"
-    return redirect(step, token=checkout.token)
+    return redirect("checkout:page", token=checkout.token)
+
+
+def checkout_step(request, token):
+    """The old step pages (contact, shipping address, delivery, review) are sections of the
+    one checkout page now: bookmarks and open tabs land there."""
+    return redirect("checkout:page", token=token)
 
 
 @require_http_methods(["GET", "POST"])
-def checkout_contact(request, token):
+def checkout_page(request, token):
+    """The one-page checkout. "Continue to payment" validates everything, reserves the stock
+    and places the pending order in one POST; "Update" saves what is valid and shows the
+    delivery options and totals for it."""
     checkout = _get_checkout(request, token)
-    form = ContactForm(request.POST or None, initial={"email": checkout.email})
-    if request.method == "POST" and form.is_valid():
-        checkout_services.set_contact(checkout=checkout, email=form.cleaned_data["email"])
-        return redirect("checkout:shipping", token=checkout.token)
-    return _render_step(request, "contact", checkout, form=form)
-
-
-@require_http_methods(["GET", "POST"])
-def checkout_shipping(request, token):
-    checkout = _get_checkout(request, token)
-    if not checkout.email:
-        return redirect("checkout:contact", token=checkout.token)
-    initial = checkout.shipping_address or {"country": request.store.country}
-    form = AddressForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            checkout_services.set_shipping_address(checkout=checkout, address=form.cleaned_data)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            return redirect("checkout:delivery", token=checkout.token)
-    return _render_step(request, "shipping", checkout, form=form)
-
-
-@require_http_methods(["GET", "POST"])
-def checkout_delivery(request, token):
-    checkout = _get_checkout(request, token)
-    if not checkout.shipping_address:
-        return redirect("checkout:shipping", token=checkout.token)
-    summary = checkout_selectors.get_checkout_summary(checkout)
-    form = ShippingMethodForm(
-        request.POST or None,
-        options=summary.shipping_options,
-        currency=request.store.currency,
-        initial={"method": summary.shipping_method.id if summary.shipping_method else None},
+    paying = request.method == "POST" and request.POST.get("action") not in UPDATE_ACTIONS
+    if paying:
+        # Placing the order reads the cart itself, under its lock; the form only needs to
+        # know which methods serve the country (the service re-checks weight and prices).
+        country = str(request.POST.get("country", "")).strip().upper()
+        methods = shipping.list_methods_for_country(country) if country else []
+        form = CheckoutForm(
+            request.POST, options=[{"method": m, "price": m.price} for m in methods], currency=""
+        )
+        if form.is_valid():
+            response = _submit(request, checkout, form)
+            if response is not None:
+                return response
+        errors = form.errors
+    cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=False)
+    if cart_view.is_empty:
+        messages.error(request, "Your cart is empty.")
+        return redirect("cart:detail")
+    if request.method == "POST":
+        country = str(request.POST.get("country", "")).strip().upper()
+    else:
+        country = checkout.shipping_address.get("country") or request.store.country
+    options = shipping.list_options(
+        country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
     )
-    if request.method == "POST" and form.is_valid():
+    form = CheckoutForm(
+        request.POST or None,
+        options=options,
+        currency=request.store.currency,
+        initial=_initial(request, checkout, options),
+    )
+    if paying:
+        form.is_valid()
+        for field, messages_ in errors.items():  # the submission's own errors come along
+            for message in messages_:
+                if message not in form.errors.get(field, []):
+                    form.add_error(field if field != "__all__" else None, message)
+    elif request.method == "POST":
+        return _update(request, checkout, form, cart_view)
+    return _render_page(request, checkout, form, cart_view)
+
+
+UPDATE_ACTIONS = ("update", "remove_voucher")
+
+
+def _initial(request, checkout: Checkout, options: list[dict]) -> dict:
+    address = checkout.shipping_address or {"country": request.store.country}
+    method_ids = [o["method"].id for o in options]
+    method = checkout.shipping_method_id if checkout.shipping_method_id in method_ids else None
+    return {
+        **address,
+        "email": checkout.email or (request.user.email if request.user.is_authenticated else ""),
+        # The cheapest method is chosen for the shopper until they pick another.
+        "method": method or (method_ids[0] if method_ids else None),
+        "voucher": checkout.voucher.code if checkout.voucher else "",
+    }
+
+
+def _submit(request, checkout: Checkout, form: CheckoutForm):
+    """Place the order; None (with errors added to the form) when it cannot be placed."""
+    data = form.cleaned_data
+    try:
+        submission = checkout_services.submit_checkout(
+            checkout=checkout,
+            email=data["email"],
+            address=form.address(),
+            shipping_method_id=data["method"],
+            voucher_code=data.get("voucher", ""),
+            user_id=_user_id(request),
+            payment_return_url=lambda order: reverse("orders:detail", args=[order.token]),
+        )
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+    except InsufficientStock as exc:
+        messages.error(request, _sold_out_message(exc))
+        return redirect("cart:detail")
+    except (ShippingUnavailable, InvalidVoucher) as exc:
+        form.add_error("method" if isinstance(exc, ShippingUnavailable) else "voucher", exc.message)
+        return None
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    if submission.payment is None:  # placed before, or nothing to pay: the general path
+        return redirect_to_payment(request, submission.order)
+    try:
+        start = payment_services.start_opened_payment(payment=submission.payment)
+    except DomainError as exc:
+        order = submission.order
+        logger.warning("payment start failed for order #%s: %s", order.number, exc.message)
+        messages.error(request, f"We could not start the payment: {exc.message}")
+        return redirect("orders:detail", token=order.token)
+    return redirect(start.redirect_url)
+
+
+def _update(request, checkout: Checkout, form: CheckoutForm, cart_view):
+    """Save each section that is valid; show errors only for what the shopper filled in."""
+    form.is_valid()
+    data, errors = form.cleaned_data, form.errors
+    if "email" not in errors:
+        checkout_services.set_contact(checkout=checkout, email=data["email"])
+    if not any(field in errors for field in ADDRESS_FIELDS):
+        checkout_services.set_shipping_address(checkout=checkout, address=form.address())
+    if data.get("method") and checkout.shipping_address:
         try:
             checkout_services.set_shipping_method(
-                checkout=checkout, method_id=form.cleaned_data["method"], cart_view=summary.cart
+                checkout=checkout, method_id=data["method"], cart_view=cart_view
             )
+        except DomainError:
+            pass  # the country changed: the shopper picks from the new options
+    code = data.get("voucher", "")
+    if request.POST.get("action") == "remove_voucher" or (not code and checkout.voucher_id):
+        checkout_services.remove_voucher(checkout=checkout)
+    elif code and (checkout.voucher is None or checkout.voucher.code != code.upper()):
+        try:
+            checkout_services.apply_voucher(checkout=checkout, code=code)
         except DomainError as exc:
-            form.add_error("method", exc.message)
-        else:
-            return redirect("checkout:review", token=checkout.token)
-    return _render_step(request, "delivery", checkout, form=form, summary=summary)
+            form.add_error("voucher", exc.message)
+    address_saved = not any(field in errors for field in ADDRESS_FIELDS)
+    for name in list(errors):
+        # No reproach for a field left for later, nor for a delivery method the new country
+        # does not offer: the shopper picks from the options shown now.
+        if name == "method" or (name != "voucher" and not request.POST.get(name)):
+            del errors[name]
+    if errors or not address_saved:
+        # Show the page as submitted: the delivery options of the country chosen, say.
+        return _render_page(request, checkout, form, cart_view)
+    return redirect("checkout:page", token=checkout.token)
 
 
-def checkout_review(request, token):
-    checkout = _get_checkout(request, token)
-    summary = checkout_selectors.get_checkout_summary(checkout)
-    if summary.cart.is_empty:
-        return redirect("cart:detail")
+def _render_page(request, checkout: Checkout, form: CheckoutForm, cart_view):
+    # Totals as the page stands: before the shopper saves an address, the country and the
+    # delivery method preselected for them count.
+    shown = copy.copy(checkout)
+    values = form.data if form.is_bound else form.initial
+    country = str(values.get("country") or "")
+    if country and country.upper() != shown.shipping_address.get("country"):
+        shown.shipping_address = {"country": country.upper()}
+    method = str(values.get("method") or "")
+    shown.shipping_method_id = int(method) if method.isdigit() else checkout.shipping_method_id
+    summary = checkout_selectors.get_checkout_summary(shown, cart_view=cart_view)
     if summary.voucher_error:
         messages.error(request, summary.voucher_error.message)
-    return _render_step(request, "review", checkout, summary=summary, voucher_form=VoucherForm())
+    context = {"checkout": checkout, "summary": summary, "form": form}
+    fields = {field.name: field for field in form}
+    context["contact_fields"] = [fields["email"]]
+    context["address_fields"] = [fields[name] for name in ADDRESS_FIELDS]
+    return render(request, "storefront/checkout/page.html", context)
 
 
 @require_POST
@@ -146,7 +247,7 @@ def checkout_voucher(request, token):
     if request.POST.get("remove"):
         checkout_services.remove_voucher(checkout=checkout)
         messages.success(request, "Voucher removed.")
-        return redirect("checkout:review", token=checkout.token)
+        return redirect("checkout:page", token=checkout.token)
     form = VoucherForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Enter a voucher code.")
@@ -157,7 +258,7 @@ def checkout_voucher(request, token):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"Voucher {checkout.voucher.code} applied.")
-    return redirect("checkout:review", token=checkout.token)
+    return redirect("checkout:page", token=checkout.token)
 
 
 @require_POST
@@ -170,7 +271,7 @@ def checkout_pay(request, token):
         return redirect("cart:detail")
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("checkout:review", token=checkout.token)
+        return redirect("checkout:page", token=checkout.token)
     return redirect_to_payment(request, order)
 
 
@@ -193,9 +294,3 @@ def redirect_to_payment(request, order):
         messages.error(request, f"We could not start the payment: {exc.message}")
         return redirect("orders:detail", token=order.token)
     return redirect(start.redirect_url)
-
-
-def _render_step(request, step: str, checkout: Checkout, **context):
-    summary = context.get("summary") or checkout_selectors.get_checkout_summary(checkout)
-    context.update({"checkout": checkout, "summary": summary, "step": step})
-    return render(request, f"storefront/checkout/{step}.html", context)

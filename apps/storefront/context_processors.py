@@ -2,6 +2,7 @@ from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
 from apps.catalog import selectors as catalog_selectors
+from apps.core import store_cache
 
 CANONICAL_HOST_SECONDS = 300
 
@@ -11,9 +12,19 @@ def navigation(request):
     if getattr(request, "store", None) is None:
         return {}
     return {
-        "nav_categories": SimpleLazyObject(lambda: list(catalog_selectors.list_top_categories())),
+        "nav_categories": SimpleLazyObject(nav_categories),
         "canonical_base": SimpleLazyObject(lambda: canonical_base(request)),
     }
+
+
+NAV_CACHE_KEY = "storefront:nav-categories"
+
+
+def nav_categories() -> list:
+    """The header's top-level categories (cached; dropped when a category changes)."""
+    return store_cache.get_or_load(
+        NAV_CACHE_KEY, lambda: list(catalog_selectors.list_top_categories())
+    )
 
 
 def canonical_base(request) -> str:

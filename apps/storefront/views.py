@@ -19,6 +19,7 @@ from django.views.static import serve
 
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Category, Product
+from apps.core import store_cache
 from apps.inventory import selectors as inventory_selectors
 from apps.recommendations import pages as recommendation_pages
 from apps.reviews import views as reviews_views
@@ -30,9 +31,12 @@ from apps.storefront.sitemaps import SITEMAPS
 LOW_STOCK_SHOWN_BELOW = 5
 
 
+CATEGORIES_CACHE_KEY = "storefront:categories"
+
+
 def _category_context() -> tuple[dict[int, Category], dict]:
-    """All categories (a small table) in one query: navigation, breadcrumbs, facet labels."""
-    categories = catalog_selectors.list_categories()
+    """All categories (a small table; cached per store): navigation, breadcrumbs, facet labels."""
+    categories = store_cache.get_or_load(CATEGORIES_CACHE_KEY, catalog_selectors.list_categories)
     by_id = {c.id: c for c in categories}
     return by_id, {"nav_categories": [c for c in categories if c.parent_id is None]}
 

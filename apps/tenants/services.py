@@ -72,6 +72,10 @@ def create_store(
                 from apps.dashboard import roles
 
                 roles.ensure_roles()
+                # A store once deleted may have left cached entries under this schema name.
+                from apps.core import store_cache
+
+                store_cache.clear_all()
     except IntegrityError as exc:
         # Another signup took the slug between our check and our insert.
         raise ValidationError(

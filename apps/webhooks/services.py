@@ -9,7 +9,7 @@ from urllib import error, request
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from apps.core import tenancy
+from apps.core import store_cache, tenancy
 from apps.webhooks import signing
 from apps.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -26,17 +26,29 @@ def emit_event(*, topic: str, payload: dict | Callable[[], dict]) -> list[int]:
     """
     from apps.webhooks.tasks import deliver_webhook_task
 
-    subscriptions = list(WebhookSubscription.objects.filter(active=True, topics__contains=[topic]))
-    if not subscriptions:
+    subscription_ids = [sid for sid, topics in _active_subscriptions() if topic in topics]
+    if not subscription_ids:
         return []
     if callable(payload):
         payload = payload()
     deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(subscription=s, topic=topic, payload=payload) for s in subscriptions
+        WebhookDelivery(subscription_id=sid, topic=topic, payload=payload)
+        for sid in subscription_ids
     )
     for delivery in deliveries:
         tenancy.on_commit(lambda d=delivery.id: deliver_webhook_task.delay(d))
     return [d.id for d in deliveries]
+
+
+SUBSCRIPTIONS_CACHE_KEY = "webhooks:active-subscriptions"
+
+
+def _active_subscriptions() -> list[tuple[int, list[str]]]:
+    """(id, topics) of every active subscription (cached: read for every order placed)."""
+    return store_cache.get_or_load(
+        SUBSCRIPTIONS_CACHE_KEY,
+        lambda: list(WebhookSubscription.objects.filter(active=True).values_list("id", "topics")),
+    )
 
 
 def build_body(delivery: WebhookDelivery) -> bytes:

@@ -1,6 +1,7 @@
 """A shopper's whole journey through the storefront, with the test gateway and a real worker.
 
-browse → add two variants → checkout with a voucher, shipping and tax → pay with a test card
+browse → add two variants → the one-page checkout with a voucher, shipping and tax → pay with
+a test card
 → order paid, stock committed with ledger rows, confirmation email sent by the Celery worker,
 order visible in the customer's account and in the store admin.
 """
@@ -44,12 +45,14 @@ def test_shopper_buys_two_variants_and_gets_a_confirmation_from_the_worker(
         shopper.post("/cart/add/", {"variant_id": tee.id, "quantity": 2})
         shopper.post("/cart/add/", {"variant_id": mug.id, "quantity": 1})
         token = re.search(r"/checkout/([0-9a-f-]{36})/", shopper.post("/checkout/")["Location"])[1]
-        shopper.post(f"/checkout/{token}/contact/", {"email": "ada@example.test"})
-        shopper.post(f"/checkout/{token}/shipping/", ADDRESS)
-        shopper.post(f"/checkout/{token}/delivery/", {"method": method.id})
-        shopper.post(f"/checkout/{token}/voucher/", {"code": "welcome10"})
-        review = shopper.get(f"/checkout/{token}/review/").content.decode()
-        to_gateway = shopper.post(f"/checkout/{token}/pay/")
+        answers = {"email": "ada@example.test", **ADDRESS, "method": method.id}
+        # The voucher's "Apply" saves the answers and shows the new totals on the page…
+        shopper.post(f"/checkout/{token}/", {**answers, "voucher": "welcome10", "action": "update"})
+        review = shopper.get(f"/checkout/{token}/").content.decode()
+        # …and "Continue to payment" places the order and goes to the gateway's page.
+        to_gateway = shopper.post(
+            f"/checkout/{token}/", {**answers, "voucher": "WELCOME10", "action": "pay"}
+        )
         card_page = shopper.get(to_gateway["Location"])
         paid = shopper.post(
             to_gateway["Location"],

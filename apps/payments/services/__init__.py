@@ -9,6 +9,8 @@
 from apps.payments.models import CAPTURED, OPEN
 from apps.payments.services.payments import (
     complete_test_payment,
+    open_payment_for_new_order,
+    start_opened_payment,
     start_payment,
     sync_payment_status,
 )
@@ -21,7 +23,9 @@ __all__ = [
     "complete_test_payment",
     "process_webhook",
     "refund_order",
+    "open_payment_for_new_order",
     "refund_unapplied_payment",
+    "start_opened_payment",
     "start_payment",
     "sync_payment_status",
 ]

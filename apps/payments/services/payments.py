@@ -47,15 +47,52 @@ def start_payment(*, order_id: int, return_url: str) -> PaymentStart:
     reload or a retry after a decline continues the same payment — at Stripe, the same
     PaymentIntent. An order with nothing to pay is marked paid at once.
     """
+    _check_return_url(return_url)
+    gateway_name = get_store_settings().payment_gateway
+    payment = _open_payment(order_id=order_id, gateway_name=gateway_name, return_url=return_url)
+    if payment is None:  # a free order: paid without a gateway
+        return PaymentStart(payment_id=0, external_id="", redirect_url=return_url)
+    return start_opened_payment(payment=payment)
+
+
+def _check_return_url(return_url: str) -> None:
     if not return_url.startswith("/") or not url_has_allowed_host_and_scheme(
         return_url, allowed_hosts=None
     ):
         raise InvalidReturnUrl("The return URL must be a path on this store, like /orders/…/.")
+
+
+def open_payment_for_new_order(*, order: Order, return_url: str) -> Payment:
+    """Create the pending payment of an order placed in the current transaction.
+
+    Call inside the transaction that created the order (architecture §3 step 3: order, lines
+    and pending payment in one transaction); nobody else can see the order yet, so no lock is
+    needed. ``start_opened_payment`` asks the gateway after commit.
+    """
+    _check_return_url(return_url)
+    if order.total <= 0 or order.status != Order.Status.PENDING:
+        raise PaymentNotAllowed(f"Order #{order.number} takes no payment.")
     gateway_name = get_store_settings().payment_gateway
-    gateway = get_gateway(gateway_name)
-    payment = _open_payment(order_id=order_id, gateway_name=gateway_name, return_url=return_url)
-    if payment is None:  # a free order: paid without a gateway
-        return PaymentStart(payment_id=0, external_id="", redirect_url=return_url)
+    payment = Payment(
+        order=order,
+        gateway=gateway_name,
+        amount=order.total,
+        currency=order.currency,
+        return_url=return_url,
+    )
+    # A gateway that names payments itself (the test gateway) needs no call, nor a second write.
+    local_external_id = getattr(get_gateway(gateway_name), "local_external_id", None)
+    if local_external_id is not None:
+        payment.external_id = local_external_id(payment)
+    payment.save(force_insert=True)
+    return payment
+
+
+def start_opened_payment(*, payment: Payment) -> PaymentStart:
+    """Open an open payment at its gateway (network, no transaction); say where the shopper
+    goes. A payment the gateway already knows is continued as it is."""
+    gateway = get_gateway(payment.gateway)
+    return_url = payment.return_url
     if payment.external_id:
         return PaymentStart(
             payment_id=payment.id,
@@ -103,21 +140,28 @@ def _open_payment(*, order_id: int, gateway_name: str, return_url: str) -> Payme
     return payment
 
 
-def complete_test_payment(*, payment_id: int, card_number: str) -> Payment:
+def complete_test_payment(
+    *, payment_id: int, card_number: str, payment: Payment | None = None
+) -> Payment:
     """Charge a card on the test gateway's hosted page (digits only; never stored or logged).
 
     Raises PaymentDeclined (the order stays pending; the shopper may retry) or
     PaymentNotApplied (the money could not pay the order and was refunded automatically).
+    ``payment``: the row as the caller just read it (saves reading it again); its amount is
+    what the card is charged.
     """
-    payment = Payment.objects.get(pk=payment_id, gateway=test_gateway.TestGateway.name)
+    if payment is None or payment.pk != payment_id or payment.gateway != "test":
+        payment = Payment.objects.get(pk=payment_id, gateway=test_gateway.TestGateway.name)
     outcome = test_gateway.charge_card(card_number)
     if not outcome.approved:
         record_failure(payment_id=payment.id, message=outcome.message)
         raise PaymentDeclined(outcome.message, code=outcome.code)
-    needs_refund = record_success(
-        payment_id=payment.id, amount=payment.amount, currency=payment.currency
+    needs_refund, payment = _record_success(
+        payment_id=payment.id,
+        amount=payment.amount,
+        currency=payment.currency,
+        order_id=payment.order_id,
     )
-    payment.refresh_from_db()
     if needs_refund:
         refund_unapplied_payment(payment_id=payment.id)
         raise PaymentNotApplied(
@@ -148,19 +192,48 @@ def sync_payment_status(*, payment_id: int) -> Payment:
 
 
 def record_success(
-    *, payment_id: int, amount: Decimal | None, currency: str, external_id: str = ""
+    *,
+    payment_id: int,
+    amount: Decimal | None,
+    currency: str,
+    external_id: str = "",
+    order_id: int | None = None,
 ) -> bool:
     """Record that the provider took the money; pay the order if it can be paid.
 
     Idempotent and safe out of order: a payment already recorded as captured is left alone.
     Returns True when the money could not pay the order and must be refunded (after commit).
+    ``order_id``: the payment's order when the caller knows it (a payment never changes
+    order; the payment row is re-read under its lock below).
     """
+    needs_refund, _ = _record_success(
+        payment_id=payment_id,
+        amount=amount,
+        currency=currency,
+        external_id=external_id,
+        order_id=order_id,
+    )
+    return needs_refund
+
+
+def _record_success(
+    *,
+    payment_id: int,
+    amount: Decimal | None,
+    currency: str,
+    external_id: str = "",
+    order_id: int | None = None,
+) -> tuple[bool, Payment]:
+    """``record_success``, also returning the payment row as recorded."""
     with transaction.atomic():
-        order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+        if order_id is None:
+            order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
         order = order_locks.lock_order(order_id)
         payment = locks.lock_payment(payment_id)
+        if payment.order_id != order_id:
+            raise Payment.DoesNotExist(f"Payment {payment_id} is not order {order_id}'s.")
         if payment.status not in OPEN:
-            return False
+            return False, payment
         if external_id and not payment.external_id:
             payment.external_id = external_id
         payment.status = S.SUCCEEDED
@@ -168,12 +241,12 @@ def record_success(
         problem = _why_payment_cannot_pay(order, payment, amount, currency)
         if not problem:
             try:
-                with transaction.atomic():  # a savepoint: a refusal leaves our writes intact
-                    order_services.mark_order_paid(
-                        order_id=order.id,
-                        amount=amount,
-                        payment_reference=payment.external_id or payment.token.hex,
-                    )
+                # No savepoint needed: a refusal comes before any write of its own.
+                order_services.mark_locked_order_paid(
+                    order=order,
+                    amount=amount,
+                    payment_reference=payment.external_id or payment.token.hex,
+                )
             except OrderNotPayable as exc:
                 problem = exc.message
             else:
@@ -198,7 +271,7 @@ def record_success(
                 "order #%s: payment %s not applied: %s", order.number, payment.pk, problem
             )
         payment.save()
-        return bool(problem)
+        return bool(problem), payment
 
 
 def _why_payment_cannot_pay(

@@ -1,0 +1,60 @@
+"""Small, rarely changing store configuration kept in the store's cache.
+
+Shipping methods, tax rates, store settings, webhook subscriptions and the navigation's
+categories are read on nearly every storefront request and change a few times a year; reading
+them from PostgreSQL each time cost more than the rest of a checkout step. Keys go through the
+cache's ``make_key`` (django-tenants), so every store has its own entries.
+
+Invalidation: a save or delete of a model the entry is built from drops the entry at once and
+again after the transaction commits (a request that re-read the old rows meanwhile cannot leave
+them cached). A short timeout backs that up for writes that bypass model signals.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+
+from apps.core import tenancy
+
+T = TypeVar("T")
+ALL_KEYS: set[str] = set()
+TIMEOUT_SECONDS = 300
+_MISSING = object()
+
+
+def get_or_load(key: str, load: Callable[[], T], *, timeout: int = TIMEOUT_SECONDS) -> T:
+    """The cached value of ``key`` in the current store, loaded (and stored) on a miss."""
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = load()
+        cache.set(key, value, timeout)
+    return value
+
+
+def invalidate(*keys: str) -> None:
+    """Drop the current store's entries now and once more when the transaction commits."""
+    cache.delete_many(list(keys))
+    tenancy.on_commit(lambda: cache.delete_many(list(keys)))
+
+
+def invalidate_on_change(model, *keys: str) -> None:
+    """Drop ``keys`` whenever a row of ``model`` is saved or deleted (call from ``ready``)."""
+
+    def receiver(sender, **kwargs):
+        if kwargs.get("raw"):  # loading fixtures
+            return
+        invalidate(*keys)
+
+    ALL_KEYS.update(keys)
+    uid = f"store_cache:{model._meta.label}:{','.join(keys)}"
+    post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")
+    post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
+def clear_all() -> None:
+    """Forget every entry of the current store: a store created again under an old schema
+    name, and tests, which roll back the rows the entries were built from."""
+    if ALL_KEYS:
+        cache.delete_many(list(ALL_KEYS))
