@@ -1,9 +1,9 @@
 """Reads of stock: what shoppers can buy, what runs low, what a checkout holds, what drifted."""
 
-from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -37,24 +37,33 @@ def _expired_holds_of_row():
     )
 
 
+_AVAILABLE_SQL = f"""
+SELECT s.variant_id,
+       sum(s.on_hand - s.reserved
+           + coalesce((SELECT sum(r.quantity) FROM {Reservation._meta.db_table} r
+                       WHERE r.stock_level_id = s.id AND r.state = 'active'
+                         AND r.expires_at <= %s), 0))
+FROM {StockLevel._meta.db_table} s
+JOIN {Warehouse._meta.db_table} w ON w.id = s.warehouse_id AND w.active
+WHERE s.variant_id = ANY(%s)
+GROUP BY s.variant_id
+"""
+
+
 def get_available_by_variant(variant_ids: Iterable[int]) -> dict[int, int]:
     """Units a shopper can buy now per variant, summed over active warehouses.
 
     on_hand − reserved, with holds that have expired counted as free: the sweeper may not have
-    run yet, and the next ``reserve`` on the row reclaims them. One query.
+    run yet, and the next ``reserve`` on the row reclaims them. One query, in plain SQL: the
+    storefront asks this several times per page, and building the equivalent ORM query (a
+    correlated subquery annotation) cost ten times more CPU than running it.
     """
-    ids = list(variant_ids)
+    ids = [int(pk) for pk in variant_ids]
     if not ids:
         return {}
-    rows = (
-        StockLevel.objects.filter(variant_id__in=ids, warehouse__active=True)
-        .annotate(expired=_expired_holds_of_row())
-        .values_list("variant_id", "on_hand", "reserved", "expired")
-    )
-    available: dict[int, int] = defaultdict(int)
-    for variant_id, on_hand, reserved, expired in rows:
-        available[variant_id] += on_hand - reserved + expired
-    return {variant_id: max(units, 0) for variant_id, units in available.items()}
+    with connection.cursor() as cursor:
+        cursor.execute(_AVAILABLE_SQL, [timezone.now(), ids])
+        return {variant_id: max(int(units), 0) for variant_id, units in cursor.fetchall()}
 
 
 def get_low_stock_thresholds(variant_ids: Collection[int]) -> dict[int, int]:
