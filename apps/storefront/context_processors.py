@@ -11,7 +11,11 @@ def navigation(request):
     if getattr(request, "store", None) is None:
         return {}
     return {
-        "nav_categories": SimpleLazyObject(lambda: list(catalog_selectors.list_top_categories())),
+        "nav_categories": SimpleLazyObject(
+            lambda: [
+                c for c in catalog_selectors.list_categories_for_storefront() if c.parent_id is None
+            ]
+        ),
         "canonical_base": SimpleLazyObject(lambda: canonical_base(request)),
     }
 
