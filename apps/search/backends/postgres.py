@@ -182,7 +182,6 @@ _SORT_COLUMNS = {
     SORT_PRICE_DESC: [],
     SORT_RATING: ["d.rating_avg", "d.rating_count"],
 }
-_ORDER_BY_RELEVANCE_TEXT = "sku_hit DESC, ts_rank(d.document, tsq) DESC, d.product_id DESC"
 _ORDER_BY_RELEVANCE_BROWSE = "d.featured DESC, d.product_created_at DESC, d.product_id DESC"
 
 _WORD_RE = re.compile(r"^([\"(\-]*)(.*?)([\")!?.,;:]*)$")
@@ -432,21 +431,35 @@ class PostgresSearchBackend:
 
     def _results_sql(self, query: SearchQuery, text: str) -> tuple[str, dict]:
         where, params = self._all_conditions(query, text)
-        if query.sort in _ORDER_BY:
-            order_by, select_extra = _ORDER_BY[query.sort], ""
-        elif query.text:
-            order_by = _ORDER_BY_RELEVANCE_TEXT
-            select_extra = ", d.skus @> ARRAY[%(sku)s]::varchar[] AS sku_hit"
-        else:
-            order_by, select_extra = _ORDER_BY_RELEVANCE_BROWSE, ""
         params["limit"] = query.per_page
         params["offset"] = query.offset
-        window = "count(*) OVER ()" if query.text else "0"
-        sql = (
-            f"SELECT d.product_id, {window} AS total{select_extra} "
-            f"FROM {self._from(query)} WHERE {where} "
-            f"ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s"
-        )
+        if not query.text:
+            # Browsing: the page comes straight from an index in sort order (count separate).
+            order_by = _ORDER_BY.get(query.sort, _ORDER_BY_RELEVANCE_BROWSE)
+            sql = (
+                f"SELECT d.product_id, 0 AS total FROM {self._from(query)} WHERE {where} "
+                f"ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s"
+            )
+            return sql, params
+        # Searching: every match is needed for the total anyway, so collect them from the GIN
+        # index first. Left to itself the planner walks a sort index (newest, price, rating)
+        # and tests @@ on every row of the store: 100 ms instead of a few.
+        if query.sort in _ORDER_BY:
+            order_by, columns = _ORDER_BY[query.sort], _SORT_COLUMNS[query.sort]
+        else:
+            order_by = "d.sku_hit DESC, d.rank DESC, d.product_id DESC"
+            columns = [
+                "ts_rank(d.document, tsq) AS rank",
+                "d.skus @> ARRAY[%(sku)s]::varchar[] AS sku_hit",
+            ]
+        sql = f"""
+            WITH hits AS MATERIALIZED (
+                SELECT {", ".join(["d.product_id", "d.min_price", *columns])}
+                FROM {self._from(query)} WHERE {where}
+            )
+            SELECT d.product_id, count(*) OVER () AS total FROM hits d
+            ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s
+        """
         return sql, params
 
     def _count_sql(self, query: SearchQuery, text: str) -> tuple[str, dict]:
