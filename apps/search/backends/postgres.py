@@ -472,7 +472,8 @@ class PostgresSearchBackend:
         The matches are materialized once with only the columns the facets and the chosen sort
         need (the rank only for relevance). Total, in-stock and price-band counts come from one
         aggregate pass (FILTER clauses), categories and option values from one unnest each.
-        A filter the query does not use is a literal TRUE, so it costs nothing per row.
+        A filter the query does not use is a literal TRUE, so it costs nothing per row. Arrays are
+        unnested in the select list (ProjectSet), cheaper than a lateral function scan per row.
         """
         conditions, params = self._filters(query, text)
         band_sql = self._band_condition(query, params)
@@ -513,6 +514,7 @@ class PostgresSearchBackend:
                 f"WHEN %(opt{i}_name)s THEN {options_except(i)} " for i in range(len(options))
             )
             option_case += f"ELSE {all_options} END"
+        option_flags = "".join(f", o{i}" for i in range(len(options)))
         # Bands are counted without the band filter, in stock without the stock filter.
         band_base = all_of(stock_ok, all_options)
         band_counts = "".join(
@@ -543,11 +545,14 @@ class PostgresSearchBackend:
                 FROM hits
             ) a CROSS JOIN LATERAL (VALUES ('t', '', a.t), ('s', 'in_stock', a.s){band_rows}) v
             UNION ALL
-            SELECT 'c', cid::text, count(*) FROM hits, unnest(category_ids) AS cid
-            WHERE {all_ok} GROUP BY cid
+            SELECT 'c', cid::text, count(*) FROM (
+                SELECT unnest(category_ids) AS cid FROM hits WHERE {all_ok}
+            ) c GROUP BY cid
             UNION ALL
-            SELECT 'o', ov, count(*) FROM hits, unnest(option_values) AS ov
-            WHERE {all_of(band_ok, stock_ok)} AND ({option_case}) GROUP BY ov
+            SELECT 'o', ov, count(*) FROM (
+                SELECT unnest(option_values) AS ov{option_flags} FROM hits
+                WHERE {all_of(band_ok, stock_ok)}
+            ) o WHERE {option_case} GROUP BY ov
         """
         return sql, params
 
