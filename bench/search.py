@@ -17,10 +17,10 @@
    (read from /proc; null when PostgreSQL runs on another host) and in the client. On a
    shared machine latencies follow the neighbours' load; CPU per request does not, much.
 
-``--workers``/``--threads``: by default 2 gthread workers with 4 threads each, what we run in
-production on a 2-core box shared with PostgreSQL: one Python process per core, threads to
-overlap database waits, keep-alive connections. It beat 4 (and 3) sync workers and 3x3 / 4x2
-gthread on CPU per request and latency. ``--threads 1`` runs sync workers.
+``--workers``/``--threads``: by default 2 gthread workers with 4 threads each, what we would run
+in production on a 2-core box shared with PostgreSQL: one Python process per core, threads to
+overlap database waits, keep-alive connections. Against 4 sync workers the difference was
+within the shared machine's noise (each ahead in some runs). ``--threads 1`` runs sync workers.
 
 It measures, it does not assert: not a test.
 """
