@@ -1,12 +1,16 @@
 """Catalog reads for the storefront and the admin: only active products, relations preloaded."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.urls import reverse
 
 from apps.catalog.models import Category, OptionValue, Product, ProductImage, Variant
+from apps.core import store_cache
 
 
 def _storefront_products() -> QuerySet[Product]:
@@ -52,10 +56,69 @@ def list_products_by_ids(*, ids: Sequence[int]) -> list[Product]:
     return [products[i] for i in ids if i in products]
 
 
+@dataclass(frozen=True)
+class ProductCard:
+    """What a listing shows of a product: plain values, no model instance."""
+
+    id: int
+    name: str
+    brand: str
+    url: str
+    image_url: str | None
+    min_price: Decimal
+    variant_count: int
+    rating_avg: Decimal
+    rating_count: int
+
+
+# The fields of _storefront_products() and _with_card_image() a card needs, in one statement
+# (listings are the hottest pages: no ORM compilation, no model instances, no description).
+_PRODUCT_CARDS_SQL = """
+SELECT p.id, p.name, p.slug, p.brand, p.rating_avg, p.rating_count, v.min_price, v.variant_count,
+       (SELECT i.thumbnail_medium FROM catalog_productimage i WHERE i.product_id = p.id
+        ORDER BY i.position, i.id LIMIT 1)
+FROM catalog_product p
+JOIN LATERAL (
+    SELECT min(cv.price) AS min_price, count(*) AS variant_count
+    FROM catalog_variant cv WHERE cv.product_id = p.id AND cv.active
+) v ON v.variant_count > 0
+WHERE p.id = ANY(%s) AND p.status = 'active'
+"""
+
+
+def list_product_cards(*, ids: Sequence[int]) -> list[ProductCard]:
+    """Cards of the active, sellable products among ``ids``, in the order of ``ids``."""
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_PRODUCT_CARDS_SQL, [list(ids)])
+        rows = cursor.fetchall()
+    # One reverse() for the page instead of one per card; slugs need no quoting.
+    url = reverse("storefront:product-detail", kwargs={"slug": "__slug__"})
+    cards = {
+        row[0]: ProductCard(
+            id=row[0],
+            name=row[1],
+            brand=row[3],
+            url=url.replace("__slug__", row[2]),
+            image_url=default_storage.url(row[8]) if row[8] else None,
+            min_price=row[6],
+            variant_count=row[7],
+            rating_avg=row[4],
+            rating_count=row[5],
+        )
+        for row in rows
+    }
+    return [cards[i] for i in ids if i in cards]
+
+
 def _with_urls(products) -> list[Product]:
     products = list(products)
     for product in products:
         product.card_image_url = card_image_url(product)
+        # The names a ProductCard uses, so one card template serves both.
+        product.url = product.get_absolute_url()
+        product.image_url = product.card_image_url
     return products
 
 
@@ -79,6 +142,26 @@ def list_categories() -> list[Category]:
 
     walk(None, 0)
     return ordered
+
+
+STOREFRONT_CATEGORIES_KEY = "catalog:storefront-categories"
+
+
+def list_categories_for_storefront() -> list[Category]:
+    """``list_categories()``, each with its ``url``, from the store's cache.
+
+    Navigation, breadcrumbs and facet labels need every category on nearly every storefront
+    page. The entry is dropped whenever a category is saved or deleted (``CatalogConfig.ready``,
+    through ``apps.core.store_cache``); its keys carry the store's schema.
+    """
+    return store_cache.get_or_load(STOREFRONT_CATEGORIES_KEY, _load_storefront_categories)
+
+
+def _load_storefront_categories() -> list[Category]:
+    categories = list_categories()
+    for category in categories:
+        category.url = category.get_absolute_url()
+    return categories
 
 
 def list_subtree_category_ids(*, category_ids: Sequence[int]) -> list[int]:

@@ -2,7 +2,6 @@ from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
 from apps.catalog import selectors as catalog_selectors
-from apps.core import store_cache
 
 CANONICAL_HOST_SECONDS = 300
 
@@ -12,19 +11,13 @@ def navigation(request):
     if getattr(request, "store", None) is None:
         return {}
     return {
-        "nav_categories": SimpleLazyObject(nav_categories),
+        "nav_categories": SimpleLazyObject(
+            lambda: [
+                c for c in catalog_selectors.list_categories_for_storefront() if c.parent_id is None
+            ]
+        ),
         "canonical_base": SimpleLazyObject(lambda: canonical_base(request)),
     }
-
-
-NAV_CACHE_KEY = "storefront:nav-categories"
-
-
-def nav_categories() -> list:
-    """The header's top-level categories (cached; dropped when a category changes)."""
-    return store_cache.get_or_load(
-        NAV_CACHE_KEY, lambda: list(catalog_selectors.list_top_categories())
-    )
 
 
 def canonical_base(request) -> str:

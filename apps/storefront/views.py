@@ -19,7 +19,6 @@ from django.views.static import serve
 
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Category, Product
-from apps.core import store_cache
 from apps.inventory import selectors as inventory_selectors
 from apps.recommendations import pages as recommendation_pages
 from apps.reviews import views as reviews_views
@@ -31,12 +30,9 @@ from apps.storefront.sitemaps import SITEMAPS
 LOW_STOCK_SHOWN_BELOW = 5
 
 
-CATEGORIES_CACHE_KEY = "storefront:categories"
-
-
 def _category_context() -> tuple[dict[int, Category], dict]:
-    """All categories (a small table; cached per store): navigation, breadcrumbs, facet labels."""
-    categories = store_cache.get_or_load(CATEGORIES_CACHE_KEY, catalog_selectors.list_categories)
+    """All categories (cached, see the selector): navigation, breadcrumbs, facet labels."""
+    categories = catalog_selectors.list_categories_for_storefront()
     by_id = {c.id: c for c in categories}
     return by_id, {"nav_categories": [c for c in categories if c.parent_id is None]}
 
@@ -97,7 +93,7 @@ def _listing_context(
         # A page past the end (stale link, hand-edited URL): show the last page instead.
         query = browse.with_page(query, num_pages)
         result = search_selectors.search_products(query=query)
-    products = catalog_selectors.list_products_by_ids(ids=result.product_ids)
+    products = catalog_selectors.list_product_cards(ids=result.product_ids)
     if current_category is None and query.category_id is not None:
         current_category = categories.get(query.category_id)
     return {
@@ -143,7 +139,7 @@ def _facet_links(query, facets, categories, current, link, on_search_page: bool)
     def category_url(category: Category) -> str:
         if on_search_page:
             return reverse("storefront:search") + link(browse.with_category(query, category.id))
-        return category.get_absolute_url() + link(browse.with_page(query, 1))
+        return category.url + link(browse.with_page(query, 1))
 
     category_links = [
         {"label": c.name, "count": facets.categories[c.id], "url": category_url(c)}

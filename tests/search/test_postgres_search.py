@@ -9,6 +9,7 @@ from apps.inventory import services as inventory_services
 from apps.inventory.models import StockLevel
 from apps.search import selectors as search_selectors
 from apps.search import services as search_services
+from apps.search.backends.postgres import PostgresSearchBackend
 from apps.search.query import SearchQuery
 from apps.tenants import services as tenant_services
 from tests.conftest import TEST_PASSWORD
@@ -338,3 +339,20 @@ def test_cached_searches_are_dropped_when_the_index_changes():
     make_product("Second Lamp")
 
     assert search(text="lamp").total == 2
+
+
+@pytest.mark.django_db
+def test_results_without_facets_match_the_combined_statement_for_every_sort():
+    backend = PostgresSearchBackend()
+    for i, price in enumerate(["5.00", "50.00", "12.00", "30.00", "8.00"]):
+        make_product(f"Sorted Jug {i}", price=price, description="jug jug" * i)
+    Product.objects.filter(name="Sorted Jug 3").update(rating_avg=Decimal("4.5"), rating_count=2)
+    catalog_services.product_changed(product_id=Product.objects.get(name="Sorted Jug 3").id)
+
+    for sort in ["relevance", "newest", "price_asc", "price_desc", "rating"]:
+        query = SearchQuery(text="jug", sort=sort, per_page=2, page=2)
+        combined = backend.search(query)
+        results_only = backend.search(query, with_facets=False)
+
+        assert results_only.product_ids == combined.product_ids, sort
+        assert results_only.total == combined.total == 5, sort

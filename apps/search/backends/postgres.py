@@ -175,7 +175,13 @@ _ORDER_BY = {
     SORT_PRICE_DESC: "d.min_price DESC, d.product_id DESC",
     SORT_RATING: "d.rating_avg DESC, d.rating_count DESC, d.product_id DESC",
 }
-_ORDER_BY_RELEVANCE_TEXT = "sku_hit DESC, ts_rank(d.document, tsq) DESC, d.product_id DESC"
+# The columns of each sort order beyond those every search reads (see _combined_sql).
+_SORT_COLUMNS = {
+    SORT_NEWEST: ["d.product_created_at"],
+    SORT_PRICE_ASC: [],
+    SORT_PRICE_DESC: [],
+    SORT_RATING: ["d.rating_avg", "d.rating_count"],
+}
 _ORDER_BY_RELEVANCE_BROWSE = "d.featured DESC, d.product_created_at DESC, d.product_id DESC"
 
 _WORD_RE = re.compile(r"^([\"(\-]*)(.*?)([\")!?.,;:]*)$")
@@ -425,21 +431,35 @@ class PostgresSearchBackend:
 
     def _results_sql(self, query: SearchQuery, text: str) -> tuple[str, dict]:
         where, params = self._all_conditions(query, text)
-        if query.sort in _ORDER_BY:
-            order_by, select_extra = _ORDER_BY[query.sort], ""
-        elif query.text:
-            order_by = _ORDER_BY_RELEVANCE_TEXT
-            select_extra = ", d.skus @> ARRAY[%(sku)s]::varchar[] AS sku_hit"
-        else:
-            order_by, select_extra = _ORDER_BY_RELEVANCE_BROWSE, ""
         params["limit"] = query.per_page
         params["offset"] = query.offset
-        window = "count(*) OVER ()" if query.text else "0"
-        sql = (
-            f"SELECT d.product_id, {window} AS total{select_extra} "
-            f"FROM {self._from(query)} WHERE {where} "
-            f"ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s"
-        )
+        if not query.text:
+            # Browsing: the page comes straight from an index in sort order (count separate).
+            order_by = _ORDER_BY.get(query.sort, _ORDER_BY_RELEVANCE_BROWSE)
+            sql = (
+                f"SELECT d.product_id, 0 AS total FROM {self._from(query)} WHERE {where} "
+                f"ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s"
+            )
+            return sql, params
+        # Searching: every match is needed for the total anyway, so collect them from the GIN
+        # index first. Left to itself the planner walks a sort index (newest, price, rating)
+        # and tests @@ on every row of the store: 100 ms instead of a few.
+        if query.sort in _ORDER_BY:
+            order_by, columns = _ORDER_BY[query.sort], _SORT_COLUMNS[query.sort]
+        else:
+            order_by = "d.sku_hit DESC, d.rank DESC, d.product_id DESC"
+            columns = [
+                "ts_rank(d.document, tsq) AS rank",
+                "d.skus @> ARRAY[%(sku)s]::varchar[] AS sku_hit",
+            ]
+        sql = f"""
+            WITH hits AS MATERIALIZED (
+                SELECT {", ".join(["d.product_id", "d.min_price", *columns])}
+                FROM {self._from(query)} WHERE {where}
+            )
+            SELECT d.product_id, count(*) OVER () AS total FROM hits d
+            ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s
+        """
         return sql, params
 
     def _count_sql(self, query: SearchQuery, text: str) -> tuple[str, dict]:
@@ -447,17 +467,45 @@ class PostgresSearchBackend:
         return f"SELECT count(*) FROM {self._from(query)} WHERE {where}", params
 
     def _combined_sql(self, query: SearchQuery, text: str) -> tuple[str, dict]:
-        """One statement, one scan of the matches: the page of ids, the total and the facets."""
+        """One statement, one scan of the matches: the page of ids, the total and the facets.
+
+        The matches are materialized once with only the columns the facets and the chosen sort
+        need (the rank only for relevance). Total, in-stock and price-band counts come from one
+        aggregate pass (FILTER clauses), categories and option values from one unnest each.
+        A filter the query does not use is a literal TRUE, so it costs nothing per row. Arrays are
+        unnested in the select list (ProjectSet), cheaper than a lateral function scan per row.
+        """
         conditions, params = self._filters(query, text)
-        band_ok = self._band_condition(query, params)
+        band_sql = self._band_condition(query, params)
         options = self._option_conditions(query, params)
-        stock_ok = "d.in_stock" if query.in_stock else "TRUE"
-        option_columns = "".join(f", ({sql}) AS o{i}" for i, (_, sql) in enumerate(options))
-        all_options = " AND ".join(f"o{i}" for i in range(len(options))) or "TRUE"
+        columns = ["d.product_id", "d.category_ids", "d.option_values", "d.min_price", "d.in_stock"]
+        band_ok = "TRUE"
+        if band_sql != "TRUE":
+            columns.append(f"{band_sql} AS band_ok")
+            band_ok = "band_ok"
+        stock_ok = "in_stock" if query.in_stock else "TRUE"
+        columns += [f"({sql}) AS o{i}" for i, (_, sql) in enumerate(options)]
 
         def options_except(skip: int) -> str:
             return " AND ".join(f"o{i}" for i in range(len(options)) if i != skip) or "TRUE"
 
+        def all_of(*parts: str) -> str:
+            return " AND ".join(p for p in parts if p != "TRUE") or "TRUE"
+
+        all_options = options_except(-1)
+        all_ok = all_of(band_ok, stock_ok, all_options)
+        if query.sort in _ORDER_BY:
+            order_by = _ORDER_BY[query.sort]
+            columns += _SORT_COLUMNS[query.sort]
+        elif query.text:
+            order_by = "d.sku_hit DESC, d.rank DESC, d.product_id DESC"
+            columns += [
+                "ts_rank(d.document, tsq) AS rank",
+                "d.skus @> ARRAY[%(sku)s]::varchar[] AS sku_hit",
+            ]
+        else:
+            order_by = _ORDER_BY_RELEVANCE_BROWSE
+            columns += ["d.featured", "d.product_created_at"]
         # A value of option N is counted with every option filter but N's own.
         option_case = "TRUE"
         if options:
@@ -466,51 +514,45 @@ class PostgresSearchBackend:
                 f"WHEN %(opt{i}_name)s THEN {options_except(i)} " for i in range(len(options))
             )
             option_case += f"ELSE {all_options} END"
-        band_case = "CASE " + "".join(
-            f"WHEN {self._band_bounds_sql(low, high)} THEN '{band_key(low, high)}' "
-            for low, high in PRICE_BANDS
+        option_flags = "".join(f", o{i}" for i in range(len(options)))
+        # Bands are counted without the band filter, in stock without the stock filter.
+        band_base = all_of(stock_ok, all_options)
+        band_counts = "".join(
+            f", count(*) FILTER (WHERE {all_of(band_base, self._band_bounds_sql(low, high))})"
+            f" AS b{i}"
+            for i, (low, high) in enumerate(PRICE_BANDS)
         )
-        band_case += "END"
-        if query.text:
-            rank = "ts_rank(d.document, tsq)"
-            sku_hit = "d.skus @> ARRAY[%(sku)s]::varchar[]"
-        else:
-            rank, sku_hit = "0", "FALSE"
-        if query.sort in _ORDER_BY:
-            order_by = _ORDER_BY[query.sort]
-        elif query.text:
-            order_by = "d.sku_hit DESC, d.rank DESC, d.product_id DESC"
-        else:
-            order_by = _ORDER_BY_RELEVANCE_BROWSE
+        band_rows = "".join(
+            f", ('b', '{band_key(low, high)}', a.b{i})" for i, (low, high) in enumerate(PRICE_BANDS)
+        )
         params["limit"] = query.per_page
         params["offset"] = query.offset
         sql = f"""
-            WITH base AS MATERIALIZED (
-                SELECT d.product_id, d.category_ids, d.option_values, d.min_price, d.in_stock,
-                       d.featured, d.product_created_at, d.rating_avg, d.rating_count,
-                       {rank} AS rank, {sku_hit} AS sku_hit,
-                       ({band_ok}) AS band_ok, ({stock_ok}) AS stock_ok{option_columns}
+            WITH hits AS MATERIALIZED (
+                SELECT {", ".join(columns)}
                 FROM {self._from(query)}
                 WHERE {" AND ".join(conditions)}
-            ),
-            hits AS (SELECT * FROM base WHERE band_ok AND stock_ok AND {all_options})
+            )
             SELECT 'r', page.product_id::text, row_number() OVER () FROM (
-                SELECT d.product_id FROM hits d ORDER BY {order_by}
+                SELECT d.product_id FROM hits d WHERE {all_ok} ORDER BY {order_by}
                 LIMIT %(limit)s OFFSET %(offset)s
             ) page
             UNION ALL
-            SELECT 't', '', count(*) FROM hits
+            SELECT v.* FROM (
+                SELECT count(*) FILTER (WHERE {all_ok}) AS t,
+                       count(*) FILTER (WHERE {all_of("in_stock", band_ok, all_options)}) AS s
+                       {band_counts}
+                FROM hits
+            ) a CROSS JOIN LATERAL (VALUES ('t', '', a.t), ('s', 'in_stock', a.s){band_rows}) v
             UNION ALL
-            SELECT 'c', cid::text, count(*) FROM hits, unnest(category_ids) AS cid GROUP BY cid
+            SELECT 'c', cid::text, count(*) FROM (
+                SELECT unnest(category_ids) AS cid FROM hits WHERE {all_ok}
+            ) c GROUP BY cid
             UNION ALL
-            SELECT 'b', {band_case}, count(*) FROM base
-            WHERE stock_ok AND {all_options} GROUP BY 2
-            UNION ALL
-            SELECT 'o', ov, count(*) FROM base, unnest(option_values) AS ov
-            WHERE band_ok AND stock_ok AND ({option_case}) GROUP BY ov
-            UNION ALL
-            SELECT 's', 'in_stock', count(*) FROM base
-            WHERE in_stock AND band_ok AND {all_options}
+            SELECT 'o', ov, count(*) FROM (
+                SELECT unnest(option_values) AS ov{option_flags} FROM hits
+                WHERE {all_of(band_ok, stock_ok)}
+            ) o WHERE {option_case} GROUP BY ov
         """
         return sql, params
 
