@@ -51,6 +51,14 @@ DECLARE
     v_short jsonb;
     v_low jsonb;
     v_short_variants bigint[];
+    -- planning, per line (same positions as p_variant_ids)
+    l_remaining integer[];
+    l_left bigint[];
+    l_threshold integer[];
+    v_line integer;
+    v_take integer;
+    v_row record;
+    v_low_candidates bigint[];
     -- the locked path: holds to release and the units they free per stock row
     h_ids bigint[] := '{}';
     f_ids bigint[] := '{}';
@@ -101,50 +109,54 @@ BEGIN
             ORDER BY s.id FOR NO KEY UPDATE;
         END IF;
 
-        -- The plan: per line, its rows by warehouse priority, each taking what the line still
-        -- needs after the rows before it (a running sum), counting units the locked path frees.
-        WITH lines AS (
-            SELECT * FROM unnest(p_variant_ids, p_quantities) AS l(variant_id, quantity)
-        ), freed AS (
-            SELECT * FROM unnest(f_ids, f_qty) AS f(id, units)
-        ), candidates AS (
-            SELECT s.id, s.variant_id, s.warehouse_id, s.low_stock_threshold, l.quantity,
-                   greatest(s.on_hand - s.reserved + coalesce(f.units, 0), 0) AS available,
-                   w.priority
-            FROM lines l
-            JOIN inventory_stocklevel s ON s.variant_id = l.variant_id
+        -- The plan: each line takes from its rows in warehouse priority order, counting units
+        -- the locked path frees. One scan of the candidate rows; the arithmetic is a loop.
+        l_remaining := p_quantities;
+        l_left := array_fill(0::bigint, ARRAY[array_length(p_variant_ids, 1)]);
+        l_threshold := array_fill(NULL::integer, ARRAY[array_length(p_variant_ids, 1)]);
+        t_ids := '{}'; t_qty := '{}'; t_variants := '{}'; t_warehouses := '{}';
+        FOR v_row IN
+            SELECT s.id, s.variant_id, s.warehouse_id, s.low_stock_threshold,
+                   greatest(s.on_hand - s.reserved + coalesce(f.units, 0), 0) AS available
+            FROM inventory_stocklevel s
             JOIN inventory_warehouse w ON w.id = s.warehouse_id AND w.active
-            LEFT JOIN freed f ON f.id = s.id
-        ), planned AS (
-            SELECT c.*,
-                   least(c.available, greatest(c.quantity - (sum(c.available) OVER running
-                                                             - c.available), 0)) AS take
-            FROM candidates c
-            WINDOW running AS (PARTITION BY c.variant_id ORDER BY c.priority, c.id
-                               ROWS UNBOUNDED PRECEDING)
-        ), by_line AS (
-            SELECT l.variant_id, l.quantity, coalesce(sum(p.take), 0)::integer AS taken,
-                   coalesce(sum(p.available - p.take), 0) AS left_after,
-                   coalesce(max(p.low_stock_threshold), v_threshold) AS threshold
-            FROM lines l LEFT JOIN planned p ON p.variant_id = l.variant_id
-            GROUP BY l.variant_id, l.quantity
-        )
-        SELECT (SELECT array_agg(p.id ORDER BY p.id) FROM planned p WHERE p.take > 0),
-               (SELECT array_agg(p.take::integer ORDER BY p.id) FROM planned p WHERE p.take > 0),
-               (SELECT array_agg(p.variant_id ORDER BY p.id) FROM planned p WHERE p.take > 0),
-               (SELECT array_agg(p.warehouse_id ORDER BY p.id) FROM planned p WHERE p.take > 0),
-               (SELECT jsonb_agg(jsonb_build_object('variant_id', b.variant_id,
-                                                    'requested', b.quantity,
-                                                    'available', b.taken)
-                                 ORDER BY b.variant_id)
-                FROM by_line b WHERE b.taken < b.quantity),
-               (SELECT array_agg(b.variant_id) FROM by_line b WHERE b.taken < b.quantity),
-               (SELECT coalesce(jsonb_agg(b.variant_id ORDER BY b.variant_id), '[]')
-                FROM by_line b
-                WHERE b.taken > 0 AND b.left_after < b.threshold
-                  AND NOT EXISTS (SELECT 1 FROM inventory_lowstockalert a
-                                  WHERE a.variant_id = b.variant_id AND a.resolved_at IS NULL))
-        INTO t_ids, t_qty, t_variants, t_warehouses, v_short, v_short_variants, v_low;
+            LEFT JOIN unnest(f_ids, f_qty) AS f(id, units) ON f.id = s.id
+            WHERE s.variant_id = ANY (p_variant_ids)
+            ORDER BY s.variant_id, w.priority, s.id
+        LOOP
+            v_line := array_position(p_variant_ids, v_row.variant_id);
+            v_take := least(l_remaining[v_line], v_row.available);
+            IF v_take > 0 THEN
+                t_ids := t_ids || v_row.id;
+                t_qty := t_qty || v_take;
+                t_variants := t_variants || v_row.variant_id;
+                t_warehouses := t_warehouses || v_row.warehouse_id;
+                l_remaining[v_line] := l_remaining[v_line] - v_take;
+            END IF;
+            l_left[v_line] := l_left[v_line] + v_row.available - v_take;
+            l_threshold[v_line] := greatest(l_threshold[v_line], v_row.low_stock_threshold);
+        END LOOP;
+        IF array_length(t_ids, 1) > 1 THEN  -- rows are taken in id order (see locks.py)
+            SELECT array_agg(u.id ORDER BY u.id), array_agg(u.units ORDER BY u.id),
+                   array_agg(u.variant_id ORDER BY u.id), array_agg(u.warehouse_id ORDER BY u.id)
+            INTO t_ids, t_qty, t_variants, t_warehouses
+            FROM unnest(t_ids, t_qty, t_variants, t_warehouses)
+                 AS u(id, units, variant_id, warehouse_id);
+        END IF;
+
+        v_short := NULL;
+        v_short_variants := '{}';
+        v_low_candidates := '{}';
+        FOR i IN 1 .. array_length(p_variant_ids, 1) LOOP
+            IF l_remaining[i] > 0 THEN
+                v_short := coalesce(v_short, '[]'::jsonb) || jsonb_build_object(
+                    'variant_id', p_variant_ids[i], 'requested', p_quantities[i],
+                    'available', p_quantities[i] - l_remaining[i]);
+                v_short_variants := v_short_variants || p_variant_ids[i];
+            ELSIF l_left[i] < coalesce(l_threshold[i], v_threshold) THEN
+                v_low_candidates := v_low_candidates || p_variant_ids[i];
+            END IF;
+        END LOOP;
 
         IF v_short IS NOT NULL THEN
             IF v_locked THEN
@@ -212,6 +224,15 @@ BEGIN
         EXIT attempt WHEN v_taken;
         v_locked := true;
     END LOOP;
+
+    -- Variants this reservation took below their threshold, unless an alert is already open.
+    v_low := '[]';
+    IF array_length(v_low_candidates, 1) > 0 THEN
+        SELECT coalesce(jsonb_agg(c.variant_id ORDER BY c.variant_id), '[]') INTO v_low
+        FROM unnest(v_low_candidates) AS c(variant_id)
+        WHERE NOT EXISTS (SELECT 1 FROM inventory_lowstockalert a
+                          WHERE a.variant_id = c.variant_id AND a.resolved_at IS NULL);
+    END IF;
 
     RETURN jsonb_build_object(
         'minutes', v_minutes,
