@@ -12,6 +12,8 @@ Output: attempts, successes, failures; ``successes_per_s`` (successful reservati
 while stock lasted: from the start to the last success), ``successes_per_s_steady`` (between
 the 10th and the 90th percent of the successes: without the ramp-up of N workers released at
 once and the stragglers' tail), ``attempts_per_s`` over the whole run;
+``success_end_deciles_ms`` / ``success_start_deciles_ms`` (when the successes finished and
+started, from the first attempt: where a slow ramp-up or a straggler sets the rate);
 latency percentiles in ms; ``oversold`` (units reserved beyond stock: must be 0); the final
 counters, and whether the ledger and the live holds still match them.
 """
