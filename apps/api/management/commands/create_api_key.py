@@ -4,7 +4,7 @@ from django_tenants.utils import schema_context
 
 from apps.api import services
 from apps.api.models import SCOPES
-from apps.tenants import selectors
+from apps.tenants.commands import store_from_option
 
 
 class Command(BaseCommand):
@@ -18,10 +18,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        try:
-            store = selectors.get_store_by_slug(options["store"])
-        except selectors.Store.DoesNotExist as exc:
-            raise CommandError(f"No store with slug {options['store']!r}.") from exc
+        store = store_from_option(options["store"])
         scopes = SCOPES if options["scopes"] == "all" else options["scopes"].split(",")
         with schema_context(store.schema_name):
             try:

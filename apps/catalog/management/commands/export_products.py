@@ -1,11 +1,10 @@
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
 from apps.catalog import product_export
-from apps.tenants import selectors as tenant_selectors
-from apps.tenants.models import Store
+from apps.tenants.commands import store_from_option
 
 
 class Command(BaseCommand):
@@ -16,10 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="file to write (default: stdout)")
 
     def handle(self, *args, store: str, output: str | None, **options):
-        try:
-            target = tenant_selectors.get_store_by_slug(store)
-        except Store.DoesNotExist as exc:
-            raise CommandError(f"No store with slug “{store}”.") from exc
+        target = store_from_option(store)
         with schema_context(target.schema_name):
             if output:
                 with open(output, "w", newline="", encoding="utf-8") as out:

@@ -5,8 +5,7 @@ from django_tenants.utils import schema_context
 
 from apps.catalog import generation
 from apps.catalog.management.progress import ProgressBar
-from apps.tenants import selectors as tenant_selectors
-from apps.tenants.models import Store
+from apps.tenants.commands import store_from_option
 
 
 class Command(BaseCommand):
@@ -22,10 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, store: str, products: int, seed: int, **options):
         if products < 1:
             raise CommandError("--products must be at least 1")
-        try:
-            target = tenant_selectors.get_store_by_slug(store)
-        except Store.DoesNotExist as exc:
-            raise CommandError(f"No store with slug “{store}”.") from exc
+        target = store_from_option(store)
         bar = ProgressBar(self.stderr)
         started = time.perf_counter()
         with schema_context(target.schema_name):

@@ -5,8 +5,7 @@ from django_tenants.utils import schema_context
 
 from apps.catalog import product_import
 from apps.catalog.management.progress import ProgressBar
-from apps.tenants import selectors as tenant_selectors
-from apps.tenants.models import Store
+from apps.tenants.commands import store_from_option
 
 
 class Command(BaseCommand):
@@ -24,10 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: str, store: str, skip_invalid: bool, **options):
-        try:
-            target = tenant_selectors.get_store_by_slug(store)
-        except Store.DoesNotExist as exc:
-            raise CommandError(f"No store with slug “{store}”.") from exc
+        target = store_from_option(store)
         bar = ProgressBar(self.stderr)
         started = time.perf_counter()
         try:

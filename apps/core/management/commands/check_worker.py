@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from apps.core.tasks import report_schema_task
-from apps.tenants import selectors
+from apps.tenants.commands import store_from_option
 
 
 class Command(BaseCommand):
@@ -14,10 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=30)
 
     def handle(self, *args, **options):
-        try:
-            store = selectors.get_store_by_slug(options["store"])
-        except selectors.Store.DoesNotExist as exc:
-            raise CommandError(f"No store with slug {options['store']!r}.") from exc
+        store = store_from_option(options["store"])
         with schema_context(store.schema_name):
             result = report_schema_task.delay("check_worker")
         try:

@@ -1,7 +1,7 @@
 from django.core.management.base import CommandError
 
 from apps.inventory import services
-from apps.inventory.management.commands._per_store import PerStoreCommand
+from apps.tenants.commands import PerStoreCommand
 
 
 class Command(PerStoreCommand):

@@ -1,5 +1,5 @@
 from apps.inventory import services
-from apps.inventory.management.commands._per_store import PerStoreCommand
+from apps.tenants.commands import PerStoreCommand
 
 
 class Command(PerStoreCommand):

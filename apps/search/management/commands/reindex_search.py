@@ -1,13 +1,12 @@
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
 from apps.search import services as search_services
 from apps.search.backends import get_backend
 from apps.search.tasks import reindex_store_task
-from apps.tenants import selectors as tenant_selectors
-from apps.tenants.models import Store
+from apps.tenants.commands import stores_from_option
 
 
 class Command(BaseCommand):
@@ -20,13 +19,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, store: str | None = None, queue: bool = False, **options):
-        if store:
-            try:
-                stores = [tenant_selectors.get_store_by_slug(store)]
-            except Store.DoesNotExist as exc:
-                raise CommandError(f"No store with slug “{store}”.") from exc
-        else:
-            stores = list(tenant_selectors.list_active_stores())
+        stores = stores_from_option(store)
         backend = get_backend().name
         for target in stores:
             with schema_context(target.schema_name):
