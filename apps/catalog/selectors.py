@@ -47,15 +47,6 @@ def list_newest_products(*, limit: int = 8) -> list[Product]:
     return _with_urls(products.order_by("-created_at", "-id")[:limit])
 
 
-def list_products_by_ids(*, ids: Sequence[int]) -> list[Product]:
-    """Active products with card data (price from, first image), in the order of ``ids``."""
-    products = {
-        p.id: p
-        for p in _with_urls(_with_card_image(_storefront_products()).filter(id__in=list(ids)))
-    }
-    return [products[i] for i in ids if i in products]
-
-
 @dataclass(frozen=True)
 class ProductCard:
     """What a listing shows of a product: plain values, no model instance."""
@@ -120,10 +111,6 @@ def _with_urls(products) -> list[Product]:
         product.url = product.get_absolute_url()
         product.image_url = product.card_image_url
     return products
-
-
-def list_top_categories() -> QuerySet[Category]:
-    return Category.objects.filter(parent__isnull=True)
 
 
 def list_categories() -> list[Category]:

@@ -34,19 +34,18 @@ from apps.inventory.models import Reservation, StockLevel
 REFERENCE_LOCK_CLASS = 0x1E7
 
 
-def lock_reference(reference: str, *, asynchronous_commit: bool = False) -> None:
+def lock_reference(reference: str) -> None:
     """Serialize reserve/commit/release of one checkout reference until the transaction ends.
 
     The key is a hash of schema and reference: a collision only makes two checkouts wait for
     each other briefly, never share holds. Call inside a transaction, before any row lock.
-    With ``asynchronous_commit`` the same statement also sets ``synchronous_commit = off`` for
-    this transaction only (see ``services.reserving.reserve`` for why that is safe there).
+    (``inventory_reserve`` takes the same lock inside PostgreSQL, with this class and key.)
     """
-    sql = "SELECT pg_advisory_xact_lock(%s, %s)"
-    if asynchronous_commit:
-        sql += ", set_config('synchronous_commit', 'off', true)"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [REFERENCE_LOCK_CLASS, reference_lock_key(reference)])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [REFERENCE_LOCK_CLASS, reference_lock_key(reference)],
+        )
 
 
 def reference_lock_key(reference: str) -> int:

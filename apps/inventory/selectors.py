@@ -17,26 +17,6 @@ from apps.inventory.models import (
 )
 from apps.preferences import selectors as preferences_selectors
 
-
-def _expired_holds_of_row():
-    """Units held by expired, not yet released holds of the outer stock row."""
-    return Coalesce(
-        Subquery(
-            Reservation.objects.filter(
-                stock_level=OuterRef("pk"),
-                state=Reservation.State.ACTIVE,
-                expires_at__lte=timezone.now(),
-            )
-            .order_by()
-            .values("stock_level")
-            .annotate(total=Sum("quantity"))
-            .values("total"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
 _AVAILABLE_SQL = f"""
 SELECT s.variant_id,
        sum(s.on_hand - s.reserved
