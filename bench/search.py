@@ -79,7 +79,9 @@ def ensure_store(products: int) -> Store:
             started = time.perf_counter()
             generation.generate_catalog(products=products - have, seed=have + 1)
             log(f"generated in {time.perf_counter() - started:.0f}s")
-        search_services.bump_facets_version()  # the first pass starts with no cached facets
+        # The first pass starts with no cached search pages, facets or product cards.
+        search_services.bump_facets_version()
+        search_services.bump_catalog_version()
     return store
 
 

@@ -24,7 +24,7 @@ from apps.recommendations import pages as recommendation_pages
 from apps.reviews import views as reviews_views
 from apps.search import selectors as search_selectors
 from apps.search.query import SORTS, SearchQuery
-from apps.storefront import browse
+from apps.storefront import browse, cards
 from apps.storefront.sitemaps import SITEMAPS
 
 LOW_STOCK_SHOWN_BELOW = 5
@@ -60,7 +60,11 @@ def category_detail(request, slug: str):
     if category is None:
         raise Http404("No such category")
     query = browse.parse_query(request.GET, category_id=category.id)
-    context.update(_listing_context(query, categories, current_category=category))
+    context.update(
+        _listing_context(
+            query, categories, currency=request.store.currency, current_category=category
+        )
+    )
     context["category"] = category
     context["ancestors"] = catalog_selectors.ancestors_from(category.parent_id, categories)
     return render(request, "storefront/category.html", context)
@@ -70,7 +74,15 @@ def category_detail(request, slug: str):
 def search(request):
     query = browse.parse_query(request.GET)
     categories, context = _category_context()
-    context.update(_listing_context(query, categories, current_category=None, on_search_page=True))
+    context.update(
+        _listing_context(
+            query,
+            categories,
+            currency=request.store.currency,
+            current_category=None,
+            on_search_page=True,
+        )
+    )
     context["all_categories_url"] = reverse("storefront:search") + browse.to_querystring(
         browse.with_category(context["query"], None), category_param=True
     )
@@ -81,6 +93,7 @@ def _listing_context(
     query: SearchQuery,
     categories: dict[int, Category],
     *,
+    currency: str,
     current_category: Category | None,
     on_search_page: bool = False,
 ) -> dict:
@@ -93,12 +106,12 @@ def _listing_context(
         # A page past the end (stale link, hand-edited URL): show the last page instead.
         query = browse.with_page(query, num_pages)
         result = search_selectors.search_products(query=query)
-    products = catalog_selectors.list_product_cards(ids=result.product_ids)
+    product_cards = cards.render_product_cards(ids=result.product_ids, currency=currency)
     if current_category is None and query.category_id is not None:
         current_category = categories.get(query.category_id)
     return {
         "query": query,
-        "products": products,
+        "product_cards": product_cards,
         "total": result.total,
         "corrected_text": result.corrected_text,
         "page": _page_links(query, num_pages, link),
