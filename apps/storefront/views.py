@@ -40,13 +40,14 @@ def _category_context() -> tuple[dict[int, Category], dict]:
 @require_safe
 def home(request):
     _, context = _category_context()
+    currency = request.store.currency
     return render(
         request,
         "storefront/home.html",
         {
             **context,
-            "featured": catalog_selectors.list_featured_products(),
-            "newest": catalog_selectors.list_newest_products(),
+            "featured": cards.card_list(catalog_selectors.list_featured_products(), currency),
+            "newest": cards.card_list(catalog_selectors.list_newest_products(), currency),
             "categories": context["nav_categories"],
             **recommendation_pages.home_page_context(request),
         },

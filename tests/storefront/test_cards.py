@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.catalog import services as catalog_services
-from apps.catalog.models import ProductImage
+from apps.catalog.models import Product, ProductImage
 from apps.inventory import services as inventory_services
 from apps.search import services as search_services
 from tests.factories.inventory import WarehouseFactory
@@ -92,3 +92,28 @@ def test_cached_cards_stay_in_their_store(store_client, other_store_client, othe
     body = other_store_client.get("/search/", {"q": "tee"}).content.decode()
 
     assert "Other brand" in body and "Helios" not in body
+
+
+@pytest.mark.django_db
+def test_card_markup_escapes_and_formats(store_client):
+    product = make_product('Tee <b>"bold"</b> & co', brand="A<B", price="24.50")
+    Product.objects.filter(pk=product.pk).update(rating_avg=Decimal("4.25"), rating_count=2)
+    search_services.mark_products_changed(product_ids=[product.pk])
+
+    body = store_client.get("/search/", {"q": "tee"}).content.decode()
+
+    assert "<h3>Tee &lt;b&gt;&quot;bold&quot;&lt;/b&gt; &amp; co</h3>" in body
+    assert '<div class="muted">A&lt;B</div>' in body
+    assert '<div class="price">24.50 USD</div>' in body
+    assert "★ 4.3 (2)" in body  # like floatformat: half up
+    assert '<div class="thumb placeholder" aria-hidden="true"></div>' in body
+
+
+@pytest.mark.django_db
+def test_home_page_shows_the_same_cards(store_client):
+    make_product("Sun Tee", brand="Helios", price="24.50")
+
+    body = store_client.get("/").content.decode()
+
+    card = '<h3>Sun Tee</h3><div class="muted">Helios</div><div class="price">24.50 USD</div>'
+    assert card in body
