@@ -9,9 +9,10 @@
    (price range, stock, category, sort) and faceted (option values, price bands) search pages,
    8 at a time, each thread on its own keep-alive connection.
 4. Prints JSON: latency p50/p95/p99 and requests per second. The first pass runs with the
-   search cache emptied ("cold": every query's first execution); ``--rounds N`` adds N-1
-   passes over the same queries ("warm": pages and facet counts come from Redis, product
-   cards and the page are still built per request).
+   search cache and the product-card cache emptied ("cold": every query's first execution;
+   a card rendered for one query can serve a later one, as in production); ``--rounds N``
+   adds N-1 passes over the same queries ("warm": pages, facet counts and cards come from
+   Redis, the page is still built per request).
 5. Also reports, per pass, the 1-minute load average when it started and the CPU time one
    request cost in gunicorn (master and workers), in this database's PostgreSQL backends
    (read from /proc; null when PostgreSQL runs on another host) and in the client. On a
@@ -79,8 +80,14 @@ def ensure_store(products: int) -> Store:
             started = time.perf_counter()
             generation.generate_catalog(products=products - have, seed=have + 1)
             log(f"generated in {time.perf_counter() - started:.0f}s")
-        search_services.bump_facets_version()  # the first pass starts with no cached facets
     return store
+
+
+def empty_search_caches() -> None:
+    """The cold pass starts with no cached search pages, facet counts or product cards."""
+    with schema_context(SLUG):
+        search_services.bump_facets_version()
+        search_services.bump_catalog_version()
 
 
 def build_queries(count: int = 200) -> list[tuple[str, str]]:
@@ -314,6 +321,7 @@ def main() -> None:
     try:
         for path in ["/", "/search/?q=warm", "/search/?q=warmup&sort=newest"] * args.workers * 2:
             get(args.port, path)  # imports, connections, template caches: not measured
+        empty_search_caches()  # after the warm-up, whose pages must not help the cold pass
         meter = CpuMeter(server)
         passes, cpu, loads = [], [], []
         for _ in range(args.rounds):

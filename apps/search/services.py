@@ -12,9 +12,16 @@ Catalog services and the merchant admin call these explicitly after their writes
   catches any change made without this call, such as expired reservations.
 - ``mark_categories_changed(category_ids=...)``: a category was renamed or moved; its whole
   subtree's products are reindexed.
+
+Two per-store versions (cache keys carry the schema) let readers cache what they derive from
+the index: ``FACETS_VERSION_KEY`` moves on with every index change, stock flags included
+(search pages and facet counts); ``CATALOG_VERSION_KEY`` only when a product's own data
+changes (product, variants, prices, options, images, rating, status), not with stock: the
+storefront's rendered product cards (``apps.storefront.cards``).
 """
 
 import logging
+import time
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -25,6 +32,7 @@ from apps.search.backends import get_backend
 logger = logging.getLogger(__name__)
 
 FACETS_VERSION_KEY = "search:facets-version"
+CATALOG_VERSION_KEY = "search:catalog-version"
 
 
 def mark_products_changed(*, product_ids: Iterable[int]) -> None:
@@ -40,6 +48,7 @@ def mark_products_changed(*, product_ids: Iterable[int]) -> None:
 
         tenancy.on_commit(lambda: index_products_task.delay(ids))
     invalidate_facets()
+    invalidate_catalog()
 
 
 def mark_stock_changed(*, variant_ids: Iterable[int]) -> None:
@@ -88,12 +97,14 @@ def remove_products(*, product_ids: Iterable[int]) -> None:
 
         tenancy.on_commit(lambda: remove_products_task.delay(ids))
     invalidate_facets()
+    invalidate_catalog()
 
 
 def reindex_store() -> int:
     """Rebuild the current store's whole index; return the number of products indexed."""
     count = get_backend().reindex_all()
     bump_facets_version()
+    bump_catalog_version()
     logger.info("search index rebuilt: %d products", count)
     return count
 
@@ -122,3 +133,20 @@ def bump_facets_version() -> None:
         cache.incr(FACETS_VERSION_KEY)
     except ValueError:
         cache.set(FACETS_VERSION_KEY, 1, timeout=None)
+
+
+def invalidate_catalog() -> None:
+    """Drop what was rendered from this store's products, now and again after commit
+    (the same reasoning as ``invalidate_facets``)."""
+    bump_catalog_version()
+    tenancy.on_commit(bump_catalog_version)
+
+
+def bump_catalog_version() -> None:
+    """Invalidate this store's cached product cards (cache keys carry the store's schema)."""
+    try:
+        cache.incr(CATALOG_VERSION_KEY)
+    except ValueError:
+        # A fresh (or evicted) counter starts from the clock, never from a number whose cards
+        # may still be cached.
+        cache.set(CATALOG_VERSION_KEY, time.time_ns() // 1000, timeout=None)
