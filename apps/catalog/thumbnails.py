@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from apps.catalog import product_cache
 from apps.catalog.models import ProductImage
 
 logger = logging.getLogger(__name__)
@@ -52,5 +53,6 @@ def make_thumbnails(*, image_id: int) -> ProductImage | None:
     ProductImage.objects.filter(pk=image_id).update(
         thumbnail_small=names["small"], thumbnail_medium=names["medium"]
     )
+    product_cache.bump_version()  # the product page shows the new thumbnail
     product_image.refresh_from_db()
     return product_image
