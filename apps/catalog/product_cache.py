@@ -22,7 +22,7 @@ entries also expire after ``TIMEOUT_SECONDS``, a backstop for a write path that 
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -88,6 +88,28 @@ def get_or_load(name: str, load: Callable[[], T]) -> T:
         value = load()
         cache.set(key, value, TIMEOUT_SECONDS)
     return value
+
+
+def get_many_or_load(
+    name: str, ids: Iterable[int], load: Callable[[set[int]], dict[int, T]]
+) -> dict[int, T]:
+    """Entries ``name:<id>`` of the current catalog version for ``ids``, in one cache read;
+    the missing ones loaded together by ``load(missing ids)`` and stored. An id ``load`` does
+    not return is remembered as absent too (and left out of the answer)."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    prefix = f"catalog:{current_version()}:{name}:"
+    found = {int(key[len(prefix) :]): value for key, value in cache.get_many(
+        [f"{prefix}{pk}" for pk in ids]
+    ).items()}  # fmt: skip
+    missing = ids - found.keys()
+    if missing:
+        loaded = load(missing)
+        fresh = {pk: loaded.get(pk) for pk in missing}
+        cache.set_many({f"{prefix}{pk}": value for pk, value in fresh.items()}, TIMEOUT_SECONDS)
+        found.update(fresh)
+    return {pk: value for pk, value in found.items() if value is not None}
 
 
 def bump_on_change(*models) -> None:

@@ -144,3 +144,26 @@ def test_each_store_has_its_own_product_under_the_same_slug(store, other_store):
     assert shown("cached-tee").variants.all()[0].price == Decimal("10.00")
     assert elsewhere == Decimal("99.00")
     assert product_cache.current_version() != other_version
+
+
+def test_recommended_products_follow_catalog_writes_and_stock_is_read_live(
+    django_assert_num_queries,
+):
+    from apps.inventory import services as inventory_services
+    from apps.recommendations.selectors import load_products
+    from tests.factories.inventory import WarehouseFactory
+
+    product = make(price="10.00")
+    variant = product.variants.get()
+    assert load_products([product.id])[product.id][1] is False  # nothing in stock
+    inventory_services.receive_stock(
+        variant_id=variant.id, warehouse_id=WarehouseFactory().id, quantity=1
+    )
+    with django_assert_num_queries(1):  # the stock; the product comes from the cache
+        assert load_products([product.id])[product.id][1] is True
+
+    variant.price = Decimal("8.00")
+    variant.save()
+    assert load_products([product.id])[product.id][0].min_price == Decimal("8.00")
+    services.set_products_status(product_ids=[product.id], status=Product.Status.DRAFT)
+    assert load_products([product.id]) == {}
