@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 
 def columns(model: type[Model], alias: str) -> str:
@@ -18,6 +19,36 @@ def columns(model: type[Model], alias: str) -> str:
 
 def width(model: type[Model]) -> int:
     return len(model._meta.concrete_fields)
+
+
+def locked(model: type[Model], sql: str, pk: int) -> Model:
+    """The one row ``sql`` selects (and locks) for ``pk``; ``model.DoesNotExist`` if none.
+
+    Call inside a transaction (``FOR UPDATE`` outside one locks nothing for long).
+    """
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise model.DoesNotExist(f"{model._meta.object_name} {pk} does not exist.")
+    return instance(model, row)
+
+
+def set_prefetched(obj: Model, name: str, related: list[Model], *, back: str) -> None:
+    """Hand ``obj.<name>.all()`` the rows ``related`` as ``prefetch_related`` would (no query
+    when iterated); each one's ``<back>`` foreign key points at ``obj``."""
+    for item in related:
+        setattr(item, back, obj)
+    queryset = getattr(obj, name).all()
+    queryset._result_cache = related
+    queryset._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[name] = queryset
 
 
 def instance(model: type[Model], values: Sequence) -> Model:
