@@ -62,10 +62,20 @@ def get_open_cart(*, token: UUID | str | None = None, user_id: int | None = None
             return cart
     if token:
         try:
-            return Cart.objects.get(token=token, status=Cart.Status.OPEN)
-        except (Cart.DoesNotExist, ValueError, TypeError):
+            token = UUID(str(token))
+        except ValueError:
             return None
+        with connection.cursor() as cursor:  # plain SQL: read on most storefront requests
+            cursor.execute(_OPEN_CART_SQL, [token, Cart.Status.OPEN])
+            row = cursor.fetchone()
+        return raw_rows.instance(Cart, row) if row else None
     return None
+
+
+_OPEN_CART_SQL = (
+    f"SELECT {raw_rows.columns(Cart, 'c')} FROM {Cart._meta.db_table} c "
+    "WHERE c.token = %s AND c.status = %s"
+)
 
 
 def get_cart_view(cart: Cart | None, *, with_availability: bool = True) -> CartView:

@@ -69,3 +69,16 @@ def test_cart_view_marks_lines_no_longer_sold():
     Product.objects.filter(pk=variant.product_id).update(status=Product.Status.ARCHIVED)
 
     assert get_cart_view(cart).lines[0].purchasable is False
+
+
+def test_open_cart_by_token_is_only_the_open_one(django_assert_num_queries):
+    from apps.cart.selectors import get_open_cart
+
+    cart, ordered = Cart.objects.create(), Cart.objects.create(status=Cart.Status.ORDERED)
+
+    with django_assert_num_queries(1):
+        found = get_open_cart(token=str(cart.token))
+    assert (found.pk, found.token, found.status) == (cart.pk, cart.token, "open")
+    assert get_open_cart(token=ordered.token) is None
+    assert get_open_cart(token="garbage") is None
+    assert get_open_cart(token=None) is None
