@@ -53,7 +53,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
-from apps.catalog import generation  # noqa: E402
+from apps.catalog import generation, product_cache  # noqa: E402
 from apps.catalog.models import Category, Product  # noqa: E402
 from apps.search import services as search_services  # noqa: E402
 from apps.tenants import selectors as tenant_selectors  # noqa: E402
@@ -87,7 +87,7 @@ def empty_search_caches() -> None:
     """The cold pass starts with no cached search pages, facet counts or product cards."""
     with schema_context(SLUG):
         search_services.bump_facets_version()
-        search_services.bump_catalog_version()
+        product_cache.bump_version()
 
 
 def build_queries(count: int = 200) -> list[tuple[str, str]]:

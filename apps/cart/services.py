@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.cart.exceptions import CartError, QuantityUnavailable, VariantUnavailable
 from apps.cart.models import Cart, CartLine, WishlistItem
 from apps.catalog.models import Product, Variant
+from apps.core import raw_rows
 from apps.inventory import selectors as inventory_selectors
 
 MAX_LINE_QUANTITY = 999
@@ -35,6 +36,37 @@ def _get_sellable_variant(variant_id: int) -> Variant:
         raise VariantUnavailable(
             "This item is no longer available.", extra={"variant_id": variant_id}
         ) from exc
+
+
+# A sellable variant with its product and its availability, in one statement (every add).
+_SELLABLE_SQL = f"""
+SELECT {raw_rows.columns(Variant, "v")}, {raw_rows.columns(Product, "p")},
+       ({inventory_selectors.AVAILABLE_FOR_VARIANT_SQL.format(variant="v.id")})
+FROM {Variant._meta.db_table} v
+JOIN {Product._meta.db_table} p ON p.id = v.product_id
+WHERE v.id = %s AND v.active AND p.status = %s
+"""
+
+
+def _get_sellable_variant_and_available(variant_id: int) -> tuple[Variant, int]:
+    """``_get_sellable_variant`` and the units available now, in one query."""
+    try:
+        pk = int(variant_id)
+    except (ValueError, TypeError):
+        pk = None
+    row = None
+    if pk is not None and 0 < pk < 2**63:
+        with connection.cursor() as cursor:
+            cursor.execute(_SELLABLE_SQL, [timezone.now(), pk, Product.Status.ACTIVE])
+            row = cursor.fetchone()
+    if row is None:
+        raise VariantUnavailable(
+            "This item is no longer available.", extra={"variant_id": variant_id}
+        )
+    variant_end = raw_rows.width(Variant)
+    variant = raw_rows.instance(Variant, row[:variant_end])
+    variant.product = raw_rows.instance(Product, row[variant_end:-1])
+    return variant, max(int(row[-1]), 0)
 
 
 def _check_available(variant: Variant, quantity: int) -> None:
@@ -89,8 +121,7 @@ SELECT id, quantity, created_at FROM line
 def add_to_cart(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
     """Add units of a variant; the line's new quantity may not exceed availability."""
     _check_quantity(quantity)
-    variant = _get_sellable_variant(variant_id)
-    available = inventory_selectors.get_available_by_variant([variant.id]).get(variant.id, 0)
+    variant, available = _get_sellable_variant_and_available(variant_id)
     limit = min(available, MAX_LINE_QUANTITY)
     row = None
     if quantity <= limit:

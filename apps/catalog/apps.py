@@ -6,8 +6,20 @@ class CatalogConfig(AppConfig):
     label = "catalog"
 
     def ready(self):
-        from apps.catalog.models import Category
+        from apps.catalog import product_cache
+        from apps.catalog.models import (
+            Category,
+            OptionValue,
+            Product,
+            ProductImage,
+            ProductOption,
+            Variant,
+        )
         from apps.catalog.selectors import STOREFRONT_CATEGORIES_KEY
         from apps.core import store_cache
 
         store_cache.invalidate_on_change(Category, STOREFRONT_CATEGORIES_KEY)
+        product_cache.bump_on_change(
+            Product, Variant, ProductOption, OptionValue, ProductImage, Category,
+            Variant.option_values.through,
+        )  # fmt: skip

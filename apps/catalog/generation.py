@@ -14,6 +14,7 @@ from itertools import product as cartesian_product
 from django.db import connection, transaction
 from django.utils.text import slugify
 
+from apps.catalog import product_cache
 from apps.catalog.models import Category, OptionValue, Product, ProductOption, Variant
 from apps.inventory import services as inventory_services
 from apps.inventory.models import StockLevel, StockMovement, Warehouse
@@ -114,6 +115,7 @@ def generate_catalog(*, products: int, seed: int = 1, progress: Progress | None 
             created_ids += _generate_batch(
                 rng=rng, leaves=leaves, warehouse=warehouse, offset=start + batch_start, size=size
             )
+            product_cache.bump_version()  # bulk inserts: no model signals
         report("products", batch_start + size, products)
     # Fresh planner statistics before indexing: with stale ones (autovacuum off or not yet
     # run) the indexing statement hash-joins whole tables for each batch and 100k products

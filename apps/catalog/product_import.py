@@ -49,6 +49,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.catalog import product_cache
 from apps.catalog.models import Category, Product, Variant
 from apps.core.exceptions import DomainError
 from apps.search import services as search_services
@@ -444,6 +445,7 @@ def _write(
                 "ANALYZE catalog_product, catalog_productoption, catalog_optionvalue, "
                 "catalog_variant, catalog_variant_option_values, catalog_category"
             )
+    product_cache.bump_version()  # bulk inserts and raw SQL: no model signals
     ids = sorted(product_ids.values())
     for start in range(0, len(ids), BATCH):
         search_services.mark_products_changed(product_ids=ids[start : start + BATCH])

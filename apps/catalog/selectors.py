@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 
+from apps.catalog import product_cache
 from apps.catalog.models import Category, OptionValue, Product, ProductImage, Variant
 from apps.core import store_cache
 
@@ -176,9 +177,14 @@ def list_product_ids_in_category_trees(*, category_ids: Sequence[int]) -> list[i
 def get_product_for_storefront(*, slug: str) -> Product:
     """An active product with its active variants (and their option values) and images.
 
-    Three queries whatever the variant count: product, variants, variants' option values
-    (with their options), plus one for images.
+    Cached per store under the catalog version (``product_cache``): no query on a warm cache;
+    on a miss, three queries whatever the variant count (product, variants, variants' option
+    values with their options) plus one for images. Raises ``Product.DoesNotExist``.
     """
+    return product_cache.get_or_load(f"product:{slug}", lambda: _load_product_for_storefront(slug))
+
+
+def _load_product_for_storefront(slug: str) -> Product:
     values = OptionValue.objects.select_related("option")
     variants = Variant.objects.filter(active=True).prefetch_related(
         Prefetch("option_values", queryset=values)

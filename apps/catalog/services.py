@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import slugify
 
-from apps.catalog import selectors
+from apps.catalog import product_cache, selectors
 from apps.catalog.models import Category, OptionValue, Product, ProductImage, ProductOption, Variant
 from apps.core import tenancy
 from apps.search import services as search_services
@@ -63,7 +63,8 @@ def delete_categories(*, category_ids: Iterable[int]) -> None:
     """
     ids = list(category_ids)
     product_ids = list(Product.objects.filter(category_id__in=ids).values_list("id", flat=True))
-    Category.objects.filter(id__in=ids).delete()
+    Category.objects.filter(id__in=ids).delete()  # products' category set NULL in bulk
+    product_cache.bump_version()
     search_services.mark_products_changed(product_ids=product_ids)
 
 
@@ -85,6 +86,7 @@ def set_option_values(*, option: ProductOption, values: list[str]) -> None:
         v.pk for name, v in existing.items() if name not in values and not v.variants.exists()
     ]
     OptionValue.objects.filter(pk__in=unused).delete()
+    product_cache.bump_version()  # positions changed by UPDATE, no signal
     search_services.mark_products_changed(product_ids=[option.product_id])
 
 
@@ -182,6 +184,7 @@ def generate_variants(
         for variant, combo in zip(variants, combinations, strict=True)
         for value in combo
     )
+    product_cache.bump_version()  # bulk inserts: no model signals
     search_services.mark_products_changed(product_ids=[product.id])
     return variants
 
@@ -194,6 +197,7 @@ def set_products_status(*, product_ids: Iterable[int], status: str) -> int:
     ids = list(product_ids)
     changing = list(Product.objects.filter(id__in=ids).exclude(status=status).values("id", "slug"))
     changed = Product.objects.filter(id__in=[p["id"] for p in changing]).update(status=status)
+    product_cache.bump_version()
     search_services.mark_products_changed(product_ids=ids)
     for product in changing:
         webhook_services.emit_event(topic="product.updated", payload={**product, "status": status})
@@ -204,6 +208,7 @@ def set_products_status(*, product_ids: Iterable[int], status: str) -> int:
 def product_changed(*, product_id: int) -> None:
     """Tell search (and webhook subscribers) a product was edited (admin save, import, variant
     or option edits, rating changes)."""
+    product_cache.bump_version()  # some of those write with UPDATE (ratings), no signal
     search_services.mark_products_changed(product_ids=[product_id])
     product = Product.objects.filter(pk=product_id).values("id", "slug", "status").first()
     if product:
@@ -215,6 +220,7 @@ def delete_products(*, product_ids: Iterable[int]) -> int:
     ids = list(product_ids)
     search_services.remove_products(product_ids=ids)
     deleted, _ = Product.objects.filter(id__in=ids).delete()
+    product_cache.bump_version()
     return deleted
 
 

@@ -7,8 +7,8 @@ from pathlib import PurePosixPath
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from apps.catalog import product_cache
 from apps.catalog.models import ProductImage
-from apps.search import services as search_services
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,6 @@ def make_thumbnails(*, image_id: int) -> ProductImage | None:
     ProductImage.objects.filter(pk=image_id).update(
         thumbnail_small=names["small"], thumbnail_medium=names["medium"]
     )
-    search_services.invalidate_catalog()  # listing cards show the medium thumbnail
+    product_cache.bump_version()  # product pages and listing cards show it
     product_image.refresh_from_db()
     return product_image

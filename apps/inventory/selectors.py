@@ -17,17 +17,28 @@ from apps.inventory.models import (
 )
 from apps.preferences import selectors as preferences_selectors
 
-_AVAILABLE_SQL = f"""
-SELECT s.variant_id,
-       sum(s.on_hand - s.reserved
+# Free units of stock row ``s``: on_hand − reserved, expired holds counted as free (parameter:
+# now). Summed over a variant's rows in active warehouses by both statements below.
+_FREE_UNITS = f"""s.on_hand - s.reserved
            + coalesce((SELECT sum(r.quantity) FROM {Reservation._meta.db_table} r
                        WHERE r.stock_level_id = s.id AND r.state = 'active'
-                         AND r.expires_at <= %s), 0))
-FROM {StockLevel._meta.db_table} s
-JOIN {Warehouse._meta.db_table} w ON w.id = s.warehouse_id AND w.active
+                         AND r.expires_at <= %s), 0)"""
+_ACTIVE_ROWS = f"""FROM {StockLevel._meta.db_table} s
+JOIN {Warehouse._meta.db_table} w ON w.id = s.warehouse_id AND w.active"""
+
+_AVAILABLE_SQL = f"""
+SELECT s.variant_id, sum({_FREE_UNITS})
+{_ACTIVE_ROWS}
 WHERE s.variant_id = ANY(%s)
 GROUP BY s.variant_id
 """
+
+# The same as a scalar subquery for one variant (``{variant}``: its id column in the outer
+# query; one parameter, now), for reads that show availability next to other rows in one
+# statement (the cart). Clamp negative sums to 0 as ``get_available_by_variant`` does.
+AVAILABLE_FOR_VARIANT_SQL = f"""SELECT coalesce(sum({_FREE_UNITS}), 0)
+{_ACTIVE_ROWS}
+WHERE s.variant_id = {{variant}}"""
 
 
 def get_available_by_variant(variant_ids: Iterable[int]) -> dict[int, int]:

@@ -23,6 +23,7 @@ from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.catalog import product_cache
 from apps.catalog.models import Product
 from apps.inventory import selectors as inventory_selectors
 from apps.orders.models import Order, OrderLine
@@ -224,12 +225,26 @@ class WidgetView:
 
 
 def load_products(product_ids: Iterable[int]) -> dict[int, tuple[Product, bool]]:
-    """Active products with a sellable variant, with price and stock: two queries."""
-    ids = set(product_ids)
-    if not ids:
-        return {}
-    active = Q(variants__active=True)
+    """Active products with a sellable variant, with price and stock.
+
+    The products (with their price and variant ids) come from the catalog cache, which every
+    catalog write makes stale (``apps.catalog.product_cache``), loaded in one query on a miss;
+    stock is read live, in one query.
+    """
     products = list(
+        product_cache.get_many_or_load("recs-product", product_ids, _load_sellable).values()
+    )
+    if not products:
+        return {}
+    available = inventory_selectors.get_available_by_variant(
+        vid for product in products for vid in product.variant_ids
+    )
+    return {p.id: (p, any(available.get(vid, 0) > 0 for vid in p.variant_ids)) for p in products}
+
+
+def _load_sellable(ids: set[int]) -> dict[int, Product]:
+    active = Q(variants__active=True)
+    products = (
         Product.objects.filter(pk__in=ids, status=Product.Status.ACTIVE)
         .annotate(
             min_price=Min("variants__price", filter=active),
@@ -238,10 +253,7 @@ def load_products(product_ids: Iterable[int]) -> dict[int, tuple[Product, bool]]
         )
         .filter(variant_count__gt=0)
     )
-    available = inventory_selectors.get_available_by_variant(
-        vid for product in products for vid in product.variant_ids
-    )
-    return {p.id: (p, any(available.get(vid, 0) > 0 for vid in p.variant_ids)) for p in products}
+    return {product.id: product for product in products}
 
 
 def _cards(

@@ -13,26 +13,24 @@ Catalog services and the merchant admin call these explicitly after their writes
 - ``mark_categories_changed(category_ids=...)``: a category was renamed or moved; its whole
   subtree's products are reindexed.
 
-Two per-store versions (cache keys carry the schema) let readers cache what they derive from
-the index: ``FACETS_VERSION_KEY`` moves on with every index change, stock flags included
-(search pages and facet counts); ``CATALOG_VERSION_KEY`` only when a product's own data
-changes (product, variants, prices, options, images, rating, status), not with stock: the
-storefront's rendered product cards (``apps.storefront.cards``).
+``FACETS_VERSION_KEY`` (per store: cache keys carry the schema) moves on with every index
+change, stock flags included, so search pages and facet counts can be cached. A change of a
+product's own data also moves the catalog version (``apps.catalog.product_cache``), behind
+which product pages and listing cards are cached; stock changes do not.
 """
 
 import logging
-import time
 from collections.abc import Iterable
 
 from django.core.cache import cache
 
+from apps.catalog import product_cache
 from apps.core import tenancy
 from apps.search.backends import get_backend
 
 logger = logging.getLogger(__name__)
 
 FACETS_VERSION_KEY = "search:facets-version"
-CATALOG_VERSION_KEY = "search:catalog-version"
 
 
 def mark_products_changed(*, product_ids: Iterable[int]) -> None:
@@ -48,7 +46,7 @@ def mark_products_changed(*, product_ids: Iterable[int]) -> None:
 
         tenancy.on_commit(lambda: index_products_task.delay(ids))
     invalidate_facets()
-    invalidate_catalog()
+    product_cache.bump_version()
 
 
 def mark_stock_changed(*, variant_ids: Iterable[int]) -> None:
@@ -97,14 +95,14 @@ def remove_products(*, product_ids: Iterable[int]) -> None:
 
         tenancy.on_commit(lambda: remove_products_task.delay(ids))
     invalidate_facets()
-    invalidate_catalog()
+    product_cache.bump_version()
 
 
 def reindex_store() -> int:
     """Rebuild the current store's whole index; return the number of products indexed."""
     count = get_backend().reindex_all()
     bump_facets_version()
-    bump_catalog_version()
+    product_cache.bump_version()
     logger.info("search index rebuilt: %d products", count)
     return count
 
@@ -133,20 +131,3 @@ def bump_facets_version() -> None:
         cache.incr(FACETS_VERSION_KEY)
     except ValueError:
         cache.set(FACETS_VERSION_KEY, 1, timeout=None)
-
-
-def invalidate_catalog() -> None:
-    """Drop what was rendered from this store's products, now and again after commit
-    (the same reasoning as ``invalidate_facets``)."""
-    bump_catalog_version()
-    tenancy.on_commit(bump_catalog_version)
-
-
-def bump_catalog_version() -> None:
-    """Invalidate this store's cached product cards (cache keys carry the store's schema)."""
-    try:
-        cache.incr(CATALOG_VERSION_KEY)
-    except ValueError:
-        # A fresh (or evicted) counter starts from the clock, never from a number whose cards
-        # may still be cached.
-        cache.set(CATALOG_VERSION_KEY, time.time_ns() // 1000, timeout=None)

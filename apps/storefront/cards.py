@@ -3,11 +3,10 @@
 A card (name, brand, price, rating, thumbnail, link) looks the same in every listing that shows
 the product, and a search page shows 24 of them: reading and rendering them was a third of a
 search page's work. Each card's HTML is cached per store, product and currency under the
-store's catalog version (``search_services.CATALOG_VERSION_KEY``), which moves on whenever a
-product's own data changes — product fields, variants and prices, options, images and their
-thumbnails, rating, status, deletion — through ``search_services.mark_products_changed`` /
-``remove_products`` / ``invalidate_catalog``. Stock changes do not touch cards (a card shows
-no stock). Cache keys carry the store's schema (django_tenants.cache.make_key).
+store's catalog version (``apps.catalog.product_cache``, the one the product page's cache uses),
+which moves on whenever a product's own data changes — product fields, variants and prices,
+options, images and their thumbnails, rating, status, deletion. Stock changes do not touch
+cards (a card shows no stock). Cache keys carry the store's schema (django_tenants.cache.make_key).
 
 The home page and every listing use these cards; their markup is one template,
 ``storefront/includes/_product_card.html`` (a theme can override it). A listing renders it only
@@ -21,8 +20,8 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from django_redis import get_redis_connection
 
+from apps.catalog import product_cache
 from apps.catalog import selectors as catalog_selectors
-from apps.search.services import CATALOG_VERSION_KEY
 
 CARD_TEMPLATE = "storefront/includes/_product_card.html"
 CARD_CACHE_SECONDS = 3600
@@ -32,7 +31,7 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
     """The cards of the sellable products among ``ids``, in the order of ``ids``."""
     if not ids:
         return []
-    version = cache.get(CATALOG_VERSION_KEY, 0)
+    version = product_cache.current_version()
     # One Redis hash per store, catalog version and currency, one field per product: a page's
     # cards are one HMGET and one HSET (per-key get_many/set_many cost 3-4x the CPU in
     # redis-py). The hash expires CARD_CACHE_SECONDS after its last write; a version bump

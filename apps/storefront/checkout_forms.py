@@ -3,8 +3,9 @@ import copy
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django_countries import countries
 
 from apps.cart.services import MAX_LINE_QUANTITY
@@ -31,19 +32,35 @@ COUNTRY_CHOICES = [("", "Choose a country")] + list(countries)
 
 class CountrySelect(forms.Select):
     """The country list (some 250 options), rendered by string joins: Django's per-option
-    widget templates made it the most expensive part of the checkout page."""
+    widget templates made it the most expensive part of the checkout page.
+
+    The options' HTML is built once per process and language (country names are translated),
+    and the selected one marked in that string.
+    """
+
+    _options_html: dict[tuple[str | None, int], tuple[object, str]] = {}
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)
         value = "" if value is None else str(value)
-        options = "".join(
-            f'<option value="{escape(code)}"{" selected" if code == value else ""}>'
-            f"{escape(label)}</option>"
-            for code, label in self.choices
-        )
+        options = self._all_options()
+        if value:
+            plain = f'<option value="{escape(value)}">'
+            options = options.replace(plain, plain[:-1] + " selected>", 1)
         return format_html('<select name="{}"{}>', name, flatatt(attrs)) + mark_safe(
             options + "</select>"
         )
+
+    def _all_options(self) -> str:
+        key = (get_language(), id(self.choices))
+        cached = self._options_html.get(key)
+        if cached is None or cached[0] is not self.choices:  # another list under a reused id
+            html = "".join(
+                f'<option value="{escape(code)}">{escape(label)}</option>'
+                for code, label in self.choices
+            )
+            cached = self._options_html[key] = (self.choices, html)
+        return cached[1]
 
     def __deepcopy__(self, memo):
         # Every form copies its widgets: share the (never changed) country list instead of
@@ -137,6 +154,19 @@ class CheckoutForm(AddressForm):
 
     def address(self) -> dict:
         return {name: self.cleaned_data.get(name, "") for name in ADDRESS_FIELDS}
+
+    def field_row(self, name: str) -> SafeString:
+        """One labelled input with its errors (a template include per field cost more than the
+        inputs themselves)."""
+        field = self[name]
+        errors = format_html_join("", "<li>{}</li>", ((error,) for error in field.errors))
+        return format_html(
+            '<div class="field"><label for="{}">{}</label> {}{}</div>',
+            field.id_for_label,
+            field.label,
+            field,
+            format_html('<ul class="errorlist">{}</ul>', errors) if field.errors else "",
+        )
 
 
 class ReturnRequestForm(forms.Form):

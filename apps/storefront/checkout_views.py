@@ -234,10 +234,14 @@ def _render_page(request, checkout: Checkout, form: CheckoutForm, cart_view):
     summary = checkout_selectors.get_checkout_summary(shown, cart_view=cart_view)
     if summary.voucher_error:
         messages.error(request, summary.voucher_error.message)
-    context = {"checkout": checkout, "summary": summary, "form": form}
-    fields = {field.name: field for field in form}
-    context["contact_fields"] = [fields["email"]]
-    context["address_fields"] = [fields[name] for name in ADDRESS_FIELDS]
+    context = {
+        "checkout": checkout,
+        "summary": summary,
+        "form": form,
+        "contact_fields": [form.field_row("email")],
+        "address_fields": [form.field_row(name) for name in ADDRESS_FIELDS],
+        "voucher_field": form.field_row("voucher"),
+    }
     return render(request, "storefront/checkout/page.html", context)
 
 

@@ -1,4 +1,7 @@
+import functools
+
 from django.core.cache import cache
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from apps.catalog import selectors as catalog_selectors
@@ -17,7 +20,25 @@ def navigation(request):
             ]
         ),
         "canonical_base": SimpleLazyObject(lambda: canonical_base(request)),
+        "chrome_urls": chrome_urls(get_script_prefix(), get_urlconf()),
     }
+
+
+CHROME_URL_NAMES = {
+    "home": "storefront:home",
+    "search": "storefront:search",
+    "cart": "cart:detail",
+    "account": "account:home",
+    "login": "account:login",
+    "order_lookup": "orders:lookup",
+}
+
+
+@functools.cache
+def chrome_urls(script_prefix: str, urlconf: str | None) -> dict[str, str]:
+    """The links of the storefront's header and footer, the same on every page and for every
+    store: reversed once per process (and URL prefix) instead of six times per page."""
+    return {key: reverse(name, urlconf=urlconf) for key, name in CHROME_URL_NAMES.items()}
 
 
 def canonical_base(request) -> str:

@@ -6,9 +6,10 @@ The autocommit tests use ``committed_store`` (no test transaction, so reserve ow
 import pytest
 from django.db import connection, transaction
 
+from apps.inventory import selectors
 from apps.inventory import services as inventory_services
 from apps.inventory.exceptions import InsufficientStock
-from apps.inventory.models import Reservation, StockLevel
+from apps.inventory.models import Reservation, StockLevel, StockMovement
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import WarehouseFactory, expire_reservations, stock
 
@@ -115,3 +116,42 @@ def test_reserve_is_one_statement_whatever_the_basket(committed_store, monkeypat
     assert len(sent) + len(django_queries) == 1
     assert len(holds) == 2 * line_count
     assert sum(h.quantity for h in holds) == 3 * line_count
+
+
+@pytest.mark.parametrize("line_count", [1, 5])
+def test_commit_of_live_holds_is_one_statement_whatever_the_basket(
+    committed_store, monkeypatch, line_count
+):
+    import psycopg
+    from django.test.utils import CaptureQueriesContext
+
+    warehouses = [WarehouseFactory(priority=1), WarehouseFactory(priority=2)]
+    variants = [VariantFactory() for _ in range(line_count)]
+    for variant in variants:
+        for warehouse in warehouses:
+            stock(variant, warehouse, 2)
+    inventory_services.reserve(reference="checkout:a", lines=[(v.id, 3) for v in variants])
+    sent = []
+    original = psycopg.Cursor.execute
+
+    def counting_execute(cursor, query, *args, **kwargs):
+        if type(cursor) is psycopg.Cursor:
+            sent.append(query)
+        return original(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting_execute)
+    with CaptureQueriesContext(connection) as django_queries:
+        inventory_services.commit_reservation(reference="checkout:a", order_reference="1042")
+
+    assert len(sent) + len(django_queries) == 1
+    levels = StockLevel.objects.filter(variant__in=variants)
+    assert sorted((lv.on_hand, lv.reserved) for lv in levels) == sorted(
+        [(0, 0), (1, 0)] * line_count
+    )
+    sales = StockMovement.objects.filter(reason="sale")
+    assert sorted((m.delta, m.order_reference) for m in sales) == sorted(
+        [(-2, "1042"), (-1, "1042")] * line_count
+    )
+    assert set(Reservation.objects.values_list("state", "release_reason")) == {("committed", "")}
+    assert selectors.list_stock_drift() == []
+    assert advisory_locks_held() == 0

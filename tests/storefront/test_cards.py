@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.catalog import product_cache
 from apps.catalog import services as catalog_services
 from apps.catalog.models import Product, ProductImage
 from apps.inventory import services as inventory_services
@@ -65,7 +66,7 @@ def test_a_new_thumbnail_shows_on_the_cached_card(store_client):
 
     # What the thumbnail task does once the file is written.
     ProductImage.objects.filter(pk=image.pk).update(thumbnail_medium="p/thumbs/sun-medium.jpg")
-    search_services.invalidate_catalog()
+    product_cache.bump_version()
     second = store_client.get("/search/", {"q": "tee"}).content.decode()
 
     assert "sun-medium.jpg" not in first

@@ -15,14 +15,18 @@ from apps.inventory.exceptions import ReservationNotFound
 from apps.inventory.models import Reservation, StockMovement
 from apps.inventory.services import alerts
 from apps.inventory.services.counters import change_counters, release_holds, write_ledger
-from apps.inventory.services.reserving import ACTIVE, shortage_error
+from apps.inventory.services.reserving import ACTIVE, _prepared_cursor, shortage_error
 from apps.inventory.validation import check_reference
 from apps.search import services as search_services
 
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
+# The usual commit in one call of the ``inventory_commit`` PL/pgSQL function (migration
+# ``0004``; source in ``apps/inventory/sql/inventory_commit_v1.sql``).
+_COMMIT_SQL = f"SELECT inventory_commit(%s, {locks.REFERENCE_LOCK_CLASS}, %s, %s, %s, %s)"
+
+
 def commit_reservation(
     *, reference: str, order_reference: str = "", actor_id: int | None = None
 ) -> None:
@@ -37,8 +41,38 @@ def commit_reservation(
     reclaimed first — and the commit goes through. If any released hold's units are gone,
     ``InsufficientStock`` is raised and nothing changes; the caller refunds or back-orders.
     Raises ``ReservationNotFound`` if the reference never reserved anything.
+
+    The usual case — every hold of the batch still active — is one statement (the function
+    takes the same locks in the same order and writes the same rows); a batch with a released
+    hold goes down the general path below, which re-takes it.
     """
     check_reference(reference)
+    with _prepared_cursor() as cursor:
+        cursor.execute(
+            _COMMIT_SQL,
+            [
+                reference,
+                locks.reference_lock_key(reference),
+                order_reference[:64],
+                actor_id,
+                timezone.now(),
+            ],
+            prepare=True,
+        )
+        (outcome,) = cursor.fetchone()
+    if outcome == "not_found":
+        raise ReservationNotFound(
+            "No stock was reserved for this reference.", extra={"reference": reference}
+        )
+    if outcome == "retake":
+        _commit_with_retake(reference=reference, order_reference=order_reference, actor_id=actor_id)
+
+
+@transaction.atomic
+def _commit_with_retake(*, reference: str, order_reference: str, actor_id: int | None) -> None:
+    """``commit_reservation`` when a hold of the batch was released: re-take its units from
+    the same stock rows if they are still free, else raise ``InsufficientStock`` (nothing
+    changes: the savepoint undoes the reclaimed holds)."""
     locks.lock_reference(reference)
     now = timezone.now()
     batch = (

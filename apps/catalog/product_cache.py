@@ -1,0 +1,132 @@
+"""The product page's product structure, cached per store behind a catalog version.
+
+A product page showed the product, its active variants with their option values, its images
+and its category from four queries on every view (the most expensive part of the page). They
+change when a merchant edits the catalog, which is rare next to views: the structure is
+cached per store and per slug under the store's current *catalog version*, and every catalog
+write moves the version on, so the next view loads afresh. Availability is never cached:
+the page reads stock live.
+
+Keys go through the cache's ``make_key`` (django-tenants), so each store has its own version
+and entries. The version moves:
+
+- on every save and delete of a Product, Variant, ProductOption, OptionValue, ProductImage or
+  Category, and on changes of a variant's option values (signals, connected in ``apps.py``);
+- explicitly in the write paths that bypass model signals (``QuerySet.update``, bulk inserts,
+  raw SQL): ``catalog.services``, product import, catalog generation, thumbnails, ratings.
+
+Like ``apps.core.store_cache``, a bump happens at once and again when the transaction commits
+(a view that re-read the old rows meanwhile may have cached them under the new version). The
+entries also expire after ``TIMEOUT_SECONDS``, a backstop for a write path that forgets.
+"""
+
+import functools
+import time
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django_tenants.utils import schema_context
+
+from apps.core import store_cache
+
+T = TypeVar("T")
+VERSION_KEY = "catalog:version"
+TIMEOUT_SECONDS = 300
+_MISSING = object()
+
+# clear_all() (a store created again under an old schema name, tests) forgets the version too.
+store_cache.ALL_KEYS.add(VERSION_KEY)
+
+
+def current_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A version never used before in this store (entries of an evicted version stay unused).
+        cache.add(VERSION_KEY, time.time_ns(), None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def bump_version() -> None:
+    """Every cached product of the current store is out of date (call after a catalog write).
+
+    Bumps now, and once more when the outermost transaction commits (one callback per
+    transaction and store, however many rows it writes).
+    """
+    _bump()
+    if not connection.in_atomic_block:
+        return
+    schema = connection.schema_name
+    if any(getattr(func, "catalog_bump_schema", None) == schema for _, func, _ in (
+        connection.run_on_commit
+    )):  # fmt: skip
+        return
+    bump_after_commit = functools.partial(_bump_in, schema)
+    bump_after_commit.catalog_bump_schema = schema
+    transaction.on_commit(bump_after_commit)
+
+
+def _bump() -> None:
+    cache.set(VERSION_KEY, time.time_ns(), None)
+
+
+def _bump_in(schema: str) -> None:
+    with schema_context(schema):
+        _bump()
+
+
+def get_or_load(name: str, load: Callable[[], T]) -> T:
+    """The entry ``name`` of the current catalog version, loaded and stored on a miss.
+
+    ``load`` may raise (a product that does not exist): nothing is cached then.
+    """
+    key = f"catalog:{current_version()}:{name}"
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = load()
+        cache.set(key, value, TIMEOUT_SECONDS)
+    return value
+
+
+def get_many_or_load(
+    name: str, ids: Iterable[int], load: Callable[[set[int]], dict[int, T]]
+) -> dict[int, T]:
+    """Entries ``name:<id>`` of the current catalog version for ``ids``, in one cache read;
+    the missing ones loaded together by ``load(missing ids)`` and stored. An id ``load`` does
+    not return is remembered as absent too (and left out of the answer)."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    prefix = f"catalog:{current_version()}:{name}:"
+    found = {int(key[len(prefix) :]): value for key, value in cache.get_many(
+        [f"{prefix}{pk}" for pk in ids]
+    ).items()}  # fmt: skip
+    missing = ids - found.keys()
+    if missing:
+        loaded = load(missing)
+        fresh = {pk: loaded.get(pk) for pk in missing}
+        cache.set_many({f"{prefix}{pk}": value for pk, value in fresh.items()}, TIMEOUT_SECONDS)
+        found.update(fresh)
+    return {pk: value for pk, value in found.items() if value is not None}
+
+
+def bump_on_change(*models) -> None:
+    """Bump the version whenever a row of these models is saved or deleted (from ``ready``)."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    def receiver(sender, **kwargs):
+        if kwargs.get("raw"):  # loading fixtures
+            return
+        if kwargs.get("action", "post_").startswith("pre_"):
+            return
+        bump_version()
+
+    for model in models:
+        uid = f"catalog_version:{model._meta.label}"
+        if model._meta.auto_created:  # a many-to-many table: its changes come as m2m_changed
+            m2m_changed.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":m2m")
+            continue
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")
+        post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")

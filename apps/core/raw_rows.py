@@ -1,0 +1,64 @@
+"""Model instances from plain SQL rows, for the few hottest storefront reads.
+
+Building a select_related ORM query (SQL compiler, converters) cost several times more CPU than
+PostgreSQL spent running it; these helpers let such a read be written once in SQL and still
+hand out ordinary, saved model instances with every field loaded.
+"""
+
+from collections.abc import Sequence
+
+from django.db import connection
+from django.db.models import Model
+from django.db.transaction import TransactionManagementError
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """Every concrete column of ``model`` under table alias ``alias``, in field order."""
+    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+
+
+def width(model: type[Model]) -> int:
+    return len(model._meta.concrete_fields)
+
+
+def locked(model: type[Model], sql: str, pk: int) -> Model:
+    """The one row ``sql`` selects (and locks) for ``pk``; ``model.DoesNotExist`` if none.
+
+    Call inside a transaction (``FOR UPDATE`` outside one locks nothing for long).
+    """
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise model.DoesNotExist(f"{model._meta.object_name} {pk} does not exist.")
+    return instance(model, row)
+
+
+def set_prefetched(obj: Model, name: str, related: list[Model], *, back: str) -> None:
+    """Hand ``obj.<name>.all()`` the rows ``related`` as ``prefetch_related`` would (no query
+    when iterated); each one's ``<back>`` foreign key points at ``obj``."""
+    for item in related:
+        setattr(item, back, obj)
+    queryset = getattr(obj, name).all()
+    queryset._result_cache = related
+    queryset._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[name] = queryset
+
+
+def instance(model: type[Model], values: Sequence) -> Model:
+    """A saved ``model`` instance from the values of ``columns(model, ...)``, converted as the
+    ORM converts them (JSON fields, say)."""
+    fields = model._meta.concrete_fields
+    converted = [
+        field.from_db_value(value, None, connection)
+        if value is not None and hasattr(field, "from_db_value")
+        else value
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
