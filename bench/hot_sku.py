@@ -81,8 +81,9 @@ def open_bench_store(stock: int):
     return store, variant.id, warm_up.id
 
 
-def run_attempts(store, variant_id, warm_up_id, quantity, indices, barrier, results):
+def run_attempts(store, variant_id, warm_up_id, quantity, indices, barriers, results):
     """One worker: connect and warm up, wait for the others, then reserve once per index."""
+    ready, start, finish = barriers
     connection.set_tenant(store)
     # Warm connections, as from a pool: database connected, statements prepared, broker
     # connected (on another SKU).
@@ -90,8 +91,13 @@ def run_attempts(store, variant_id, warm_up_id, quantity, indices, barrier, resu
         inventory_services.reserve(
             reference=f"warm-up:{RUN}:{indices.start}:{n}", lines=[(warm_up_id, 1)]
         )
+    pooled = connection.pool is not None
+    if pooled:
+        connection.close()
     records = []
-    barrier.wait()
+    ready.wait()
+    start.wait()
+    cpu = time.process_time()
     for index in indices:
         started = time.perf_counter()
         try:
@@ -101,10 +107,14 @@ def run_attempts(store, variant_id, warm_up_id, quantity, indices, barrier, resu
             ok = True
         except InsufficientStock:
             ok = False
+        finally:
+            if pooled:
+                connection.close()  # back to the pool, as at the end of a request
         finished = time.perf_counter()
         records.append((started, finished, ok))
+    results.put((records, time.process_time() - cpu))
+    finish.wait()  # the coordinator reads the database sessions' CPU time first
     connection.close()
-    results.put(records)
 
 
 def steady_rate(successes) -> float | None:
@@ -143,40 +153,61 @@ def main() -> None:
 
     store, variant_id, warm_up_id = open_bench_store(options.stock)
     shares = [range(w, options.attempts, options.workers) for w in range(options.workers)]
+    setup = (store, variant_id, warm_up_id, options.quantity)
     try:
         if options.mode == "processes":
             context = multiprocessing.get_context("fork")
-            barrier, results = context.Barrier(options.workers + 1), context.Queue()
+            barriers = [context.Barrier(options.workers + 1) for _ in range(3)]
+            results = context.Queue()
             connections.close_all()  # children must not share the parent's connection
             workers = [
                 context.Process(
                     target=run_attempts,
-                    args=(store, variant_id, warm_up_id, options.quantity, share, barrier, results),
+                    args=(*setup, share, barriers, results),
                 )
                 for share in shares
             ]
         else:
             import queue
 
-            barrier, results = threading.Barrier(options.workers + 1), queue.Queue()
+            barriers = [threading.Barrier(options.workers + 1) for _ in range(3)]
+            results = queue.Queue()
             workers = [
                 threading.Thread(
                     target=run_attempts,
-                    args=(store, variant_id, warm_up_id, options.quantity, share, barrier, results),
+                    args=(*setup, share, barriers, results),
                 )
                 for share in shares
             ]
         for worker in workers:
             worker.start()
-        barrier.wait()
+        barriers[0].wait()  # every worker connected and warmed up
+        sessions = list_database_sessions()
+        db_cpu = sessions_cpu_seconds(sessions)
+        own_cpu = time.process_time()
+        barriers[1].wait()
         began = time.perf_counter()
-        records = [record for _ in workers for record in results.get(timeout=600)]
+        records, client_cpu = [], 0.0
+        for _ in workers:
+            worker_records, worker_cpu = results.get(timeout=600)
+            records += worker_records
+            client_cpu += worker_cpu
         ended = time.perf_counter()
+        if options.mode == "threads":  # one process: its CPU time is every worker's
+            client_cpu = time.process_time() - own_cpu
+        db_cpu = sessions_cpu_seconds(sessions) - db_cpu if db_cpu is not None else None
+        barriers[2].wait()
         for worker in workers:
             worker.join()
 
         connection.set_tenant(store)
         report = measure(options, variant_id, records, began, ended)
+        report["pool_size"] = connection.pool.max_size if connection.pool else None
+        report["database_sessions"] = len(sessions)
+        report["client_cpu_ms_per_attempt"] = round(client_cpu * 1000 / len(records), 3)
+        report["db_cpu_ms_per_attempt"] = (
+            round(db_cpu * 1000 / len(records), 3) if db_cpu is not None else None
+        )
     finally:
         connection.set_schema_to_public()
         store.delete(force_drop=True)
@@ -221,6 +252,29 @@ def measure(options, variant_id, records, began, ended) -> dict:
         "active_holds_units": held or 0,
         "counters_match_ledger_and_holds": inventory_selectors.list_stock_drift() == [],
     }
+
+
+def list_database_sessions() -> list[int]:
+    """The process ids of the other sessions on this database: the workers' (their CPU time
+    can be read from /proc when PostgreSQL runs on this machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def sessions_cpu_seconds(pids: list[int]) -> float | None:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None  # PostgreSQL on another machine (or the session is gone)
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / ticks
 
 
 def purge_private_queue() -> None:

@@ -134,6 +134,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# DB_POOL_SIZE > 0: each process takes its connections from a psycopg pool of at most that many
+# (Django's built-in pool; CONN_MAX_AGE must then be 0: a connection goes back to the pool at the
+# end of each request or task). For threaded processes — gunicorn gthread workers, Celery with
+# threads — whose threads would otherwise hold one database session each: fewer sessions
+# contending for the same hot rows serve more reservations per second. Sync (one request per
+# process) workers gain nothing from it: processes cannot share a pool (that is PgBouncer's job).
+DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "0"))
+if DB_POOL_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DB_POOL_SIZE),
+        "max_size": DB_POOL_SIZE,
+        # A request waits this long for a free connection before failing.
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

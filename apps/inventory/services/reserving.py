@@ -1,7 +1,8 @@
 """Holding stock for a checkout: ``reserve``.
 
 The whole reservation is one call of the ``inventory_reserve`` PL/pgSQL function (installed by
-migration ``0003``; source and reasoning in ``apps/inventory/sql/inventory_reserve_v1.sql``).
+migration ``0004``; source and reasoning in ``apps/inventory/sql/inventory_reserve_v2.sql``, and
+in ``inventory_reserve_v1.sql`` for why a function at all).
 How it never oversells (architecture §3 step 2):
 
 - Each stock row is taken with ONE conditional statement,
@@ -11,14 +12,16 @@ How it never oversells (architecture §3 step 2):
 - Rows are taken in id order, whatever the order of the basket, so two baskets with the same
   SKUs in opposite order queue behind each other instead of deadlocking (see ``locks.py``).
 - All lines or none: a shortage writes nothing; a row that changed under the fast path undoes
-  the rows already taken and the call re-plans under locks.
+  the rows already taken and the call re-plans under locks (when the call is its own
+  transaction, by failing it with SQLSTATE MR002 — a rollback — and calling again, locked).
 - The reference's previous holds are released (``replaced``), and expired holds on the rows
   it needs are reclaimed (``expired``) before a shortage is declared — so an expired hold
   never blocks a sale, even with Celery stopped.
 
 Every call first takes the reference lock, so two calls for one checkout never interleave.
-Being one statement, a reservation costs one client round trip whatever the basket size, and
-the hot SKU's row lock is held for microseconds, not for a round trip.
+Being one statement, a reservation costs one client round trip whatever the basket size (two
+after a lost race, rare), and the hot SKU's row lock is held for microseconds, not for a round
+trip.
 """
 
 import json
@@ -48,8 +51,11 @@ _RESERVE_SQL = (
     "SELECT inventory_reserve(%s, %s, %s, %s, %s, %s, "
     f"{locks.REFERENCE_LOCK_CLASS}, %s, "
     f"{StoreSettings._meta.get_field('reservation_minutes').default}, "
-    f"{StoreSettings._meta.get_field('low_stock_threshold').default}, %s)"
+    f"{StoreSettings._meta.get_field('low_stock_threshold').default}, %s, %s)"
 )
+# The SQLSTATE of a fast path that lost a race when the call is its own transaction: the
+# transaction is rolled back, and the call is made again, locked (see inventory_reserve_v2.sql).
+_CALL_AGAIN_LOCKED = "MR002"
 
 
 def reserve(
@@ -74,24 +80,30 @@ def reserve(
     # of a second may forget the newest holds — counters and holds together, so units are
     # freed, never oversold — and any later durable commit (the order, the sale) flushes them
     # first. Inside a caller's transaction, the caller's commit decides.
-    relaxed = not connection.in_atomic_block
+    relaxed = not connection.in_atomic_block and connection.get_autocommit()
     now = timezone.now()
     batch = uuid.uuid4()
+    arguments = [
+        reference,
+        list(wanted),
+        list(wanted.values()),
+        minutes,
+        now,
+        batch,
+        locks.reference_lock_key(reference),
+        relaxed,
+        False,  # not locked: the fast path first
+    ]
     with _prepared_cursor() as cursor:
-        cursor.execute(
-            _RESERVE_SQL,
-            [
-                reference,
-                list(wanted),
-                list(wanted.values()),
-                minutes,
-                now,
-                batch,
-                locks.reference_lock_key(reference),
-                relaxed,
-            ],
-            prepare=True,
-        )
+        try:
+            cursor.execute(_RESERVE_SQL, arguments, prepare=True)
+        except psycopg.Error as error:
+            # Only a call that is its own transaction fails this way, and its failure rolled
+            # back everything it did: call again, starting with the locks.
+            if not relaxed or error.sqlstate != _CALL_AGAIN_LOCKED:
+                raise
+            arguments[-1] = True
+            cursor.execute(_RESERVE_SQL, arguments, prepare=True)
         (result,) = cursor.fetchone()
     result = json.loads(result)  # Django's connection loads jsonb as text
     if "short" in result:
