@@ -50,9 +50,10 @@ def lock_reference(reference: str) -> None:
         )
 
 
-def reference_lock_key(reference: str) -> int:
+def reference_lock_key(reference: str, *, schema_name: str | None = None) -> int:
     """The advisory-lock key of a reference in this store (second key, a signed int4)."""
-    return zlib.crc32(f"{connection.schema_name}:{reference}".encode()) - 2**31
+    schema = connection.schema_name if schema_name is None else schema_name
+    return zlib.crc32(f"{schema}:{reference}".encode()) - 2**31
 
 
 def lock_reservations(

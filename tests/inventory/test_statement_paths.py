@@ -198,3 +198,10 @@ def test_a_fast_path_that_loses_the_race_reserves_nothing_and_reports_the_shorta
     assert (level.on_hand, level.reserved) == (3, 3)
     assert not Reservation.objects.filter(reference="checkout:late").exists()
     assert advisory_locks_held() == 0
+
+
+def test_the_holds_reserve_returns_are_built_in_the_models_field_order():
+    from apps.inventory.models import Reservation
+    from apps.inventory.services import reserving
+
+    assert reserving._HOLD_FIELDS == [f.attname for f in Reservation._meta.concrete_fields]

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from apps.inventory import locks
@@ -42,9 +42,15 @@ from apps.inventory.validation import check_minutes, check_reference, normalize_
 from apps.preferences.models import StoreSettings
 
 ACTIVE = Reservation.State.ACTIVE
+# The values reserve() builds its Reservation instances from, in this order.
+_HOLD_FIELDS = [
+    "id", "reference", "batch", "stock_level_id", "variant_id", "warehouse_id", "quantity",
+    "state", "release_reason", "expires_at", "created_at", "updated_at",
+]  # fmt: skip
 
 # See _prepared_cursor.
 _ONLY_WHEN_ASKED = 2**31
+_CURSOR = "_mercato_prepared_cursor"
 # Constants of the code go in the statement's text, not as parameters: fewer values to adapt
 # on every call (the statement is prepared once per connection anyway).
 _RESERVE_SQL = (
@@ -80,7 +86,8 @@ def reserve(
     # of a second may forget the newest holds — counters and holds together, so units are
     # freed, never oversold — and any later durable commit (the order, the sale) flushes them
     # first. Inside a caller's transaction, the caller's commit decides.
-    relaxed = not connection.in_atomic_block and connection.get_autocommit()
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once: the proxy costs a lookup per use
+    relaxed = not db.in_atomic_block and db.get_autocommit()
     now = timezone.now()
     batch = uuid.uuid4()
     arguments = [
@@ -90,11 +97,11 @@ def reserve(
         minutes,
         now,
         batch,
-        locks.reference_lock_key(reference),
+        locks.reference_lock_key(reference, schema_name=db.schema_name),
         relaxed,
         False,  # not locked: the fast path first
     ]
-    with _prepared_cursor() as cursor:
+    with _prepared_cursor(db) as cursor:
         try:
             cursor.execute(_RESERVE_SQL, arguments, prepare=True)
         except psycopg.Error as error:
@@ -110,19 +117,23 @@ def reserve(
         raise shortage_error(result["short"])
     expires_at = now + timedelta(minutes=result["minutes"])
     holds = [
-        _saved_hold(
-            pk,
-            reference=reference,
-            batch=batch,
-            stock_level_id=stock_level_id,
-            variant_id=variant_id,
-            warehouse_id=warehouse_id,
-            quantity=quantity,
-            state=ACTIVE,
-            release_reason="",
-            expires_at=expires_at,
-            created_at=now,
-            updated_at=now,
+        Reservation.from_db(  # instances for the rows the function inserted, no query
+            DEFAULT_DB_ALIAS,
+            _HOLD_FIELDS,
+            (
+                pk,
+                reference,
+                batch,
+                stock_level_id,
+                variant_id,
+                warehouse_id,
+                quantity,
+                ACTIVE,
+                "",
+                expires_at,
+                now,
+                now,
+            ),
         )
         for pk, stock_level_id, variant_id, warehouse_id, quantity in result["holds"]
     ]
@@ -143,7 +154,7 @@ def shortage_error(short: list[dict[str, int]]) -> InsufficientStock:
 
 
 @contextmanager
-def _prepared_cursor() -> Iterator[psycopg.Cursor]:
+def _prepared_cursor(db) -> Iterator[psycopg.Cursor]:
     """A cursor whose statements PostgreSQL plans once per connection (server-side binding).
 
     Reservations run thousands of times a second; planning the call every time cost the
@@ -151,20 +162,19 @@ def _prepared_cursor() -> Iterator[psycopg.Cursor]:
     set the store's search_path; PostgreSQL re-plans a prepared statement when the search_path
     changes, so a statement prepared in one store calls that store's function only.
     Errors come out as Django's database exceptions, as from any Django cursor.
+
+    The cursor is kept on the psycopg connection and reused: one thread at a time uses a
+    connection (a pooled one too), and a reused cursor keeps the adapters it looked up.
     """
-    with connection.cursor() as django_cursor, connection.wrap_database_errors:
+    with db.cursor() as django_cursor, db.wrap_database_errors:
         raw_connection = django_cursor.cursor.connection
-        if raw_connection.prepare_threshold is None:
-            # Django turns psycopg's statement preparation off; turn it on for the statements
-            # asked to be prepared (prepare=True) only. Django's client-side cursors never are.
-            raw_connection.prepare_threshold = _ONLY_WHEN_ASKED
-        with psycopg.Cursor(raw_connection) as cursor:
-            yield cursor
-
-
-def _saved_hold(pk: int, **fields) -> Reservation:
-    """A Reservation instance for a row the function inserted (no query)."""
-    hold = Reservation(pk=pk, **fields)
-    hold._state.adding = False
-    hold._state.db = "default"
-    return hold
+        cursor = getattr(raw_connection, _CURSOR, None)
+        if cursor is None:
+            if raw_connection.prepare_threshold is None:
+                # Django turns psycopg's statement preparation off; turn it on for the
+                # statements asked to be prepared (prepare=True) only. Django's client-side
+                # cursors never are.
+                raw_connection.prepare_threshold = _ONLY_WHEN_ASKED
+            cursor = psycopg.Cursor(raw_connection)
+            setattr(raw_connection, _CURSOR, cursor)
+        yield cursor
