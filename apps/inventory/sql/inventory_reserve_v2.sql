@@ -18,12 +18,15 @@
 --   force_generic_plan``), not five times first with the arguments of the call: every one is
 --   a lookup by key whose best plan does not depend on the values, and a new session (a pool
 --   refilling, a worker restarting) under a flash sale spent more CPU planning than running.
--- * Those plans never scan a whole table: ``enable_seqscan = off`` for the function, and the
---   reference's holds are found through the reference index alone. Plans are cached per
---   session; a new store's tables start empty, and the plans chosen while a table held a few
---   rows (a sequential scan, or a scan of the partial index of all active holds filtered on
---   the reference) stayed in use as it grew: each call then read every active hold of the
---   store. Every statement here has an index path.
+-- * Those plans are index scans joined by nested loops, whatever the statistics say: the
+--   function turns off sequential scans, hash and merge joins, and the fast path's queries are
+--   written so that their index paths read only the rows they are about (the reference's
+--   holds through the reference index alone; expired holds through an index condition on
+--   expires_at). Plans are cached per session; a new store's tables start empty and have no
+--   statistics, and the plans chosen then (a scan of the partial index of ALL active holds
+--   filtered on the reference; a hash join over every warehouse) stayed in use as the tables
+--   grew: each call read every active hold of the store and built a hash table. (Autovacuum's
+--   ANALYZE would replace such plans in time; these choices do not wait for it.)
 --
 -- Guarantees (architecture §3 step 2; lock order in apps/inventory/locks.py):
 -- * all lines or none; a line may be split across warehouses, highest priority first;
@@ -53,8 +56,10 @@ CREATE OR REPLACE FUNCTION inventory_reserve(
     p_locked boolean            -- start in the locked path (the call after an MR002)
 ) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
-SET enable_seqscan = off
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
 AS $fn$
 DECLARE
     v_lines integer := array_length(p_variant_ids, 1);
@@ -204,8 +209,9 @@ BEGIN
             END IF;
             -- A shortage is final only if no expired hold could cover it.
             SELECT EXISTS (SELECT 1 FROM inventory_reservation r
-                           JOIN inventory_stocklevel s ON s.id = r.stock_level_id
-                           WHERE s.variant_id = ANY (v_short_variants)
+                           WHERE r.stock_level_id = ANY (ARRAY(
+                                     SELECT s.id FROM inventory_stocklevel s
+                                     WHERE s.variant_id = ANY (v_short_variants)))
                              AND r.state = 'active' AND r.expires_at <= p_now)
             INTO v_expired_on_short;
             IF NOT v_expired_on_short THEN
