@@ -1,12 +1,23 @@
 """Hammer one SKU: N concurrent workers reserve it through the inventory service; print JSON.
 
     python -m config.devservices -- python bench/hot_sku.py [--workers 64] [--stock 1000]
-        [--attempts 5000] [--quantity 1] [--mode processes|threads]
+        [--attempts 5000] [--quantity 1] [--mode threads|processes]
 
 Each attempt is ``inventory.services.reserve(reference=<unique>, lines=[(sku, quantity)])``, the
-call checkout makes, with the store's default hold lifetime. Workers are processes by default
-(each with its own database connection; processes sidestep the GIL), released together by a
-barrier after connecting. The bench opens a throw-away store and drops it afterwards.
+call checkout makes, with the store's default hold lifetime. Workers are released together by a
+barrier after connecting and warming up. The bench opens a throw-away store and drops it
+afterwards. The settings are the platform's, from the environment, as for the web process.
+
+Modes:
+- ``threads`` (default): N threads in one process, as in a threaded web worker (gunicorn
+  gthread). Each thread holds its own database session, or, with ``DB_POOL_SIZE=n``, takes a
+  connection from the pool for each attempt and gives it back after it, as a request does
+  (``CONN_HEALTH_CHECKS=0`` skips the check round trip at each checkout).
+- ``processes``: N single-threaded processes, each with its own session, as N sync workers.
+  Processes cannot share a pool (that would be PgBouncer's job), so N buyers are N sessions.
+The default is ``threads`` because that is how this platform serves a 2-core machine: a few
+worker processes with many threads and a bounded number of database sessions; N processes
+per N concurrent buyers (64 Python processes, 64 sessions) is not a deployment we would ship.
 
 Output: attempts, successes, failures; ``successes_per_s`` (successful reservations per second
 while stock lasted: from the start to the last success), ``successes_per_s_steady`` (between
@@ -15,7 +26,10 @@ once and the stragglers' tail), ``attempts_per_s`` over the whole run;
 ``success_end_deciles_ms`` / ``success_start_deciles_ms`` (when the successes finished and
 started, from the first attempt: where a slow ramp-up or a straggler sets the rate);
 latency percentiles in ms; ``oversold`` (units reserved beyond stock: must be 0); the final
-counters, and whether the ledger and the live holds still match them.
+counters, and whether the ledger and the live holds still match them; ``pool_size`` and
+``database_sessions`` (the workers' sessions); ``client_cpu_ms_per_attempt`` (CPU time of the
+workers) and ``db_cpu_ms_per_attempt`` (CPU time of their database sessions, read from /proc
+when PostgreSQL runs on this machine, else null) — load-insensitive measures of the cost.
 """
 
 import argparse
@@ -148,8 +162,10 @@ def main() -> None:
     parser.add_argument("--stock", type=int, default=1000)
     parser.add_argument("--attempts", type=int, default=5000)
     parser.add_argument("--quantity", type=int, default=1)
-    parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
+    parser.add_argument("--mode", choices=["threads", "processes"], default="threads")
     options = parser.parse_args()
+    if options.mode == "processes" and connection.pool is not None:
+        parser.error("processes cannot share a connection pool: unset DB_POOL_SIZE")
 
     store, variant_id, warm_up_id = open_bench_store(options.stock)
     shares = [range(w, options.attempts, options.workers) for w in range(options.workers)]

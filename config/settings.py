@@ -131,7 +131,9 @@ DATABASES = {
         os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/mercato"),
         engine="apps.core.postgresql_backend",  # django-tenants' backend, one SET per session
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # Before a connection is reused (a new request, or a checkout from the pool), one round
+        # trip checks that it still works.
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
 # DB_POOL_SIZE > 0: each process takes its connections from a psycopg pool of at most that many
