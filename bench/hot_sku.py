@@ -1,12 +1,23 @@
 """Hammer one SKU: N concurrent workers reserve it through the inventory service; print JSON.
 
     python -m config.devservices -- python bench/hot_sku.py [--workers 64] [--stock 1000]
-        [--attempts 5000] [--quantity 1] [--mode processes|threads]
+        [--attempts 5000] [--quantity 1] [--mode threads|processes]
 
 Each attempt is ``inventory.services.reserve(reference=<unique>, lines=[(sku, quantity)])``, the
-call checkout makes, with the store's default hold lifetime. Workers are processes by default
-(each with its own database connection; processes sidestep the GIL), released together by a
-barrier after connecting. The bench opens a throw-away store and drops it afterwards.
+call checkout makes, with the store's default hold lifetime. Workers are released together by a
+barrier after connecting and warming up. The bench opens a throw-away store and drops it
+afterwards. The settings are the platform's, from the environment, as for the web process.
+
+Modes:
+- ``threads`` (default): N threads in one process, as in a threaded web worker (gunicorn
+  gthread). Each thread holds its own database session, or, with ``DB_POOL_SIZE=n``, takes a
+  connection from the pool for each attempt and gives it back after it, as a request does
+  (``CONN_HEALTH_CHECKS=0`` skips the check round trip at each checkout).
+- ``processes``: N single-threaded processes, each with its own session, as N sync workers.
+  Processes cannot share a pool (that would be PgBouncer's job), so N buyers are N sessions.
+The default is ``threads`` because that is how this platform serves a 2-core machine: a few
+worker processes with many threads and a bounded number of database sessions; N processes
+per N concurrent buyers (64 Python processes, 64 sessions) is not a deployment we would ship.
 
 Output: attempts, successes, failures; ``successes_per_s`` (successful reservations per second
 while stock lasted: from the start to the last success), ``successes_per_s_steady`` (between
@@ -15,7 +26,10 @@ once and the stragglers' tail), ``attempts_per_s`` over the whole run;
 ``success_end_deciles_ms`` / ``success_start_deciles_ms`` (when the successes finished and
 started, from the first attempt: where a slow ramp-up or a straggler sets the rate);
 latency percentiles in ms; ``oversold`` (units reserved beyond stock: must be 0); the final
-counters, and whether the ledger and the live holds still match them.
+counters, and whether the ledger and the live holds still match them; ``pool_size`` and
+``database_sessions`` (the workers' sessions); ``client_cpu_ms_per_attempt`` (CPU time of the
+workers) and ``db_cpu_ms_per_attempt`` (CPU time of their database sessions, read from /proc
+when PostgreSQL runs on this machine, else null) — load-insensitive measures of the cost.
 """
 
 import argparse
@@ -81,8 +95,9 @@ def open_bench_store(stock: int):
     return store, variant.id, warm_up.id
 
 
-def run_attempts(store, variant_id, warm_up_id, quantity, indices, barrier, results):
+def run_attempts(store, variant_id, warm_up_id, quantity, indices, barriers, results):
     """One worker: connect and warm up, wait for the others, then reserve once per index."""
+    ready, start, finish = barriers
     connection.set_tenant(store)
     # Warm connections, as from a pool: database connected, statements prepared, broker
     # connected (on another SKU).
@@ -90,8 +105,13 @@ def run_attempts(store, variant_id, warm_up_id, quantity, indices, barrier, resu
         inventory_services.reserve(
             reference=f"warm-up:{RUN}:{indices.start}:{n}", lines=[(warm_up_id, 1)]
         )
+    pooled = connection.pool is not None
+    if pooled:
+        connection.close()
     records = []
-    barrier.wait()
+    ready.wait()
+    start.wait()
+    cpu = time.process_time()
     for index in indices:
         started = time.perf_counter()
         try:
@@ -101,10 +121,14 @@ def run_attempts(store, variant_id, warm_up_id, quantity, indices, barrier, resu
             ok = True
         except InsufficientStock:
             ok = False
+        finally:
+            if pooled:
+                connection.close()  # back to the pool, as at the end of a request
         finished = time.perf_counter()
         records.append((started, finished, ok))
+    results.put((records, time.process_time() - cpu))
+    finish.wait()  # the coordinator reads the database sessions' CPU time first
     connection.close()
-    results.put(records)
 
 
 def steady_rate(successes) -> float | None:
@@ -138,45 +162,68 @@ def main() -> None:
     parser.add_argument("--stock", type=int, default=1000)
     parser.add_argument("--attempts", type=int, default=5000)
     parser.add_argument("--quantity", type=int, default=1)
-    parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
+    parser.add_argument("--mode", choices=["threads", "processes"], default="threads")
     options = parser.parse_args()
+    if options.mode == "processes" and connection.pool is not None:
+        parser.error("processes cannot share a connection pool: unset DB_POOL_SIZE")
 
     store, variant_id, warm_up_id = open_bench_store(options.stock)
     shares = [range(w, options.attempts, options.workers) for w in range(options.workers)]
+    setup = (store, variant_id, warm_up_id, options.quantity)
     try:
         if options.mode == "processes":
             context = multiprocessing.get_context("fork")
-            barrier, results = context.Barrier(options.workers + 1), context.Queue()
+            barriers = [context.Barrier(options.workers + 1) for _ in range(3)]
+            results = context.Queue()
             connections.close_all()  # children must not share the parent's connection
             workers = [
                 context.Process(
                     target=run_attempts,
-                    args=(store, variant_id, warm_up_id, options.quantity, share, barrier, results),
+                    args=(*setup, share, barriers, results),
                 )
                 for share in shares
             ]
         else:
             import queue
 
-            barrier, results = threading.Barrier(options.workers + 1), queue.Queue()
+            barriers = [threading.Barrier(options.workers + 1) for _ in range(3)]
+            results = queue.Queue()
             workers = [
                 threading.Thread(
                     target=run_attempts,
-                    args=(store, variant_id, warm_up_id, options.quantity, share, barrier, results),
+                    args=(*setup, share, barriers, results),
                 )
                 for share in shares
             ]
         for worker in workers:
             worker.start()
-        barrier.wait()
+        barriers[0].wait()  # every worker connected and warmed up
+        sessions = list_database_sessions()
+        db_cpu = sessions_cpu_seconds(sessions)
+        own_cpu = time.process_time()
+        barriers[1].wait()
         began = time.perf_counter()
-        records = [record for _ in workers for record in results.get(timeout=600)]
+        records, client_cpu = [], 0.0
+        for _ in workers:
+            worker_records, worker_cpu = results.get(timeout=600)
+            records += worker_records
+            client_cpu += worker_cpu
         ended = time.perf_counter()
+        if options.mode == "threads":  # one process: its CPU time is every worker's
+            client_cpu = time.process_time() - own_cpu
+        db_cpu = sessions_cpu_seconds(sessions) - db_cpu if db_cpu is not None else None
+        barriers[2].wait()
         for worker in workers:
             worker.join()
 
         connection.set_tenant(store)
         report = measure(options, variant_id, records, began, ended)
+        report["pool_size"] = connection.pool.max_size if connection.pool else None
+        report["database_sessions"] = len(sessions)
+        report["client_cpu_ms_per_attempt"] = round(client_cpu * 1000 / len(records), 3)
+        report["db_cpu_ms_per_attempt"] = (
+            round(db_cpu * 1000 / len(records), 3) if db_cpu is not None else None
+        )
     finally:
         connection.set_schema_to_public()
         store.delete(force_drop=True)
@@ -221,6 +268,29 @@ def measure(options, variant_id, records, began, ended) -> dict:
         "active_holds_units": held or 0,
         "counters_match_ledger_and_holds": inventory_selectors.list_stock_drift() == [],
     }
+
+
+def list_database_sessions() -> list[int]:
+    """The process ids of the other sessions on this database: the workers' (their CPU time
+    can be read from /proc when PostgreSQL runs on this machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def sessions_cpu_seconds(pids: list[int]) -> float | None:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None  # PostgreSQL on another machine (or the session is gone)
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / ticks
 
 
 def purge_private_queue() -> None:

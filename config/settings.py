@@ -131,9 +131,26 @@ DATABASES = {
         os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/mercato"),
         engine="apps.core.postgresql_backend",  # django-tenants' backend, one SET per session
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # Before a connection is reused (a new request, or a checkout from the pool), one round
+        # trip checks that it still works.
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
+# DB_POOL_SIZE > 0: each process takes its connections from a psycopg pool of at most that many
+# (Django's built-in pool; CONN_MAX_AGE must then be 0: a connection goes back to the pool at the
+# end of each request or task). For threaded processes — gunicorn gthread workers, Celery with
+# threads — whose threads would otherwise hold one database session each: fewer sessions
+# contending for the same hot rows serve more reservations per second. Sync (one request per
+# process) workers gain nothing from it: processes cannot share a pool (that is PgBouncer's job).
+DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "0"))
+if DB_POOL_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DB_POOL_SIZE),
+        "max_size": DB_POOL_SIZE,
+        # A request waits this long for a free connection before failing.
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -329,5 +346,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The connection pool logs every checkout and return at INFO: three lines per request.
+        "psycopg.pool": {"level": "WARNING"},
+    },
 }

@@ -6,8 +6,10 @@ Lock order, which is what makes deadlocks impossible between any two inventory w
    the operation works on one reference (reserve, commit, release); transaction-scoped;
 2. *reservation rows*, all of them in ONE statement, ordered by id;
 3. *stock rows*, all of them in one statement ordered by id, or one conditional UPDATE per row
-   in id order (the reserve fast path, in ``inventory_reserve``: a failed attempt rolls back
-   its subtransaction, giving its row locks back, before the function takes level-2 locks).
+   in id order (the reserve fast path, in ``inventory_reserve``: a failed attempt gives its
+   row locks back before any level-2 lock is taken — by rolling back its subtransaction inside
+   a caller's transaction, or, when the call is its own transaction, by failing the call,
+   whose retry starts again at level 1).
 
 A transaction never waits for a lock of an earlier level while it holds one of a later level:
 the sweeper skips reservation rows others hold (SKIP LOCKED) and nobody locks reservation rows
@@ -48,9 +50,10 @@ def lock_reference(reference: str) -> None:
         )
 
 
-def reference_lock_key(reference: str) -> int:
+def reference_lock_key(reference: str, *, schema_name: str | None = None) -> int:
     """The advisory-lock key of a reference in this store (second key, a signed int4)."""
-    return zlib.crc32(f"{connection.schema_name}:{reference}".encode()) - 2**31
+    schema = connection.schema_name if schema_name is None else schema_name
+    return zlib.crc32(f"{schema}:{reference}".encode()) - 2**31
 
 
 def lock_reservations(

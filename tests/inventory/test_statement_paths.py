@@ -155,3 +155,93 @@ def test_commit_of_live_holds_is_one_statement_whatever_the_basket(
     assert set(Reservation.objects.values_list("state", "release_reason")) == {("committed", "")}
     assert selectors.list_stock_drift() == []
     assert advisory_locks_held() == 0
+
+
+def _take_the_rest_once_reserve_waits(store, stock_level_id: int, ready, done) -> None:
+    """In its own session: lock the stock row, wait until ``reserve`` blocks on it, then take
+    every unit left and commit — the race the fast path's plan lost."""
+    import time
+
+    from django.db import connection as session
+
+    try:
+        session.set_tenant(store)
+        with transaction.atomic(), session.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM inventory_stocklevel WHERE id = %s FOR NO KEY UPDATE",
+                [stock_level_id],
+            )
+            ready.set()
+            for _ in range(500):  # until reserve waits for this row lock (at most 5 s)
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.01)
+            cursor.execute(
+                "UPDATE inventory_stocklevel SET reserved = on_hand WHERE id = %s",
+                [stock_level_id],
+            )
+    finally:
+        session.close()
+        done.set()
+
+
+@pytest.mark.parametrize("own_transaction", [True, False])
+def test_a_fast_path_that_loses_the_race_reserves_nothing_and_reports_the_shortage(
+    committed_store, monkeypatch, own_transaction
+):
+    import threading
+
+    import psycopg
+
+    warehouse = WarehouseFactory()
+    variant = VariantFactory()
+    stock(variant, warehouse, 3)
+    level = StockLevel.objects.get(variant=variant)
+    sent = []
+    original = psycopg.Cursor.execute
+
+    def counting_execute(cursor, query, *args, **kwargs):
+        if type(cursor) is psycopg.Cursor:
+            sent.append(query)
+        return original(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting_execute)
+    ready, done = threading.Event(), threading.Event()
+    rival = threading.Thread(
+        target=_take_the_rest_once_reserve_waits,
+        args=(committed_store, level.id, ready, done),
+        daemon=True,
+    )
+    rival.start()
+    assert ready.wait(10)
+
+    with pytest.raises(InsufficientStock) as raised:
+        if own_transaction:
+            inventory_services.reserve(reference="checkout:late", lines=[(variant.id, 2)])
+        else:
+            with transaction.atomic():
+                inventory_services.reserve(reference="checkout:late", lines=[(variant.id, 2)])
+    rival.join(10)
+
+    assert done.is_set()
+    # On its own, the lost race fails the call (a rollback) and the call is made again locked;
+    # inside a caller's transaction, a subtransaction undoes the attempt within one call.
+    assert len(sent) == (2 if own_transaction else 1)
+    assert raised.value.extra["lines"] == [
+        {"variant_id": variant.id, "requested": 2, "available": 0}
+    ]
+    level.refresh_from_db()
+    assert (level.on_hand, level.reserved) == (3, 3)
+    assert not Reservation.objects.filter(reference="checkout:late").exists()
+    assert advisory_locks_held() == 0
+
+
+def test_the_holds_reserve_returns_are_built_in_the_models_field_order():
+    from apps.inventory.models import Reservation
+    from apps.inventory.services import reserving
+
+    assert reserving._HOLD_FIELDS == [f.attname for f in Reservation._meta.concrete_fields]

@@ -15,7 +15,7 @@ from apps.inventory.exceptions import ReservationNotFound
 from apps.inventory.models import Reservation, StockMovement
 from apps.inventory.services import alerts
 from apps.inventory.services.counters import change_counters, release_holds, write_ledger
-from apps.inventory.services.reserving import ACTIVE, _prepared_cursor, shortage_error
+from apps.inventory.services.reserving import ACTIVE, prepared_cursor, shortage_error
 from apps.inventory.validation import check_reference
 from apps.search import services as search_services
 
@@ -47,7 +47,7 @@ def commit_reservation(
     hold goes down the general path below, which re-takes it.
     """
     check_reference(reference)
-    with _prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _COMMIT_SQL,
             [

@@ -1,7 +1,8 @@
 """Holding stock for a checkout: ``reserve``.
 
 The whole reservation is one call of the ``inventory_reserve`` PL/pgSQL function (installed by
-migration ``0003``; source and reasoning in ``apps/inventory/sql/inventory_reserve_v1.sql``).
+migration ``0004``; source and reasoning in ``apps/inventory/sql/inventory_reserve_v2.sql``, and
+in ``inventory_reserve_v1.sql`` for why a function at all).
 How it never oversells (architecture §3 step 2):
 
 - Each stock row is taken with ONE conditional statement,
@@ -11,14 +12,16 @@ How it never oversells (architecture §3 step 2):
 - Rows are taken in id order, whatever the order of the basket, so two baskets with the same
   SKUs in opposite order queue behind each other instead of deadlocking (see ``locks.py``).
 - All lines or none: a shortage writes nothing; a row that changed under the fast path undoes
-  the rows already taken and the call re-plans under locks.
+  the rows already taken and the call re-plans under locks (when the call is its own
+  transaction, by failing it with SQLSTATE MR002 — a rollback — and calling again, locked).
 - The reference's previous holds are released (``replaced``), and expired holds on the rows
   it needs are reclaimed (``expired``) before a shortage is declared — so an expired hold
   never blocks a sale, even with Celery stopped.
 
 Every call first takes the reference lock, so two calls for one checkout never interleave.
-Being one statement, a reservation costs one client round trip whatever the basket size, and
-the hot SKU's row lock is held for microseconds, not for a round trip.
+Being one statement, a reservation costs one client round trip whatever the basket size (two
+after a lost race, rare), and the hot SKU's row lock is held for microseconds, not for a round
+trip.
 """
 
 import json
@@ -28,7 +31,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from apps.inventory import locks
@@ -39,17 +42,26 @@ from apps.inventory.validation import check_minutes, check_reference, normalize_
 from apps.preferences.models import StoreSettings
 
 ACTIVE = Reservation.State.ACTIVE
+# The values reserve() builds its Reservation instances from, in this order.
+_HOLD_FIELDS = [
+    "id", "reference", "batch", "stock_level_id", "variant_id", "warehouse_id", "quantity",
+    "state", "release_reason", "expires_at", "created_at", "updated_at",
+]  # fmt: skip
 
-# See _prepared_cursor.
+# See prepared_cursor.
 _ONLY_WHEN_ASKED = 2**31
+_CURSOR = "_mercato_prepared_cursor"
 # Constants of the code go in the statement's text, not as parameters: fewer values to adapt
 # on every call (the statement is prepared once per connection anyway).
 _RESERVE_SQL = (
     "SELECT inventory_reserve(%s, %s, %s, %s, %s, %s, "
     f"{locks.REFERENCE_LOCK_CLASS}, %s, "
     f"{StoreSettings._meta.get_field('reservation_minutes').default}, "
-    f"{StoreSettings._meta.get_field('low_stock_threshold').default}, %s)"
+    f"{StoreSettings._meta.get_field('low_stock_threshold').default}, %s, %s)"
 )
+# The SQLSTATE of a fast path that lost a race when the call is its own transaction: the
+# transaction is rolled back, and the call is made again, locked (see inventory_reserve_v2.sql).
+_CALL_AGAIN_LOCKED = "MR002"
 
 
 def reserve(
@@ -74,43 +86,54 @@ def reserve(
     # of a second may forget the newest holds — counters and holds together, so units are
     # freed, never oversold — and any later durable commit (the order, the sale) flushes them
     # first. Inside a caller's transaction, the caller's commit decides.
-    relaxed = not connection.in_atomic_block
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once: the proxy costs a lookup per use
+    relaxed = not db.in_atomic_block and db.get_autocommit()
     now = timezone.now()
     batch = uuid.uuid4()
-    with _prepared_cursor() as cursor:
-        cursor.execute(
-            _RESERVE_SQL,
-            [
-                reference,
-                list(wanted),
-                list(wanted.values()),
-                minutes,
-                now,
-                batch,
-                locks.reference_lock_key(reference),
-                relaxed,
-            ],
-            prepare=True,
-        )
+    arguments = [
+        reference,
+        list(wanted),
+        list(wanted.values()),
+        minutes,
+        now,
+        batch,
+        locks.reference_lock_key(reference, schema_name=db.schema_name),
+        relaxed,
+        False,  # not locked: the fast path first
+    ]
+    with prepared_cursor(db) as cursor:
+        try:
+            cursor.execute(_RESERVE_SQL, arguments, prepare=True)
+        except psycopg.Error as error:
+            # Only a call that is its own transaction fails this way, and its failure rolled
+            # back everything it did: call again, starting with the locks.
+            if not relaxed or error.sqlstate != _CALL_AGAIN_LOCKED:
+                raise
+            arguments[-1] = True
+            cursor.execute(_RESERVE_SQL, arguments, prepare=True)
         (result,) = cursor.fetchone()
     result = json.loads(result)  # Django's connection loads jsonb as text
     if "short" in result:
         raise shortage_error(result["short"])
     expires_at = now + timedelta(minutes=result["minutes"])
     holds = [
-        _saved_hold(
-            pk,
-            reference=reference,
-            batch=batch,
-            stock_level_id=stock_level_id,
-            variant_id=variant_id,
-            warehouse_id=warehouse_id,
-            quantity=quantity,
-            state=ACTIVE,
-            release_reason="",
-            expires_at=expires_at,
-            created_at=now,
-            updated_at=now,
+        Reservation.from_db(  # instances for the rows the function inserted, no query
+            DEFAULT_DB_ALIAS,
+            _HOLD_FIELDS,
+            (
+                pk,
+                reference,
+                batch,
+                stock_level_id,
+                variant_id,
+                warehouse_id,
+                quantity,
+                ACTIVE,
+                "",
+                expires_at,
+                now,
+                now,
+            ),
         )
         for pk, stock_level_id, variant_id, warehouse_id, quantity in result["holds"]
     ]
@@ -131,7 +154,7 @@ def shortage_error(short: list[dict[str, int]]) -> InsufficientStock:
 
 
 @contextmanager
-def _prepared_cursor() -> Iterator[psycopg.Cursor]:
+def prepared_cursor(db=None) -> Iterator[psycopg.Cursor]:
     """A cursor whose statements PostgreSQL plans once per connection (server-side binding).
 
     Reservations run thousands of times a second; planning the call every time cost the
@@ -139,20 +162,20 @@ def _prepared_cursor() -> Iterator[psycopg.Cursor]:
     set the store's search_path; PostgreSQL re-plans a prepared statement when the search_path
     changes, so a statement prepared in one store calls that store's function only.
     Errors come out as Django's database exceptions, as from any Django cursor.
+
+    The cursor is kept on the psycopg connection and reused: one thread at a time uses a
+    connection (a pooled one too), and a reused cursor keeps the adapters it looked up.
     """
-    with connection.cursor() as django_cursor, connection.wrap_database_errors:
+    db = db or connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as django_cursor, db.wrap_database_errors:
         raw_connection = django_cursor.cursor.connection
-        if raw_connection.prepare_threshold is None:
-            # Django turns psycopg's statement preparation off; turn it on for the statements
-            # asked to be prepared (prepare=True) only. Django's client-side cursors never are.
-            raw_connection.prepare_threshold = _ONLY_WHEN_ASKED
-        with psycopg.Cursor(raw_connection) as cursor:
-            yield cursor
-
-
-def _saved_hold(pk: int, **fields) -> Reservation:
-    """A Reservation instance for a row the function inserted (no query)."""
-    hold = Reservation(pk=pk, **fields)
-    hold._state.adding = False
-    hold._state.db = "default"
-    return hold
+        cursor = getattr(raw_connection, _CURSOR, None)
+        if cursor is None:
+            if raw_connection.prepare_threshold is None:
+                # Django turns psycopg's statement preparation off; turn it on for the
+                # statements asked to be prepared (prepare=True) only. Django's client-side
+                # cursors never are.
+                raw_connection.prepare_threshold = _ONLY_WHEN_ASKED
+            cursor = psycopg.Cursor(raw_connection)
+            setattr(raw_connection, _CURSOR, cursor)
+        yield cursor
