@@ -117,7 +117,9 @@ def get_product_review_summary(
         for s in range(5, 0, -1)
     ]  # fmt: skip
 
-    paginator = Paginator(list_published_reviews(product_id=product_id, sort=sort), PAGE_SIZE)
+    # No published review (most products): an empty page without building the reviews query.
+    reviews = list_published_reviews(product_id=product_id, sort=sort) if total else []
+    paginator = Paginator(reviews, PAGE_SIZE)
     paginator.count = total  # known already: no COUNT query
     page_obj = paginator.get_page(page)
     page_obj.object_list = list(page_obj.object_list)

@@ -10,7 +10,7 @@ from django_countries import countries
 
 from apps.cart.services import MAX_LINE_QUANTITY
 from apps.checkout.addresses import clean_address
-from apps.core.widgets import PlainEmailInput, PlainTextInput
+from apps.core.widgets import PlainEmailInput, PlainRadioSelect, PlainTextInput
 
 
 class CartAddForm(forms.Form):
@@ -128,7 +128,7 @@ class CheckoutForm(AddressForm):
 
     email = forms.EmailField(max_length=254)
     method = forms.TypedChoiceField(
-        coerce=int, widget=forms.RadioSelect, label="Delivery", empty_value=None
+        coerce=int, widget=PlainRadioSelect, label="Delivery", empty_value=None
     )
     voucher = forms.CharField(max_length=40, label="Voucher code", required=False)
 

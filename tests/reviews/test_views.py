@@ -144,3 +144,13 @@ def test_reviews_of_inactive_products_are_not_served(store_client):
     draft = ProductFactory(status="draft")
 
     assert store_client.get(f"/reviews/product/{draft.slug}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_product_without_reviews_costs_no_review_query(product, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        summary = selectors.get_product_review_summary(product.id, published_count=0)
+        assert summary.reviews == [] and summary.count == 0
+    with django_assert_num_queries(1):  # count unknown: the histogram says there is none
+        summary = selectors.get_product_review_summary(product.id)
+        assert summary.reviews == [] and summary.page.number == 1
