@@ -14,6 +14,24 @@ from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import WarehouseFactory, expire_reservations, stock
 
 
+@pytest.fixture
+def raw_statements(monkeypatch) -> list:
+    """Statements sent through plain psycopg cursors (the ones ``reserve`` and
+    ``commit_reservation`` use); Django's cursors subclass it and are left out."""
+    import psycopg
+
+    sent = []
+    original = psycopg.Cursor.execute
+
+    def counting_execute(cursor, query, *args, **kwargs):
+        if type(cursor) is psycopg.Cursor:
+            sent.append(query)
+        return original(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting_execute)
+    return sent
+
+
 def advisory_locks_held() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -90,8 +108,7 @@ def test_prepared_statements_follow_the_connection_from_store_to_store(
 
 
 @pytest.mark.parametrize("line_count", [1, 5])
-def test_reserve_is_one_statement_whatever_the_basket(committed_store, monkeypatch, line_count):
-    import psycopg
+def test_reserve_is_one_statement_whatever_the_basket(committed_store, raw_statements, line_count):
     from django.test.utils import CaptureQueriesContext
 
     warehouses = [WarehouseFactory(priority=1), WarehouseFactory(priority=2)]
@@ -99,30 +116,21 @@ def test_reserve_is_one_statement_whatever_the_basket(committed_store, monkeypat
     for variant in variants:
         for warehouse in warehouses:
             stock(variant, warehouse, 2)  # 3 units of each: split across both warehouses
-    sent = []
-    original = psycopg.Cursor.execute
-
-    def counting_execute(cursor, query, *args, **kwargs):
-        if type(cursor) is psycopg.Cursor:  # the raw cursor reserve uses; Django's subclass it
-            sent.append(query)
-        return original(cursor, query, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Cursor, "execute", counting_execute)
+    raw_statements.clear()  # count from here on
     with CaptureQueriesContext(connection) as django_queries:
         holds = inventory_services.reserve(
             reference="checkout:a", lines=[(v.id, 3) for v in variants]
         )
 
-    assert len(sent) + len(django_queries) == 1
+    assert len(raw_statements) + len(django_queries) == 1
     assert len(holds) == 2 * line_count
     assert sum(h.quantity for h in holds) == 3 * line_count
 
 
 @pytest.mark.parametrize("line_count", [1, 5])
 def test_commit_of_live_holds_is_one_statement_whatever_the_basket(
-    committed_store, monkeypatch, line_count
+    committed_store, raw_statements, line_count
 ):
-    import psycopg
     from django.test.utils import CaptureQueriesContext
 
     warehouses = [WarehouseFactory(priority=1), WarehouseFactory(priority=2)]
@@ -131,19 +139,11 @@ def test_commit_of_live_holds_is_one_statement_whatever_the_basket(
         for warehouse in warehouses:
             stock(variant, warehouse, 2)
     inventory_services.reserve(reference="checkout:a", lines=[(v.id, 3) for v in variants])
-    sent = []
-    original = psycopg.Cursor.execute
-
-    def counting_execute(cursor, query, *args, **kwargs):
-        if type(cursor) is psycopg.Cursor:
-            sent.append(query)
-        return original(cursor, query, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Cursor, "execute", counting_execute)
+    raw_statements.clear()  # count from here on
     with CaptureQueriesContext(connection) as django_queries:
         inventory_services.commit_reservation(reference="checkout:a", order_reference="1042")
 
-    assert len(sent) + len(django_queries) == 1
+    assert len(raw_statements) + len(django_queries) == 1
     levels = StockLevel.objects.filter(variant__in=variants)
     assert sorted((lv.on_hand, lv.reserved) for lv in levels) == sorted(
         [(0, 0), (1, 0)] * line_count
@@ -191,25 +191,15 @@ def _take_the_rest_once_reserve_waits(store, stock_level_id: int, ready, done) -
 
 @pytest.mark.parametrize("own_transaction", [True, False])
 def test_a_fast_path_that_loses_the_race_reserves_nothing_and_reports_the_shortage(
-    committed_store, monkeypatch, own_transaction
+    committed_store, raw_statements, own_transaction
 ):
     import threading
-
-    import psycopg
 
     warehouse = WarehouseFactory()
     variant = VariantFactory()
     stock(variant, warehouse, 3)
     level = StockLevel.objects.get(variant=variant)
-    sent = []
-    original = psycopg.Cursor.execute
-
-    def counting_execute(cursor, query, *args, **kwargs):
-        if type(cursor) is psycopg.Cursor:
-            sent.append(query)
-        return original(cursor, query, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Cursor, "execute", counting_execute)
+    raw_statements.clear()  # count from here on
     ready, done = threading.Event(), threading.Event()
     rival = threading.Thread(
         target=_take_the_rest_once_reserve_waits,
@@ -230,7 +220,7 @@ def test_a_fast_path_that_loses_the_race_reserves_nothing_and_reports_the_shorta
     assert done.is_set()
     # On its own, the lost race fails the call (a rollback) and the call is made again locked;
     # inside a caller's transaction, a subtransaction undoes the attempt within one call.
-    assert len(sent) == (2 if own_transaction else 1)
+    assert len(raw_statements) == (2 if own_transaction else 1)
     assert raised.value.extra["lines"] == [
         {"variant_id": variant.id, "requested": 2, "available": 0}
     ]
