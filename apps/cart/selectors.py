@@ -105,7 +105,7 @@ def get_guest_cart_view(*, token: UUID | str | None) -> CartView:
     )
     if not rows:
         return EMPTY_CART
-    cart = raw_rows.instance(Cart, rows[0][: raw_rows.width(Cart)])
+    (cart,) = raw_rows.split(rows[0], Cart)
     return _view_of_rows(cart, rows, with_availability=True)
 
 
@@ -138,19 +138,15 @@ def _line_rows(where: str, params: list, *, with_availability: bool) -> list[tup
 
 
 def _view_of_rows(cart: Cart, rows: list[tuple], *, with_availability: bool) -> CartView:
-    cart_end = raw_rows.width(Cart)
-    line_end = cart_end + raw_rows.width(CartLine)
-    variant_end = line_end + raw_rows.width(Variant)
-    product_end = variant_end + raw_rows.width(Product)
+    cart_width = raw_rows.width(Cart)  # every row repeats the cart: read once by the caller
     lines, available = [], {}
     for row in rows:
-        line = raw_rows.instance(CartLine, row[cart_end:line_end])
-        variant = raw_rows.instance(Variant, row[line_end:variant_end])
-        variant.product = raw_rows.instance(Product, row[variant_end:product_end])
+        line, variant, product = raw_rows.split(row[cart_width:], CartLine, Variant, Product)
+        variant.product = product
         line.cart, line.variant = cart, variant
         lines.append(line)
         if with_availability:
-            available[variant.id] = max(int(row[product_end] or 0), 0)
+            available[variant.id] = max(int(row[-1] or 0), 0)  # the availability column
     return _view_of_lines(cart, lines, available=available if with_availability else None)
 
 

@@ -63,10 +63,9 @@ def _get_sellable_variant_and_available(variant_id: int) -> tuple[Variant, int]:
         raise VariantUnavailable(
             "This item is no longer available.", extra={"variant_id": variant_id}
         )
-    variant_end = raw_rows.width(Variant)
-    variant = raw_rows.instance(Variant, row[:variant_end])
-    variant.product = raw_rows.instance(Product, row[variant_end:-1])
-    return variant, max(int(row[-1]), 0)
+    variant, product = raw_rows.split(row, Variant, Product)
+    variant.product = product
+    return variant, max(int(row[-1]), 0)  # the availability column comes last
 
 
 def _check_available(variant: Variant, quantity: int) -> None:

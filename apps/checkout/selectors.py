@@ -1,7 +1,4 @@
 from dataclasses import dataclass
-from uuid import UUID
-
-from django.db import connection
 
 from apps.cart import selectors as cart_selectors
 from apps.cart.models import Cart
@@ -40,22 +37,10 @@ WHERE k.token = %s
 
 def get_checkout(*, token) -> Checkout:
     """The checkout with this token, its cart and voucher loaded. Raises Checkout.DoesNotExist."""
-    try:
-        token = UUID(str(token))
-    except ValueError as exc:
-        raise Checkout.DoesNotExist("No such checkout") from exc
-    with connection.cursor() as cursor:
-        cursor.execute(_CHECKOUT_SQL, [token])
-        row = cursor.fetchone()
-    if row is None:
-        raise Checkout.DoesNotExist("No such checkout")
-    checkout_end = raw_rows.width(Checkout)
-    cart_end = checkout_end + raw_rows.width(Cart)
-    checkout = raw_rows.instance(Checkout, row[:checkout_end])
-    checkout.cart = raw_rows.instance(Cart, row[checkout_end:cart_end])
-    checkout.voucher = (
-        raw_rows.instance(Voucher, row[cart_end:]) if checkout.voucher_id is not None else None
-    )
+    row = raw_rows.fetch_by_token(Checkout, _CHECKOUT_SQL, token)
+    checkout, cart, voucher = raw_rows.split(row, Checkout, Cart, Voucher)
+    checkout.cart = cart
+    checkout.voucher = voucher if checkout.voucher_id is not None else None  # LEFT JOIN
     return checkout
 
 

@@ -6,6 +6,7 @@ hand out ordinary, saved model instances with every field loaded.
 """
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from django.db import connection
 from django.db.models import Model
@@ -30,12 +31,38 @@ def locked(model: type[Model], sql: str, pk: int) -> Model:
         raise TransactionManagementError(
             "select_for_update cannot be used outside of a transaction."
         )
+    return instance(model, _one_row(model, sql, pk))
+
+
+def fetch_by_token(model: type[Model], sql: str, token) -> tuple:
+    """The one row ``sql`` selects for ``token``, a UUID and the statement's only parameter;
+    ``model.DoesNotExist`` when the token is malformed or matches nothing (a URL's token is
+    shopper input)."""
+    try:
+        token = UUID(str(token))
+    except ValueError as exc:
+        raise model.DoesNotExist(f"No such {model._meta.verbose_name}.") from exc
+    return _one_row(model, sql, token)
+
+
+def _one_row(model: type[Model], sql: str, key) -> tuple:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
+        cursor.execute(sql, [key])
         row = cursor.fetchone()
     if row is None:
-        raise model.DoesNotExist(f"{model._meta.object_name} {pk} does not exist.")
-    return instance(model, row)
+        raise model.DoesNotExist(f"No {model._meta.verbose_name} {key}.")
+    return row
+
+
+def split(row: Sequence, *models: type[Model]) -> list[Model]:
+    """Instances of ``models`` from a row of ``columns(models[0], …), columns(models[1], …)``,
+    in that order. Columns after theirs (computed values) are left to the caller."""
+    instances, start = [], 0
+    for model in models:
+        end = start + width(model)
+        instances.append(instance(model, row[start:end]))
+        start = end
+    return instances
 
 
 def set_prefetched(obj: Model, name: str, related: list[Model], *, back: str) -> None:

@@ -1,5 +1,3 @@
-from uuid import UUID
-
 from django.db import connection
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
@@ -53,16 +51,8 @@ _EVENTS_SQL = (
 
 
 def _order_with_lines_and_events(token) -> Order:
-    try:
-        token = UUID(str(token))
-    except ValueError as exc:
-        raise Order.DoesNotExist("No such order") from exc
+    order = raw_rows.instance(Order, raw_rows.fetch_by_token(Order, _ORDER_SQL, token))
     with connection.cursor() as cursor:
-        cursor.execute(_ORDER_SQL, [token])
-        row = cursor.fetchone()
-        if row is None:
-            raise Order.DoesNotExist("No such order")
-        order = raw_rows.instance(Order, row)
         cursor.execute(_LINES_SQL, [order.pk])
         lines = [raw_rows.instance(OrderLine, values) for values in cursor.fetchall()]
         cursor.execute(_EVENTS_SQL, [order.pk])

@@ -1,7 +1,3 @@
-from uuid import UUID
-
-from django.db import connection
-
 from apps.core import raw_rows
 from apps.orders.models import Order
 from apps.payments.models import Payment
@@ -18,17 +14,9 @@ WHERE p.token = %s
 
 def get_payment_by_token(*, token) -> Payment:
     """The payment behind a payment-page URL, with its order. Raises Payment.DoesNotExist."""
-    try:
-        token = UUID(str(token))
-    except ValueError as exc:
-        raise Payment.DoesNotExist("No such payment") from exc
-    with connection.cursor() as cursor:
-        cursor.execute(_PAYMENT_SQL, [token])
-        row = cursor.fetchone()
-    if row is None:
-        raise Payment.DoesNotExist("No such payment")
-    payment = raw_rows.instance(Payment, row[: raw_rows.width(Payment)])
-    payment.order = raw_rows.instance(Order, row[raw_rows.width(Payment) :])
+    row = raw_rows.fetch_by_token(Payment, _PAYMENT_SQL, token)
+    payment, order = raw_rows.split(row, Payment, Order)
+    payment.order = order
     return payment
 
 
