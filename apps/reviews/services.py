@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Count, F
 
+from apps.catalog import product_cache
 from apps.catalog import services as catalog_services
 from apps.catalog.models import Product
 from apps.preferences import selectors as preference_selectors
@@ -271,6 +272,7 @@ def repair_rating_aggregates() -> int:
         changed_ids = [row[0] for row in cursor.fetchall()]
     changed = len(changed_ids)
     if changed_ids:
+        product_cache.bump_version()  # a raw UPDATE: no model signal moves the catalog version
         search_services.mark_products_changed(product_ids=changed_ids)
     if changed:
         logger.warning("repaired rating aggregates of %d products", changed)

@@ -14,9 +14,9 @@ Catalog services and the merchant admin call these explicitly after their writes
   subtree's products are reindexed.
 
 ``FACETS_VERSION_KEY`` (per store: cache keys carry the schema) moves on with every index
-change, stock flags included, so search pages and facet counts can be cached. A change of a
-product's own data also moves the catalog version (``apps.catalog.product_cache``), behind
-which product pages and listing cards are cached; stock changes do not.
+change, stock flags included, so search pages and facet counts can be cached. (Product pages
+and listing cards are cached behind the catalog's own version, ``apps.catalog.product_cache``,
+which the catalog's write paths move.)
 """
 
 import logging
@@ -24,7 +24,6 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 
-from apps.catalog import product_cache
 from apps.core import tenancy
 from apps.search.backends import get_backend
 
@@ -46,7 +45,6 @@ def mark_products_changed(*, product_ids: Iterable[int]) -> None:
 
         tenancy.on_commit(lambda: index_products_task.delay(ids))
     invalidate_facets()
-    product_cache.bump_version()
 
 
 def mark_stock_changed(*, variant_ids: Iterable[int]) -> None:
@@ -95,14 +93,12 @@ def remove_products(*, product_ids: Iterable[int]) -> None:
 
         tenancy.on_commit(lambda: remove_products_task.delay(ids))
     invalidate_facets()
-    product_cache.bump_version()
 
 
 def reindex_store() -> int:
     """Rebuild the current store's whole index; return the number of products indexed."""
     count = get_backend().reindex_all()
     bump_facets_version()
-    product_cache.bump_version()
     logger.info("search index rebuilt: %d products", count)
     return count
 

@@ -194,6 +194,20 @@ def test_repair_task_fixes_drifted_aggregates_and_leaves_right_ones(customer, pr
     assert _rating(untouched) == (Decimal("0.00"), 0)
 
 
+@pytest.mark.django_db
+def test_a_repaired_rating_reaches_the_cached_product_pages_and_cards(customer, product):
+    from apps.catalog import product_cache
+
+    _review(product, customer, rating=4)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalog_product SET rating_count = 9 WHERE id = %s", [product.id])
+    before = product_cache.current_version()
+
+    services.repair_rating_aggregates()
+
+    assert product_cache.current_version() != before
+
+
 # --- moderation -----------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_with_moderation_a_review_waits_and_counts_only_once_published(
