@@ -267,8 +267,13 @@ BEGIN
             END IF;
             v_taken := true;
         ELSE
-            -- The fast path inside a caller's transaction: a row that changed since the plan
-            -- ends the attempt in this subtransaction's rollback, which undoes the holds and
+            -- The fast path inside a caller's transaction: the same hold INSERT and conditional
+            -- UPDATE loop as the branch above (keep the two in step), inside BEGIN … EXCEPTION.
+            -- They are written twice on purpose: an exception block always opens a
+            -- subtransaction, the cost the call that is its own transaction avoids, and moving
+            -- them into a helper function would add a nested call to every reservation.
+            -- A row that changed since the plan ends the attempt in this subtransaction's
+            -- rollback, which undoes the holds and
             -- rows already taken and gives back their row locks (and the lock a failed
             -- conditional UPDATE keeps on a row it waited for) before the locked path takes
             -- locks of level 2.
