@@ -273,10 +273,9 @@ BEGIN
             -- subtransaction, the cost the call that is its own transaction avoids, and moving
             -- them into a helper function would add a nested call to every reservation.
             -- A row that changed since the plan ends the attempt in this subtransaction's
-            -- rollback, which undoes the holds and
-            -- rows already taken and gives back their row locks (and the lock a failed
-            -- conditional UPDATE keeps on a row it waited for) before the locked path takes
-            -- locks of level 2.
+            -- rollback, which undoes the holds and rows already taken and gives back their row
+            -- locks (and the lock a failed conditional UPDATE keeps on a row it waited for)
+            -- before the locked path takes locks of level 2.
             BEGIN
                 WITH held AS (
                     INSERT INTO inventory_reservation (reference, batch, stock_level_id,
