@@ -235,3 +235,24 @@ def test_the_holds_reserve_returns_are_built_in_the_models_field_order():
     from apps.inventory.services import reserving
 
     assert reserving._HOLD_FIELDS == [f.attname for f in Reservation._meta.concrete_fields]
+
+
+@pytest.mark.django_db
+def test_reserve_reads_stock_rows_by_index_scan_never_bitmap_scan(stocked_variant):
+    """A bitmap scan visits the index entry of every dead version of a hot stock row until
+    VACUUM; an index scan marks them dead and skips them next time (migration 0006)."""
+    variant = stocked_variant(5)
+    plans = []
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        raw.add_notice_handler(lambda notice: plans.append(notice.message_primary))
+        cursor.execute("LOAD 'auto_explain'")
+        for setting in ("log_min_duration = 0", "log_nested_statements = on"):
+            cursor.execute(f"SET LOCAL auto_explain.{setting}")
+        cursor.execute("SET LOCAL client_min_messages = log")
+        inventory_services.reserve(reference="checkout:a", lines=[(variant.id, 2)])
+        cursor.execute("SET LOCAL client_min_messages = notice")
+
+    stock_reads = [plan for plan in plans if "on inventory_stocklevel" in plan]
+    assert stock_reads, plans  # the candidate read and the conditional UPDATE at least
+    assert not [plan for plan in plans if "Bitmap" in plan], stock_reads
