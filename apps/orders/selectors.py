@@ -2,7 +2,7 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from apps.core import raw_rows
-from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine, Return
+from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine
 
 # Statuses before anything ships: such an order has no fulfilments and no returns yet (the
 # first fulfilment moves a paid order on; returns need shipped units).
@@ -11,9 +11,10 @@ _NOTHING_SHIPPED = (Order.Status.PENDING, Order.Status.PAID)
 
 def _shipping_details(order: Order) -> None:
     if order.status in _NOTHING_SHIPPED:
-        order._prefetched_objects_cache.update(
-            fulfillments=Fulfillment.objects.none(), returns=Return.objects.none()
-        )
+        # Empty and already evaluated: ``none()`` querysets would still be compiled (to no SQL)
+        # each time the order page asks whether there are any.
+        raw_rows.set_prefetched(order, "fulfillments", [], back="order")
+        raw_rows.set_prefetched(order, "returns", [], back="order")
         return
     prefetch_related_objects(
         [order],
