@@ -27,8 +27,16 @@ class ProductDocument(models.Model):
     name = models.CharField(max_length=200)
     # The product's category and all its ancestors: a category page lists its whole subtree.
     category_ids = ArrayField(models.BigIntegerField(), default=list)
+    # The product's own category (the last of category_ids; null without one). Products with
+    # the same category share category_ids: the category facet groups matches by this number
+    # instead of hashing every match's array.
+    category_key = models.BigIntegerField(null=True)
     # "Option:Value" pairs of the active variants, e.g. "Size:M", for filters and facets.
     option_values = ArrayField(models.CharField(max_length=130), default=list)
+    # A 64-bit hash of option_values (hashtextextended of its text form), so the option facet
+    # groups matches by one number, not by their arrays. A collision would merge two option
+    # combinations' counts: with the few hundred combinations a store has, about 1 in 10^13.
+    option_key = models.BigIntegerField(default=0, db_default=0)
     # Upper-cased SKUs of the active variants, for the exact SKU match.
     skus = ArrayField(models.CharField(max_length=64), default=list)
     min_price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))

@@ -10,6 +10,7 @@ from apps.inventory.models import StockLevel
 from apps.search import selectors as search_selectors
 from apps.search import services as search_services
 from apps.search.backends.postgres import PostgresSearchBackend
+from apps.search.models import ProductDocument
 from apps.search.query import SearchQuery
 from apps.tenants import services as tenant_services
 from tests.conftest import TEST_PASSWORD
@@ -131,6 +132,39 @@ def test_facets_count_categories_price_bands_options_and_stock():
     assert {v.key: v.count for v in facets.options["Size"]} == {"M": 2, "S": 1, "L": 1}
     assert {v.key: v.count for v in facets.options["Color"]} == {"Black": 1}
     assert facets.in_stock == 1
+
+
+@pytest.mark.django_db
+def test_facets_count_every_product_of_a_shared_category_and_option_combination():
+    # Facets group matches by category_key and option_key and read each group's arrays from one
+    # of its products: the counts must still cover every product of the group.
+    home = CategoryFactory(name="Home")
+    lamps = CategoryFactory(name="Lamps", parent=home)
+    for i in range(3):
+        make_product(f"Desk Lamp {i}", category=lamps, options={"Color": ["Black", "White"]})
+    make_product("Floor Lamp", category=lamps, options={"Color": ["White"]})
+    make_product("Loose Lamp")
+
+    facets = search(text="lamp").facets
+
+    assert facets.categories == {home.id: 4, lamps.id: 4}
+    assert {v.key: v.count for v in facets.options["Color"]} == {"Black": 3, "White": 4}
+
+
+@pytest.mark.django_db
+def test_documents_key_their_own_category_and_option_combination():
+    rugs = CategoryFactory(name="Rugs", parent=CategoryFactory(name="Decor"))
+    first = make_product("Wool Rug", category=rugs, options={"Size": ["S", "M"]})
+    same = make_product("Jute Rug", category=rugs, options={"Size": ["M", "S"]})
+    other = make_product("Cork Rug", options={"Size": ["S"]})
+
+    documents = {d.product_id: d for d in ProductDocument.objects.all()}
+
+    assert documents[first.id].category_key == rugs.id == documents[first.id].category_ids[-1]
+    assert documents[other.id].category_key is None
+    assert documents[first.id].option_values == documents[same.id].option_values
+    assert documents[first.id].option_key == documents[same.id].option_key
+    assert documents[first.id].option_key != documents[other.id].option_key
 
 
 @pytest.mark.django_db
