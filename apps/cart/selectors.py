@@ -61,20 +61,16 @@ def get_open_cart(*, token: UUID | str | None = None, user_id: int | None = None
         if cart is not None:
             return cart
     if token:
-        try:
-            token = UUID(str(token))
-        except ValueError:
+        try:  # plain SQL: read on most storefront requests
+            return raw_rows.instance(Cart, raw_rows.fetch_by_token(Cart, _OPEN_CART_SQL, token))
+        except Cart.DoesNotExist:  # a malformed or unknown token, or a cart no longer open
             return None
-        with connection.cursor() as cursor:  # plain SQL: read on most storefront requests
-            cursor.execute(_OPEN_CART_SQL, [token, Cart.Status.OPEN])
-            row = cursor.fetchone()
-        return raw_rows.instance(Cart, row) if row else None
     return None
 
 
 _OPEN_CART_SQL = (
     f"SELECT {raw_rows.columns(Cart, 'c')} FROM {Cart._meta.db_table} c "
-    "WHERE c.token = %s AND c.status = %s"
+    f"WHERE c.token = %s AND c.status = '{Cart.Status.OPEN.value}'"
 )
 
 

@@ -27,15 +27,17 @@ def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
         )
 
 
+def _variant_unavailable(variant_id) -> VariantUnavailable:
+    return VariantUnavailable("This item is no longer available.", extra={"variant_id": variant_id})
+
+
 def _get_sellable_variant(variant_id: int) -> Variant:
     try:
         return Variant.objects.select_related("product").get(
             pk=variant_id, active=True, product__status=Product.Status.ACTIVE
         )
     except (Variant.DoesNotExist, ValueError, TypeError) as exc:
-        raise VariantUnavailable(
-            "This item is no longer available.", extra={"variant_id": variant_id}
-        ) from exc
+        raise _variant_unavailable(variant_id) from exc
 
 
 # A sellable variant with its product and its availability, in one statement (every add).
@@ -60,17 +62,10 @@ def _get_sellable_variant_and_available(variant_id: int) -> tuple[Variant, int]:
             cursor.execute(_SELLABLE_SQL, [timezone.now(), pk, Product.Status.ACTIVE])
             row = cursor.fetchone()
     if row is None:
-        raise VariantUnavailable(
-            "This item is no longer available.", extra={"variant_id": variant_id}
-        )
+        raise _variant_unavailable(variant_id)
     variant, product = raw_rows.split(row, Variant, Product)
     variant.product = product
     return variant, max(int(row[-1]), 0)  # the availability column comes last
-
-
-def _check_available(variant: Variant, quantity: int) -> None:
-    available = inventory_selectors.get_available_by_variant([variant.id]).get(variant.id, 0)
-    _refuse_unavailable(variant, quantity, available)
 
 
 def _refuse_unavailable(variant: Variant, quantity: int, available: int) -> None:
@@ -162,7 +157,8 @@ def update_cart_line(*, cart: Cart, variant_id: int, quantity: int) -> CartLine 
         line.delete()
         return None
     if quantity > line.quantity:
-        _check_available(_get_sellable_variant(variant_id), quantity)
+        variant, available = _get_sellable_variant_and_available(variant_id)
+        _refuse_unavailable(variant, quantity, available)
     line.quantity = quantity
     line.save(update_fields=["quantity", "updated_at"])
     cart.save(update_fields=["updated_at"])
