@@ -34,7 +34,6 @@ from apps.core import store_cache
 T = TypeVar("T")
 VERSION_KEY = "catalog:version"
 TIMEOUT_SECONDS = 300
-_MISSING = object()
 
 # clear_all() (a store created again under an old schema name, tests) forgets the version too.
 store_cache.ALL_KEYS.add(VERSION_KEY)
@@ -82,12 +81,9 @@ def get_or_load(name: str, load: Callable[[], T]) -> T:
 
     ``load`` may raise (a product that does not exist): nothing is cached then.
     """
-    key = f"catalog:{current_version()}:{name}"
-    value = cache.get(key, _MISSING)
-    if value is _MISSING:
-        value = load()
-        cache.set(key, value, TIMEOUT_SECONDS)
-    return value
+    return store_cache.get_or_load(
+        f"catalog:{current_version()}:{name}", load, timeout=TIMEOUT_SECONDS
+    )
 
 
 def get_many_or_load(
