@@ -481,13 +481,12 @@ class PostgresSearchBackend:
 
         The matches are materialized once with only the columns the facets and the chosen sort
         need (the rank only for relevance). Total, in-stock and price-band counts come from one
-        aggregate pass (FILTER clauses). Categories and option values are counted per distinct
-        array first (products of one category share its path, most products share one of a few
-        option combinations), and only those few groups are unnested: hashing 8,000 arrays is
-        cheaper than unnesting and hashing their 20,000 elements. The groups are formed on
-        numbers (category_key, option_key) rather than on the arrays themselves, and each group's
-        array is read from one of its products (a primary-key probe per group): hashing 8,000
-        numbers costs a fraction of hashing 8,000 arrays.
+        aggregate pass (FILTER clauses). Categories and option values are counted per group
+        first (products of one category share its path, most products share one of a few
+        option combinations), and only those few groups are unnested, not the 20,000 elements
+        of 8,000 matches' arrays. The groups are formed on numbers (category_key, option_key),
+        a fraction of the cost of hashing the arrays, and each group's array is read from one
+        of its products (a primary-key probe per group).
         A filter the query does not use is a literal TRUE, so it costs nothing per row. Arrays are
         unnested in the select list (ProjectSet), cheaper than a lateral function scan per row.
         """
