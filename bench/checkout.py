@@ -63,6 +63,7 @@ import psycopg  # noqa: E402
 django.setup()
 
 import requests  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Sum  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -494,6 +495,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8105)
     parser.add_argument("--sql-only", action="store_true", help="only count SQL statements")
     options = parser.parse_args()
+    call_command("migrate_schemas", interactive=False, verbosity=0)  # a fresh database
     options.clients = options.clients or (64 if options.flash else 8)
     options.warmup = options.clients if options.warmup is None else options.warmup
     options.stop = threading.Event()

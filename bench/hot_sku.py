@@ -54,6 +54,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.db.models import Sum  # noqa: E402
 
@@ -166,6 +167,7 @@ def main() -> None:
     options = parser.parse_args()
     if options.mode == "processes" and connection.pool is not None:
         parser.error("processes cannot share a connection pool: unset DB_POOL_SIZE")
+    call_command("migrate_schemas", interactive=False, verbosity=0)  # a fresh database
 
     store, variant_id, warm_up_id = open_bench_store(options.stock)
     shares = [range(w, options.attempts, options.workers) for w in range(options.workers)]

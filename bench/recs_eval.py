@@ -40,6 +40,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -264,6 +265,7 @@ def main() -> None:
     parser.add_argument("--scale-orders", type=int, default=100000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    call_command("migrate_schemas", interactive=False, verbosity=0)  # a fresh database
 
     slug = f"recsbench{uuid.uuid4().hex[:8]}"
     store = tenant_services.create_store(
