@@ -15,6 +15,9 @@ from django.db import models
 
 
 class ProductDocument(models.Model):
+    # The table's physical column order is migration 0003's, not this class's: the columns a
+    # search reads for every match come before the variable-width ones. A new field is added
+    # at the end of the table; if searches read it per match, rewrite the table as 0003 does.
     product = models.OneToOneField(
         "catalog.Product",
         primary_key=True,

@@ -330,6 +330,45 @@ def test_a_store_opened_after_the_migrations_searches_with_typos(committed_store
     assert names(result) == ["Organic T-shirt", "Walnut Desk"]
 
 
+def test_a_cloned_store_reads_the_per_match_columns_first(committed_store):
+    """Migration 0003 put the columns a search reads for every match ahead of the first
+    variable-width one; a store cloned from the template keeps that order, the constraints
+    and every index. (A later AddField lands at the end: see 0003 before adding one that
+    searches read per match.)"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attlen FROM pg_attribute WHERE attrelid = "
+            "'search_productdocument'::regclass AND attnum > 0 AND NOT attisdropped "
+            "ORDER BY attnum"
+        )
+        columns = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'search_productdocument'::regclass"
+        )
+        constraints = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = 'search_productdocument'"
+        )
+        indexes = {row[0] for row in cursor.fetchall()}
+    names_in_order = [name for name, _ in columns]
+    first_variable_width = next(i for i, (_, length) in enumerate(columns) if length < 0)
+    assert names_in_order[first_variable_width] == "min_price"
+    assert {"product_id", "option_key", "category_key", "in_stock", "featured", "rating_count",
+            "product_created_at"} <= set(names_in_order[:first_variable_width])  # fmt: skip
+    assert {f.column for f in ProductDocument._meta.concrete_fields} == set(names_in_order)
+    assert {
+        "search_productdocument_pkey",
+        "search_productdocument_rating_count_check",
+        "search_productdocume_product_id_c169fc65_fk_catalog_p",
+    } <= constraints
+    assert {index.name for index in ProductDocument._meta.indexes} | {
+        "search_productdocument_pkey"
+    } == indexes
+    make_product("Linen Shirt")
+    assert names(search(text="linen")) == ["Linen Shirt"]
+
+
 def test_reindex_rebuilds_documents_and_vocabulary(committed_store):
     make_product("Granite Mortar")
     with connection.cursor() as cursor:
