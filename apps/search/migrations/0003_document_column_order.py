@@ -34,11 +34,7 @@ CREATE TABLE search_productdocument_reordered (
     option_values varchar(130)[] NOT NULL,
     skus varchar(64)[] NOT NULL
 );
-INSERT INTO search_productdocument_reordered (
-    product_id, option_key, product_created_at, indexed_at, category_key, rating_count,
-    in_stock, featured, min_price, max_price, rating_avg, document, name, category_ids,
-    option_values, skus
-)
+INSERT INTO search_productdocument_reordered  -- every column, in the order above
 SELECT product_id, option_key, product_created_at, indexed_at, category_key, rating_count,
        in_stock, featured, min_price, max_price, rating_avg, document, name, category_ids,
        option_values, skus
