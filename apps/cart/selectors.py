@@ -4,14 +4,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from django.db import connection
 from django.utils import timezone
 
+from apps.cart import sql
 from apps.cart.models import Cart, CartLine, WishlistItem
 from apps.catalog.models import Product, Variant
 from apps.core import raw_rows
 from apps.core.money import quantize
-from apps.inventory import selectors as inventory_selectors
 
 
 @dataclass(frozen=True)
@@ -60,18 +59,17 @@ def get_open_cart(*, token: UUID | str | None = None, user_id: int | None = None
         cart = Cart.objects.filter(user_id=user_id, status=Cart.Status.OPEN).first()
         if cart is not None:
             return cart
-    if token:
-        try:  # plain SQL: read on most storefront requests
-            return raw_rows.instance(Cart, raw_rows.fetch_by_token(Cart, _OPEN_CART_SQL, token))
-        except Cart.DoesNotExist:  # a malformed or unknown token, or a cart no longer open
-            return None
-    return None
+    token = _as_uuid(token)
+    if token is None:  # none, or malformed (the cookie is shopper input)
+        return None
+    return Cart.objects.filter(token=token, status=Cart.Status.OPEN).first()
 
 
-_OPEN_CART_SQL = (
-    f"SELECT {raw_rows.columns(Cart, 'c')} FROM {Cart._meta.db_table} c "
-    f"WHERE c.token = %s AND c.status = '{Cart.Status.OPEN.value}'"
-)
+def _as_uuid(token: UUID | str | None) -> UUID | None:
+    try:
+        return UUID(str(token)) if token else None
+    except ValueError:
+        return None
 
 
 def get_cart_view(cart: Cart | None, *, with_availability: bool = True) -> CartView:
@@ -82,7 +80,7 @@ def get_cart_view(cart: Cart | None, *, with_availability: bool = True) -> CartV
     """
     if cart is None:
         return EMPTY_CART
-    rows = _line_rows("l.cart_id = %s", [cart.pk], with_availability=with_availability)
+    rows = sql.line_rows_of_cart(cart_id=cart.pk, now=timezone.now() if with_availability else None)
     return _view_of_rows(cart, rows, with_availability=with_availability)
 
 
@@ -90,47 +88,14 @@ def get_guest_cart_view(*, token: UUID | str | None) -> CartView:
     """The open anonymous cart with this token, as ``get_cart_view`` shows it; the cart, its
     lines and their availability come in one query (an empty or unknown cart shows as
     ``EMPTY_CART``)."""
-    try:
-        token = UUID(str(token)) if token else None
-    except ValueError:
-        token = None
+    token = _as_uuid(token)
     if token is None:
         return EMPTY_CART
-    rows = _line_rows(
-        "c.token = %s AND c.status = %s", [token, Cart.Status.OPEN], with_availability=True
-    )
+    rows = sql.line_rows_of_open_cart(token=token, now=timezone.now())
     if not rows:
         return EMPTY_CART
     (cart,) = raw_rows.split(rows[0], Cart)
     return _view_of_rows(cart, rows, with_availability=True)
-
-
-# The lines of one cart with their variants and products (and their carts, for the guest cart
-# read), plus each variant's availability as ``inventory_selectors`` computes it. Plain SQL:
-# the cart page runs it after every add, and the ORM's select_related query cost several times
-# more CPU to build than to run.
-_LINES_SQL = f"""
-SELECT {raw_rows.columns(Cart, "c")}, {raw_rows.columns(CartLine, "l")},
-       {raw_rows.columns(Variant, "v")}, {raw_rows.columns(Product, "p")}{{availability}}
-FROM {CartLine._meta.db_table} l
-JOIN {Cart._meta.db_table} c ON c.id = l.cart_id
-JOIN {Variant._meta.db_table} v ON v.id = l.variant_id
-JOIN {Product._meta.db_table} p ON p.id = v.product_id
-WHERE {{where}}
-ORDER BY l.id
-"""
-_AVAILABILITY_COLUMN = f", ({inventory_selectors.AVAILABLE_FOR_VARIANT_SQL.format(variant='v.id')})"
-
-
-def _line_rows(where: str, params: list, *, with_availability: bool) -> list[tuple]:
-    sql = _LINES_SQL.format(
-        availability=_AVAILABILITY_COLUMN if with_availability else "", where=where
-    )
-    if with_availability:
-        params = [timezone.now(), *params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _view_of_rows(cart: Cart, rows: list[tuple], *, with_availability: bool) -> CartView:

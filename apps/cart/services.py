@@ -4,9 +4,10 @@ Adding to the cart takes no stock (architecture §3 step 1); it only refuses qua
 what is available now, so shoppers are not surprised at checkout.
 """
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.cart import sql
 from apps.cart.exceptions import CartError, QuantityUnavailable, VariantUnavailable
 from apps.cart.models import Cart, CartLine, WishlistItem
 from apps.catalog.models import Product, Variant
@@ -40,16 +41,6 @@ def _get_sellable_variant(variant_id: int) -> Variant:
         raise _variant_unavailable(variant_id) from exc
 
 
-# A sellable variant with its product and its availability, in one statement (every add).
-_SELLABLE_SQL = f"""
-SELECT {raw_rows.columns(Variant, "v")}, {raw_rows.columns(Product, "p")},
-       ({inventory_selectors.AVAILABLE_FOR_VARIANT_SQL.format(variant="v.id")})
-FROM {Variant._meta.db_table} v
-JOIN {Product._meta.db_table} p ON p.id = v.product_id
-WHERE v.id = %s AND v.active AND p.status = %s
-"""
-
-
 def _get_sellable_variant_and_available(variant_id: int) -> tuple[Variant, int]:
     """``_get_sellable_variant`` and the units available now, in one query."""
     try:
@@ -58,9 +49,7 @@ def _get_sellable_variant_and_available(variant_id: int) -> tuple[Variant, int]:
         pk = None
     row = None
     if pk is not None and 0 < pk < 2**63:
-        with connection.cursor() as cursor:
-            cursor.execute(_SELLABLE_SQL, [timezone.now(), pk, Product.Status.ACTIVE])
-            row = cursor.fetchone()
+        row = sql.sellable_variant_row(variant_id=pk, now=timezone.now())
     if row is None:
         raise _variant_unavailable(variant_id)
     variant, product = raw_rows.split(row, Variant, Product)
@@ -91,27 +80,6 @@ def get_or_create_cart(*, cart: Cart | None, user_id: int | None) -> Cart:
         return Cart.objects.get(user_id=user_id, status=Cart.Status.OPEN)
 
 
-# Add units to a line, creating it if needed, only while its new quantity stays within the
-# limit; touch the cart's updated_at in the same statement (one transaction, one round trip).
-# The upsert takes the line's row lock, so concurrent adds to one line queue and each re-checks
-# the limit against the newest quantity.
-_ADD_UNITS_SQL = f"""
-WITH line AS (
-    INSERT INTO {CartLine._meta.db_table} (cart_id, variant_id, quantity, created_at, updated_at)
-    VALUES (%(cart)s, %(variant)s, %(quantity)s, %(now)s, %(now)s)
-    ON CONFLICT (cart_id, variant_id) DO UPDATE
-        SET quantity = {CartLine._meta.db_table}.quantity + EXCLUDED.quantity,
-            updated_at = EXCLUDED.updated_at
-        WHERE {CartLine._meta.db_table}.quantity + EXCLUDED.quantity <= %(limit)s
-    RETURNING id, quantity, created_at
-), touched AS (
-    UPDATE {Cart._meta.db_table} SET updated_at = %(now)s
-    WHERE id = %(cart)s AND EXISTS (SELECT 1 FROM line)
-)
-SELECT id, quantity, created_at FROM line
-"""
-
-
 def add_to_cart(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
     """Add units of a variant; the line's new quantity may not exceed availability."""
     _check_quantity(quantity)
@@ -120,13 +88,9 @@ def add_to_cart(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
     row = None
     if quantity <= limit:
         now = timezone.now()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _ADD_UNITS_SQL,
-                {"cart": cart.pk, "variant": variant.id, "quantity": quantity, "limit": limit,
-                 "now": now},
-            )  # fmt: skip
-            row = cursor.fetchone()
+        row = sql.add_units(
+            cart_id=cart.pk, variant_id=variant.id, quantity=quantity, limit=limit, now=now
+        )
     if row is None:  # refused: say why, for the quantity the line would have had
         current = (
             CartLine.objects.filter(cart=cart, variant=variant)
@@ -163,6 +127,21 @@ def update_cart_line(*, cart: Cart, variant_id: int, quantity: int) -> CartLine 
     line.save(update_fields=["quantity", "updated_at"])
     cart.save(update_fields=["updated_at"])
     return line
+
+
+def take_cart_for_order(*, cart_id: int, email: str = "") -> bool:
+    """Mark the cart ordered if it is still open, and say whether it was.
+
+    The order path's one lock: the UPDATE locks the cart row until the caller's transaction
+    ends, and add-to-cart locks it too, so the lines the caller reads next are the lines
+    ordered. False: the cart was ordered by an earlier (or concurrent, now committed) request,
+    or merged into a customer's cart. The shopper's next cart is a new one. ``email``: kept
+    on the cart for its history (the abandoned-cart mail reads it while the cart is open).
+    """
+    changes: dict = {"status": Cart.Status.ORDERED}
+    if email:
+        changes["email"] = email
+    return bool(Cart.objects.filter(pk=cart_id, status=Cart.Status.OPEN).update(**changes))
 
 
 def remove_from_cart(*, cart: Cart, variant_id: int) -> None:

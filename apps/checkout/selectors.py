@@ -1,13 +1,12 @@
 from dataclasses import dataclass
+from uuid import UUID
 
 from apps.cart import selectors as cart_selectors
-from apps.cart.models import Cart
 from apps.cart.selectors import CartView
 from apps.checkout import pricing, shipping, vouchers
 from apps.checkout.exceptions import InvalidVoucher
 from apps.checkout.models import Checkout, ShippingMethod, Voucher
 from apps.checkout.pricing import Totals
-from apps.core import raw_rows
 from apps.tenants.selectors import get_current_store
 
 
@@ -22,26 +21,14 @@ class CheckoutSummary:
     totals: Totals
 
 
-# A checkout with its cart and voucher (select_related("cart", "voucher")), in plain SQL: read
-# on every checkout page and submission, where building the ORM query cost more CPU than
-# running it.
-_CHECKOUT_SQL = f"""
-SELECT {raw_rows.columns(Checkout, "k")}, {raw_rows.columns(Cart, "c")},
-       {raw_rows.columns(Voucher, "v")}
-FROM {Checkout._meta.db_table} k
-JOIN {Cart._meta.db_table} c ON c.id = k.cart_id
-LEFT JOIN {Voucher._meta.db_table} v ON v.id = k.voucher_id
-WHERE k.token = %s
-"""
-
-
 def get_checkout(*, token) -> Checkout:
-    """The checkout with this token, its cart and voucher loaded. Raises Checkout.DoesNotExist."""
-    row = raw_rows.fetch_by_token(Checkout, _CHECKOUT_SQL, token)
-    checkout, cart, voucher = raw_rows.split(row, Checkout, Cart, Voucher)
-    checkout.cart = cart
-    checkout.voucher = voucher if checkout.voucher_id is not None else None  # LEFT JOIN
-    return checkout
+    """The checkout with this token, its cart and voucher loaded. Raises Checkout.DoesNotExist
+    (also for a malformed token: a URL's token is shopper input)."""
+    try:
+        token = UUID(str(token))
+    except ValueError as exc:
+        raise Checkout.DoesNotExist("No such checkout.") from exc
+    return Checkout.objects.select_related("cart", "voucher").get(token=token)
 
 
 def get_checkout_summary(

@@ -1,6 +1,11 @@
-"""Checkout steps and order placement (architecture §3, steps 2–3)."""
+"""Checkout steps and order placement (architecture §3, steps 2–3).
 
-import json
+``place_order`` is the one entry point that places orders: the storefront's one-page checkout,
+the REST API, the demo seeder and the tests all go through it, with one lock protocol (the
+cart row, ``cart_services.take_cart_for_order``) in one transaction. The order itself is
+written by the orders app (``order_services.create_order``) from the draft priced here.
+"""
+
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,21 +13,18 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, OuterRef, Subquery
-from django.utils import timezone
 
 from apps.cart import selectors as cart_selectors
+from apps.cart import services as cart_services
 from apps.cart.models import Cart, CartLine
 from apps.cart.selectors import CartView
 from apps.checkout import shipping, vouchers
 from apps.checkout.addresses import clean_address
 from apps.checkout.exceptions import CheckoutError, EmptyCart, ShippingUnavailable
 from apps.checkout.models import Checkout
-from apps.checkout.selectors import get_checkout_summary
-from apps.inventory import services as inventory_services
-from apps.orders import events as order_events
-from apps.orders.models import Order, OrderEvent, OrderLine
-from apps.orders.services import record_order_event
+from apps.checkout.selectors import CheckoutSummary, get_checkout_summary
+from apps.orders import services as order_services
+from apps.orders.models import Order
 from apps.payments import services as payment_services
 from apps.payments.models import Payment
 from apps.tenants.selectors import get_current_store
@@ -30,22 +32,11 @@ from apps.tenants.selectors import get_current_store
 logger = logging.getLogger(__name__)
 
 
-# Does the cart have lines, and its checkout (if any): one plain statement (the ORM's
-# Exists/Subquery annotation cost more CPU to build than to run).
-_CART_STATE_SQL = f"""
-SELECT EXISTS (SELECT 1 FROM {CartLine._meta.db_table} l WHERE l.cart_id = c.id),
-       (SELECT k.id FROM {Checkout._meta.db_table} k WHERE k.cart_id = c.id LIMIT 1)
-FROM {Cart._meta.db_table} c WHERE c.id = %s
-"""
-
-
 def start_checkout(*, cart: Cart, user_id: int | None = None, email: str = "") -> Checkout:
-    with connection.cursor() as cursor:
-        cursor.execute(_CART_STATE_SQL, [cart.pk])
-        found = cursor.fetchone()
-    if not found or not found[0]:
+    """The cart's checkout, created on first use. Raises EmptyCart."""
+    if not CartLine.objects.filter(cart_id=cart.pk).exists():
         raise EmptyCart("Your cart is empty.")
-    checkout = Checkout.objects.get(pk=found[1]) if found[1] else None
+    checkout = Checkout.objects.filter(cart_id=cart.pk).first()
     if checkout is None:
         try:
             # Alone (autocommit), the INSERT is its own transaction; in a caller's transaction,
@@ -118,7 +109,7 @@ def remove_voucher(*, checkout: Checkout) -> Checkout:
     return checkout
 
 
-def _require_ready(checkout: Checkout, summary) -> None:
+def _require_ready(checkout: Checkout, summary: CheckoutSummary) -> None:
     missing = []
     if not checkout.email:
         missing.append("email")
@@ -132,156 +123,95 @@ def _require_ready(checkout: Checkout, summary) -> None:
         )
 
 
-def _lock_checkout(checkout_id: int) -> Checkout:
-    """Lock the checkout row; ``placed_order_id`` tells whether it already made its order."""
-    return (
-        Checkout.objects.select_for_update(of=("self",))
-        .select_related("cart", "voucher")
-        .annotate(
-            placed_order_id=Subquery(
-                Order.objects.filter(checkout_token=OuterRef("token")).values("id")[:1]
-            )
-        )
-        .get(pk=checkout_id)
-    )
+@dataclass(frozen=True)
+class CheckoutAnswers:
+    """What the shopper enters on the one-page checkout (or an API client sends)."""
 
-
-@transaction.atomic
-def place_order(*, checkout_id: int, user_id: int | None = None) -> Order:
-    """Reserve stock and create the pending order, all lines or nothing.
-
-    Idempotent: the order row is unique per checkout, so a double click or a retried request
-    returns the order the first one made. Payment starts after this transaction commits.
-    """
-    checkout = _lock_checkout(checkout_id)
-    if checkout.placed_order_id is not None:
-        return Order.objects.get(pk=checkout.placed_order_id)
-    if not _take_cart(checkout):
-        return _order_of_taken_cart(checkout)
-    return _place_order_for_taken_cart(checkout, user_id=user_id)
-
-
-def _order_of_taken_cart(checkout: Checkout) -> Order:
-    """The order a concurrent submission made while we waited for the cart's lock (read by a
-    new statement, which sees what it committed)."""
-    placed = Order.objects.filter(checkout_token=checkout.token).first()
-    if placed is None:
-        raise CheckoutError("This cart has changed since checkout began; check it again.")
-    return placed
+    email: str
+    address: dict
+    shipping_method_id: int
+    voucher_code: str = ""
 
 
 @dataclass(frozen=True)
-class Submission:
-    """What the one-page checkout made: the order, and its pending payment (None when the
-    order was placed before, or has nothing to pay)."""
+class PlacedOrder:
+    """What ``place_order`` made: the order, and its pending payment (None when the order was
+    placed before, has nothing to pay, or no payment was asked for)."""
 
     order: Order
     payment: Payment | None
 
 
 @transaction.atomic
-def submit_checkout(
+def place_order(
     *,
-    checkout: Checkout,
-    email: str,
-    address: dict,
-    shipping_method_id: int,
-    voucher_code: str = "",
+    checkout_id: int,
     user_id: int | None = None,
+    answers: CheckoutAnswers | None = None,
     payment_return_url: Callable[[Order], str] | None = None,
-) -> Submission:
-    """The one-page checkout: save the shopper's answers, place the order and open its payment,
-    in one transaction — every step's rules apply, or nothing is saved. ``checkout``: as the
-    caller read it (unlocked; only its identity and cart are used).
+) -> PlacedOrder:
+    """Place the checkout's order: reserve its stock and write the pending order, all lines or
+    nothing, in one transaction.
 
-    Raises ValidationError (email, address fields), ShippingUnavailable, InvalidVoucher,
-    CheckoutError, EmptyCart or InsufficientStock. Idempotent like ``place_order``: a repeated
-    submission returns the order the first one made. ``payment_return_url(order)``: where the
-    shopper lands after paying; with it, the order's pending payment is created here too.
+    ``answers``: save the shopper's email, address, delivery method and voucher first — every
+    step's rules apply, or nothing is saved (without them, the checkout's saved answers are
+    used). ``payment_return_url(order)``: where the shopper lands after paying; with it, the
+    order's pending payment is opened in the same transaction.
+
+    Idempotent: the cart row is the lock (checkout and cart are one to one, and add-to-cart
+    takes it too), so a double click, a retried request or ten concurrent ones make one order;
+    the others return it. Raises ValidationError (email, address fields), ShippingUnavailable,
+    InvalidVoucher, CheckoutError, EmptyCart or InsufficientStock.
     """
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise ValidationError({"email": exc.messages}) from exc
-    code = (voucher_code or "").strip()
-    voucher = vouchers.find_voucher(code) if code else None
-    checkout.email = email
-    checkout.shipping_address = address
-    checkout.shipping_method_id = shipping_method_id
-    checkout.voucher = voucher
-    # The cart row is the lock: checkout and cart are one to one, and add-to-cart takes it too,
-    # so the lines read below are the lines ordered. A cart no longer open has been ordered
-    # (by an earlier submission: return its order) or merged into a customer's cart.
-    if not _take_cart_and_save_answers(checkout):
-        return Submission(order=_order_of_taken_cart(checkout), payment=None)
-    order = _place_order_for_taken_cart(checkout, user_id=user_id, strict=True)
+    checkout = Checkout.objects.select_related("cart", "voucher").get(pk=checkout_id)
+    if answers is not None:
+        _apply_answers(checkout, answers)
+    # A cart no longer open has been ordered (by an earlier submission: return its order) or
+    # merged into a customer's cart.
+    if not cart_services.take_cart_for_order(cart_id=checkout.cart_id, email=checkout.email):
+        return PlacedOrder(order=_order_of_taken_cart(checkout), payment=None)
+    if answers is not None:
+        checkout.save(
+            update_fields=["email", "shipping_address", "shipping_method", "voucher", "updated_at"]
+        )
+    order = _create_order(checkout, user_id=user_id, strict=answers is not None)
     payment = None
     if payment_return_url is not None and order.total > 0:
         payment = payment_services.open_payment_for_new_order(
             order=order, return_url=payment_return_url(order)
         )
-    return Submission(order=order, payment=payment)
+    return PlacedOrder(order=order, payment=payment)
 
 
-# _take_cart and saving the checkout's answers, in one statement: the checkout row is written
-# only if the cart was taken.
-_TAKE_CART_AND_SAVE_ANSWERS_SQL = f"""
-WITH taken AS (
-    UPDATE {Cart._meta.db_table} SET status = %(ordered)s, email = %(email)s
-    WHERE id = %(cart)s AND status = %(open)s
-    RETURNING id
-)
-UPDATE {Checkout._meta.db_table}
-SET email = %(email)s, shipping_address = %(address)s::jsonb,
-    shipping_method_id = %(method)s, voucher_id = %(voucher)s, updated_at = %(now)s
-WHERE id = %(checkout)s AND EXISTS (SELECT 1 FROM taken)
-RETURNING id
-"""
+def _apply_answers(checkout: Checkout, answers: CheckoutAnswers) -> None:
+    """Check the answers and set them on ``checkout`` (saved by the caller once it holds the
+    cart). Raises ValidationError or InvalidVoucher before anything is written."""
+    email = (answers.email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
+    address = clean_address(answers.address)
+    code = (answers.voucher_code or "").strip()
+    checkout.email = email
+    checkout.shipping_address = address
+    checkout.shipping_method_id = answers.shipping_method_id
+    checkout.voucher = vouchers.find_voucher(code) if code else None
 
 
-def _take_cart_and_save_answers(checkout: Checkout) -> bool:
-    """``_take_cart`` and save the checkout's email, address, method and voucher, together."""
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _TAKE_CART_AND_SAVE_ANSWERS_SQL,
-            {
-                "ordered": Cart.Status.ORDERED.value,
-                "open": Cart.Status.OPEN.value,
-                "cart": checkout.cart_id,
-                "checkout": checkout.id,
-                "email": checkout.email,
-                "address": json.dumps(checkout.shipping_address),
-                "method": checkout.shipping_method_id,
-                "voucher": checkout.voucher_id,
-                "now": now,
-            },
-        )
-        taken = cursor.fetchone() is not None
-    if taken:
-        checkout.updated_at = now
-        checkout.cart.status = Cart.Status.ORDERED
-    return taken
+def _order_of_taken_cart(checkout: Checkout) -> Order:
+    """The order a concurrent submission made while we waited for the cart's lock."""
+    placed = order_services.get_order_of_checkout(checkout_token=checkout.token)
+    if placed is None:
+        raise CheckoutError("This cart has changed since checkout began; check it again.")
+    return placed
 
 
-def _take_cart(checkout: Checkout) -> bool:
-    """Mark the checkout's cart ordered, if it is still open; this locks its row until the
-    transaction ends. The shopper's next cart is a new one."""
-    return bool(
-        Cart.objects.filter(pk=checkout.cart_id, status=Cart.Status.OPEN).update(
-            status=Cart.Status.ORDERED, email=checkout.email or F("email")
-        )
-    )
-
-
-def _place_order_for_taken_cart(
-    checkout: Checkout, *, user_id: int | None, strict: bool = False
-) -> Order:
-    """Place the order of a checkout whose cart this transaction has taken (``_take_cart``).
+def _create_order(checkout: Checkout, *, user_id: int | None, strict: bool) -> Order:
+    """Price the checkout's lines now and hand the order to the orders app; redeem the voucher.
     ``strict``: say precisely when the chosen delivery method does not serve the address."""
     cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=False)
-    # reserve() checks stock, so availability is not read here.
+    # create_order reserves the stock, which checks it, so availability is not read here.
     summary = get_checkout_summary(checkout, cart_view=cart_view)
     if strict and checkout.shipping_method_id and summary.shipping_method is None:
         raise ShippingUnavailable("That delivery method does not serve your address.")
@@ -296,19 +226,28 @@ def _place_order_for_taken_cart(
         )
     if summary.voucher_error:
         raise summary.voucher_error
+    order = order_services.create_order(draft=_draft(checkout, summary, user_id=user_id))
+    if checkout.voucher_id:
+        vouchers.redeem_voucher(
+            voucher_id=checkout.voucher_id,
+            order_id=order.id,
+            email=checkout.email,
+            subtotal=summary.totals.subtotal,
+        )
+    return order
 
-    # Stock first: InsufficientStock (409, per-line availability) aborts everything below.
-    inventory_services.reserve(
-        reference=checkout.reservation_reference,
-        lines=[(line.variant.id, line.quantity) for line in summary.cart.lines],
-    )
+
+def _draft(
+    checkout: Checkout, summary: CheckoutSummary, *, user_id: int | None
+) -> order_services.OrderDraft:
     totals = summary.totals
-    store = get_current_store()
-    order = Order.objects.create(
+    priced = {line.variant_id: line for line in totals.lines}
+    assert summary.shipping_method is not None  # _require_ready
+    return order_services.OrderDraft(
         checkout_token=checkout.token,
         user_id=user_id or checkout.user_id,
         email=checkout.email,
-        currency=store.currency,
+        currency=get_current_store().currency,
         prices_include_tax=totals.prices_include_tax,
         subtotal=totals.subtotal,
         discount_total=totals.discount_total,
@@ -319,54 +258,28 @@ def _place_order_for_taken_cart(
         billing_address=checkout.shipping_address,
         shipping_method_name=summary.shipping_method.name,
         voucher_code=checkout.voucher.code if checkout.voucher else "",
+        lines=tuple(
+            order_services.OrderLineDraft(
+                variant=line.variant,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax_rate=priced[line.variant.id].tax_rate,
+                tax_amount=priced[line.variant.id].tax_amount,
+                line_total=priced[line.variant.id].line_total,
+            )
+            for line in summary.cart.lines
+        ),
     )
-    priced = {line.variant_id: line for line in totals.lines}
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            variant=line.variant,
-            product_name=line.variant.product.name,
-            variant_name=line.variant.name,
-            sku=line.variant.sku,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            tax_rate=priced[line.variant.id].tax_rate,
-            tax_amount=priced[line.variant.id].tax_amount,
-            line_total=priced[line.variant.id].line_total,
-        )
-        for line in summary.cart.lines
-    )
-    if checkout.voucher_id:
-        vouchers.redeem_voucher(
-            voucher_id=checkout.voucher_id,
-            order_id=order.id,
-            email=checkout.email,
-            subtotal=totals.subtotal,
-        )
-    record_order_event(
-        order_id=order.id, type=OrderEvent.Type.PLACED, data={"total": str(order.total)}
-    )
-    order_events.emit_order_event(order, "order.created")
-    logger.info("order #%s placed (%s %s)", order.number, order.total, order.currency)
-    return order
 
 
+@transaction.atomic
 def checkout_in_one_step(
     *,
     cart: Cart,
-    email: str,
-    address: dict,
-    shipping_method_id: int,
-    voucher_code: str = "",
+    answers: CheckoutAnswers,
     user_id: int | None = None,
 ) -> Order:
-    """The API's checkout: every step's rules in one call, then ``place_order``."""
-    checkout = start_checkout(cart=cart, user_id=user_id, email=email)
-    set_contact(checkout=checkout, email=email)
-    set_shipping_address(checkout=checkout, address=address)
-    set_shipping_method(checkout=checkout, method_id=shipping_method_id)
-    if voucher_code:
-        apply_voucher(checkout=checkout, code=voucher_code)
-    else:
-        remove_voucher(checkout=checkout)
-    return place_order(checkout_id=checkout.id, user_id=user_id)
+    """The API's checkout: open (or reuse) the cart's checkout and place its order with the
+    client's answers, in one transaction — a failure leaves no half-built checkout."""
+    checkout = start_checkout(cart=cart, user_id=user_id, email=answers.email)
+    return place_order(checkout_id=checkout.id, user_id=user_id, answers=answers).order

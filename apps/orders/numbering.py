@@ -6,13 +6,11 @@ is cloned with it), so every store counts from 1001. The offset is added here ra
 ``START 1001`` because schema cloning does not preserve a sequence's start value.
 """
 
-from django.db import connection
+from apps.orders import sql
 
 SEQUENCE = "orders_order_number_seq"
 NUMBER_OFFSET = 1000  # the first order of every store is #1001
 
 
 def next_order_number() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s) + %s", [SEQUENCE, NUMBER_OFFSET])
-        return cursor.fetchone()[0]
+    return sql.next_sequence_value(SEQUENCE) + NUMBER_OFFSET

@@ -13,5 +13,4 @@ urlpatterns = [
     path("<uuid:token>/delivery/", checkout_views.checkout_step, name="delivery"),
     path("<uuid:token>/review/", checkout_views.checkout_step, name="review"),
     path("<uuid:token>/voucher/", checkout_views.checkout_voucher, name="voucher"),
-    path("<uuid:token>/pay/", checkout_views.checkout_pay, name="pay"),
 ]

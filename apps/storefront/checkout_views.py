@@ -152,13 +152,15 @@ def _submit(request, checkout: Checkout, form: CheckoutForm):
     """Place the order; None (with errors added to the form) when it cannot be placed."""
     data = form.cleaned_data
     try:
-        submission = checkout_services.submit_checkout(
-            checkout=checkout,
-            email=data["email"],
-            address=form.address(),
-            shipping_method_id=data["method"],
-            voucher_code=data.get("voucher", ""),
+        submission = checkout_services.place_order(
+            checkout_id=checkout.id,
             user_id=_user_id(request),
+            answers=checkout_services.CheckoutAnswers(
+                email=data["email"],
+                address=form.address(),
+                shipping_method_id=data["method"],
+                voucher_code=data.get("voucher", ""),
+            ),
             payment_return_url=lambda order: reverse("orders:detail", args=[order.token]),
         )
     except ValidationError as exc:
@@ -263,20 +265,6 @@ def checkout_voucher(request, token):
         else:
             messages.success(request, f"Voucher {checkout.voucher.code} applied.")
     return redirect("checkout:page", token=checkout.token)
-
-
-@require_POST
-def checkout_pay(request, token):
-    checkout = _get_checkout(request, token)
-    try:
-        order = checkout_services.place_order(checkout_id=checkout.id, user_id=_user_id(request))
-    except InsufficientStock as exc:
-        messages.error(request, _sold_out_message(exc))
-        return redirect("cart:detail")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("checkout:page", token=checkout.token)
-    return redirect_to_payment(request, order)
 
 
 def _sold_out_message(exc: InsufficientStock) -> str:

@@ -84,15 +84,17 @@ def seed_orders(*, rng: random.Random, count: int = 45, days: int = 30) -> int:
 
 def _checkout(cart, rng, customer, i) -> Order:
     address = rng.choice(ADDRESSES)
-    checkout = checkout_services.start_checkout(cart=cart, user_id=customer and customer.id)
     email = customer.email if customer else f"shopper{i}@example.com"
-    checkout_services.set_contact(checkout=checkout, email=email)
-    checkout_services.set_shipping_address(checkout=checkout, address=address)
     method = ShippingMethod.objects.filter(zone__countries__contains=[address["country"]]).first()
-    checkout_services.set_shipping_method(checkout=checkout, method_id=method.id)
-    if rng.random() < 0.25:
-        checkout_services.apply_voucher(checkout=checkout, code=DEMO_VOUCHER)
-    return checkout_services.place_order(checkout_id=checkout.id, user_id=customer and customer.id)
+    answers = checkout_services.CheckoutAnswers(
+        email=email,
+        address=address,
+        shipping_method_id=method.id,
+        voucher_code=DEMO_VOUCHER if rng.random() < 0.25 else "",
+    )
+    return checkout_services.checkout_in_one_step(
+        cart=cart, answers=answers, user_id=customer and customer.id
+    )
 
 
 def _advance(order: Order, rng: random.Random, *, age_days: float) -> None:

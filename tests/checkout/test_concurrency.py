@@ -15,7 +15,9 @@ def test_double_submitted_checkout_makes_one_order(committed_store):
     checkout = ready_checkout(lines=[(stocked_variant(stock=5), 1)])
 
     results = run_concurrently(
-        lambda: services.place_order(checkout_id=checkout.id).id, [()] * 4, store=committed_store
+        lambda: services.place_order(checkout_id=checkout.id).order.id,
+        [()] * 4,
+        store=committed_store,
     )
 
     assert len(set(results)) == 1, results
@@ -33,7 +35,7 @@ def test_single_use_voucher_redeemed_by_twenty_concurrent_checkouts_succeeds_onc
         checkouts.append(checkout)
 
     results = run_concurrently(
-        lambda checkout_id: services.place_order(checkout_id=checkout_id),
+        lambda checkout_id: services.place_order(checkout_id=checkout_id).order,
         [(c.id,) for c in checkouts],
         store=committed_store,
     )

@@ -30,7 +30,7 @@ def test_place_order_reserves_stock_and_snapshots_lines_and_totals():
     variant = stocked_variant(price="20.00", stock=5)
     checkout = ready_checkout(lines=[(variant, 2)])
 
-    order = services.place_order(checkout_id=checkout.id)
+    order = services.place_order(checkout_id=checkout.id).order
 
     assert order.status == Order.Status.PENDING
     assert order.number >= 1001
@@ -47,8 +47,8 @@ def test_place_order_reserves_stock_and_snapshots_lines_and_totals():
 def test_place_order_twice_returns_the_same_order():
     checkout = ready_checkout(lines=[(stocked_variant(stock=5), 1)])
 
-    first = services.place_order(checkout_id=checkout.id)
-    second = services.place_order(checkout_id=checkout.id)
+    first = services.place_order(checkout_id=checkout.id).order
+    second = services.place_order(checkout_id=checkout.id).order
 
     assert first.id == second.id
     assert Order.objects.count() == 1
@@ -125,7 +125,7 @@ def test_percent_voucher_discounts_and_counts_its_use():
     checkout = ready_checkout(lines=[(stocked_variant(price="50.00"), 1)])
     services.apply_voucher(checkout=checkout, code="tenoff")
 
-    order = services.place_order(checkout_id=checkout.id)
+    order = services.place_order(checkout_id=checkout.id).order
 
     voucher.refresh_from_db()
     assert order.discount_total == D("5.00")

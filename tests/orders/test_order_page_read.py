@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_order_by_token_loads_lines_and_events_like_the_orm(django_assert_num_queries):
     checkout = ready_checkout(lines=[(stocked_variant(price="5.00"), 2), (stocked_variant(), 1)])
-    order = pay_with_test_card(checkout_services.place_order(checkout_id=checkout.id))
+    order = pay_with_test_card(checkout_services.place_order(checkout_id=checkout.id).order)
     expected = Order.objects.prefetch_related("lines", "events").get(pk=order.pk)
 
     with django_assert_num_queries(3):

@@ -230,7 +230,7 @@ def test_guest_finds_an_order_by_number_and_email_only(store_client):
 
     order = checkout_services.place_order(
         checkout_id=ready_checkout(lines=[(stocked_variant(), 1)], email="me@x.test").id
-    )
+    ).order
 
     found = store_client.post("/orders/lookup/", {"number": order.number, "email": "ME@x.test"})
     wrong = store_client.post("/orders/lookup/", {"number": order.number, "email": "you@x.test"})

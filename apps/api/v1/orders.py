@@ -29,7 +29,6 @@ from apps.checkout import services as checkout_services
 from apps.orders import selectors as order_selectors
 from apps.orders import services as order_services
 from apps.orders.models import Order
-from apps.orders.workflows import cancel_and_refund
 from apps.payments import services as payment_services
 
 
@@ -79,15 +78,19 @@ class OrderListCreateApi(ListAPIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         user_id = request.user.id if request.user.is_authenticated else None
-        cart = self._cart_for(values, user_id)
-        order = checkout_services.checkout_in_one_step(
-            cart=cart,
+        answers = checkout_services.CheckoutAnswers(
             email=values["email"],
             address=values["shipping_address"],
             shipping_method_id=values["shipping_method"],
             voucher_code=values.get("voucher", ""),
-            user_id=user_id,
         )
+        # One transaction: a one-off cart for the request's items and its order stand or fall
+        # together (a refused order leaves no cart behind).
+        with transaction.atomic():
+            cart = self._cart_for(values, user_id)
+            order = checkout_services.checkout_in_one_step(
+                cart=cart, answers=answers, user_id=user_id
+            )
         return_url = reverse("orders:detail", args=[order.token])
         start = payment_services.start_payment(order_id=order.id, return_url=return_url)
         payment = {"type": "redirect", "url": request.build_absolute_uri(start.redirect_url)}
@@ -153,7 +156,7 @@ class OrderCancelApi(APIView):
         order = get_order_or_404(request, order_id)
         data = CancelInput(data=request.data)
         data.is_valid(raise_exception=True)
-        cancel_and_refund(order, None, **data.validated_data)
+        payment_services.cancel_and_refund(order, None, **data.validated_data)
         return Response(OrderOutput(get_order_or_404(request, order_id)).data)
 
 

@@ -3,10 +3,13 @@
 - ``payments``: start_payment, complete_test_payment, sync_payment_status (and recording the
   outcome of a payment for its order);
 - ``refunds``: refund_order, refund_unapplied_payment;
-- ``webhooks``: process_webhook.
+- ``webhooks``: process_webhook;
+- ``order_flows``: cancel_and_refund, receive_return_and_refund (an order change, then a
+  refund through the provider).
 """
 
 from apps.payments.models import CAPTURED, OPEN
+from apps.payments.services.order_flows import cancel_and_refund, receive_return_and_refund
 from apps.payments.services.payments import (
     complete_test_payment,
     open_payment_for_new_order,
@@ -20,8 +23,10 @@ from apps.payments.services.webhooks import process_webhook
 __all__ = [
     "CAPTURED",
     "OPEN",
+    "cancel_and_refund",
     "complete_test_payment",
     "process_webhook",
+    "receive_return_and_refund",
     "refund_order",
     "open_payment_for_new_order",
     "refund_unapplied_payment",

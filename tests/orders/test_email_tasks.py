@@ -6,13 +6,13 @@ from smtplib import SMTPException
 import pytest
 from django.db import connection, transaction
 
-from apps.notifications import services
-from apps.notifications.tasks import send_order_email_task
+from apps.orders import services
 from apps.orders.models import OrderEvent
+from apps.orders.tasks import send_order_email_task
 from config.celery import app as celery_app
 from tests.celery_worker import running_worker
 from tests.factories.payments import OrderFactory, OrderLineFactory
-from tests.notifications.backends import AlwaysFailBackend, FailOnceBackend
+from tests.orders.email_backends import AlwaysFailBackend, FailOnceBackend
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def email_events(order):
 
 @pytest.mark.django_db
 def test_smtp_failure_is_retried_and_the_email_goes_out_once(settings, mailoutbox, eager_tasks):
-    settings.EMAIL_BACKEND = "tests.notifications.backends.FailOnceBackend"
+    settings.EMAIL_BACKEND = "tests.orders.email_backends.FailOnceBackend"
     FailOnceBackend.attempts = 0
     order = OrderFactory()
 
@@ -42,7 +42,7 @@ def test_smtp_failure_is_retried_and_the_email_goes_out_once(settings, mailoutbo
 
 @pytest.mark.django_db
 def test_task_gives_up_after_its_retries_and_records_nothing(settings, mailoutbox, eager_tasks):
-    settings.EMAIL_BACKEND = "tests.notifications.backends.AlwaysFailBackend"
+    settings.EMAIL_BACKEND = "tests.orders.email_backends.AlwaysFailBackend"
     AlwaysFailBackend.attempts = 0
     order = OrderFactory()
 

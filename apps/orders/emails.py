@@ -1,15 +1,13 @@
 """Order emails: subject, text and HTML bodies rendered from ``templates/emails/``."""
 
 from decimal import Decimal, InvalidOperation
-from email.utils import formataddr
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from apps.notifications.senders import sender_for
 from apps.notifications.tracking import tracking_url
 from apps.orders.models import Order
-from apps.preferences.selectors import get_store_settings
 from apps.tenants import services as tenant_services
 from apps.tenants.models import Store
 
@@ -29,11 +27,6 @@ KINDS = frozenset(SUBJECTS)
 def order_page_url(order: Order, store: Store) -> str:
     """The order's page on the store's primary host, as a customer would open it."""
     return tenant_services.store_url(store, f"/orders/{order.token}/")
-
-
-def sender_for(store: Store) -> str:
-    address = get_store_settings().email_sender
-    return formataddr((store.name, address)) if address else settings.DEFAULT_FROM_EMAIL
 
 
 def build_order_email(

@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from apps.notifications import services
-from apps.notifications.emails import KINDS
-from apps.notifications.tasks import send_order_email_task
+from apps.orders import services
 from apps.orders import services as order_services
+from apps.orders.emails import KINDS
 from apps.orders.models import Fulfillment, FulfillmentLine, OrderEvent, Return, ReturnLine
+from apps.orders.tasks import send_order_email_task
 from apps.preferences.selectors import get_store_settings
 from config.celery import app as celery_app
 from tests.factories.payments import OrderFactory, OrderLineFactory, create_reserved_order

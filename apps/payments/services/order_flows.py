@@ -1,12 +1,13 @@
 """Flows that span an order change and a payment-provider call.
 
 Each step is its own transaction: the order change commits first, then the provider is called
-(never inside a transaction), then the refund is booked by the payments service.
+(never inside a transaction), then the refund is booked. They live here, above the orders app:
+orders never call the payments app.
 """
 
 from apps.orders import services
 from apps.orders.models import Order, Return
-from apps.payments import services as payment_services
+from apps.payments.services.refunds import refund_order
 
 
 def cancel_and_refund(
@@ -16,7 +17,7 @@ def cancel_and_refund(
     was_paid = order.payment_status == Order.PaymentStatus.PAID
     services.cancel_order(order_id=order.id, actor_id=actor_id, reason=reason)
     if refund and was_paid:
-        payment_services.refund_order(
+        refund_order(
             order_id=order.id, amount=order.total, actor_id=actor_id, reason="Order cancelled"
         )
 
@@ -25,7 +26,7 @@ def receive_return_and_refund(return_request: Return, actor_id: int | None) -> R
     """Returned units arrived: restock them (ledger rows), then refund their value."""
     received = services.receive_return(return_id=return_request.id, actor_id=actor_id)
     if received.refund_amount > 0:
-        payment_services.refund_order(
+        refund_order(
             order_id=received.order_id,
             amount=received.refund_amount,
             actor_id=actor_id,

@@ -6,10 +6,10 @@ import uuid
 from django.db import connection
 
 from apps.core import tenancy
-from apps.notifications import selectors
-from apps.notifications.emails import KINDS, build_order_email
-from apps.orders import services as order_services
+from apps.orders.emails import KINDS, build_order_email
 from apps.orders.models import Order, OrderEvent
+from apps.orders.services import history
+from apps.tenants.selectors import get_current_store
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,8 @@ def queue_order_email(*, order_id: int, kind: str, context: dict | None = None) 
     ``context`` holds JSON primitives only (ids, amounts as strings). A rolled back
     transaction sends nothing.
     """
-    from apps.notifications.tasks import send_order_email_task
+    # The task module imports this one: its import waits until the first email is queued.
+    from apps.orders.tasks import send_order_email_task
 
     if kind not in KINDS:
         raise ValueError(f"Unknown order email kind {kind!r}; expected one of {sorted(KINDS)}.")
@@ -52,17 +53,17 @@ def send_order_email(*, order_id: int, kind: str, context: dict | None = None,
     """
     context = dict(context or {})
     try:
-        order = selectors.get_order_for_email(order_id=order_id)
+        order = Order.objects.prefetch_related("lines").get(pk=order_id)
     except Order.DoesNotExist:
         logger.warning("order email %s: order %s does not exist", kind, order_id)
         return False
     if _already_sent(order_id=order.id, kind=kind, context=context, email_id=email_id):
         logger.info("order #%s: %s email already sent", order.number, kind)
         return False
-    store = selectors.get_current_store()
+    store = get_current_store()
     message = build_order_email(order=order, store=store, kind=kind, context=context)
     message.send()  # network; no transaction is open here
-    order_services.record_order_event(
+    history.record_order_event(
         order_id=order.id,
         type=OrderEvent.Type.EMAIL_SENT,
         message=f"{message.subject} — sent to {order.email}"[:255],
@@ -73,9 +74,14 @@ def send_order_email(*, order_id: int, kind: str, context: dict | None = None,
 
 
 def _already_sent(*, order_id: int, kind: str, context: dict, email_id: str) -> bool:
-    sent = selectors.list_sent_order_emails(order_id=order_id)
+    sent = OrderEvent.objects.filter(order_id=order_id, type=OrderEvent.Type.EMAIL_SENT)
     if email_id and sent.filter(data__email_id=email_id).exists():
         return True
     if kind in ONCE_PER_ORDER or not email_id:
         return sent.filter(data__kind=kind, data__context=context).exists()
     return False
+
+
+def queue_email(order: Order, kind: str, **context) -> None:
+    """``queue_order_email`` for an order at hand, with the context as keywords."""
+    queue_order_email(order_id=order.id, kind=kind, context=context)

@@ -1,4 +1,6 @@
-"""Merchant admin for orders. Every action goes through the orders / payments services."""
+"""Merchant admin for orders and returns. Every action goes through the orders / payments
+services. It lives in the dashboard (a face) because it composes both: the orders app never
+imports the payments app."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -7,8 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from apps.core.exceptions import DomainError
-from apps.orders import services, workflows
-from apps.orders.admin_forms import CancelForm, FulfillForm, RefundForm
+from apps.dashboard.order_admin_forms import CancelForm, FulfillForm, RefundForm
+from apps.orders import services
 from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine, Return, ReturnLine
 from apps.payments import services as payment_services
 from apps.payments.admin import PaymentInline, RefundInline
@@ -134,7 +136,7 @@ class OrderAdmin(admin.ModelAdmin):
     def cancel_view(self, request, order_id):
         return self._order_action(
             request, order_id, form_class=CancelForm, title="Cancel", button="Cancel",
-            run=lambda order, form, actor_id: workflows.cancel_and_refund(
+            run=lambda order, form, actor_id: payment_services.cancel_and_refund(
                 order, actor_id, **form.cleaned_data
             ),
             done="cancelled",
@@ -204,5 +206,5 @@ class ReturnAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark received: restock and refund")
     def receive_and_refund(self, request, queryset):
-        self._run(request, queryset, workflows.receive_return_and_refund,
+        self._run(request, queryset, payment_services.receive_return_and_refund,
                   "received, restocked and refunded")  # fmt: skip

@@ -1,0 +1,110 @@
+"""The cart app's raw SQL: the only module of the app that runs ``cursor.execute``.
+
+Each statement says what the ORM could not do or what it cost. Rows come back as tuples of
+``raw_rows.columns(...)``; the selectors and services turn them into model instances.
+"""
+
+from datetime import datetime
+
+from django.db import connection
+
+from apps.cart.models import Cart, CartLine
+from apps.catalog.models import Product, Variant
+from apps.core import raw_rows
+from apps.inventory import selectors as inventory_selectors
+
+_AVAILABLE_FOR_VARIANT = inventory_selectors.AVAILABLE_FOR_VARIANT_SQL.format(variant="v.id")
+
+# A sellable variant with its product and its availability, in one statement: run on every
+# add to cart. The ORM needs a correlated-subquery annotation for the availability, which cost
+# more CPU to build than the statement took to run.
+_SELLABLE_SQL = f"""
+SELECT {raw_rows.columns(Variant, "v")}, {raw_rows.columns(Product, "p")},
+       ({_AVAILABLE_FOR_VARIANT})
+FROM {Variant._meta.db_table} v
+JOIN {Product._meta.db_table} p ON p.id = v.product_id
+WHERE v.id = %s AND v.active AND p.status = %s
+"""
+
+
+def sellable_variant_row(*, variant_id: int, now: datetime) -> tuple | None:
+    """Variant columns, product columns, then the units available now; None if not sellable."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SELLABLE_SQL, [now, variant_id, Product.Status.ACTIVE])
+        return cursor.fetchone()
+
+
+# Add units to a line, creating it if needed, only while its new quantity stays within the
+# limit; touch the cart's updated_at in the same statement (one transaction, one round trip).
+# The ORM has no conditional upsert (ON CONFLICT ... DO UPDATE ... WHERE). The upsert takes the
+# line's row lock, so concurrent adds to one line queue and each re-checks the limit against
+# the newest quantity.
+_ADD_UNITS_SQL = f"""
+WITH line AS (
+    INSERT INTO {CartLine._meta.db_table} (cart_id, variant_id, quantity, created_at, updated_at)
+    VALUES (%(cart)s, %(variant)s, %(quantity)s, %(now)s, %(now)s)
+    ON CONFLICT (cart_id, variant_id) DO UPDATE
+        SET quantity = {CartLine._meta.db_table}.quantity + EXCLUDED.quantity,
+            updated_at = EXCLUDED.updated_at
+        WHERE {CartLine._meta.db_table}.quantity + EXCLUDED.quantity <= %(limit)s
+    RETURNING id, quantity, created_at
+), touched AS (
+    UPDATE {Cart._meta.db_table} SET updated_at = %(now)s
+    WHERE id = %(cart)s AND EXISTS (SELECT 1 FROM line)
+)
+SELECT id, quantity, created_at FROM line
+"""
+
+
+def add_units(
+    *, cart_id: int, variant_id: int, quantity: int, limit: int, now: datetime
+) -> tuple | None:
+    """(line id, new quantity, created_at), or None when the new quantity would pass ``limit``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ADD_UNITS_SQL,
+            {"cart": cart_id, "variant": variant_id, "quantity": quantity, "limit": limit,
+             "now": now},
+        )  # fmt: skip
+        return cursor.fetchone()
+
+
+# The lines of one cart with their variants and products (and their cart, for the guest cart
+# read), plus each variant's availability as the inventory app computes it. Plain SQL: the cart
+# page runs it after every add, and the ORM's select_related query cost several times more CPU
+# to build than to run.
+_LINES_SQL = f"""
+SELECT {raw_rows.columns(Cart, "c")}, {raw_rows.columns(CartLine, "l")},
+       {raw_rows.columns(Variant, "v")}, {raw_rows.columns(Product, "p")}{{availability}}
+FROM {CartLine._meta.db_table} l
+JOIN {Cart._meta.db_table} c ON c.id = l.cart_id
+JOIN {Variant._meta.db_table} v ON v.id = l.variant_id
+JOIN {Product._meta.db_table} p ON p.id = v.product_id
+WHERE {{where}}
+ORDER BY l.id
+"""
+_AVAILABILITY_COLUMN = f", ({_AVAILABLE_FOR_VARIANT})"
+_CART_BY_ID = "l.cart_id = %s"
+_OPEN_CART_BY_TOKEN = "c.token = %s AND c.status = %s"
+
+
+def line_rows_of_cart(*, cart_id: int, now: datetime | None) -> list[tuple]:
+    """Cart, line, variant and product columns per line; then availability if ``now`` is given
+    (None: availability is not read)."""
+    return _line_rows(_CART_BY_ID, [cart_id], now=now)
+
+
+def line_rows_of_open_cart(*, token, now: datetime) -> list[tuple]:
+    """``line_rows_of_cart`` for the open cart with this token, availability included."""
+    return _line_rows(_OPEN_CART_BY_TOKEN, [token, Cart.Status.OPEN], now=now)
+
+
+def _line_rows(where: str, params: list, *, now: datetime | None) -> list[tuple]:
+    sql = _LINES_SQL.format(
+        availability=_AVAILABILITY_COLUMN if now is not None else "", where=where
+    )
+    if now is not None:
+        params = [now, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

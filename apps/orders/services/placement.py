@@ -1,0 +1,114 @@
+"""Creating orders: the one place an Order and its lines are written.
+
+The checkout app decides *what* is ordered (lines priced from the catalog, totals, address,
+voucher) and hands it over as an ``OrderDraft``; this module takes the stock and writes the
+order. Call inside the transaction that took the cart for this order
+(``apps.cart.services.take_cart_for_order``): the cart row's lock is what makes one checkout
+yield at most one order.
+"""
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+from apps.catalog.models import Variant
+from apps.inventory import services as inventory_services
+from apps.orders import events
+from apps.orders.models import Order, OrderEvent, OrderLine
+from apps.orders.services import history
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OrderLineDraft:
+    variant: Variant  # with its product loaded (the line snapshots both names)
+    quantity: int
+    unit_price: Decimal
+    tax_rate: Decimal
+    tax_amount: Decimal
+    line_total: Decimal
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """Everything an order snapshots, priced and checked by the caller."""
+
+    checkout_token: UUID
+    user_id: int | None
+    email: str
+    currency: str
+    prices_include_tax: bool
+    subtotal: Decimal
+    discount_total: Decimal
+    shipping_total: Decimal
+    tax_total: Decimal
+    total: Decimal
+    shipping_address: dict
+    billing_address: dict
+    shipping_method_name: str
+    voucher_code: str
+    lines: tuple[OrderLineDraft, ...]
+
+    @property
+    def reservation_reference(self) -> str:
+        """The stock hold's reference; ``Order.reservation_reference`` of the order made."""
+        return f"checkout:{self.checkout_token}"
+
+
+def create_order(*, draft: OrderDraft) -> Order:
+    """Reserve the draft's stock, then write the pending order, its lines and its history.
+
+    Raises InsufficientStock (409, per-line availability) before anything is written. The
+    order row is unique per checkout token. Payment starts after the caller's transaction
+    commits.
+    """
+    # Stock first: InsufficientStock aborts everything below.
+    inventory_services.reserve(
+        reference=draft.reservation_reference,
+        lines=[(line.variant.id, line.quantity) for line in draft.lines],
+    )
+    order = Order.objects.create(
+        checkout_token=draft.checkout_token,
+        user_id=draft.user_id,
+        email=draft.email,
+        currency=draft.currency,
+        prices_include_tax=draft.prices_include_tax,
+        subtotal=draft.subtotal,
+        discount_total=draft.discount_total,
+        shipping_total=draft.shipping_total,
+        tax_total=draft.tax_total,
+        total=draft.total,
+        shipping_address=draft.shipping_address,
+        billing_address=draft.billing_address,
+        shipping_method_name=draft.shipping_method_name,
+        voucher_code=draft.voucher_code,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            variant=line.variant,
+            product_name=line.variant.product.name,
+            variant_name=line.variant.name,
+            sku=line.variant.sku,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=line.tax_rate,
+            tax_amount=line.tax_amount,
+            line_total=line.line_total,
+        )
+        for line in draft.lines
+    )
+    history.record_order_event(
+        order_id=order.id, type=OrderEvent.Type.PLACED, data={"total": str(order.total)}
+    )
+    events.emit_order_event(order, "order.created")
+    logger.info("order #%s placed (%s %s)", order.number, order.total, order.currency)
+    return order
+
+
+def get_order_of_checkout(*, checkout_token: UUID) -> Order | None:
+    """The order a checkout made, if any (read by a new statement: it sees what a concurrent
+    transaction committed while the caller waited for the cart's lock)."""
+    return Order.objects.filter(checkout_token=checkout_token).first()
