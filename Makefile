@@ -25,6 +25,7 @@ test: install lint
 lint:
 	ruff check .
 	ruff format --check .
+	lint-imports
 
 format:
 	ruff check --fix .
