@@ -72,6 +72,9 @@ TENANT_APPS = [
     "apps.reviews",
     "apps.storefront",
     "apps.dashboard",  # after the apps whose admin it reorganises (store settings, roles)
+    # Demo and benchmark data (seed_demo, generate_catalog, run_platform). No models: its
+    # commands run from the public schema and switch into the store they fill.
+    "apps.demo",
     "apps.recommendations",
     # --- catalog & search (issue 3) ---
     "apps.search",
