@@ -105,7 +105,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Sets the visitor and recently-viewed cookies only when a product page asked for it.
-    "apps.recommendations.middleware.VisitorCookiesMiddleware",
+    "apps.storefront.middleware.VisitorCookiesMiddleware",
 ]
 
 TEMPLATES = [
