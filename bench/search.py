@@ -53,8 +53,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
-from apps.catalog import generation, product_cache  # noqa: E402
+from apps.catalog import product_cache  # noqa: E402
 from apps.catalog.models import Category, Product  # noqa: E402
+from apps.demo import generation  # noqa: E402
 from apps.search import services as search_services  # noqa: E402
 from apps.tenants import selectors as tenant_selectors  # noqa: E402
 from apps.tenants import services as tenant_services  # noqa: E402

@@ -72,6 +72,9 @@ TENANT_APPS = [
     "apps.reviews",
     "apps.storefront",
     "apps.dashboard",  # after the apps whose admin it reorganises (store settings, roles)
+    # Demo and benchmark data (seed_demo, generate_catalog, run_platform). No models: its
+    # commands run from the public schema and switch into the store they fill.
+    "apps.demo",
     "apps.recommendations",
     # --- catalog & search (issue 3) ---
     "apps.search",
@@ -102,7 +105,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Sets the visitor and recently-viewed cookies only when a product page asked for it.
-    "apps.recommendations.middleware.VisitorCookiesMiddleware",
+    "apps.storefront.middleware.VisitorCookiesMiddleware",
 ]
 
 TEMPLATES = [
@@ -243,45 +246,45 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "apps.core.tasks.record_heartbeat_task", "schedule": 60.0},
     "cancel-expired-orders": {
-        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 60.0,
         "args": ["apps.orders.tasks.cancel_expired_orders_task"],
     },
     # Tidiness: review services keep product ratings right in their own transactions.
     "repair-rating-aggregates": {
-        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 24 * 3600.0,
         "args": ["apps.reviews.tasks.repair_rating_aggregates_task"],
     },
     # Recommendations (apps/recommendations/tasks.py): each fans out one task per store.
     "recs-flush-signals": {
-        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 300.0,
         "args": ["apps.recommendations.tasks.flush_signals_task"],
     },
     "recs-recompute": {
-        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 3600.0,
         "args": ["apps.recommendations.tasks.recompute_recommendations_task"],
     },
     "recs-back-in-stock": {
-        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 600.0,
         "args": ["apps.recommendations.tasks.check_back_in_stock_task"],
     },
     "recs-abandoned-carts": {
-        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 900.0,
         "args": ["apps.recommendations.tasks.queue_abandoned_cart_reminders_task"],
     },
     # Per-store work goes through the one public-schema fan-out task.
     "inventory-release-expired": {
-        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 60.0,
         "args": ("apps.inventory.tasks.release_expired_reservations_task",),
     },
     "inventory-report-drift": {
-        "task": "apps.core.tasks.fan_out_to_stores_task",
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 3600.0,
         "args": ("apps.inventory.tasks.report_stock_drift_task",),
     },
@@ -331,7 +334,7 @@ ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "merca
 SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "60"))
 # Safety net for stock changes made without search_services.mark_stock_changed (e.g. expiry).
 CELERY_BEAT_SCHEDULE["search-refresh-stock-flags"] = {
-    "task": "apps.core.tasks.fan_out_to_stores_task",
+    "task": "apps.tenants.tasks.fan_out_to_stores_task",
     "schedule": 300.0,
     "args": ["apps.search.tasks.refresh_stock_flags_task"],
 }

@@ -17,8 +17,8 @@ urlpatterns = [
     path("orders/", include("apps.storefront.order_urls")),
     path("account/", include("apps.storefront.account_urls")),
     path("payments/", include("apps.payments.urls")),
-    path("reviews/", include("apps.reviews.urls")),
-    path("recommendations/", include("apps.recommendations.urls")),
+    path("reviews/", include("apps.storefront.review_urls")),
+    path("recommendations/", include("apps.storefront.recommendation_urls")),
     path("", include("apps.storefront.urls")),
 ]
 

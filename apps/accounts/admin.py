@@ -4,7 +4,6 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from apps.accounts.models import User
-from apps.tenants.admin import platform_admin_site
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -39,6 +38,6 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-# Each store's admin manages that store's users; the platform admin manages platform staff.
+# Each store's admin manages that store's users. The platform admin (``apps.tenants.admin``)
+# registers the same ``UserAdmin`` for platform staff: tenants sits above accounts.
 admin.site.register(User, UserAdmin)
-platform_admin_site.register(User, UserAdmin)

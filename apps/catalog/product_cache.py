@@ -13,7 +13,8 @@ and entries. The version moves:
 - on every save and delete of a Product, Variant, ProductOption, OptionValue, ProductImage or
   Category, and on changes of a variant's option values (signals, connected in ``apps.py``);
 - explicitly in the write paths that bypass model signals (``QuerySet.update``, bulk inserts,
-  raw SQL): ``catalog.services``, product import, catalog generation, thumbnails, ratings.
+  raw SQL): ``catalog.services``, product import, the demo catalog generator, thumbnails,
+  ratings.
 
 Like ``apps.core.store_cache``, a bump happens at once and again when the transaction commits
 (a view that re-read the old rows meanwhile may have cached them under the new version). The

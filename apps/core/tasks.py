@@ -1,14 +1,11 @@
-"""Platform-level tasks: proof of life for workers and beat, and the per-store fan-out."""
+"""Platform-level tasks: proof of life for workers and beat (the per-store fan-out that beat
+schedules store work with is ``apps.tenants.tasks.fan_out_to_stores_task``)."""
 
-import logging
-
-from celery import current_app, shared_task
+from celery import shared_task
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
-
-logger = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "platform:worker-heartbeat"
 
@@ -35,21 +32,3 @@ def record_heartbeat_task() -> None:
 def last_heartbeat() -> str | None:
     with schema_context(get_public_schema_name()):
         return cache.get(HEARTBEAT_KEY)
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def fan_out_to_stores_task(task_name: str) -> int:
-    """Queue ``task_name`` once per active store, each in that store's schema.
-
-    Beat schedules periodic store work through this one public-schema task (conventions:
-    "one beat task in the public schema that fans out one task per store").
-    """
-    from apps.tenants.selectors import list_active_stores
-
-    count = 0
-    for store in list_active_stores():
-        with schema_context(store.schema_name):
-            current_app.send_task(task_name)
-        count += 1
-    logger.info("queued %s for %d stores", task_name, count)
-    return count

@@ -4,7 +4,8 @@ from zoneinfo import available_timezones
 from django import forms
 from django_countries import countries
 
-from apps.dashboard import periods, roles
+from apps.accounts import roles
+from apps.dashboard import periods
 from apps.preferences.models import StoreSettings
 
 MAX_RANGE_DAYS = 3 * 366

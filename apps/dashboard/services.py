@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.dashboard import roles
+from apps.accounts import roles
 from apps.preferences import selectors as preference_selectors
 from apps.preferences.models import StoreSettings
 from apps.tenants import services as tenant_services

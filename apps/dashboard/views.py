@@ -13,7 +13,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from apps.dashboard import charts, exports, periods, reports, roles, selectors, services
+from apps.accounts import roles
+from apps.dashboard import charts, exports, periods, reports, selectors, services
 from apps.dashboard.forms import DateRangeForm, StaffInviteForm, StoreSettingsForm
 from apps.preferences import selectors as preference_selectors
 from apps.tenants import selectors as tenant_selectors

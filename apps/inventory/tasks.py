@@ -1,6 +1,6 @@
 """Inventory background work: thin wrappers around the services, run in the caller's store.
 
-Beat queues the periodic ones per store through ``apps.core.tasks.fan_out_to_stores_task``
+Beat queues the periodic ones per store through ``apps.tenants.tasks.fan_out_to_stores_task``
 (settings.CELERY_BEAT_SCHEDULE).
 """
 

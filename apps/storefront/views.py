@@ -21,11 +21,11 @@ from django.views.static import serve
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Category, Product
 from apps.inventory import selectors as inventory_selectors
-from apps.recommendations import pages as recommendation_pages
-from apps.reviews import views as reviews_views
+from apps.recommendations import selectors as recommendation_selectors
+from apps.recommendations import services as recommendation_services
 from apps.search import selectors as search_selectors
 from apps.search.query import SORTS, SearchQuery
-from apps.storefront import browse, cards
+from apps.storefront import browse, cards, review_views, visitors
 from apps.storefront.sitemaps import SITEMAPS
 
 LOW_STOCK_SHOWN_BELOW = 5
@@ -42,6 +42,11 @@ def _category_context() -> tuple[dict[int, Category], dict]:
 def home(request):
     _, context = _category_context()
     currency = request.store.currency
+    visitor = visitors.get_visitor(request)
+    recs = recommendation_selectors.get_home_recommendations(
+        user_id=visitor.user_id, recent_ids=visitor.recent_ids
+    )
+    recommendation_services.record_impressions(widgets=recs.shown_widgets())
     return render(
         request,
         "storefront/home.html",
@@ -50,7 +55,8 @@ def home(request):
             "featured": cards.card_list(catalog_selectors.list_featured_products(), currency),
             "newest": cards.card_list(catalog_selectors.list_newest_products(), currency),
             "categories": context["nav_categories"],
-            **recommendation_pages.home_page_context(request),
+            "recs_for_you": recs.for_you,
+            "recs_recently_viewed": recs.recently_viewed,
         },
     )
 
@@ -222,13 +228,29 @@ def product_detail(request, slug: str):
     # Option names in option order, from the variants' values (no extra query).
     options = {ov.option_id: ov.option for v in variants for ov in v.option_values.all()}.values()
     categories, context = _category_context()
-    context.update(reviews_views.reviews_context(request, product))
-    context.update(recommendation_pages.product_page_context(request, product))
+    context.update(review_views.reviews_context(request, product))
+    visitor = visitors.get_visitor(request, create=True)
+    recs = recommendation_selectors.get_product_page_recommendations(
+        product=product, recent_ids=visitor.recent_ids
+    )
+    # A GET that writes, on purpose: the view (one Redis round trip) feeds "viewed together"
+    # and trending; the recently-viewed cookie is written on the way out by the middleware.
+    recommendation_services.record_product_view(
+        product_id=product.id,
+        visitor_key=visitor.key,
+        user_id=visitor.user_id,
+        impressions=recs.shown_widgets(),
+    )
+    visitors.remember_recently_viewed(request, product.id)
     return render(
         request,
         "storefront/product.html",
         {
             **context,
+            "recs_bought_together": recs.bought_together,
+            "recs_viewed_together": recs.viewed_together,
+            "recs_recently_viewed": recs.recently_viewed,
+            "recs_back_in_stock": recs.back_in_stock,
             "product": product,
             "rows": rows,
             "selected": selected,

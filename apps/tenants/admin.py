@@ -9,6 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from apps.accounts.admin import UserAdmin
+from apps.accounts.models import User
 from apps.tenants import commission, services
 from apps.tenants.models import Domain, Store
 
@@ -116,3 +118,7 @@ class StoreAdmin(admin.ModelAdmin):
 class DomainAdmin(admin.ModelAdmin):
     list_display = ("domain", "tenant", "is_primary")
     search_fields = ("domain", "tenant__name")
+
+
+# Platform staff: the public schema's users, with the same admin as a store's users.
+platform_admin_site.register(User, UserAdmin)

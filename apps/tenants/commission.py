@@ -12,14 +12,16 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, DecimalField, F, Q, Sum
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from apps.tenants import sql as tenant_sql
 from apps.tenants.models import Store
 
 CENT = Decimal("0.01")
 STATS_CACHE_SECONDS = 60
-RECEIVED = ("paid", "partially_refunded", "refunded")  # Order.PaymentStatus values
+# Order.PaymentStatus values of orders whose payment was received (the platform reads the
+# orders table by name, see ``apps.tenants.sql``, and does not import the orders app).
+RECEIVED = ("paid", "partially_refunded", "refunded")
 
 
 def commission_amount(base: Decimal, rate_percent: Decimal) -> Decimal:
@@ -36,19 +38,9 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 
 def _store_orders_query(store: Store, start: datetime | None = None, end=None) -> dict:
-    from apps.orders.models import Order
-
-    received = Q(payment_status__in=RECEIVED)
-    if start is not None:
-        received &= Q(paid_at__gte=start, paid_at__lt=end)
-    money = DecimalField(max_digits=14, decimal_places=2)
-    with schema_context(store.schema_name):
-        return Order.objects.aggregate(
-            orders=Count("id", filter=received),
-            gross=Sum("total", filter=received),
-            net=Sum(F("total") - F("amount_refunded"), filter=received, output_field=money),
-            all_orders=Count("id"),
-        )
+    return tenant_sql.read_store_order_totals(
+        schema_name=store.schema_name, payment_statuses=RECEIVED, paid_from=start, paid_before=end
+    )
 
 
 @dataclass(frozen=True)

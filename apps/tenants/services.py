@@ -12,6 +12,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django_tenants.utils import schema_context
 
+from apps.accounts import roles
+from apps.core import store_cache
 from apps.tenants import routing, selectors
 from apps.tenants.models import Domain, Store
 from apps.tenants.validation import validate_store_slug
@@ -69,12 +71,8 @@ def create_store(
                     email=owner_email, password=owner_password
                 )
                 # The template's roles already exist; refresh them for models added since.
-                from apps.dashboard import roles
-
                 roles.ensure_roles()
                 # A store once deleted may have left cached entries under this schema name.
-                from apps.core import store_cache
-
                 store_cache.clear_all()
     except IntegrityError as exc:
         # Another signup took the slug between our check and our insert.

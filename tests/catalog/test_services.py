@@ -4,11 +4,10 @@ from io import BytesIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from PIL import Image
 
 from apps.catalog import services, thumbnails
-from apps.catalog.models import Category, OptionValue, Product, ProductOption
+from apps.catalog.models import Product, ProductOption
 from apps.search.models import ProductDocument
 from tests.factories.catalog import CategoryFactory
 
@@ -123,18 +122,6 @@ def test_thumbnails_fit_their_boxes_and_keep_the_aspect_ratio(django_capture_on_
 @pytest.mark.django_db
 def test_thumbnails_of_a_deleted_image_are_a_no_op():
     assert thumbnails.make_thumbnails(image_id=987654) is None
-
-
-@pytest.mark.django_db
-def test_generate_catalog_command_adds_searchable_products(store, capsys):
-    call_command("generate_catalog", "--store", store.schema_name, "--products", "40")
-
-    assert Product.objects.count() == 40
-    assert Category.objects.filter(parent__isnull=True).count() == 6
-    assert OptionValue.objects.exists()
-    active = Product.objects.filter(status="active").count()
-    assert ProductDocument.objects.count() == active
-    assert "40 products generated" in capsys.readouterr().out
 
 
 @pytest.mark.django_db

@@ -2,7 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from apps.dashboard import roles, services
+from apps.accounts import roles
+from apps.dashboard import services
 from apps.preferences.selectors import get_store_settings
 from apps.tenants.models import Store
 from tests.dashboard.conftest import STAFF_PASSWORD

@@ -6,9 +6,9 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from apps.core.tasks import fan_out_to_stores_task
 from apps.inventory import services as inventory_services
 from apps.inventory.models import LowStockAlert, Reservation, StockLevel
+from apps.tenants.tasks import fan_out_to_stores_task
 from tests.celery_worker import running_worker
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import WarehouseFactory, expire_reservations, stock
@@ -28,7 +28,7 @@ def wait_for(condition, timeout: float = 30):
 def test_beat_sweeps_expired_reservations_every_minute_through_the_store_fan_out():
     entry = settings.CELERY_BEAT_SCHEDULE["inventory-release-expired"]
 
-    assert entry["task"] == "apps.core.tasks.fan_out_to_stores_task"
+    assert entry["task"] == "apps.tenants.tasks.fan_out_to_stores_task"
     assert entry["args"] == (SWEEP_TASK,)
     assert entry["schedule"] == 60.0
 

@@ -1,13 +1,9 @@
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.test import RequestFactory
 
-from apps.recommendations import pages, selectors, services
-from apps.recommendations.middleware import VisitorCookiesMiddleware
+from apps.recommendations import selectors, services
 from apps.recommendations.models import RecommendationSettings, WidgetRule
-from apps.recommendations.visitors import RECENT_COOKIE, VISITOR_COOKIE
+from apps.storefront.visitors import RECENT_COOKIE, VISITOR_COOKIE
 from tests.factories.accounts import UserFactory
 from tests.factories.catalog import CategoryFactory
 from tests.recommendations.baskets import paid_order, stocked_product
@@ -101,14 +97,12 @@ def test_product_page_queries_are_bounded_and_one_when_cached(
 
 
 @pytest.mark.django_db
-def test_product_page_context_records_the_view_and_sets_cookies(shop):
+def test_product_page_records_the_view_and_sets_cookies(shop, store_client):
     anchor, friends, *_ = shop
-    request = RequestFactory().get("/products/anchor/")
-    request.user = AnonymousUser()
-    request.COOKIES[RECENT_COOKIE] = f"{friends[0].id}.{anchor.id}.junk"
+    store_client.cookies[RECENT_COOKIE] = f"{friends[0].id}.{anchor.id}.junk"
 
-    context = pages.product_page_context(request, anchor)
-    response = VisitorCookiesMiddleware(lambda r: HttpResponse())(request)
+    response = store_client.get(anchor.get_absolute_url())
+    context = {"recs_recently_viewed": response.context["recs_recently_viewed"]}
 
     assert _ids(context["recs_recently_viewed"]) == [friends[0].id]
     assert response.cookies[RECENT_COOKIE].value == f"{anchor.id}.{friends[0].id}"
@@ -141,7 +135,7 @@ def test_for_you_blends_neighbours_of_purchases_minus_what_was_bought(
 
 
 @pytest.mark.django_db
-def test_anonymous_and_new_customers_get_trending(shop):
+def test_anonymous_and_new_customers_get_trending(shop, store_client):
     anchor, friends, *_ = shop
     newcomer = UserFactory()
 
@@ -150,7 +144,5 @@ def test_anonymous_and_new_customers_get_trending(shop):
 
     assert anonymous.for_you.widget == new.for_you.widget == "trending"
     assert _ids(anonymous.for_you)[:2] == [anchor.id, friends[0].id]
-    request = RequestFactory().get("/")
-    request.user = AnonymousUser()
-    context = pages.home_page_context(request)
+    context = {"recs_for_you": store_client.get("/").context["recs_for_you"]}
     assert "Trending now" in render_to_string("recommendations/includes/_for_you.html", context)

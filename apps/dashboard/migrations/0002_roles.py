@@ -10,7 +10,7 @@ from django.db import migrations
 def create_roles(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
-    from apps.dashboard.roles import ensure_roles
+    from apps.accounts.roles import ensure_roles
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.recommendations import views
+from apps.storefront import recommendation_views as views
 
 app_name = "recommendations"
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.reviews import views
+from apps.storefront import review_views as views
 
 app_name = "reviews"
 

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from apps.recommendations.visitors import (
+from apps.storefront.visitors import (
     RECENT_COOKIE,
     RECENT_COOKIE_AGE,
     VISITOR_COOKIE,

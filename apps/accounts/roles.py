@@ -5,9 +5,14 @@
 - Staff: orders, inventory, products (catalog) and review moderation, plus reports; no store
   settings (tax, shipping, payment keys, preferences), no user or staff management.
 
-The groups are created by this app's data migration, so the ``store_template`` schema holds
-them and every cloned store starts with them; ``ensure_roles`` is idempotent and
-``create_store`` runs it again so a new store also covers models added since.
+The groups are created by a data migration (``dashboard`` 0002, which runs once the
+permissions of every app it names exist), so the ``store_template`` schema holds them and
+every cloned store starts with them; ``ensure_roles`` is idempotent and ``create_store`` runs
+it again so a new store also covers models added since.
+
+Roles live with the accounts (users, groups, permissions) rather than with the store admin
+that shows them, so the platform can give a new store its roles without importing a face
+app. Apps and permissions are named by label, never imported.
 """
 
 from django.apps import apps as django_apps

@@ -3,8 +3,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
-from apps.catalog import generation
 from apps.catalog.management.progress import ProgressBar
+from apps.demo import generation
 from apps.tenants.commands import store_from_option
 
 

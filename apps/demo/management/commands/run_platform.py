@@ -8,7 +8,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.tenants import demo, demo_orders, demo_reviews, services
+from apps.demo import orders as demo_orders
+from apps.demo import reviews as demo_reviews
+from apps.demo import seeding
+from apps.tenants import services
 from apps.tenants.selectors import get_store_by_slug
 
 
@@ -23,7 +26,7 @@ class Command(BaseCommand):
         self.stdout.write("Database migrated (public, stores, store template).")
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("seed_demo")
-        self._print_banner(get_store_by_slug(demo.DEMO_SLUG))
+        self._print_banner(get_store_by_slug(seeding.DEMO_SLUG))
         if options["no_start"]:
             return
         honcho = shutil.which("honcho")
@@ -42,15 +45,15 @@ class Command(BaseCommand):
             "  Mercato is starting (web + worker + beat). Ctrl-C stops everything.",
             f"  Storefront:     {services.store_url(store)}",
             f"  Store admin:    {services.store_url(store, '/admin/')}",
-            f"  Demo login:     {demo.DEMO_OWNER_EMAIL} / {demo.DEMO_OWNER_PASSWORD}",
+            f"  Demo login:     {seeding.DEMO_OWNER_EMAIL} / {seeding.DEMO_OWNER_PASSWORD}",
             f"  Staff login:    {demo_reviews.DEMO_STAFF_EMAIL} / "
             f"{demo_reviews.DEMO_STAFF_PASSWORD}  (staff role: no settings, no staff management)",
             f"  Shopper login:  {demo_orders.DEMO_CUSTOMER_EMAIL} / "
             f"{demo_orders.DEMO_CUSTOMER_PASSWORD}  (at {services.store_url(store, '/account/')})",
             f"  Voucher code:   {demo_orders.DEMO_VOUCHER} (10% off)",
             f"  Platform:       {platform}   (open a store at {platform}signup/)",
-            f"  Platform admin: {platform}admin/  ({demo.PLATFORM_ADMIN_EMAIL} / "
-            f"{demo.DEMO_OWNER_PASSWORD})",
+            f"  Platform admin: {platform}admin/  ({seeding.PLATFORM_ADMIN_EMAIL} / "
+            f"{seeding.DEMO_OWNER_PASSWORD})",
             f"  Mail (dev):     {settings.EMAIL_FILE_PATH}/",
             "=" * 72,
             "",

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from itertools import product as cartesian_product
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.text import slugify
 
 from apps.catalog import product_cache
 from apps.catalog.models import Category, OptionValue, Product, ProductOption, Variant
+from apps.demo import sql as demo_sql
 from apps.inventory import services as inventory_services
 from apps.inventory.models import StockLevel, StockMovement, Warehouse
 from apps.search import services as search_services
@@ -120,8 +121,7 @@ def generate_catalog(*, products: int, seed: int = 1, progress: Progress | None 
     # Fresh planner statistics before indexing: with stale ones (autovacuum off or not yet
     # run) the indexing statement hash-joins whole tables for each batch and 100k products
     # take half an hour instead of a minute.
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {', '.join(_GENERATED_TABLES)}")
+    demo_sql.analyze_tables(_GENERATED_TABLES)
     for batch_start in range(0, len(created_ids), BATCH):
         with transaction.atomic():
             search_services.mark_products_changed(
@@ -260,11 +260,5 @@ def _generate_batch(*, rng, leaves, warehouse, offset: int, size: int) -> list[i
     StockMovement.objects.bulk_create(movements, batch_size=BATCH)
     ids = [p.id for p in new_products]
     # Spread creation dates over a year so "newest" sorts mean something.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE catalog_product "
-            "SET created_at = now() - ((id * 7919) %% 31536000) * interval '1 second' "
-            "WHERE id = ANY(%s)",
-            [ids],
-        )
+    demo_sql.spread_product_created_at(ids)
     return ids

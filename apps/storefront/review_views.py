@@ -1,4 +1,5 @@
-"""Storefront review pages: the product's review block, writing, voting and deleting.
+"""Storefront review pages (namespace ``reviews``): the product's review block, writing, voting
+and deleting.
 
 The product page includes ``reviews/includes/_product_reviews.html`` with the context that
 ``reviews_context(request, product)`` returns; ``/reviews/product/<slug>/`` shows the same block
@@ -17,8 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.catalog.models import Product
 from apps.core.exceptions import DomainError
 from apps.reviews import selectors, services
-from apps.reviews.forms import ReviewForm
 from apps.reviews.models import Review
+from apps.storefront.review_forms import ReviewForm
 
 
 def reviews_context(request, product, *, form: ReviewForm | None = None) -> dict:

@@ -4,13 +4,13 @@ import pytest
 from django.db.models import Sum
 
 from apps.catalog.models import Product, Variant
+from apps.demo import seeding
 from apps.inventory.models import StockLevel, StockMovement
-from apps.tenants import demo
 
 
 @pytest.mark.django_db
 def test_demo_catalog_has_about_fifty_products_with_variants_and_stock():
-    count = demo.seed_catalog(rng=random.Random(2026))
+    count = seeding.seed_catalog(rng=random.Random(2026))
 
     assert 45 <= count <= 60
     assert Product.objects.filter(status=Product.Status.ACTIVE).count() == count
@@ -22,11 +22,11 @@ def test_demo_catalog_has_about_fifty_products_with_variants_and_stock():
 
 @pytest.mark.django_db
 def test_demo_orders_go_through_checkout_and_keep_the_ledger_whole():
+    from apps.demo import orders as demo_orders
     from apps.orders.models import Order
-    from apps.tenants import demo_orders
 
     rng = random.Random(7)
-    demo.seed_catalog(rng=rng)
+    seeding.seed_catalog(rng=rng)
     demo_orders.seed_checkout_rules()
 
     made = demo_orders.seed_orders(rng=rng, count=20)
@@ -48,7 +48,7 @@ def test_demo_store_is_created_whole_and_committed(django_db_setup, django_db_bl
 
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
-        store = demo.create_demo_store()
+        store = seeding.create_demo_store()
         try:
             with schema_context(store.schema_name):
                 products = Product.objects.count()

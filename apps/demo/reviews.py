@@ -3,17 +3,15 @@
 import random
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 
-from apps.cart.models import Cart
 from apps.catalog.models import Product
-from apps.checkout.models import Checkout
 from apps.dashboard import services as dashboard_services
-from apps.orders.models import Order, OrderLine
+from apps.demo import sql as demo_sql
+from apps.demo.orders import DEMO_CUSTOMER_EMAIL
+from apps.orders.models import OrderLine
 from apps.preferences import selectors as preference_selectors
 from apps.reviews import services as review_services
 from apps.reviews.models import Review
-from apps.tenants.demo_orders import DEMO_CUSTOMER_EMAIL
 
 DEMO_STAFF_EMAIL = "staff@demo.mercato.local"
 DEMO_STAFF_PASSWORD = "mercato-staff-2026"
@@ -80,14 +78,7 @@ def _review(product_id: int, author_id: int, rating: int, title: str, body: str)
 def backdate_carts() -> int:
     """Give each seeded order's cart its order's (backdated) date, so the dashboard's
     conversion (orders ÷ carts created) compares like with like in the demo."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Cart._meta.db_table} AS cart SET created_at = o.created_at "
-            f"FROM {Checkout._meta.db_table} AS c "
-            f"JOIN {Order._meta.db_table} AS o ON o.checkout_token = c.token "
-            "WHERE c.cart_id = cart.id"
-        )
-        return cursor.rowcount
+    return demo_sql.backdate_carts_to_their_orders()
 
 
 def seed_staff() -> None:

@@ -8,9 +8,11 @@ from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.catalog import services as catalog_services
+from apps.demo import orders as demo_orders
+from apps.demo import reviews as demo_reviews
 from apps.inventory import services as inventory_services
 from apps.search import services as search_services
-from apps.tenants import demo_orders, demo_reviews, selectors, services
+from apps.tenants import selectors, services
 from apps.tenants.models import Store
 
 DEMO_SLUG = "demo"

@@ -1,14 +1,15 @@
 from django.core.management.base import BaseCommand
 
-from apps.tenants import demo, services
+from apps.demo import seeding
+from apps.tenants import services
 
 
 class Command(BaseCommand):
     help = "Create the demo store (slug `demo`) with its catalog and stock, once."
 
     def handle(self, *args, **options):
-        if demo.demo_store_exists():
+        if seeding.demo_store_exists():
             self.stdout.write("Demo store already exists; leaving it as it is.")
             return
-        store = demo.create_demo_store()
+        store = seeding.create_demo_store()
         self.stdout.write(self.style.SUCCESS(f"Demo store created: {services.store_url(store)}"))

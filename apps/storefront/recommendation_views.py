@@ -1,4 +1,5 @@
-"""Small storefront endpoints of the recommendations app (namespace ``recommendations``)."""
+"""Small storefront endpoints of the recommendations (namespace ``recommendations``): back-in-stock
+sign-up, the abandoned-cart and unsubscribe links of its emails, and widget clicks."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,9 +14,9 @@ from apps.catalog.models import Product
 from apps.core.exceptions import DomainError
 from apps.recommendations import services, tokens
 from apps.recommendations.exceptions import InvalidLink
-from apps.recommendations.forms import BackInStockForm
 from apps.recommendations.models import Widget
 from apps.storefront.carts import remember_cart
+from apps.storefront.recommendation_forms import BackInStockForm
 
 
 def _safe_next(request, target: str, default: str = "/") -> str:

@@ -1,0 +1,47 @@
+"""The tenants app's raw SQL: the only module of ``apps.tenants`` that runs ``cursor.execute``."""
+
+from datetime import datetime
+
+from django.db import connection
+from django_tenants.utils import schema_context
+
+# --- platform reports: store tables read by name ------------------------------------------
+# The platform sits below the store apps and imports none of them: its reports read a store's
+# tables by name, in that store's schema, one store at a time (no query joins two schemas).
+# The column names below are the orders app's; a migration renaming them must update these.
+
+ORDERS_TABLE = "orders_order"
+
+_ORDER_TOTALS_SQL = """
+SELECT count(*) FILTER (WHERE {received}) AS orders,
+       sum(total) FILTER (WHERE {received}) AS gross,
+       sum(total - amount_refunded) FILTER (WHERE {received}) AS net
+FROM {table}
+"""
+
+
+def read_store_order_totals(
+    *,
+    schema_name: str,
+    payment_statuses: tuple[str, ...],
+    paid_from: datetime | None = None,
+    paid_before: datetime | None = None,
+) -> dict:
+    """``{"orders", "gross", "net"}`` over a store's orders whose payment status is one of
+    ``payment_statuses`` (and, with ``paid_from``/``paid_before``, paid in that range); the
+    sums are ``None`` when no order counts.
+
+    Raw SQL because the platform may not import ``apps.orders`` (the layers read top-down), so
+    it has no model to build the query from.
+    """
+    received = "payment_status = ANY(%(statuses)s)"
+    params: dict = {"statuses": list(payment_statuses)}
+    if paid_from is not None:
+        received += " AND paid_at >= %(paid_from)s AND paid_at < %(paid_before)s"
+        params.update(paid_from=paid_from, paid_before=paid_before)
+    table = f"{connection.ops.quote_name(schema_name)}.{ORDERS_TABLE}"
+    sql = _ORDER_TOTALS_SQL.format(received=received, table=table)
+    with schema_context(schema_name), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        orders, gross, net = cursor.fetchone()
+    return {"orders": orders, "gross": gross, "net": net}
