@@ -82,7 +82,8 @@ def test_api_order_is_placed_through_the_one_entry_point(anonymous_api, calls):
 
 @pytest.mark.django_db
 def test_demo_seeder_places_its_orders_through_the_one_entry_point(calls):
-    from apps.tenants import demo, demo_orders
+    from apps.demo import orders as demo_orders
+    from apps.demo import seeding as demo
 
     rng = random.Random(7)
     demo.seed_catalog(rng=rng)
