@@ -1,13 +1,16 @@
 """Payment writes. Import this package: ``from apps.payments import services``.
 
-- ``payments``: start_payment, complete_test_payment, sync_payment_status (and recording the
-  outcome of a payment for its order);
+- ``payments``: start_payment, complete_page_payment (complete_test_payment),
+  sync_payment_status (and recording the outcome of a payment for its order);
 - ``refunds``: refund_order, refund_unapplied_payment;
+- ``gateway_settings``: update_gateway_settings;
 - ``webhooks``: process_webhook.
 """
 
 from apps.payments.models import CAPTURED, OPEN
+from apps.payments.services.gateway_settings import update_gateway_settings
 from apps.payments.services.payments import (
+    complete_page_payment,
     complete_test_payment,
     open_payment_for_new_order,
     start_opened_payment,
@@ -20,6 +23,7 @@ from apps.payments.services.webhooks import process_webhook
 __all__ = [
     "CAPTURED",
     "OPEN",
+    "complete_page_payment",
     "complete_test_payment",
     "process_webhook",
     "refund_order",
@@ -28,4 +32,5 @@ __all__ = [
     "start_opened_payment",
     "start_payment",
     "sync_payment_status",
+    "update_gateway_settings",
 ]
