@@ -42,8 +42,10 @@ def update_store_settings(
     unknown = set(preferences) - PREFERENCE_FIELDS
     if unknown:
         raise ValueError(f"not store preferences: {sorted(unknown)}")
-    if "payment_gateway" in preferences:
-        gateway_registry.get_gateway(preferences["payment_gateway"])  # a registered name
+    if preferences.get("payment_gateway", StoreSettings.DEFAULT_PAYMENT_GATEWAY) not in (
+        gateway_registry.GATEWAYS
+    ):
+        raise ValidationError({"payment_gateway": "Choose a payment gateway from the list."})
     store = tenant_services.update_store_profile(store_id=store_id, **profile)
     for gateway_name, (values, secrets) in (gateways or {}).items():
         payment_services.update_gateway_settings(
