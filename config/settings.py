@@ -224,9 +224,9 @@ EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / ".data" / "m
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mercato <no-reply@mercato.local>")
 
 # --- payments ------------------------------------------------------------------------------
-# Each store's Stripe keys live in its StoreSettings row, never in the environment. This only
-# moves the API host (tests point the real SDK at a local server that speaks Stripe's wire
-# format); unset means https://api.stripe.com.
+# Each store's Stripe keys live in its gateway settings (payments.GatewaySettings), never in
+# the environment. This only moves the API host (tests point the real SDK at a local server
+# that speaks Stripe's wire format); unset means https://api.stripe.com.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
 

@@ -11,5 +11,5 @@ def test_store_settings_are_created_with_defaults_once():
 
     assert first.pk == second.pk == StoreSettings.SINGLETON_PK
     assert first.reservation_minutes == 15
-    assert first.payment_gateway == StoreSettings.PaymentGateway.TEST
+    assert first.payment_gateway == StoreSettings.DEFAULT_PAYMENT_GATEWAY == "test"
     assert StoreSettings.objects.count() == 1

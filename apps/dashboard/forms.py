@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from datetime import timedelta
 from zoneinfo import available_timezones
 
@@ -6,6 +7,8 @@ from django_countries import countries
 
 from apps.accounts import roles
 from apps.dashboard import periods
+from apps.payments.gateways import registry as gateway_registry
+from apps.payments.gateways.base import GatewayConfig, PaymentGateway, SettingField
 from apps.preferences.models import StoreSettings
 
 MAX_RANGE_DAYS = 3 * 366
@@ -44,12 +47,13 @@ class DateRangeForm(forms.Form):
 
 
 class StoreSettingsForm(forms.Form):
-    """The store settings page: the public Store row's profile plus the store's preferences.
+    """The store settings page: the public Store row's profile, the store's preferences and one
+    section per payment gateway in the registry, built from the fields the gateway declares.
 
-    Secrets are write-only: their inputs are never filled in; left blank, the old value stays.
+    A gateway field's input is named ``<gateway>_<key>`` (``stripe_secret_key``). Secrets are
+    write-only: their inputs are never filled in; left blank, the old value stays; a
+    ``clear_<gateway>_<key>`` box removes one.
     """
-
-    SECRET_FIELDS = ("stripe_secret_key", "stripe_webhook_secret")
 
     # Store profile (public tenants.Store row)
     name = forms.CharField(max_length=100)
@@ -71,53 +75,87 @@ class StoreSettingsForm(forms.Form):
     abandoned_cart_hours = forms.IntegerField(
         min_value=1, max_value=24 * 14, label="Abandoned-cart reminder after (hours)"
     )
-    payment_gateway = forms.ChoiceField(choices=StoreSettings.PaymentGateway.choices)
-    stripe_publishable_key = forms.CharField(max_length=255, required=False)
-    stripe_secret_key = forms.CharField(
-        max_length=255,
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-    )
-    clear_stripe_secret_key = forms.BooleanField(required=False, label="Remove the secret key")
-    stripe_webhook_secret = forms.CharField(
-        max_length=255,
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-    )
-    clear_stripe_webhook_secret = forms.BooleanField(
-        required=False, label="Remove the webhook secret"
-    )
+    payment_gateway = forms.ChoiceField(choices=gateway_registry.gateway_choices)
 
     PROFILE_FIELDS = ("name", "currency", "country", "timezone", "prices_include_tax")
     PREFERENCE_FIELDS = ("reservation_minutes", "low_stock_threshold", "moderate_reviews",
-                         "email_sender", "abandoned_cart_hours", "payment_gateway",
-                         "stripe_publishable_key")  # fmt: skip
+                         "email_sender", "abandoned_cart_hours", "payment_gateway")  # fmt: skip
 
-    def __init__(self, *args, store, preferences: StoreSettings, **kwargs):
+    def __init__(
+        self,
+        *args,
+        store,
+        preferences: StoreSettings,
+        gateway_configs: Mapping[str, GatewayConfig],
+        **kwargs,
+    ):
         initial = {name: getattr(store, name) for name in self.PROFILE_FIELDS}
         initial.update({name: getattr(preferences, name) for name in self.PREFERENCE_FIELDS})
+        self.gateway_configs = gateway_configs
+        for gateway in gateway_registry.GATEWAYS.values():
+            config = gateway_configs[gateway.name]
+            for setting in gateway.settings_fields:
+                if not setting.secret:
+                    initial[_input_name(gateway, setting)] = config.values.get(setting.key, "")
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["timezone"].choices = [(z, z) for z in sorted(available_timezones())]
         if store.currency not in CURRENCIES:
             self.fields["currency"].choices.insert(0, (store.currency, store.currency))
-        self.secret_is_set = {name: bool(getattr(preferences, name)) for name in self.SECRET_FIELDS}
-        for name in self.SECRET_FIELDS:
-            state = "set — leave blank to keep it" if self.secret_is_set[name] else "not set"
-            self.fields[name].help_text = f"Write-only; currently {state}."
+        for gateway in gateway_registry.GATEWAYS.values():
+            for setting in gateway.settings_fields:
+                self._add_gateway_field(gateway, setting, gateway_configs[gateway.name])
+
+    def _add_gateway_field(
+        self, gateway: PaymentGateway, setting: SettingField, config: GatewayConfig
+    ) -> None:
+        name = _input_name(gateway, setting)
+        if not setting.secret:
+            self.fields[name] = forms.CharField(
+                label=setting.label, max_length=setting.max_length, required=False,
+                help_text=setting.help_text,
+            )  # fmt: skip
+            return
+        state = "set — leave blank to keep it" if config.secrets.get(setting.key) else "not set"
+        help_text = " ".join(filter(None, [setting.help_text, f"Write-only; currently {state}."]))
+        self.fields[name] = forms.CharField(
+            label=setting.label,
+            max_length=setting.max_length,
+            required=False,
+            strip=True,
+            widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+            help_text=help_text,
+        )
+        self.fields[f"clear_{name}"] = forms.BooleanField(
+            required=False, label=f"Remove the {setting.label.lower()}"
+        )
 
     def clean(self):
         data = super().clean()
-        if data.get("payment_gateway") == StoreSettings.PaymentGateway.STRIPE:
-            has_secret = data.get("stripe_secret_key") or (
-                self.secret_is_set["stripe_secret_key"] and not data.get("clear_stripe_secret_key")
-            )
-            if not has_secret or not data.get("stripe_publishable_key"):
-                raise forms.ValidationError(
-                    "The Stripe gateway needs a publishable key and a secret key."
-                )
+        for gateway in gateway_registry.GATEWAYS.values():
+            for setting in gateway.settings_fields:
+                name = _input_name(gateway, setting)
+                if data.get(name):
+                    try:
+                        data[name] = setting.clean(data[name])
+                    except forms.ValidationError as exc:
+                        self.add_error(name, exc)
+        selected = gateway_registry.GATEWAYS.get(data.get("payment_gateway", ""))
+        if selected is not None:
+            missing = self._prospective_config(selected).missing(selected.settings_fields)
+            if missing:
+                needs = " and ".join(_with_article(setting.label.lower()) for setting in missing)
+                raise forms.ValidationError(f"The {selected.label} gateway needs {needs}.")
         return data
+
+    def _prospective_config(self, gateway: PaymentGateway) -> GatewayConfig:
+        """The gateway's settings as they will be once this form is saved."""
+        stored = self.gateway_configs[gateway.name]
+        values, secrets = dict(stored.values), dict(stored.secrets)
+        for key, value in self._gateway_changes(gateway, secret=False).items():
+            values[key] = value
+        for key, value in self._gateway_changes(gateway, secret=True).items():
+            secrets[key] = value
+        return GatewayConfig(values=values, secrets=secrets)
 
     def profile(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.PROFILE_FIELDS}
@@ -125,15 +163,59 @@ class StoreSettingsForm(forms.Form):
     def preferences(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.PREFERENCE_FIELDS}
 
-    def secrets(self) -> dict:
-        """New secret values only: a blank input keeps the old one, "remove" blanks it."""
+    def gateway_settings(self) -> dict[str, tuple[dict, dict]]:
+        """Per gateway name: (non-secret values, secrets to change). A secret left blank is
+        absent, so its stored value stays; "remove" sets it to ""."""
+        return {
+            gateway.name: (
+                self._gateway_changes(gateway, secret=False),
+                self._gateway_changes(gateway, secret=True),
+            )
+            for gateway in gateway_registry.GATEWAYS.values()
+            if gateway.settings_fields
+        }
+
+    def _gateway_changes(self, gateway: PaymentGateway, *, secret: bool) -> dict[str, str]:
+        data = self.cleaned_data
         changes = {}
-        for name in self.SECRET_FIELDS:
-            if self.cleaned_data.get(f"clear_{name}"):
-                changes[name] = ""
-            elif self.cleaned_data.get(name):
-                changes[name] = self.cleaned_data[name]
+        for setting in gateway.settings_fields:
+            if setting.secret != secret:
+                continue
+            name = _input_name(gateway, setting)
+            if not secret:
+                changes[setting.key] = data.get(name) or ""
+            elif data.get(f"clear_{name}"):
+                changes[setting.key] = ""
+            elif data.get(name):
+                changes[setting.key] = data[name]
         return changes
+
+    def fieldsets(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The page's sections: the store's own, then one per gateway that has settings."""
+        sections = [
+            ("Store", ("name", "country", "currency", "timezone")),
+            ("Tax and shipping", ("prices_include_tax",)),
+            ("Checkout and inventory", ("reservation_minutes", "low_stock_threshold")),
+            ("Reviews", ("moderate_reviews",)),
+            ("Email", ("email_sender", "abandoned_cart_hours")),
+            ("Payments", ("payment_gateway",)),
+        ]
+        for gateway in gateway_registry.GATEWAYS.values():
+            names: list[str] = []
+            for setting in gateway.settings_fields:
+                name = _input_name(gateway, setting)
+                names += [name, f"clear_{name}"] if setting.secret else [name]
+            if names:
+                sections.append((gateway.label, tuple(names)))
+        return sections
+
+
+def _input_name(gateway: PaymentGateway, setting: SettingField) -> str:
+    return f"{gateway.name}_{setting.key}"
+
+
+def _with_article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 class StaffInviteForm(forms.Form):

@@ -1,6 +1,7 @@
 """Store admin writes: the store settings page and staff accounts."""
 
 import logging
+from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
@@ -8,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.accounts import roles
+from apps.payments import services as payment_services
+from apps.payments.gateways import registry as gateway_registry
 from apps.preferences import selectors as preference_selectors
 from apps.preferences.models import StoreSettings
 from apps.tenants import services as tenant_services
@@ -17,23 +20,37 @@ logger = logging.getLogger(__name__)
 
 PREFERENCE_FIELDS = {
     "reservation_minutes", "low_stock_threshold", "moderate_reviews", "email_sender",
-    "abandoned_cart_hours",
-    "payment_gateway", "stripe_publishable_key", "stripe_secret_key", "stripe_webhook_secret",
+    "abandoned_cart_hours", "payment_gateway",
 }  # fmt: skip
 
 
 @transaction.atomic
-def update_store_settings(*, store_id: int, profile: dict, preferences: dict) -> Store:
-    """Save the settings page: the public Store row and this schema's StoreSettings row.
+def update_store_settings(
+    *,
+    store_id: int,
+    profile: dict,
+    preferences: dict,
+    gateways: Mapping[str, tuple[dict, dict]] | None = None,
+) -> Store:
+    """Save the settings page: the public Store row, this schema's StoreSettings row and the
+    store's settings of each payment gateway.
 
-    One transaction across both (same database; the store's search path reaches the public
-    table). ``preferences`` holds only the fields to change: secrets the merchant left blank
-    are simply absent, so their stored values stay.
+    One transaction across all (same database; the store's search path reaches the public
+    table). ``gateways``: per gateway name, (values, secrets to change) — secrets the merchant
+    left blank are simply absent, so their stored values stay.
     """
     unknown = set(preferences) - PREFERENCE_FIELDS
     if unknown:
         raise ValueError(f"not store preferences: {sorted(unknown)}")
+    if preferences.get("payment_gateway", StoreSettings.DEFAULT_PAYMENT_GATEWAY) not in (
+        gateway_registry.GATEWAYS
+    ):
+        raise ValidationError({"payment_gateway": "Choose a payment gateway from the list."})
     store = tenant_services.update_store_profile(store_id=store_id, **profile)
+    for gateway_name, (values, secrets) in (gateways or {}).items():
+        payment_services.update_gateway_settings(
+            gateway_name=gateway_name, values=values, secrets=secrets
+        )
     current = preference_selectors.get_store_settings()
     settings_row = StoreSettings.objects.select_for_update().get(pk=current.pk)
     for name, value in preferences.items():

@@ -16,20 +16,12 @@ from django.views.decorators.http import require_POST
 from apps.accounts import roles
 from apps.dashboard import charts, exports, periods, reports, selectors, services
 from apps.dashboard.forms import DateRangeForm, StaffInviteForm, StoreSettingsForm
+from apps.payments import selectors as payment_selectors
+from apps.payments.gateways import registry as gateway_registry
 from apps.preferences import selectors as preference_selectors
 from apps.tenants import selectors as tenant_selectors
 
 TABLE_ROWS = 200
-SETTINGS_FIELDSETS = [
-    ("Store", ("name", "country", "currency", "timezone")),
-    ("Tax and shipping", ("prices_include_tax",)),
-    ("Checkout and inventory", ("reservation_minutes", "low_stock_threshold")),
-    ("Reviews", ("moderate_reviews",)),
-    ("Email", ("email_sender", "abandoned_cart_hours")),
-    ("Payments", ("payment_gateway", "stripe_publishable_key", "stripe_secret_key",
-                  "clear_stripe_secret_key", "stripe_webhook_secret",
-                  "clear_stripe_webhook_secret")),
-]  # fmt: skip
 
 
 def requires(permission: str | None = None):
@@ -216,13 +208,21 @@ def customers_report(request):
 def store_settings(request):
     store = tenant_selectors.get_store_by_slug(_store(request).schema_name)  # fresh row
     preferences = preference_selectors.get_store_settings()
-    form = StoreSettingsForm(request.POST or None, store=store, preferences=preferences)
+    form = StoreSettingsForm(
+        request.POST or None,
+        store=store,
+        preferences=preferences,
+        gateway_configs={
+            name: payment_selectors.get_gateway_config(name) for name in gateway_registry.GATEWAYS
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_store_settings(
                 store_id=store.id,
                 profile=form.profile(),
-                preferences={**form.preferences(), **form.secrets()},
+                preferences=form.preferences(),
+                gateways=form.gateway_settings(),
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -231,7 +231,7 @@ def store_settings(request):
             messages.success(request, "Store settings saved.")
             return redirect("dashboard:settings")
     return _page(request, "admin/dashboard/settings.html", "Store settings", form=form,
-                 fieldsets=SETTINGS_FIELDSETS)  # fmt: skip
+                 fieldsets=form.fieldsets())  # fmt: skip
 
 
 # --- staff ------------------------------------------------------------------------------------

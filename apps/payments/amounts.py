@@ -1,8 +1,9 @@
-"""Decimal ↔ provider minor units (integer cents, yen, fils …).
+"""Decimal ↔ provider minor units (integer cents, yen, fils …), for any gateway whose
+provider counts in minor units.
 
-Stripe takes amounts as integers in the currency's minor unit: 10.00 USD is 1000, 500 JPY is
-500 (zero-decimal), 5.120 KWD is 5120 (three-decimal; Stripe requires the last digit to be 0,
-which our two-place amounts always satisfy). ISK, HUF and TWD stay two-decimal in the API.
+Stripe, for one, takes amounts as integers in the currency's minor unit: 10.00 USD is 1000,
+500 JPY is 500 (zero-decimal), 5.120 KWD is 5120 (three-decimal; Stripe requires the last digit
+to be 0, which our two-place amounts always satisfy). ISK, HUF and TWD stay two-decimal there.
 """
 
 from decimal import Decimal

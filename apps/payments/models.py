@@ -124,3 +124,24 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.type} {self.event_id}"
+
+
+class GatewaySettings(models.Model):
+    """This store's settings for one gateway, as the gateway declares them.
+
+    One row per gateway name; new gateways need no migration. ``values`` holds the non-secret
+    fields (shown back on the settings page), ``secrets`` the write-only ones (never rendered:
+    the page only says whether each is set). Keys are the gateway's ``SettingField.key``.
+    """
+
+    gateway = models.CharField(max_length=16, unique=True)
+    values = models.JSONField(default=dict, blank=True)
+    secrets = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "gateway settings"
+        verbose_name_plural = "gateway settings"
+
+    def __str__(self) -> str:
+        return f"{self.gateway} settings"

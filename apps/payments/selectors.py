@@ -1,6 +1,7 @@
-from apps.core import raw_rows
+from apps.core import raw_rows, store_cache
 from apps.orders.models import Order
-from apps.payments.models import Payment
+from apps.payments.gateways.base import GatewayConfig
+from apps.payments.models import GatewaySettings, Payment
 
 # select_related("order") in plain SQL: the payment page is read twice per checkout, and
 # building the ORM query cost more CPU than running it.
@@ -22,3 +23,20 @@ def get_payment_by_token(*, token) -> Payment:
 
 def list_payments_for_order(*, order_id: int):
     return Payment.objects.filter(order_id=order_id).prefetch_related("refunds")
+
+
+GATEWAY_SETTINGS_CACHE_KEY = "payments:gateway-settings"
+
+
+def get_gateway_config(name: str) -> GatewayConfig:
+    """This store's settings for the gateway ``name`` (empty when never saved; cached)."""
+    rows = store_cache.get_or_load(GATEWAY_SETTINGS_CACHE_KEY, _load_gateway_settings)
+    values, secrets = rows.get(name, ({}, {}))
+    return GatewayConfig(values=values, secrets=secrets)
+
+
+def _load_gateway_settings() -> dict[str, tuple[dict, dict]]:
+    return {
+        row.gateway: (row.values, row.secrets)
+        for row in GatewaySettings.objects.only("gateway", "values", "secrets")
+    }

@@ -1,5 +1,6 @@
-"""Store-host payment pages (the test gateway's card form, Stripe's Payment Element page, the
-return URL) and provider webhooks. Views parse input and call one service."""
+"""Store-host payment pages, the return URL and provider webhooks, the same for every gateway:
+each gateway declares its page (template, context, optional form) and its webhook handler, and
+these views look it up in the registry. Views parse input and call one service."""
 
 import logging
 from uuid import UUID
@@ -17,11 +18,8 @@ from apps.core.exceptions import DomainError
 from apps.orders.models import Order
 from apps.payments import selectors, services
 from apps.payments.exceptions import PaymentDeclined
-from apps.payments.forms import TestCardForm
-from apps.payments.gateways import GATEWAYS
-from apps.payments.gateways.test import TEST_CARDS
+from apps.payments.gateways.registry import GATEWAYS
 from apps.payments.models import Payment
-from apps.preferences.selectors import get_store_settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +48,9 @@ def _unavailable(request, payment: Payment, message: str = "", status: int = 409
 
 
 @never_cache
-@sensitive_post_parameters("number", "expiry", "cvc", "name")
+@sensitive_post_parameters()  # whatever a gateway's page form posts (card details) is secret
 def pay(request, token: UUID):
-    """The hosted payment page for one payment: the card form or Stripe's Payment Element."""
+    """The hosted payment page for one payment, as its gateway declares it."""
     payment = _get_payment(token)
     order = payment.order
     if payment.applied_to_order or order.paid_at is not None:
@@ -61,44 +59,11 @@ def pay(request, token: UUID):
         return _unavailable(request, payment, payment.failure_message)
     if order.status != Order.Status.PENDING:
         return _unavailable(request, payment)
-    if payment.gateway == "test":
-        return _test_card_page(request, payment)
-    if payment.gateway == "stripe":
-        return _stripe_page(request, payment)
-    raise Http404("No page for this gateway")
-
-
-def _test_card_page(request, payment: Payment):
-    form = TestCardForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.complete_test_payment(
-                payment_id=payment.id, card_number=form.cleaned_data["number"], payment=payment
-            )
-        except PaymentDeclined as exc:
-            form.add_error(None, exc.message)
-        except DomainError as exc:
-            return _unavailable(request, payment, exc.message, status=exc.http_status)
-        else:
-            return _return_to(payment)
-    return render(
-        request,
-        "payments/test_card.html",
-        {
-            "payment": payment,
-            "order": payment.order,
-            "form": form,
-            "test_cards": [
-                (f"{n[0:4]} {n[4:8]} {n[8:12]} {n[12:]}", outcome.message or "Succeeds")
-                for n, outcome in TEST_CARDS.items()
-            ],
-        },
-    )
-
-
-def _stripe_page(request, payment: Payment):
-    if not payment.client_secret:
-        # start_payment could not reach Stripe earlier: try again now.
+    gateway = GATEWAYS.get(payment.gateway)
+    if gateway is None:
+        raise Http404("No page for this gateway")
+    if not gateway.page_ready(payment):
+        # The provider could not be reached when the payment was opened: try again now.
         try:
             start = services.start_payment(order_id=payment.order_id, return_url=payment.return_url)
         except DomainError as exc:
@@ -106,22 +71,26 @@ def _stripe_page(request, payment: Payment):
         if start.payment_id != payment.id:
             return redirect(start.redirect_url)
         payment.refresh_from_db()
-    store_settings = get_store_settings()
-    return render(
-        request,
-        "payments/stripe.html",
-        {
-            "payment": payment,
-            "order": payment.order,
-            "stripe_config": {
-                "publishableKey": store_settings.stripe_publishable_key,
-                "clientSecret": payment.client_secret,
-                "returnUrl": request.build_absolute_uri(
-                    reverse("payments:return", kwargs={"token": payment.token})
-                ),
-            },
-        },
+    form = None
+    if gateway.page_form is not None:
+        form = gateway.page_form(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.complete_page_payment(
+                payment_id=payment.id, data=form.cleaned_data, payment=payment
+            )
+        except PaymentDeclined as exc:
+            form.add_error(None, exc.message)
+        except DomainError as exc:
+            return _unavailable(request, payment, exc.message, status=exc.http_status)
+        else:
+            return _return_to(payment)
+    return_url = request.build_absolute_uri(
+        reverse("payments:return", kwargs={"token": payment.token})
     )
+    context = {"payment": payment, "order": payment.order, "form": form}
+    context.update(gateway.page_context(payment, return_url=return_url))
+    return render(request, gateway.page_template, context)
 
 
 @never_cache

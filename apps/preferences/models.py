@@ -12,9 +12,8 @@ class StoreSettings(models.Model):
 
     SINGLETON_PK = 1
 
-    class PaymentGateway(models.TextChoices):
-        TEST = "test", "Test gateway (no real payments)"
-        STRIPE = "stripe", "Stripe"
+    # A new store takes payments with the built-in test gateway (no real money moves).
+    DEFAULT_PAYMENT_GATEWAY = "test"
 
     reservation_minutes = models.PositiveIntegerField(
         default=15, help_text="How long checkout holds stock before releasing it."
@@ -31,12 +30,9 @@ class StoreSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
         help_text="Hours after the last change before a cart with an email gets one reminder.",
     )
-    payment_gateway = models.CharField(
-        max_length=16, choices=PaymentGateway.choices, default=PaymentGateway.TEST
-    )
-    stripe_publishable_key = models.CharField(max_length=255, blank=True)
-    stripe_secret_key = models.CharField(max_length=255, blank=True)
-    stripe_webhook_secret = models.CharField(max_length=255, blank=True)
+    # The name of the gateway in the payments registry that takes this store's payments; the
+    # gateway's own settings (keys, secrets) live with the payments app (GatewaySettings).
+    payment_gateway = models.CharField(max_length=16, default=DEFAULT_PAYMENT_GATEWAY)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

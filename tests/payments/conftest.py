@@ -9,6 +9,7 @@ import time
 import pytest
 from django.db import connection
 
+from apps.payments import services as payment_services
 from apps.preferences.selectors import get_store_settings
 from tests.payments.fake_stripe import FakeStripe
 
@@ -37,10 +38,12 @@ def fake_stripe(_fake_stripe_server, settings):
 def configure_stripe(*, secret_key: str = SECRET_KEY, webhook_secret: str = WEBHOOK_SECRET) -> None:
     store_settings = get_store_settings()
     store_settings.payment_gateway = "stripe"
-    store_settings.stripe_publishable_key = PUBLISHABLE_KEY
-    store_settings.stripe_secret_key = secret_key
-    store_settings.stripe_webhook_secret = webhook_secret
     store_settings.save()
+    payment_services.update_gateway_settings(
+        gateway_name="stripe",
+        values={"publishable_key": PUBLISHABLE_KEY},
+        secrets={"secret_key": secret_key, "webhook_secret": webhook_secret},
+    )
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from apps.payments import services
 from apps.payments.exceptions import GatewayNotConfigured, PaymentProviderError, RefundRejected
 from apps.payments.gateways.stripe import StripeGateway
 from apps.payments.models import Payment, Refund, WebhookEvent
-from apps.preferences.selectors import get_store_settings
+from apps.payments.selectors import get_gateway_config
 from tests.factories.payments import OrderFactory, create_reserved_order
 from tests.payments.conftest import (
     PUBLISHABLE_KEY,
@@ -547,7 +547,7 @@ def test_webhook_on_another_stores_host_cannot_touch_this_stores_payment(
     assert own_secret.json()["outcome"] == "ignored: another store's payment"
     assert order.status == Order.Status.PENDING
     assert not WebhookEvent.objects.exists()
-    assert get_store_settings().stripe_webhook_secret != "whsec_other"
+    assert get_gateway_config("stripe").secrets["webhook_secret"] != "whsec_other"
 
 
 @pytest.mark.django_db

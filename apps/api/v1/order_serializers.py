@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from apps.cart.services import MAX_LINE_QUANTITY
 from apps.orders.models import Order
+from apps.payments.gateways import registry as gateway_registry
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -31,7 +32,9 @@ class OrderCreateInput(serializers.Serializer):
     shipping_address = AddressInput()
     shipping_method = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     voucher = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    payment_method = serializers.ChoiceField(choices=["test", "stripe"], required=False)
+    payment_method = serializers.ChoiceField(
+        choices=gateway_registry.gateway_names(), required=False
+    )
 
     def validate(self, attrs):
         if bool(attrs.get("cart_id")) == bool(attrs.get("items")):

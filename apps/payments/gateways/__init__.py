@@ -1,18 +1,5 @@
-"""Gateway registry: ``StoreSettings.payment_gateway`` → the gateway that serves it."""
+"""Payment gateways: one module each, listed in ``registry`` (``registry.get_gateway(name)``).
 
-from apps.payments.exceptions import GatewayNotConfigured
-from apps.payments.gateways.base import PaymentGateway
-from apps.payments.gateways.stripe import StripeGateway
-from apps.payments.gateways.test import TestGateway
-
-GATEWAYS: dict[str, PaymentGateway] = {
-    "test": TestGateway(),
-    "stripe": StripeGateway(),
-}
-
-
-def get_gateway(name: str) -> PaymentGateway:
-    try:
-        return GATEWAYS[name]
-    except KeyError:
-        raise GatewayNotConfigured(f"Unknown payment gateway {name!r}.") from None
+``base`` holds the interface and the plain values gateways return. This package file imports
+nothing, so ``base`` can be imported without loading every gateway.
+"""

@@ -3,6 +3,10 @@
 Every call builds a ``StripeClient`` with the current store's own secret key (never a global
 key shared across stores). Card data never reaches our server: the Payment Element on our
 payment page sends it straight to Stripe (PCI SAQ A).
+
+The gateway's whole footprint: this module (its settings fields, payment page context and
+webhook handler), ``templates/payments/gateways/stripe.html`` (the page and its script) and
+``tests/payments/test_stripe.py`` with its local Stripe (``fake_stripe.py``, ``conftest.py``).
 """
 
 import json
@@ -24,14 +28,16 @@ from apps.payments.exceptions import (
 )
 from apps.payments.gateways.base import (
     EventKind,
+    GatewayConfig,
     GatewayEvent,
     GatewayRefund,
+    PaymentGateway,
     PaymentStart,
+    SettingField,
     payment_page_url,
 )
 from apps.payments.models import Payment
-from apps.preferences.models import StoreSettings
-from apps.preferences.selectors import get_store_settings
+from apps.payments.selectors import get_gateway_config
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +49,17 @@ INTENT_EVENTS = {
 REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.refund.updated"}
 
 
-def client_for(store_settings: StoreSettings) -> stripe.StripeClient:
+NAME = "stripe"
+
+
+def client_for(config: GatewayConfig) -> stripe.StripeClient:
     """A client bound to this store's secret key (and to STRIPE_API_BASE when set)."""
-    if not store_settings.stripe_secret_key:
+    secret_key = config.get("secret_key")
+    if not secret_key:
         raise GatewayNotConfigured("Stripe is selected but the store has no Stripe secret key.")
     base_addresses = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
     return stripe.StripeClient(
-        store_settings.stripe_secret_key,
+        secret_key,
         base_addresses=base_addresses,
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
     )
@@ -63,12 +73,44 @@ def _provider_error(exc: stripe.StripeError, action: str) -> PaymentProviderErro
     )
 
 
-class StripeGateway:
-    name = "stripe"
+class StripeGateway(PaymentGateway):
+    name = NAME
+    label = "Stripe"
+    settings_fields = (
+        SettingField(
+            "publishable_key", "Publishable key", prefixes=("pk_",),
+            help_text="Stripe dashboard → Developers → API keys; shoppers' browsers see it.",
+        ),
+        SettingField(
+            "secret_key", "Secret key", secret=True, prefixes=("sk_", "rk_"),
+            help_text="A secret or restricted key from the same page.",
+        ),
+        SettingField(
+            "webhook_secret", "Webhook signing secret", secret=True, required=False,
+            prefixes=("whsec_",),
+            help_text="Of the Stripe webhook endpoint https://<store host>/payments/stripe/"
+            "webhook/ (payment_intent.*, charge.refunded, refund.*). Without it, payments "
+            "are confirmed only when shoppers come back from Stripe.",
+        ),
+    )  # fmt: skip
+    page_template = "payments/gateways/stripe.html"
     signature_header = "Stripe-Signature"
 
+    def page_ready(self, payment: Payment) -> bool:
+        # No client secret: start_payment could not reach Stripe earlier; start it again.
+        return bool(payment.client_secret)
+
+    def page_context(self, payment: Payment, *, return_url: str) -> dict[str, Any]:
+        return {
+            "stripe_config": {
+                "publishableKey": get_gateway_config(NAME).get("publishable_key"),
+                "clientSecret": payment.client_secret,
+                "returnUrl": return_url,
+            }
+        }
+
     def create_payment(self, payment: Payment, *, return_url: str) -> PaymentStart:
-        client = client_for(get_store_settings())
+        client = client_for(get_gateway_config(NAME))
         params: Any = {
             "amount": to_minor_units(payment.amount, payment.currency),
             "currency": payment.currency.lower(),
@@ -97,7 +139,7 @@ class StripeGateway:
         )
 
     def refund(self, payment: Payment, *, amount: Decimal, idempotency_key: str) -> GatewayRefund:
-        client = client_for(get_store_settings())
+        client = client_for(get_gateway_config(NAME))
         params: Any = {
             "payment_intent": payment.external_id,
             "amount": to_minor_units(amount, payment.currency),
@@ -121,8 +163,8 @@ class StripeGateway:
         return _refund_from(refund.to_dict())
 
     def parse_webhook(self, payload: bytes, signature_header: str) -> GatewayEvent:
-        store_settings = get_store_settings()
-        secret = store_settings.stripe_webhook_secret
+        config = get_gateway_config(NAME)
+        secret = config.get("webhook_secret")
         if not secret:
             raise InvalidWebhook("Stripe webhooks are not configured for this store.")
         if not signature_header:
@@ -144,7 +186,7 @@ class StripeGateway:
         if event_type in INTENT_EVENTS:
             return _intent_event(event_id, event_type, INTENT_EVENTS[event_type], obj)
         if event_type == "charge.refunded":
-            return self._charge_refunded(event_id, obj, store_settings)
+            return self._charge_refunded(event_id, obj, config)
         if event_type in REFUND_EVENTS:
             refund = _refund_from(obj)
             return GatewayEvent(
@@ -159,7 +201,7 @@ class StripeGateway:
     def retrieve_payment(self, payment: Payment) -> GatewayEvent:
         if not payment.external_id:
             return GatewayEvent(id="", type="retrieve", kind=EventKind.IGNORED)
-        client = client_for(get_store_settings())
+        client = client_for(get_gateway_config(NAME))
         try:
             intent = client.v1.payment_intents.retrieve(payment.external_id)
         except stripe.StripeError as exc:
@@ -176,15 +218,13 @@ class StripeGateway:
             kind = EventKind.IGNORED
         return _intent_event(f"retrieve:{intent.id}", "payment_intent.retrieve", kind, obj)
 
-    def _charge_refunded(
-        self, event_id: str, charge: dict, store_settings: StoreSettings
-    ) -> GatewayEvent:
+    def _charge_refunded(self, event_id: str, charge: dict, config: GatewayConfig) -> GatewayEvent:
         intent_id = _str(charge.get("payment_intent"))
         listed = (charge.get("refunds") or {}).get("data")
         if listed is None:
             # Since API version 2022-11-15 a charge no longer embeds its refunds: ask for them.
             try:
-                page = client_for(store_settings).v1.refunds.list(
+                page = client_for(config).v1.refunds.list(
                     params={"payment_intent": intent_id, "limit": 100}
                 )
             except stripe.StripeError as exc:

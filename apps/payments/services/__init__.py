@@ -1,16 +1,19 @@
 """Payment writes. Import this package: ``from apps.payments import services``.
 
-- ``payments``: start_payment, complete_test_payment, sync_payment_status (and recording the
-  outcome of a payment for its order);
+- ``payments``: start_payment, complete_page_payment (complete_test_payment),
+  sync_payment_status (and recording the outcome of a payment for its order);
 - ``refunds``: refund_order, refund_unapplied_payment;
+- ``gateway_settings``: update_gateway_settings;
 - ``webhooks``: process_webhook;
 - ``order_flows``: cancel_and_refund, receive_return_and_refund (an order change, then a
   refund through the provider).
 """
 
 from apps.payments.models import CAPTURED, OPEN
+from apps.payments.services.gateway_settings import update_gateway_settings
 from apps.payments.services.order_flows import cancel_and_refund, receive_return_and_refund
 from apps.payments.services.payments import (
+    complete_page_payment,
     complete_test_payment,
     open_payment_for_new_order,
     start_opened_payment,
@@ -24,6 +27,7 @@ __all__ = [
     "CAPTURED",
     "OPEN",
     "cancel_and_refund",
+    "complete_page_payment",
     "complete_test_payment",
     "process_webhook",
     "receive_return_and_refund",
@@ -33,4 +37,5 @@ __all__ = [
     "start_opened_payment",
     "start_payment",
     "sync_payment_status",
+    "update_gateway_settings",
 ]

@@ -10,7 +10,9 @@ Lock order: webhook event row (unique insert) → order (``orders.locks``) → r
 """
 
 import logging
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,9 +29,9 @@ from apps.payments.exceptions import (
     PaymentNotAllowed,
     PaymentNotApplied,
 )
-from apps.payments.gateways import get_gateway
 from apps.payments.gateways import test as test_gateway
 from apps.payments.gateways.base import EventKind, PaymentStart, payment_page_url
+from apps.payments.gateways.registry import get_gateway
 from apps.payments.models import OPEN, Payment
 from apps.payments.services.refunds import refund_unapplied_payment
 from apps.preferences.selectors import get_store_settings
@@ -140,19 +142,20 @@ def _open_payment(*, order_id: int, gateway_name: str, return_url: str) -> Payme
     return payment
 
 
-def complete_test_payment(
-    *, payment_id: int, card_number: str, payment: Payment | None = None
+def complete_page_payment(
+    *, payment_id: int, data: Mapping[str, Any], payment: Payment | None = None
 ) -> Payment:
-    """Charge a card on the test gateway's hosted page (digits only; never stored or logged).
+    """Charge with the details posted to our own payment page (a gateway's ``page_form``: the
+    test gateway's card form) and record the outcome. Card data is never stored or logged.
 
     Raises PaymentDeclined (the order stays pending; the shopper may retry) or
     PaymentNotApplied (the money could not pay the order and was refunded automatically).
     ``payment``: the row as the caller just read it (saves reading it again); its amount is
-    what the card is charged.
+    what is charged.
     """
-    if payment is None or payment.pk != payment_id or payment.gateway != "test":
-        payment = Payment.objects.get(pk=payment_id, gateway=test_gateway.TestGateway.name)
-    outcome = test_gateway.charge_card(card_number)
+    if payment is None or payment.pk != payment_id:
+        payment = Payment.objects.get(pk=payment_id)
+    outcome = get_gateway(payment.gateway).charge_on_page(payment, data)
     if not outcome.approved:
         record_failure(payment_id=payment.id, message=outcome.message)
         raise PaymentDeclined(outcome.message, code=outcome.code)
@@ -169,6 +172,17 @@ def complete_test_payment(
             "Your payment has been refunded.",
         )
     return payment
+
+
+def complete_test_payment(
+    *, payment_id: int, card_number: str, payment: Payment | None = None
+) -> Payment:
+    """Pay a test-gateway payment with a (digits-only) card number, as its card form does."""
+    if payment is None or payment.pk != payment_id or payment.gateway != "test":
+        payment = Payment.objects.get(pk=payment_id, gateway=test_gateway.TestGateway.name)
+    return complete_page_payment(
+        payment_id=payment.id, data={"number": card_number}, payment=payment
+    )
 
 
 def sync_payment_status(*, payment_id: int) -> Payment:

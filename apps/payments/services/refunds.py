@@ -13,7 +13,7 @@ from apps.orders.exceptions import InvalidRefund
 from apps.orders.models import OrderEvent
 from apps.payments import locks
 from apps.payments.exceptions import PaymentProviderError, RefundRejected
-from apps.payments.gateways import get_gateway
+from apps.payments.gateways.registry import get_gateway
 from apps.payments.models import CAPTURED, Payment, Refund
 
 logger = logging.getLogger(__name__)

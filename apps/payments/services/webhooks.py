@@ -9,8 +9,8 @@ from django.utils import timezone
 from apps.orders import services as order_services
 from apps.orders.exceptions import InvalidRefund
 from apps.orders.models import OrderEvent
-from apps.payments.gateways import get_gateway
 from apps.payments.gateways.base import EventKind, GatewayEvent, GatewayRefund
+from apps.payments.gateways.registry import get_gateway
 from apps.payments.models import Payment, Refund, WebhookEvent
 from apps.payments.services.payments import record_failure, record_success
 from apps.payments.services.refunds import book_refund, refund_unapplied_payment
