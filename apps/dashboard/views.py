@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from apps.accounts import roles
+from apps.accounts import services as account_services
 from apps.dashboard import charts, exports, periods, reports, selectors, services
 from apps.dashboard.forms import DateRangeForm, StaffInviteForm, StoreSettingsForm
 from apps.payments import selectors as payment_selectors
@@ -240,7 +241,7 @@ def staff(request):
     form = StaffInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.invite_staff(**form.cleaned_data)
+            user = account_services.invite_staff(**form.cleaned_data)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -262,7 +263,7 @@ def staff(request):
 @requires(roles.MANAGE_STAFF)
 def revoke_staff(request, user_id: int):
     try:
-        services.revoke_staff(user_id=user_id, actor_id=request.user.id)
+        account_services.revoke_staff(user_id=user_id, actor_id=request.user.id)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -4,8 +4,8 @@ import random
 
 from django.contrib.auth import get_user_model
 
+from apps.accounts import services as account_services
 from apps.catalog.models import Product
-from apps.dashboard import services as dashboard_services
 from apps.demo import sql as demo_sql
 from apps.demo.orders import DEMO_CUSTOMER_EMAIL
 from apps.orders.models import OrderLine
@@ -82,7 +82,7 @@ def backdate_carts() -> int:
 
 
 def seed_staff() -> None:
-    dashboard_services.invite_staff(
+    account_services.invite_staff(
         email=DEMO_STAFF_EMAIL, role="staff", password=DEMO_STAFF_PASSWORD,
         first_name="Sam", last_name="Staff",
     )  # fmt: skip

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from apps.dashboard import services
+from apps.accounts import services as account_services
 from tests.conftest import STORE_SPEC
 
 STAFF_PASSWORD = "Staff-pass-2026!"
@@ -20,7 +20,7 @@ def owner_client(store_client, owner):
 
 @pytest.fixture
 def staff_user():
-    return services.invite_staff(
+    return account_services.invite_staff(
         email="clerk@teststore.test", role="staff", password=STAFF_PASSWORD, first_name="Cleo"
     )
 

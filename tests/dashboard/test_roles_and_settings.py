@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from apps.accounts import roles
-from apps.dashboard import services
+from apps.accounts import services as account_services
 from apps.payments.selectors import get_gateway_config
 from apps.preferences.selectors import get_store_settings
 from apps.tenants.models import Store
@@ -117,7 +117,7 @@ def test_owner_invites_staff_who_can_sign_in_with_the_staff_role(owner_client, s
 def test_an_existing_customer_can_be_made_owner_and_access_can_be_revoked(owner, owner_client):
     customer = UserFactory()
 
-    services.invite_staff(email=customer.email, role="owner")
+    account_services.invite_staff(email=customer.email, role="owner")
     promoted = get_user_model().objects.get(pk=customer.pk)
     owner_client.post(f"/admin/staff/{customer.pk}/revoke/")
     revoked = get_user_model().objects.get(pk=customer.pk)
@@ -129,13 +129,13 @@ def test_an_existing_customer_can_be_made_owner_and_access_can_be_revoked(owner,
 
 @pytest.mark.django_db
 def test_the_last_owner_cannot_be_removed(owner):
-    other_admin = services.invite_staff(email="boss2@example.test", role="staff",
+    other_admin = account_services.invite_staff(email="boss2@example.test", role="staff",
                                         password=STAFF_PASSWORD)  # fmt: skip
 
     with pytest.raises(Exception, match="at least one owner"):
-        services.revoke_staff(user_id=owner.pk, actor_id=other_admin.pk)
+        account_services.revoke_staff(user_id=owner.pk, actor_id=other_admin.pk)
     with pytest.raises(Exception, match="your own access"):
-        services.revoke_staff(user_id=owner.pk, actor_id=owner.pk)
+        account_services.revoke_staff(user_id=owner.pk, actor_id=owner.pk)
 
 
 # --- settings -------------------------------------------------------------------------------
