@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from apps.search import sql
 from apps.search.backends.elasticsearch import (
     ElasticsearchBackend,
-    _load_products,
     build_search_body,
     index_body,
     index_name,
@@ -149,9 +150,9 @@ def test_response_becomes_ordered_ids_total_and_disjunctive_facets():
 @pytest.mark.django_db
 def test_document_source_holds_what_the_query_body_searches():
     product = make_product("Harbor Tee", price="12.50", options={"Size": ["S", "M"]})
-    loaded = _load_products([product.id])[0]
+    (row,) = sql.list_document_rows([product.id], now=timezone.now())
 
-    source = prepare_document(loaded, category_path=[], in_stock=False)
+    source = prepare_document(row)
 
     assert source["name"] == "Harbor Tee"
     assert source["option_values"] == ["Size:M", "Size:S"]
