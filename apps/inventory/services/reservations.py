@@ -140,7 +140,9 @@ def _commit_with_retake(*, reference: str, order_reference: str, actor_id: int |
 def _check_retake_possible(retaken, levels, freed) -> None:
     """Raise InsufficientStock unless every released hold fits in its row's free units.
 
-    Free units of a row: on_hand − reserved, plus the expired holds of others just reclaimed.
+    Free units of a row, as ``inventory_free_stock`` defines them for readers, but taken here
+    under lock from the locked row itself: on_hand − reserved plus the expired holds of others
+    just reclaimed (released above, so a read of ``inventory_free_stock`` now would miss them).
     Committing our active holds on the same row lowers on_hand and reserved alike.
     """
     wanted: dict[int, int] = defaultdict(int)
