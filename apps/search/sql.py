@@ -66,14 +66,17 @@ tree AS (
     FROM catalog_category c JOIN tree t ON c.parent_id = t.id
 )"""
 
-# Whether a product has a sellable unit now: any active variant with on_hand − reserved > 0 in an
-# active warehouse (the same rule as inventory.selectors.get_available_by_variant).
+# Whether a product has a sellable unit now: an active variant with free units, as the
+# inventory defines them once (``inventory_free_stock``, a SQL function called by name: on hand
+# − reserved in active warehouses, expired holds counted as free), summed over its warehouses.
+# ``{product}``: the product id column of the outer query; ``{now}``: the time expression.
+# A correlated EXISTS: one index probe per product, never a hash of the whole stock table.
 IN_STOCK_SQL = """
 EXISTS (
     SELECT 1 FROM catalog_variant sv
-    JOIN inventory_stocklevel sl ON sl.variant_id = sv.id
-    JOIN inventory_warehouse sw ON sw.id = sl.warehouse_id
-    WHERE sv.product_id = {product} AND sv.active AND sw.active AND sl.on_hand > sl.reserved
+    JOIN inventory_free_stock({now}) f ON f.variant_id = sv.id
+    WHERE sv.product_id = {product} AND sv.active
+    GROUP BY sv.id HAVING sum(f.units) > 0
 )"""
 
 _UPSERT_SQL = f"""
@@ -102,7 +105,7 @@ upserted AS (
         p.featured,
         p.rating_avg,
         p.rating_count,
-        coalesce(st.in_stock, FALSE),
+        {IN_STOCK_SQL.format(product="p.id", now="now()")},
         p.created_at,
         now()
     FROM catalog_product p
@@ -122,14 +125,6 @@ upserted AS (
         JOIN catalog_productoption po ON po.id = val.option_id
         WHERE ov_v.product_id = p.id AND ov_v.active
     ) ov ON TRUE
-    LEFT JOIN LATERAL (
-        -- LIMIT 1 keeps this a per-product index probe instead of a hash of all stock.
-        SELECT TRUE AS in_stock FROM catalog_variant sv
-        JOIN inventory_stocklevel sl ON sl.variant_id = sv.id
-        JOIN inventory_warehouse sw ON sw.id = sl.warehouse_id
-        WHERE sv.product_id = p.id AND sv.active AND sw.active AND sl.on_hand > sl.reserved
-        LIMIT 1
-    ) st ON TRUE
     WHERE p.id = ANY(%(ids)s) AND p.status = 'active'
     ON CONFLICT (product_id) DO UPDATE SET
         document = EXCLUDED.document, name = EXCLUDED.name,
@@ -179,7 +174,7 @@ ON CONFLICT (term) DO NOTHING
 _REFRESH_STOCK_SQL = f"""
 UPDATE search_productdocument d SET in_stock = s.in_stock
 FROM (
-    SELECT d2.product_id, {IN_STOCK_SQL.format(product="d2.product_id")} AS in_stock
+    SELECT d2.product_id, {IN_STOCK_SQL.format(product="d2.product_id", now="now()")} AS in_stock
     FROM search_productdocument d2 {{where}}
 ) s
 WHERE d.product_id = s.product_id AND d.in_stock IS DISTINCT FROM s.in_stock
@@ -321,7 +316,7 @@ class DocumentRow:
 # definition of free units (``inventory_free_stock``, called by name): a variant is in stock
 # when its free units summed over active warehouses are above zero. The ORM version read
 # products, variants and option values with their options in four queries plus the stock.
-_DOCUMENT_ROWS_SQL = """
+_DOCUMENT_ROWS_SQL = f"""
 WITH RECURSIVE path AS (
     SELECT c.id, ARRAY[c.id] AS ids, ARRAY[c.name::text] AS names
     FROM catalog_category c WHERE c.parent_id IS NULL
@@ -329,13 +324,10 @@ WITH RECURSIVE path AS (
     SELECT c.id, t.ids || c.id, t.names || c.name::text
     FROM catalog_category c JOIN path t ON c.parent_id = t.id
 )
-SELECT p.id, p.name, p.description, p.brand, coalesce(path.ids, '{}'),
-       coalesce(path.names, '{}'), coalesce(ov.pairs, '{}'), v.skus, v.min_price, v.max_price,
+SELECT p.id, p.name, p.description, p.brand, coalesce(path.ids, '{{}}'),
+       coalesce(path.names, '{{}}'), coalesce(ov.pairs, '{{}}'), v.skus, v.min_price, v.max_price,
        p.featured, p.rating_avg, p.rating_count,
-       EXISTS (SELECT 1 FROM catalog_variant sv
-               JOIN inventory_free_stock(%(now)s) f ON f.variant_id = sv.id
-               WHERE sv.product_id = p.id AND sv.active
-               GROUP BY sv.id HAVING sum(f.units) > 0),
+       {IN_STOCK_SQL.format(product="p.id", now="%(now)s")},
        p.created_at
 FROM catalog_product p
 JOIN LATERAL (
