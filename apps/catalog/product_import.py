@@ -45,11 +45,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.catalog import product_cache
+from apps.catalog import product_cache, sql
 from apps.catalog.models import Category, Product, Variant
 from apps.core.exceptions import DomainError
 from apps.search import services as search_services
@@ -276,13 +276,7 @@ def read_rows(
 
 def _existing_skus(skus: list[str]) -> dict[str, str]:
     """SKU → handle of the product it belongs to, for the SKUs already in the store."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT v.sku, p.slug FROM catalog_variant v "
-            "JOIN catalog_product p ON p.id = v.product_id WHERE v.sku = ANY(%s)",
-            [skus],
-        )
-        return dict(cursor.fetchall())
+    return sql.skus_with_product_slugs(skus)
 
 
 def _check_against_store(rows: list[RowData], existing: dict[str, str]) -> list[tuple[int, str]]:
@@ -434,17 +428,13 @@ def _write(
             for variant_id, row in zip(ids, chunk, strict=True)
             for name, value in row.options
         ]
-        _insert_links(links)
+        sql.insert_variant_option_links(links)
         progress("variants", min(start + BATCH, len(variants)), len(variants))
     report.variants_updated = sum(1 for row in rows if row.variant["sku"] in existing_skus)
     report.variants_created = len(variants) - report.variants_updated
     if len(rows) >= ANALYZE_AFTER_ROWS:
         # Fresh statistics before the search pass reads these tables back.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "ANALYZE catalog_product, catalog_productoption, catalog_optionvalue, "
-                "catalog_variant, catalog_variant_option_values, catalog_category"
-            )
+        sql.analyze_catalog_tables()
     product_cache.bump_version()  # bulk inserts and raw SQL: no model signals
     ids = sorted(product_ids.values())
     for start in range(0, len(ids), BATCH):
@@ -461,32 +451,11 @@ def _upsert_pairs(
     """
     keys = list(specs)
     ids: dict[tuple[int, str], int] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(keys), UNNEST_BATCH):
-            batch = keys[start : start + UNNEST_BATCH]
-            parents = [k[0] for k in batch]
-            cursor.execute(
-                f"INSERT INTO {table} ({parent}, {column}, position) "
-                "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::int[]) "
-                f"ON CONFLICT ({parent}, {column}) DO NOTHING",
-                [parents, [k[1] for k in batch], [specs[k] for k in batch]],
-            )
-            cursor.execute(
-                f"SELECT id, {parent}, {column} FROM {table} WHERE {parent} = ANY(%s)",
-                [sorted(set(parents))],
-            )
-            ids.update(((p, c), i) for i, p, c in cursor.fetchall())
-            progress(stage, min(start + UNNEST_BATCH, len(keys)), len(keys))
+    for start in range(0, len(keys), UNNEST_BATCH):
+        batch = keys[start : start + UNNEST_BATCH]
+        ids.update(sql.upsert_pairs(table, parent, column, [(k[0], k[1], specs[k]) for k in batch]))
+        progress(stage, min(start + UNNEST_BATCH, len(keys)), len(keys))
     return ids
-
-
-def _insert_links(links: list[tuple[int, int]]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO catalog_variant_option_values (variant_id, optionvalue_id) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
-            [[v for v, _ in links], [o for _, o in links]],
-        )
 
 
 def _ensure_categories(paths: set[str]) -> dict[str, Category]:

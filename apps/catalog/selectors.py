@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 
-from apps.catalog import product_cache
+from apps.catalog import product_cache, sql
 from apps.catalog.models import Category, OptionValue, Product, ProductImage, Variant
 from apps.core import store_cache
 
@@ -63,28 +62,11 @@ class ProductCard:
     rating_count: int
 
 
-# The fields of _storefront_products() and _with_card_image() a card needs, in one statement
-# (listings are the hottest pages: no ORM compilation, no model instances, no description).
-_PRODUCT_CARDS_SQL = """
-SELECT p.id, p.name, p.slug, p.brand, p.rating_avg, p.rating_count, v.min_price, v.variant_count,
-       (SELECT i.thumbnail_medium FROM catalog_productimage i WHERE i.product_id = p.id
-        ORDER BY i.position, i.id LIMIT 1)
-FROM catalog_product p
-JOIN LATERAL (
-    SELECT min(cv.price) AS min_price, count(*) AS variant_count
-    FROM catalog_variant cv WHERE cv.product_id = p.id AND cv.active
-) v ON v.variant_count > 0
-WHERE p.id = ANY(%s) AND p.status = 'active'
-"""
-
-
 def list_product_cards(*, ids: Sequence[int]) -> list[ProductCard]:
     """Cards of the active, sellable products among ``ids``, in the order of ``ids``."""
     if not ids:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(_PRODUCT_CARDS_SQL, [list(ids)])
-        rows = cursor.fetchall()
+    rows = sql.list_product_card_rows(list(ids))
     # One reverse() for the page instead of one per card; slugs need no quoting.
     url = reverse("storefront:product-detail", kwargs={"slug": "__slug__"})
     cards = {
@@ -154,19 +136,7 @@ def _load_storefront_categories() -> list[Category]:
 
 def list_subtree_category_ids(*, category_ids: Sequence[int]) -> list[int]:
     """These categories and all their descendants."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH RECURSIVE down AS (
-                SELECT id FROM catalog_category WHERE id = ANY(%s)
-                UNION
-                SELECT c.id FROM catalog_category c JOIN down ON c.parent_id = down.id
-            )
-            SELECT id FROM down
-            """,
-            [list(category_ids)],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return sql.list_subtree_category_ids(list(category_ids))
 
 
 def list_product_ids_in_category_trees(*, category_ids: Sequence[int]) -> list[int]:

@@ -51,7 +51,10 @@ def save_category(*, category: Category, changed_fields: Iterable[str] = ()) -> 
     is_new = category.pk is None
     category.save()
     if not is_new and {"name", "parent"} & set(changed_fields):
-        search_services.mark_categories_changed(category_ids=[category.pk])
+        # The subtree's products carry the category path in their search documents.
+        search_services.mark_products_changed(
+            product_ids=selectors.list_product_ids_in_category_trees(category_ids=[category.pk])
+        )
     return category
 
 

@@ -1,12 +1,12 @@
 """Readiness probes for load balancers: which backing service, if any, is unreachable."""
 
 from django.core.cache import cache
-from django.db import connection
+
+from apps.core import sql
 
 
 def check_postgresql() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    sql.ping()
 
 
 def check_redis() -> None:

@@ -2,7 +2,10 @@
 
 Building a select_related ORM query (SQL compiler, converters) cost several times more CPU than
 PostgreSQL spent running it; these helpers let such a read be written once in SQL and still
-hand out ordinary, saved model instances with every field loaded.
+hand out ordinary, saved model instances with every field loaded. They hold no app's SQL: each
+statement is written in its app's ``sql.py`` (or, until moved, where the caller keeps it) and
+run through ``apps.core.sql``. Related rows are never pushed into a queryset's private caches:
+a caller that needs an instance's related rows uses ``prefetch_related``/``Prefetch``.
 """
 
 from collections.abc import Sequence
@@ -11,6 +14,8 @@ from uuid import UUID
 from django.db import connection
 from django.db.models import Model
 from django.db.transaction import TransactionManagementError
+
+from apps.core import sql
 
 
 def columns(model: type[Model], alias: str) -> str:
@@ -45,10 +50,8 @@ def fetch_by_token(model: type[Model], sql: str, token) -> tuple:
     return _one_row(model, sql, token)
 
 
-def _one_row(model: type[Model], sql: str, key) -> tuple:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key])
-        row = cursor.fetchone()
+def _one_row(model: type[Model], statement: str, key) -> tuple:
+    row = sql.fetch_one(statement, [key])
     if row is None:
         raise model.DoesNotExist(f"No {model._meta.verbose_name} {key}.")
     return row
@@ -63,19 +66,6 @@ def split(row: Sequence, *models: type[Model]) -> list[Model]:
         instances.append(instance(model, row[start:end]))
         start = end
     return instances
-
-
-def set_prefetched(obj: Model, name: str, related: list[Model], *, back: str) -> None:
-    """Hand ``obj.<name>.all()`` the rows ``related`` as ``prefetch_related`` would (no query
-    when iterated); each one's ``<back>`` foreign key points at ``obj``."""
-    for item in related:
-        setattr(item, back, obj)
-    queryset = getattr(obj, name).all()
-    queryset._result_cache = related
-    queryset._prefetch_done = True
-    if not hasattr(obj, "_prefetched_objects_cache"):
-        obj._prefetched_objects_cache = {}
-    obj._prefetched_objects_cache[name] = queryset
 
 
 def instance(model: type[Model], values: Sequence) -> Model:

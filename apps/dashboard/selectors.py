@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from apps.cart.models import Cart
 from apps.dashboard import periods
+from apps.inventory import selectors as inventory_selectors
 from apps.inventory.models import Reservation, StockLevel
 from apps.orders.models import Order, OrderLine, Return
 from apps.preferences import selectors as preference_selectors
@@ -171,15 +172,15 @@ def list_top_products(*, start: datetime, end: datetime, limit: int = 5) -> list
 
 
 def low_stock_levels() -> QuerySet[StockLevel]:
-    """Stock rows at or below their threshold (their own, else the store's default)."""
+    """Stock rows whose free units are at or below their threshold (their own, else the
+    store's default). Free units as everywhere: ``inventory_selectors.with_free_units``."""
     default = preference_selectors.get_store_settings().low_stock_threshold
+    levels = StockLevel.objects.filter(variant__active=True, warehouse__active=True).exclude(
+        variant__product__status="archived"
+    )
     return (
-        StockLevel.objects.filter(variant__active=True, warehouse__active=True)
-        .exclude(variant__product__status="archived")
-        .annotate(
-            available_units=F("on_hand") - F("reserved"),
-            threshold=Coalesce("low_stock_threshold", Value(default)),
-        )
+        inventory_selectors.with_free_units(levels, name="available_units")
+        .annotate(threshold=Coalesce("low_stock_threshold", Value(default)))
         .filter(available_units__lte=F("threshold"))
     )
 

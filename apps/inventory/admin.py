@@ -6,20 +6,16 @@ from django.db.models import (
     BooleanField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Max,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from apps.core.exceptions import DomainError
-from apps.inventory import services
+from apps.inventory import selectors, services
 from apps.inventory.forms import AdjustStockForm
 from apps.inventory.models import (
     LowStockAlert,
@@ -155,37 +151,18 @@ class VariantStockAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         default = preferences_selectors.get_store_settings().low_stock_threshold
         active = Q(stock_levels__warehouse__active=True)
-        expired = (
-            Reservation.objects.filter(
-                variant=OuterRef("pk"),
-                warehouse__active=True,
-                state=Reservation.State.ACTIVE,
-                expires_at__lte=timezone.now(),
-            )
-            .order_by()
-            .values("variant")
-            .annotate(total=Sum("quantity"))
-            .values("total")
-        )
-        return (
+        queryset = (
             super()
             .get_queryset(request)
             .annotate(
                 on_hand_units=Coalesce(Sum("stock_levels__on_hand", filter=active), 0),
                 reserved_units=Coalesce(Sum("stock_levels__reserved", filter=active), 0),
-                expired_units=Coalesce(Subquery(expired, output_field=IntegerField()), 0),
                 threshold_units=Coalesce(Max("stock_levels__low_stock_threshold"), Value(default)),
             )
-            .annotate(
-                available_units=ExpressionWrapper(
-                    F("on_hand_units") - F("reserved_units") + F("expired_units"),
-                    output_field=IntegerField(),
-                )
-            )
-            .annotate(
-                is_low=ExpressionWrapper(
-                    Q(available_units__lt=F("threshold_units")), output_field=BooleanField()
-                )
+        )
+        return selectors.with_variant_free_units(queryset, name="available_units").annotate(
+            is_low=ExpressionWrapper(
+                Q(available_units__lt=F("threshold_units")), output_field=BooleanField()
             )
         )
 

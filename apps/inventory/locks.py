@@ -30,10 +30,8 @@ from functools import reduce
 from django.db import connection
 from django.db.models import Q
 
+from apps.inventory import sql
 from apps.inventory.models import Reservation, StockLevel
-
-# The advisory-lock namespace of checkout references (first key of pg_advisory_xact_lock).
-REFERENCE_LOCK_CLASS = 0x1E7
 
 
 def lock_reference(reference: str) -> None:
@@ -41,13 +39,10 @@ def lock_reference(reference: str) -> None:
 
     The key is a hash of schema and reference: a collision only makes two checkouts wait for
     each other briefly, never share holds. Call inside a transaction, before any row lock.
-    (``inventory_reserve`` takes the same lock inside PostgreSQL, with this class and key.)
+    (``inventory_reserve`` takes the same lock inside PostgreSQL, with the same class
+    ``sql.REFERENCE_LOCK_CLASS`` and key.)
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)",
-            [REFERENCE_LOCK_CLASS, reference_lock_key(reference)],
-        )
+    sql.lock_reference(key=reference_lock_key(reference))
 
 
 def reference_lock_key(reference: str, *, schema_name: str | None = None) -> int:

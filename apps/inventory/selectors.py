@@ -2,12 +2,14 @@
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db import connection
 from django.db.models import F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.inventory import sql
 from apps.inventory.models import (
     LowStockAlert,
     Reservation,
@@ -17,44 +19,54 @@ from apps.inventory.models import (
 )
 from apps.preferences import selectors as preferences_selectors
 
-# Free units of stock row ``s``: on_hand − reserved, expired holds counted as free (parameter:
-# now). Summed over a variant's rows in active warehouses by both statements below.
-_FREE_UNITS = f"""s.on_hand - s.reserved
-           + coalesce((SELECT sum(r.quantity) FROM {Reservation._meta.db_table} r
-                       WHERE r.stock_level_id = s.id AND r.state = 'active'
-                         AND r.expires_at <= %s), 0)"""
-_ACTIVE_ROWS = f"""FROM {StockLevel._meta.db_table} s
-JOIN {Warehouse._meta.db_table} w ON w.id = s.warehouse_id AND w.active"""
+# "Free units" — what a shopper can buy now — has ONE definition, the ``inventory_free_stock``
+# SQL function (``sql/inventory_free_stock_v1.sql``): per stock row of an active warehouse,
+# on_hand − reserved with the units of expired holds counted as free (the sweeper may not
+# have run yet, and the next ``reserve`` on the row reclaims them). Everything below that shows
+# availability reads it through ``sql.py``.
 
-_AVAILABLE_SQL = f"""
-SELECT s.variant_id, sum({_FREE_UNITS})
-{_ACTIVE_ROWS}
-WHERE s.variant_id = ANY(%s)
-GROUP BY s.variant_id
-"""
-
-# The same as a scalar subquery for one variant (``{variant}``: its id column in the outer
+# The free units of one variant as a scalar subquery (``{variant}``: its id column in the outer
 # query; one parameter, now), for reads that show availability next to other rows in one
 # statement (the cart). Clamp negative sums to 0 as ``get_available_by_variant`` does.
-AVAILABLE_FOR_VARIANT_SQL = f"""SELECT coalesce(sum({_FREE_UNITS}), 0)
-{_ACTIVE_ROWS}
-WHERE s.variant_id = {{variant}}"""
+AVAILABLE_FOR_VARIANT_SQL = sql.FREE_UNITS_OF_VARIANT_SQL
 
 
 def get_available_by_variant(variant_ids: Iterable[int]) -> dict[int, int]:
-    """Units a shopper can buy now per variant, summed over active warehouses.
+    """Units a shopper can buy now per variant, summed over active warehouses (free units).
 
-    on_hand − reserved, with holds that have expired counted as free: the sweeper may not have
-    run yet, and the next ``reserve`` on the row reclaims them. One query, in plain SQL: the
-    storefront asks this several times per page, and building the equivalent ORM query (a
-    correlated subquery annotation) cost ten times more CPU than running it.
+    One query; variants without stock are left out (callers read them as 0).
     """
     ids = [int(pk) for pk in variant_ids]
     if not ids:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_AVAILABLE_SQL, [timezone.now(), ids])
-        return {variant_id: max(int(units), 0) for variant_id, units in cursor.fetchall()}
+    return sql.free_units_by_variant(ids, now=timezone.now())
+
+
+def with_free_units(
+    stock_levels: QuerySet[StockLevel], *, now: datetime | None = None, name: str = "free_units"
+) -> QuerySet[StockLevel]:
+    """``stock_levels`` annotated with each row's free units under ``name`` (None for a row
+    of an inactive warehouse), for per-row lists that filter or sort on them (the dashboard)."""
+    table = StockLevel._meta.db_table
+    expression = RawSQL(
+        sql.FREE_UNITS_OF_STOCK_LEVEL_SQL.format(stock_level=f'"{table}"."id"'),
+        [now or timezone.now()],
+        output_field=IntegerField(),
+    )
+    return stock_levels.annotate(**{name: expression})
+
+
+def with_variant_free_units(variants: QuerySet, *, name: str = "free_units") -> QuerySet:
+    """Variants (a ``catalog.Variant`` queryset) annotated with their free units summed over
+    active warehouses under ``name`` (0 without stock), for lists that filter or sort on them
+    (the stock admin)."""
+    table = variants.model._meta.db_table
+    expression = RawSQL(
+        "(" + sql.FREE_UNITS_OF_VARIANT_SQL.format(variant=f'"{table}"."id"') + ")",
+        [timezone.now()],
+        output_field=IntegerField(),
+    )
+    return variants.annotate(**{name: expression})
 
 
 def get_low_stock_thresholds(variant_ids: Collection[int]) -> dict[int, int]:
@@ -86,32 +98,19 @@ class LowStockItem:
 def list_low_stock() -> list[LowStockItem]:
     """Variants whose availability is below their threshold, lowest first (dashboard, admin)."""
     default = preferences_selectors.get_store_settings().low_stock_threshold
-    active = Q(warehouse__active=True)
-    rows = (
+    rows = list(
         StockLevel.objects.order_by()
         .values("variant_id", "variant__sku", "variant__name", "variant__product__name")
-        .annotate(
-            on_hand=Coalesce(Sum("on_hand", filter=active), 0),
-            reserved=Coalesce(Sum("reserved", filter=active), 0),
-            threshold=Max("low_stock_threshold"),
-        )
+        .annotate(threshold=Max("low_stock_threshold"))
     )
-    expired = dict(
-        Reservation.objects.filter(
-            active, state=Reservation.State.ACTIVE, expires_at__lte=timezone.now()
-        )
-        .order_by()
-        .values("variant_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("variant_id", "total")
-    )
+    free = get_available_by_variant(row["variant_id"] for row in rows)
     alerted = set(
         LowStockAlert.objects.filter(resolved_at__isnull=True).values_list("variant_id", flat=True)
     )
     items = []
     for row in rows:
         variant_id = row["variant_id"]
-        available = max(row["on_hand"] - row["reserved"] + expired.get(variant_id, 0), 0)
+        available = free.get(variant_id, 0)
         threshold = default if row["threshold"] is None else row["threshold"]
         if available < threshold:
             items.append(

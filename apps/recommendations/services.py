@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
@@ -20,7 +20,7 @@ from apps.core import tenancy
 from apps.inventory import selectors as inventory_selectors
 from apps.orders.models import Order
 from apps.preferences import selectors as preference_selectors
-from apps.recommendations import selectors, similarity, tokens, tracking
+from apps.recommendations import selectors, similarity, sql, tokens, tracking
 from apps.recommendations.exceptions import InvalidLink, VariantNotSubscribable
 from apps.recommendations.models import (
     AbandonedCartReminder,
@@ -84,25 +84,6 @@ def record_click(*, widget: str) -> None:
         logger.warning("click on %s not recorded: Redis unavailable", widget)
 
 
-UPSERT_VIEWS_SQL = """
-    INSERT INTO recommendations_productviewdaily (day, visitor_key, product_id, views)
-    SELECT u.day, u.visitor_key, u.product_id, u.views
-    FROM unnest(%s::date[], %s::varchar[], %s::bigint[], %s::int[])
-         AS u(day, visitor_key, product_id, views)
-    JOIN catalog_product p ON p.id = u.product_id
-    ON CONFLICT (day, visitor_key, product_id)
-    DO UPDATE SET views = recommendations_productviewdaily.views + EXCLUDED.views
-"""
-
-UPSERT_STATS_SQL = """
-    INSERT INTO recommendations_widgetstat (day, widget, impressions, clicks)
-    VALUES (%s, %s, %s, %s)
-    ON CONFLICT (day, widget) DO UPDATE SET
-        impressions = GREATEST(recommendations_widgetstat.impressions, EXCLUDED.impressions),
-        clicks = GREATEST(recommendations_widgetstat.clicks, EXCLUDED.clicks)
-"""
-
-
 def flush_signals() -> dict[str, int]:
     """Move buffered views and widget counters from Redis into PostgreSQL.
 
@@ -118,15 +99,12 @@ def flush_signals() -> dict[str, int]:
         counts = Counter(events)
         if counts:
             keys = list(counts)
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    UPSERT_VIEWS_SQL,
-                    [
-                        [day for day, _, _ in keys],
-                        [visitor for _, visitor, _ in keys],
-                        [product for _, _, product in keys],
-                        [counts[key] for key in keys],
-                    ],
+            with transaction.atomic():
+                sql.add_view_counts(
+                    days=[day for day, _, _ in keys],
+                    visitor_keys=[visitor for _, visitor, _ in keys],
+                    product_ids=[product for _, _, product in keys],
+                    views=[counts[key] for key in keys],
                 )
         tracking.drop_views(read)
         flushed += len(events)
@@ -135,11 +113,10 @@ def flush_signals() -> dict[str, int]:
     for day in (today - timedelta(days=2), today - timedelta(days=1), today):
         totals = tracking.read_stats(day)
         widgets = {widget for widget, _ in totals if widget in Widget.values}
-        with connection.cursor() as cursor:
-            for widget in sorted(widgets):
-                impressions, clicks = totals.get((widget, "i"), 0), totals.get((widget, "c"), 0)
-                cursor.execute(UPSERT_STATS_SQL, [day, widget, impressions, clicks])
-                stats += 1
+        for widget in sorted(widgets):
+            impressions, clicks = totals.get((widget, "i"), 0), totals.get((widget, "c"), 0)
+            sql.record_widget_stats(day=day, widget=widget, impressions=impressions, clicks=clicks)
+            stats += 1
     pruned, _ = ProductViewDaily.objects.filter(day__lt=today - VIEW_RETENTION).delete()
     return {"views": flushed, "stats": stats, "pruned": pruned}
 

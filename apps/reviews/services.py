@@ -11,14 +11,14 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F
 
 from apps.catalog import product_cache
 from apps.catalog import services as catalog_services
 from apps.catalog.models import Product
 from apps.preferences import selectors as preference_selectors
-from apps.reviews import locks, selectors, throttling
+from apps.reviews import locks, selectors, sql, throttling
 from apps.reviews.exceptions import (
     ReviewAlreadyExists,
     ReviewNotAllowed,
@@ -247,29 +247,7 @@ def repair_rating_aggregates() -> int:
     # Every product row locked first (by id, the order ``lock_product`` callers agree with),
     # so no review write can commit between reading the reviews and writing the aggregate.
     locks.lock_all_products()
-    product_table = Product._meta.db_table
-    review_table = Review._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {product_table} AS p
-               SET rating_avg = s.avg, rating_count = s.count
-              FROM (
-                    SELECT p2.id,
-                           COALESCE(ROUND(AVG(r.rating)::numeric, 2), 0) AS avg,
-                           COUNT(r.id) AS count
-                      FROM {product_table} p2
-                      LEFT JOIN {review_table} r
-                        ON r.product_id = p2.id AND r.status = %s
-                     GROUP BY p2.id
-                   ) AS s
-             WHERE p.id = s.id
-               AND (p.rating_avg <> s.avg OR p.rating_count <> s.count)
-         RETURNING p.id
-            """,
-            [Review.Status.PUBLISHED],
-        )
-        changed_ids = [row[0] for row in cursor.fetchall()]
+    changed_ids = sql.recompute_rating_aggregates()
     changed = len(changed_ids)
     if changed_ids:
         product_cache.bump_version()  # a raw UPDATE: no model signal moves the catalog version

@@ -2,7 +2,7 @@
 
 Rows exist only for products a shopper may see (status active with at least one active
 variant), so draft and archived products can never appear in search or category listings.
-They are written by ``apps.search.backends.postgres`` from the catalog tables in one SQL
+They are written by ``apps.search.sql`` from the catalog tables in one SQL
 statement per batch, never by signals.
 """
 

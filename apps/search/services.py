@@ -10,8 +10,9 @@ Catalog services and the merchant admin call these explicitly after their writes
   the in-stock flag of the affected products (PostgreSQL: one UPDATE that writes only flags
   that flip; Elasticsearch: a Celery task). A periodic sweep (``refresh_stock_flags_task``)
   catches any change made without this call, such as expired reservations.
-- ``mark_categories_changed(category_ids=...)``: a category was renamed or moved; its whole
-  subtree's products are reindexed.
+  (Search reads catalog and inventory tables by name in ``apps/search/sql.py`` and never
+  imports those apps: it sits below them. A renamed or moved category: the catalog passes its
+  subtree's products to ``mark_products_changed``.)
 
 ``FACETS_VERSION_KEY`` (per store: cache keys carry the schema) moves on with every index
 change, stock flags included, so search pages and facet counts can be cached. (Product pages
@@ -25,6 +26,7 @@ from collections.abc import Iterable
 from django.core.cache import cache
 
 from apps.core import tenancy
+from apps.search import sql
 from apps.search.backends import get_backend
 
 logger = logging.getLogger(__name__)
@@ -49,16 +51,12 @@ def mark_products_changed(*, product_ids: Iterable[int]) -> None:
 
 def mark_stock_changed(*, variant_ids: Iterable[int]) -> None:
     """Refresh the in-stock status of these variants' products once the caller commits."""
-    from apps.catalog.models import Variant
-
     ids = sorted(set(variant_ids))
     if not ids:
         return
 
     def refresh() -> None:
-        product_ids = list(
-            Variant.objects.filter(id__in=ids).values_list("product_id", flat=True).distinct()
-        )
+        product_ids = sql.list_product_ids_of_variants(ids)
         backend = get_backend()
         if backend.indexes_in_transaction:
             backend.refresh_stock(product_ids)
@@ -69,17 +67,6 @@ def mark_stock_changed(*, variant_ids: Iterable[int]) -> None:
         bump_facets_version()
 
     tenancy.on_commit(refresh)
-
-
-def mark_categories_changed(*, category_ids: Iterable[int]) -> None:
-    """Reindex every product in these categories and their subcategories."""
-    from apps.catalog import selectors as catalog_selectors
-
-    mark_products_changed(
-        product_ids=catalog_selectors.list_product_ids_in_category_trees(
-            category_ids=list(category_ids)
-        )
-    )
 
 
 def remove_products(*, product_ids: Iterable[int]) -> None:

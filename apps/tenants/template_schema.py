@@ -12,6 +12,8 @@ from django.db import connection
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
+from apps.tenants import sql
+
 
 def template_schema_name() -> str:
     return settings.TENANT_BASE_SCHEMA
@@ -22,8 +24,7 @@ def ensure_template_schema() -> bool:
     name = template_schema_name()
     if schema_exists(name):
         return False
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE SCHEMA "{name}"')
+    sql.create_schema(name)
     return True
 
 
@@ -32,24 +33,12 @@ def install_clone_function() -> None:
     CloneSchema()._create_clone_schema_function()
 
 
-def _clone_function_installed() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = 'public' AND p.proname = 'clone_schema'"
-        )
-        return cursor.fetchone() is not None
-
-
 def clone_template_schema(new_schema: str) -> None:
     """Copy the template schema, tables, sequences and rows, into ``new_schema``.
 
     Runs in the caller's transaction, so a failed store creation leaves no schema behind.
     """
     connection.set_schema_to_public()
-    if not _clone_function_installed():
+    if not sql.clone_function_installed():
         install_clone_function()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT public.clone_schema(%s, %s, 'DATA')", [template_schema_name(), new_schema]
-        )
+    sql.clone_schema(template_schema_name(), new_schema)

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from apps.search import sql
 from apps.search.backends.elasticsearch import (
     ElasticsearchBackend,
-    _load_products,
     build_search_body,
     index_body,
     index_name,
@@ -149,9 +150,9 @@ def test_response_becomes_ordered_ids_total_and_disjunctive_facets():
 @pytest.mark.django_db
 def test_document_source_holds_what_the_query_body_searches():
     product = make_product("Harbor Tee", price="12.50", options={"Size": ["S", "M"]})
-    loaded = _load_products([product.id])[0]
+    (row,) = sql.list_document_rows([product.id], now=timezone.now())
 
-    source = prepare_document(loaded, category_path=[], in_stock=False)
+    source = prepare_document(row)
 
     assert source["name"] == "Harbor Tee"
     assert source["option_values"] == ["Size:M", "Size:S"]
@@ -218,3 +219,29 @@ def test_indexing_sends_documents_to_the_stores_index_and_deletes_hidden_ones(mo
     assert [(a["_op_type"], a["_id"]) for a in sent] == [("index", shown.id), ("delete", hidden.id)]
     assert all(a["_index"] == name for a in sent)
     assert sent[0]["_source"]["name"] == "Shown Lamp"
+
+
+@pytest.mark.django_db
+def test_document_rows_carry_the_category_path_and_free_units_as_in_stock():
+    from apps.inventory import services as inventory_services
+    from tests.factories.catalog import CategoryFactory
+    from tests.factories.inventory import WarehouseFactory, expire_reservations, stock
+
+    root = CategoryFactory(name="Home")
+    lamps = CategoryFactory(name="Lamps", parent=root)
+    held = make_product("Held Lamp", category=lamps, options={"Size": ["S"]})
+    freed = make_product("Freed Lamp", category=lamps, options={"Size": ["S"]})
+    warehouse = WarehouseFactory()
+    stock(held.variants.get(), warehouse, 1)
+    stock(freed.variants.get(), warehouse, 1)
+    inventory_services.reserve(reference="checkout:held", lines=[(held.variants.get().id, 1)])
+    inventory_services.reserve(reference="checkout:gone", lines=[(freed.variants.get().id, 1)])
+    expire_reservations("checkout:gone")
+
+    rows = {row.id: row for row in sql.list_document_rows([held.id, freed.id], now=timezone.now())}
+    sources = {pk: prepare_document(row) for pk, row in rows.items()}
+
+    assert sources[held.id]["category_ids"] == [root.id, lamps.id]
+    assert sources[held.id]["category_names"] == "Home Lamps"
+    assert sources[held.id]["in_stock"] is False  # its only unit is held
+    assert sources[freed.id]["in_stock"] is True  # the hold on it expired: free again

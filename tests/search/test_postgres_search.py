@@ -429,3 +429,22 @@ def test_results_without_facets_match_the_combined_statement_for_every_sort():
 
         assert results_only.product_ids == combined.product_ids, sort
         assert results_only.total == combined.total == 5, sort
+
+
+@pytest.mark.django_db
+def test_in_stock_flag_counts_units_of_expired_holds_as_free():
+    from tests.factories.inventory import expire_reservations
+
+    product = make_product("Held Kettle")
+    variant = product.variants.get()
+    warehouse = WarehouseFactory()
+    inventory_services.receive_stock(variant_id=variant.id, warehouse_id=warehouse.id, quantity=1)
+    inventory_services.reserve(reference="checkout:kettle", lines=[(variant.id, 1)])
+    search_services.refresh_stock_flags(product_ids=[product.id])
+    held = search(text="kettle", in_stock=True).total
+
+    expire_reservations("checkout:kettle")
+    search_services.refresh_stock_flags(product_ids=[product.id])
+
+    assert held == 0
+    assert search(text="kettle", in_stock=True).total == 1

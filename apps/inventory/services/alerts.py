@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Variant
 from apps.core import tenancy
-from apps.inventory import selectors
+from apps.inventory import selectors, sql
 from apps.inventory.models import LowStockAlert
 from apps.preferences import selectors as preferences_selectors
 from apps.tenants import selectors as tenant_selectors
@@ -27,8 +27,6 @@ from apps.tenants import services as tenant_services
 from apps.webhooks import services as webhook_services
 
 logger = logging.getLogger(__name__)
-
-ALERT_TABLE = LowStockAlert._meta.db_table
 
 
 def queue_low_stock_check(variant_ids: Collection[int]) -> None:
@@ -65,28 +63,23 @@ def raise_low_stock_alerts(*, variant_ids: Collection[int]) -> list[int]:
     thresholds = selectors.get_low_stock_thresholds(ids)
     created, low = [], []
     now = timezone.now()
-    with connection.cursor() as cursor:
-        for variant_id in ids:  # in id order: concurrent checks never wait in a cycle
-            units = available.get(variant_id, 0)
-            if units >= thresholds[variant_id]:
-                continue
-            cursor.execute(
-                f"INSERT INTO {ALERT_TABLE} (variant_id, available, threshold, created_at) "
-                "VALUES (%s, %s, %s, %s) "
-                "ON CONFLICT (variant_id) WHERE resolved_at IS NULL DO NOTHING RETURNING id",
-                [variant_id, units, thresholds[variant_id], now],
+    for variant_id in ids:  # in id order: concurrent checks never wait in a cycle
+        units = available.get(variant_id, 0)
+        if units >= thresholds[variant_id]:
+            continue
+        alert_id = sql.open_low_stock_alert(
+            variant_id=variant_id, available=units, threshold=thresholds[variant_id], now=now
+        )
+        if alert_id is not None:
+            created.append(alert_id)
+            low.append({"variant_id": variant_id, "available": units,
+                        "threshold": thresholds[variant_id]})  # fmt: skip
+            logger.info(
+                "low stock: variant %s has %s available (threshold %s)",
+                variant_id,
+                units,
+                thresholds[variant_id],
             )
-            row = cursor.fetchone()
-            if row:
-                created.append(row[0])
-                low.append({"variant_id": variant_id, "available": units,
-                            "threshold": thresholds[variant_id]})  # fmt: skip
-                logger.info(
-                    "low stock: variant %s has %s available (threshold %s)",
-                    variant_id,
-                    units,
-                    thresholds[variant_id],
-                )
     _emit_inventory_low(low)
     return created
 

@@ -7,11 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from django.db import connection
-
-from apps.inventory.models import Reservation, StockLevel, StockMovement
-
-STOCK_TABLE = StockLevel._meta.db_table
+from apps.inventory import sql
+from apps.inventory.models import Reservation, StockMovement
 
 
 def change_counters(changes: Mapping[int, tuple[int, int]], *, now: datetime) -> None:
@@ -23,17 +20,7 @@ def change_counters(changes: Mapping[int, tuple[int, int]], *, now: datetime) ->
     changes = {pk: delta for pk, delta in changes.items() if delta != (0, 0)}
     if not changes:
         return
-    values = ", ".join(["(%s::bigint, %s::integer, %s::integer)"] * len(changes))
-    params: list = []
-    for pk in sorted(changes):
-        params.extend([pk, *changes[pk]])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {STOCK_TABLE} AS s SET on_hand = s.on_hand + v.d_on_hand, "
-            f"reserved = s.reserved + v.d_reserved, updated_at = %s "
-            f"FROM (VALUES {values}) AS v(id, d_on_hand, d_reserved) WHERE s.id = v.id",
-            [now, *params],
-        )
+    sql.change_counters(changes, now=now)
 
 
 def release_holds(holds: Iterable[Reservation], *, reason_for, now: datetime) -> dict[int, int]:

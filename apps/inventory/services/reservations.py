@@ -10,21 +10,16 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from apps.inventory import locks
+from apps.inventory import locks, sql
 from apps.inventory.exceptions import ReservationNotFound
 from apps.inventory.models import Reservation, StockMovement
 from apps.inventory.services import alerts
 from apps.inventory.services.counters import change_counters, release_holds, write_ledger
-from apps.inventory.services.reserving import ACTIVE, prepared_cursor, shortage_error
+from apps.inventory.services.reserving import ACTIVE, shortage_error
 from apps.inventory.validation import check_reference
 from apps.search import services as search_services
 
 logger = logging.getLogger(__name__)
-
-
-# The usual commit in one call of the ``inventory_commit`` PL/pgSQL function (migration
-# ``0004``; source in ``apps/inventory/sql/inventory_commit_v1.sql``).
-_COMMIT_SQL = f"SELECT inventory_commit(%s, {locks.REFERENCE_LOCK_CLASS}, %s, %s, %s, %s)"
 
 
 def commit_reservation(
@@ -47,19 +42,15 @@ def commit_reservation(
     hold goes down the general path below, which re-takes it.
     """
     check_reference(reference)
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            _COMMIT_SQL,
-            [
-                reference,
-                locks.reference_lock_key(reference),
-                order_reference[:64],
-                actor_id,
-                timezone.now(),
-            ],
-            prepare=True,
-        )
-        (outcome,) = cursor.fetchone()
+    # The usual commit in one call of the ``inventory_commit`` PL/pgSQL function (migration
+    # ``0004``; source in ``apps/inventory/sql/inventory_commit_v1.sql``).
+    outcome = sql.call_commit(
+        reference=reference,
+        lock_key=locks.reference_lock_key(reference),
+        order_reference=order_reference,
+        actor_id=actor_id,
+        now=timezone.now(),
+    )
     if outcome == "not_found":
         raise ReservationNotFound(
             "No stock was reserved for this reference.", extra={"reference": reference}
@@ -149,7 +140,9 @@ def _commit_with_retake(*, reference: str, order_reference: str, actor_id: int |
 def _check_retake_possible(retaken, levels, freed) -> None:
     """Raise InsufficientStock unless every released hold fits in its row's free units.
 
-    Free units of a row: on_hand − reserved, plus the expired holds of others just reclaimed.
+    Free units of a row, as ``inventory_free_stock`` defines them for readers, but taken here
+    under lock from the locked row itself: on_hand − reserved plus the expired holds of others
+    just reclaimed (released above, so a read of ``inventory_free_stock`` now would miss them).
     Committing our active holds on the same row lowers on_hand and reserved alike.
     """
     wanted: dict[int, int] = defaultdict(int)

@@ -1,8 +1,9 @@
 """Holding stock for a checkout: ``reserve``.
 
-The whole reservation is one call of the ``inventory_reserve`` PL/pgSQL function (installed by
-migration ``0004``; source and reasoning in ``apps/inventory/sql/inventory_reserve_v2.sql``, and
-in ``inventory_reserve_v1.sql`` for why a function at all).
+The whole reservation is one call of the ``inventory_reserve`` PL/pgSQL function (made through
+``apps/inventory/sql.py``; installed by migrations ``0003``, ``0005`` and ``0007``; source and
+reasoning in ``apps/inventory/sql/inventory_reserve_v3.sql``, and in ``inventory_reserve_v1.sql``
+and ``_v2.sql`` for why a function at all and what version 2 changed).
 How it never oversells (architecture §3 step 2):
 
 - Each stock row is taken with ONE conditional statement,
@@ -24,22 +25,18 @@ after a lost race, rare), and the hot SKU's row lock is held for microseconds, n
 trip.
 """
 
-import json
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import timedelta
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
-from apps.inventory import locks
+from apps.inventory import locks, sql
 from apps.inventory.exceptions import InsufficientStock
 from apps.inventory.models import Reservation
 from apps.inventory.services import alerts
 from apps.inventory.validation import check_minutes, check_reference, normalize_lines
-from apps.preferences.models import StoreSettings
 
 ACTIVE = Reservation.State.ACTIVE
 # The values reserve() builds its Reservation instances from, in this order.
@@ -47,21 +44,6 @@ _HOLD_FIELDS = [
     "id", "reference", "batch", "stock_level_id", "variant_id", "warehouse_id", "quantity",
     "state", "release_reason", "expires_at", "created_at", "updated_at",
 ]  # fmt: skip
-
-# See prepared_cursor.
-_ONLY_WHEN_ASKED = 2**31
-_CURSOR = "_mercato_prepared_cursor"
-# Constants of the code go in the statement's text, not as parameters: fewer values to adapt
-# on every call (the statement is prepared once per connection anyway).
-_RESERVE_SQL = (
-    "SELECT inventory_reserve(%s, %s, %s, %s, %s, %s, "
-    f"{locks.REFERENCE_LOCK_CLASS}, %s, "
-    f"{StoreSettings._meta.get_field('reservation_minutes').default}, "
-    f"{StoreSettings._meta.get_field('low_stock_threshold').default}, %s, %s)"
-)
-# The SQLSTATE of a fast path that lost a race when the call is its own transaction: the
-# transaction is rolled back, and the call is made again, locked (see inventory_reserve_v2.sql).
-_CALL_AGAIN_LOCKED = "MR002"
 
 
 def reserve(
@@ -90,29 +72,16 @@ def reserve(
     relaxed = not db.in_atomic_block and db.get_autocommit()
     now = timezone.now()
     batch = uuid.uuid4()
-    arguments = [
-        reference,
-        list(wanted),
-        list(wanted.values()),
-        minutes,
-        now,
-        batch,
-        locks.reference_lock_key(reference, schema_name=db.schema_name),
-        relaxed,
-        False,  # not locked: the fast path first
-    ]
-    with prepared_cursor(db) as cursor:
-        try:
-            cursor.execute(_RESERVE_SQL, arguments, prepare=True)
-        except psycopg.Error as error:
-            # Only a call that is its own transaction fails this way, and its failure rolled
-            # back everything it did: call again, starting with the locks.
-            if not relaxed or error.sqlstate != _CALL_AGAIN_LOCKED:
-                raise
-            arguments[-1] = True
-            cursor.execute(_RESERVE_SQL, arguments, prepare=True)
-        (result,) = cursor.fetchone()
-    result = json.loads(result)  # Django's connection loads jsonb as text
+    result = sql.call_reserve(
+        reference=reference,
+        wanted=wanted,
+        minutes=minutes,
+        now=now,
+        batch=batch,
+        lock_key=locks.reference_lock_key(reference, schema_name=db.schema_name),
+        relaxed=relaxed,
+        db=db,
+    )
     if "short" in result:
         raise shortage_error(result["short"])
     expires_at = now + timedelta(minutes=result["minutes"])
@@ -151,31 +120,3 @@ def shortage_error(short: list[dict[str, int]]) -> InsufficientStock:
     else:
         message = f"{len(short)} lines ask for more than is available."
     return InsufficientStock(message, extra={"lines": short})
-
-
-@contextmanager
-def prepared_cursor(db=None) -> Iterator[psycopg.Cursor]:
-    """A cursor whose statements PostgreSQL plans once per connection (server-side binding).
-
-    Reservations run thousands of times a second; planning the call every time cost the
-    database more than running it. Django's cursor is opened first, so that django-tenants has
-    set the store's search_path; PostgreSQL re-plans a prepared statement when the search_path
-    changes, so a statement prepared in one store calls that store's function only.
-    Errors come out as Django's database exceptions, as from any Django cursor.
-
-    The cursor is kept on the psycopg connection and reused: one thread at a time uses a
-    connection (a pooled one too), and a reused cursor keeps the adapters it looked up.
-    """
-    db = db or connections[DEFAULT_DB_ALIAS]
-    with db.cursor() as django_cursor, db.wrap_database_errors:
-        raw_connection = django_cursor.cursor.connection
-        cursor = getattr(raw_connection, _CURSOR, None)
-        if cursor is None:
-            if raw_connection.prepare_threshold is None:
-                # Django turns psycopg's statement preparation off; turn it on for the
-                # statements asked to be prepared (prepare=True) only. Django's client-side
-                # cursors never are.
-                raw_connection.prepare_threshold = _ONLY_WHEN_ASKED
-            cursor = psycopg.Cursor(raw_connection)
-            setattr(raw_connection, _CURSOR, cursor)
-        yield cursor

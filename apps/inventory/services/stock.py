@@ -3,7 +3,8 @@
 Every change of on_hand leaves a ledger row in the same transaction.
 """
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.catalog.models import Variant
@@ -11,12 +12,7 @@ from apps.inventory import locks
 from apps.inventory.exceptions import InsufficientStock, InvalidQuantity, UnknownStockItem
 from apps.inventory.models import Reservation, StockLevel, StockMovement, Warehouse
 from apps.inventory.services import alerts
-from apps.inventory.services.counters import (
-    STOCK_TABLE,
-    change_counters,
-    release_holds,
-    write_ledger,
-)
+from apps.inventory.services.counters import change_counters, release_holds, write_ledger
 from apps.inventory.validation import MAX_STOCK_LEVEL, check_delta, check_quantity
 from apps.search import services as search_services
 
@@ -136,17 +132,14 @@ def _add_units(
     level, _ = StockLevel.objects.get_or_create(variant_id=variant_id, warehouse_id=warehouse_id)
     # One conditional statement: concurrent receipts add up, and the 32-bit counter never
     # overflows into an SQL error.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {STOCK_TABLE} SET on_hand = on_hand + %s, updated_at = %s "
-            "WHERE id = %s AND on_hand <= %s",
-            [quantity, timezone.now(), level.pk, MAX_STOCK_LEVEL - quantity],
+    added = StockLevel.objects.filter(pk=level.pk, on_hand__lte=MAX_STOCK_LEVEL - quantity).update(
+        on_hand=F("on_hand") + quantity, updated_at=timezone.now()
+    )
+    if added != 1:
+        raise InvalidQuantity(
+            "That would put more units on hand than a stock level can hold.",
+            extra={"quantity": quantity},
         )
-        if cursor.rowcount != 1:
-            raise InvalidQuantity(
-                "That would put more units on hand than a stock level can hold.",
-                extra={"quantity": quantity},
-            )
     write_ledger(
         [
             StockMovement(

@@ -12,6 +12,10 @@
   facet aggregations, mirroring the PostgreSQL backend.
 
 ``build_search_body`` and ``parse_response`` are pure functions, unit-tested without a server.
+Documents are built from rows of the catalog and inventory tables that ``apps.search.sql``
+reads by name (``list_document_rows``): search sits below catalog and inventory and imports
+neither. The mapping is a plain ``elasticsearch.dsl`` Document, bound to no Django model (the
+model binding of django-elasticsearch-dsl only served its signal sync, which we never used).
 """
 
 from __future__ import annotations
@@ -20,12 +24,10 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch
-from django_elasticsearch_dsl import Document, fields
-from django_elasticsearch_dsl.registries import registry
-from elasticsearch.dsl import analyzer, normalizer, token_filter
+from django.utils import timezone
+from elasticsearch.dsl import Document, analyzer, field, normalizer, token_filter
 
-from apps.catalog.models import Category, OptionValue, Product, Variant
+from apps.search import sql
 from apps.search.query import (
     BAND_KEYS,
     PRICE_BANDS,
@@ -58,32 +60,26 @@ product_text = analyzer(
 sku_normalizer = normalizer("mercato_sku", filter=["lowercase"])
 
 
-@registry.register_document
 class ProductDocument(Document):
-    name = fields.TextField(analyzer=product_text, fields={"raw": fields.KeywordField()})
-    description = fields.TextField(analyzer=product_text)
-    brand = fields.TextField(analyzer=product_text, fields={"raw": fields.KeywordField()})
-    category_names = fields.TextField(analyzer=product_text)
-    category_ids = fields.LongField()
-    option_values = fields.KeywordField()  # "Size:M"
-    option_text = fields.TextField(analyzer=product_text)
-    skus = fields.KeywordField(normalizer=sku_normalizer)
-    min_price = fields.ScaledFloatField(scaling_factor=100)
-    max_price = fields.ScaledFloatField(scaling_factor=100)
-    featured = fields.BooleanField()
-    rating_avg = fields.FloatField()
-    rating_count = fields.IntegerField()
-    in_stock = fields.BooleanField()
-    created_at = fields.DateField()
+    name = field.Text(analyzer=product_text, fields={"raw": field.Keyword()})
+    description = field.Text(analyzer=product_text)
+    brand = field.Text(analyzer=product_text, fields={"raw": field.Keyword()})
+    category_names = field.Text(analyzer=product_text)
+    category_ids = field.Long()
+    option_values = field.Keyword()  # "Size:M"
+    option_text = field.Text(analyzer=product_text)
+    skus = field.Keyword(normalizer=sku_normalizer)
+    min_price = field.ScaledFloat(scaling_factor=100)
+    max_price = field.ScaledFloat(scaling_factor=100)
+    featured = field.Boolean()
+    rating_avg = field.Float()
+    rating_count = field.Integer()
+    in_stock = field.Boolean()
+    created_at = field.Date()
 
     class Index:
         name = "mercato-products-template"  # the real name is per store: index_name()
         settings = {"number_of_shards": 1, "number_of_replicas": 0}
-
-    class Django:
-        model = Product
-        ignore_signals = True  # indexing is explicit, through apps.search.services
-        auto_refresh = False
 
 
 def index_name(schema_name: str | None = None) -> str:
@@ -96,29 +92,25 @@ def index_body() -> dict:
     return ProductDocument._index.clone(name="unused").to_dict()
 
 
-def prepare_document(product: Product, *, category_path: list[Category], in_stock: bool) -> dict:
-    """The JSON source of one product (``product`` with active variants and values loaded)."""
-    variants = [v for v in product.variants.all() if v.active]
-    prices = [v.price for v in variants]
-    pairs = sorted(
-        {f"{ov.option.name}:{ov.value}" for v in variants for ov in v.option_values.all()}
-    )
+def prepare_document(row: sql.DocumentRow) -> dict:
+    """The JSON source of one product from its ``sql.list_document_rows`` row."""
+    pairs = sorted(set(row.option_pairs))
     return {
-        "name": product.name,
-        "description": product.description[:4000],
-        "brand": product.brand,
-        "category_names": " ".join(c.name for c in category_path),
-        "category_ids": [c.id for c in category_path],
+        "name": row.name,
+        "description": row.description[:4000],
+        "brand": row.brand,
+        "category_names": " ".join(row.category_names),
+        "category_ids": list(row.category_ids),
         "option_values": pairs,
         "option_text": " ".join(sorted({p.partition(":")[2] for p in pairs})),
-        "skus": sorted(v.sku.upper() for v in variants),
-        "min_price": float(min(prices)),
-        "max_price": float(max(prices)),
-        "featured": product.featured,
-        "rating_avg": float(product.rating_avg),
-        "rating_count": product.rating_count,
-        "in_stock": in_stock,
-        "created_at": product.created_at.isoformat(),
+        "skus": sorted(sku.upper() for sku in row.skus),
+        "min_price": float(row.min_price),
+        "max_price": float(row.max_price),
+        "featured": row.featured,
+        "rating_avg": float(row.rating_avg),
+        "rating_count": row.rating_count,
+        "in_stock": row.in_stock,
+        "created_at": row.created_at.isoformat(),
     }
 
 
@@ -354,24 +346,17 @@ class ElasticsearchBackend:
 
         ids = sorted(set(product_ids))
         name = self.ensure_index()
-        products = _load_products(ids)
-        categories = {c.id: c for c in Category.objects.all()}
-        stock = _in_stock_products(ids)
-        actions = []
-        for product in products:
-            actions.append(
-                {
-                    "_op_type": "index",
-                    "_index": name,
-                    "_id": product.id,
-                    "_source": prepare_document(
-                        product,
-                        category_path=_path(product.category_id, categories),
-                        in_stock=product.id in stock,
-                    ),
-                }
-            )
-        indexed = {p.id for p in products}
+        rows = sql.list_document_rows(ids, now=timezone.now())
+        actions = [
+            {
+                "_op_type": "index",
+                "_index": name,
+                "_id": row.id,
+                "_source": prepare_document(row),
+            }
+            for row in rows
+        ]
+        indexed = {row.id for row in rows}
         actions += [
             {"_op_type": "delete", "_index": name, "_id": i} for i in ids if i not in indexed
         ]
@@ -386,13 +371,7 @@ class ElasticsearchBackend:
         bulk(self.client, actions, raise_on_error=False)
 
     def refresh_stock(self, product_ids: Iterable[int] | None = None) -> int:
-        ids = (
-            list(product_ids)
-            if product_ids is not None
-            else list(
-                Product.objects.filter(status=Product.Status.ACTIVE).values_list("id", flat=True)
-            )
-        )
+        ids = list(product_ids) if product_ids is not None else sql.list_active_product_ids()
         self.index_products(ids)
         return len(ids)
 
@@ -400,43 +379,8 @@ class ElasticsearchBackend:
         name = index_name()
         self.client.indices.delete(index=name, ignore_unavailable=True)
         self.ensure_index()
-        ids = list(
-            Product.objects.filter(status=Product.Status.ACTIVE)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
+        ids = sql.list_active_product_ids()
         for start in range(0, len(ids), BULK_CHUNK):
             self.index_products(ids[start : start + BULK_CHUNK])
         self.client.indices.refresh(index=name)
         return len(ids)
-
-
-def _load_products(ids: list[int]) -> list[Product]:
-    values = OptionValue.objects.select_related("option")
-    variants = Variant.objects.filter(active=True).prefetch_related(
-        Prefetch("option_values", queryset=values)
-    )
-    products = Product.objects.filter(id__in=ids, status=Product.Status.ACTIVE).prefetch_related(
-        Prefetch("variants", queryset=variants)
-    )
-    return [p for p in products if any(True for _ in p.variants.all())]
-
-
-def _path(category_id: int | None, categories: dict[int, Category]) -> list[Category]:
-    path: list[Category] = []
-    seen: set[int] = set()
-    while category_id is not None and category_id in categories and category_id not in seen:
-        seen.add(category_id)
-        path.insert(0, categories[category_id])
-        category_id = categories[category_id].parent_id
-    return path
-
-
-def _in_stock_products(ids: list[int]) -> set[int]:
-    from apps.inventory import selectors as inventory_selectors
-
-    variant_products = dict(
-        Variant.objects.filter(product_id__in=ids, active=True).values_list("id", "product_id")
-    )
-    available = inventory_selectors.get_available_by_variant(variant_products)
-    return {variant_products[v] for v, units in available.items() if units > 0}

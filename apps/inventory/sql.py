@@ -1,0 +1,225 @@
+"""The inventory app's raw SQL: the only module of the app that runs ``cursor.execute``.
+
+The PL/pgSQL functions themselves live in ``sql/*.sql``, one versioned file per version, each
+installed in every store's schema by a migration (a later change adds a file and a
+migration, so an old migration always installs what it installed the day it was written):
+
+- ``inventory_reserve`` (``inventory_reserve_v3.sql``, with ``inventory_reserve_take``):
+  the whole of ``services.reserve`` in one call;
+- ``inventory_commit`` (``inventory_commit_v1.sql``): the usual commit of a paid checkout;
+- ``inventory_free_stock`` (``inventory_free_stock_v1.sql``): the one definition of the units
+  a shopper can buy ("free units"), which every availability read below uses.
+
+Each statement here says what the ORM could not do, or what the ORM version cost.
+"""
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from uuid import UUID
+
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+from apps.inventory.models import LowStockAlert, StockLevel
+from apps.preferences.models import StoreSettings
+
+# The advisory-lock namespace of checkout references (first key of pg_advisory_xact_lock).
+REFERENCE_LOCK_CLASS = 0x1E7
+
+# --- Free units ---------------------------------------------------------------------------
+
+# Free units per variant, summed over its rows in active warehouses (parameters: now, ids).
+# Plain SQL: the storefront asks this several times per page, and the equivalent ORM query (a
+# correlated subquery annotation) cost ten times more CPU to build than to run.
+_FREE_UNITS_BY_VARIANT_SQL = """
+SELECT f.variant_id, sum(f.units)
+FROM inventory_free_stock(%s) f
+WHERE f.variant_id = ANY(%s)
+GROUP BY f.variant_id
+"""
+
+# The same for one variant as a scalar subquery (``{variant}``: its id column in the outer
+# query; one parameter, now), for reads that show availability next to other rows in one
+# statement (the cart). The caller clamps negative sums to 0 as ``free_units_by_variant`` does.
+FREE_UNITS_OF_VARIANT_SQL = """SELECT coalesce(sum(f.units), 0)
+FROM inventory_free_stock(%s) f
+WHERE f.variant_id = {variant}"""
+
+# Free units of the stock row of the outer query (``{stock_level}``: its id column), for an
+# ORM annotation (``RawSQL``): the ORM cannot call a set-returning function.
+FREE_UNITS_OF_STOCK_LEVEL_SQL = """(SELECT f.units FROM inventory_free_stock(%s) f
+WHERE f.stock_level_id = {stock_level})"""
+
+
+def free_units_by_variant(variant_ids: Sequence[int], *, now: datetime) -> dict[int, int]:
+    """Free units per variant (variants without stock in an active warehouse left out)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FREE_UNITS_BY_VARIANT_SQL, [now, list(variant_ids)])
+        return {variant_id: max(int(units), 0) for variant_id, units in cursor.fetchall()}
+
+
+# --- Locks --------------------------------------------------------------------------------
+
+
+def lock_reference(*, key: int) -> None:
+    """Take the transaction-scoped advisory lock of a checkout reference.
+
+    The ORM has no advisory locks.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REFERENCE_LOCK_CLASS, key])
+
+
+# --- Counters and alerts ------------------------------------------------------------------
+
+
+def change_counters(changes: Mapping[int, tuple[int, int]], *, now: datetime) -> None:
+    """Add ``(on_hand_delta, reserved_delta)`` to each stock row, in one statement.
+
+    One UPDATE … FROM (VALUES …) for any number of rows; the ORM needs one UPDATE per distinct
+    delta (or a CASE per column over every id). Callers hold the rows' locks.
+    """
+    values = ", ".join(["(%s::bigint, %s::integer, %s::integer)"] * len(changes))
+    params: list = []
+    for pk in sorted(changes):
+        params.extend([pk, *changes[pk]])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {StockLevel._meta.db_table} AS s SET on_hand = s.on_hand + v.d_on_hand, "
+            f"reserved = s.reserved + v.d_reserved, updated_at = %s "
+            f"FROM (VALUES {values}) AS v(id, d_on_hand, d_reserved) WHERE s.id = v.id",
+            [now, *params],
+        )
+
+
+def open_low_stock_alert(
+    *, variant_id: int, available: int, threshold: int, now: datetime
+) -> int | None:
+    """Open an alert for the variant unless one is open; return the new alert's id, or None.
+
+    ``INSERT … ON CONFLICT (variant_id) WHERE resolved_at IS NULL DO NOTHING RETURNING id``:
+    the ORM cannot name a partial unique index as the conflict target, and
+    ``bulk_create(ignore_conflicts=True)`` does not say whether the row went in.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {LowStockAlert._meta.db_table} "
+            "(variant_id, available, threshold, created_at) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (variant_id) WHERE resolved_at IS NULL DO NOTHING RETURNING id",
+            [variant_id, available, threshold, now],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+# --- inventory_reserve and inventory_commit -----------------------------------------------
+
+# Constants of the code go in the statement's text, not as parameters: fewer values to adapt
+# on every call (the statement is prepared once per connection anyway).
+_RESERVE_SQL = (
+    "SELECT inventory_reserve(%s, %s, %s, %s, %s, %s, "
+    f"{REFERENCE_LOCK_CLASS}, %s, "
+    f"{StoreSettings._meta.get_field('reservation_minutes').default}, "
+    f"{StoreSettings._meta.get_field('low_stock_threshold').default}, %s, %s)"
+)
+# The SQLSTATE of a fast path that lost a race when the call is its own transaction: the
+# transaction is rolled back, and the call is made again, locked (inventory_reserve_v3.sql).
+_CALL_AGAIN_LOCKED = "MR002"
+
+_COMMIT_SQL = f"SELECT inventory_commit(%s, {REFERENCE_LOCK_CLASS}, %s, %s, %s, %s)"
+
+
+def call_reserve(
+    *,
+    reference: str,
+    wanted: Mapping[int, int],
+    minutes: int | None,
+    now: datetime,
+    batch: UUID,
+    lock_key: int,
+    relaxed: bool,
+    db=None,
+) -> dict:
+    """Call ``inventory_reserve`` (one round trip; two after a lost race); return its result.
+
+    A PL/pgSQL function because a reservation run from Python is a handful of statements and
+    one client round trip each, with the hot SKU's row locked across them; prepared because
+    planning the call cost the database more than running it (see ``prepared_cursor``).
+    ``relaxed``: the call is its own transaction (see ``services.reserving.reserve``).
+    """
+    arguments = [
+        reference,
+        list(wanted),
+        list(wanted.values()),
+        minutes,
+        now,
+        batch,
+        lock_key,
+        relaxed,
+        False,  # not locked: the fast path first
+    ]
+    with prepared_cursor(db) as cursor:
+        try:
+            cursor.execute(_RESERVE_SQL, arguments, prepare=True)
+        except psycopg.Error as error:
+            # Only a call that is its own transaction fails this way, and its failure rolled
+            # back everything it did: call again, starting with the locks.
+            if not relaxed or error.sqlstate != _CALL_AGAIN_LOCKED:
+                raise
+            arguments[-1] = True
+            cursor.execute(_RESERVE_SQL, arguments, prepare=True)
+        (result,) = cursor.fetchone()
+    return json.loads(result)  # Django's connection loads jsonb as text
+
+
+def call_commit(
+    *, reference: str, lock_key: int, order_reference: str, actor_id: int | None, now: datetime
+) -> str:
+    """Call ``inventory_commit``: ``'not_found'``, ``'committed'`` or ``'retake'``.
+
+    The usual commit ran as ten statements and round trips from Python on every paid order;
+    the function is one, prepared once per connection.
+    """
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _COMMIT_SQL,
+            [reference, lock_key, order_reference[:64], actor_id, now],
+            prepare=True,
+        )
+        (outcome,) = cursor.fetchone()
+    return outcome
+
+
+# See prepared_cursor.
+_ONLY_WHEN_ASKED = 2**31
+_CURSOR = "_mercato_prepared_cursor"
+
+
+@contextmanager
+def prepared_cursor(db=None) -> Iterator[psycopg.Cursor]:
+    """A cursor whose statements PostgreSQL plans once per connection (server-side binding).
+
+    Reservations run thousands of times a second; planning the call every time cost the
+    database more than running it. Django's cursor is opened first, so that django-tenants has
+    set the store's search_path; PostgreSQL re-plans a prepared statement when the search_path
+    changes, so a statement prepared in one store calls that store's function only.
+    Errors come out as Django's database exceptions, as from any Django cursor.
+
+    The cursor is kept on the psycopg connection and reused: one thread at a time uses a
+    connection (a pooled one too), and a reused cursor keeps the adapters it looked up.
+    """
+    db = db or connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as django_cursor, db.wrap_database_errors:
+        raw_connection = django_cursor.cursor.connection
+        cursor = getattr(raw_connection, _CURSOR, None)
+        if cursor is None:
+            if raw_connection.prepare_threshold is None:
+                # Django turns psycopg's statement preparation off; turn it on for the
+                # statements asked to be prepared (prepare=True) only. Django's client-side
+                # cursors never are.
+                raw_connection.prepare_threshold = _ONLY_WHEN_ASKED
+            cursor = psycopg.Cursor(raw_connection)
+            setattr(raw_connection, _CURSOR, cursor)
+        yield cursor
