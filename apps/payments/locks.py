@@ -1,18 +1,12 @@
 """Row locks for payments. Lock order: order row (orders.locks) → refund → payment."""
 
-from apps.core import raw_rows
 from apps.payments.models import Payment, Refund
-
-_LOCK_PAYMENT_SQL = (
-    f"SELECT {raw_rows.columns(Payment, 'p')} FROM {Payment._meta.db_table} p "
-    "WHERE p.id = %s FOR UPDATE"
-)
 
 
 def lock_payment(payment_id: int) -> Payment:
     """Lock and return the payment row. Call inside a transaction, after the order lock.
     Raises Payment.DoesNotExist."""
-    return raw_rows.locked(Payment, _LOCK_PAYMENT_SQL, payment_id)
+    return Payment.objects.select_for_update(of=("self",)).get(pk=payment_id)
 
 
 def lock_refund(refund_id: int) -> Refund:

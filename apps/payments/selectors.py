@@ -1,24 +1,18 @@
-from apps.core import raw_rows, store_cache
-from apps.orders.models import Order
+from uuid import UUID
+
+from apps.core import store_cache
 from apps.payments.gateways.base import GatewayConfig
 from apps.payments.models import GatewaySettings, Payment
 
-# select_related("order") in plain SQL: the payment page is read twice per checkout, and
-# building the ORM query cost more CPU than running it.
-_PAYMENT_SQL = f"""
-SELECT {raw_rows.columns(Payment, "p")}, {raw_rows.columns(Order, "o")}
-FROM {Payment._meta.db_table} p
-JOIN {Order._meta.db_table} o ON o.id = p.order_id
-WHERE p.token = %s
-"""
-
 
 def get_payment_by_token(*, token) -> Payment:
-    """The payment behind a payment-page URL, with its order. Raises Payment.DoesNotExist."""
-    row = raw_rows.fetch_by_token(Payment, _PAYMENT_SQL, token)
-    payment, order = raw_rows.split(row, Payment, Order)
-    payment.order = order
-    return payment
+    """The payment behind a payment-page URL, with its order. Raises Payment.DoesNotExist
+    (also for a malformed token: a URL's token is shopper input)."""
+    try:
+        token = UUID(str(token))
+    except ValueError as exc:
+        raise Payment.DoesNotExist("No such payment.") from exc
+    return Payment.objects.select_related("order").get(token=token)
 
 
 def list_payments_for_order(*, order_id: int):
