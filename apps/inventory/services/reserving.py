@@ -111,7 +111,7 @@ def reserve(
                 raise
             arguments[-1] = True
             cursor.execute(_RESERVE_SQL, arguments, prepare=True)
-        (result,) = cursor.fetchone()
+        (result,) = cursor.fetchone()  # type: ignore[misc]
     result = json.loads(result)  # Django's connection loads jsonb as text
     if "short" in result:
         raise shortage_error(result["short"])
