@@ -4,6 +4,9 @@ VENV := .venv
 PYTHON ?= python3
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
+# pytest-xdist worker processes for `make test`; TEST_WORKERS=0 runs the tests serially.
+TEST_WORKERS ?= 2
+
 .PHONY: run test lint typecheck format install clean-data
 
 $(VENV)/.installed: requirements.txt
@@ -18,9 +21,9 @@ install: $(VENV)/.installed
 run: install
 	python -m config.devservices -- python manage.py run_platform
 
-## test: ruff, then mypy, then pytest against real PostgreSQL and Redis
+## test: ruff, then mypy, then pytest (in parallel) against real PostgreSQL and Redis
 test: install lint typecheck
-	python -m config.devservices -- python -m pytest $(PYTEST_ARGS)
+	python -m config.devservices -- python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint:
 	ruff check .
