@@ -4,7 +4,10 @@ VENV := .venv
 PYTHON ?= python3
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: run test lint format install clean-data
+# pytest-xdist worker processes for `make test`; TEST_WORKERS=0 runs the tests serially.
+TEST_WORKERS ?= 2
+
+.PHONY: run test lint typecheck format install clean-data
 
 $(VENV)/.installed: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -18,14 +21,18 @@ install: $(VENV)/.installed
 run: install
 	python -m config.devservices -- python manage.py run_platform
 
-## test: ruff, then pytest against real PostgreSQL and Redis
-test: install lint
-	python -m config.devservices -- python -m pytest $(PYTEST_ARGS)
+## test: ruff, then mypy, then pytest (in parallel) against real PostgreSQL and Redis
+test: install lint typecheck
+	python -m config.devservices -- python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint:
 	ruff check .
 	ruff format --check .
 	lint-imports
+
+## typecheck: mypy with django-stubs (settings in pyproject.toml; needs no database)
+typecheck: install
+	mypy
 
 format:
 	ruff check --fix .

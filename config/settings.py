@@ -159,11 +159,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and sessions ----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Parallel tests (pytest-xdist) run one process per worker, PYTEST_XDIST_WORKER=gw0, gw1, …, all
+# on one Redis and one checkout, each with its own test database (pytest-django suffixes its
+# name) holding the same store schemas. Each worker keeps its own cache keys and media files;
+# the Celery workers its tests start inherit the variable, so they share that worker's.
+TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "mercato"),
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "mercato") + TEST_WORKER,
         # Every key carries the schema of the store it was written in (architecture §1).
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
@@ -214,7 +219,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # serve static/ without collectstatic in development
 WHITENOISE_AUTOREFRESH = DEBUG
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media")) / TEST_WORKER
 MEDIA_URL = "/media/"
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"  # media files go under a per-store folder
 

@@ -47,9 +47,17 @@ def _ensure_test_database(request):
     pytest-django creates it only if a selected test uses the ``django_db`` marker or the
     ``db`` fixture. A run of ``committed_store`` tests alone (``pytest -k fifty``) would
     otherwise create the session stores in the real DATABASE_URL database.
+
+    The test is the one pytest-django makes (``_get_databases_for_test``). Comparing the
+    connection's name with ``_get_test_db_name()`` does not work: once pytest-django has
+    renamed the connection to ``test_<name>``, that gives ``test_test_<name>``, and every
+    serial run created and migrated a second test database.
     """
-    test_name = connection.creation._get_test_db_name()
-    if connection.settings_dict["NAME"] == test_name:
+    db_fixtures = {"db", "transactional_db", "live_server"}
+    if any(
+        item.get_closest_marker("django_db") or db_fixtures & set(getattr(item, "fixturenames", ()))
+        for item in request.session.items
+    ):
         return None
     return setup_databases(
         verbosity=request.config.option.verbose, interactive=False, aliases={"default"}

@@ -106,7 +106,7 @@ def list_categories() -> list[Category]:
 
     def walk(parent_id: int | None, depth: int) -> None:
         for category in children.get(parent_id, []):
-            category.depth = depth
+            category.depth = depth  # type: ignore[attr-defined]
             ordered.append(category)
             walk(category.id, depth + 1)
 
@@ -130,7 +130,7 @@ def list_categories_for_storefront() -> list[Category]:
 def _load_storefront_categories() -> list[Category]:
     categories = list_categories()
     for category in categories:
-        category.url = category.get_absolute_url()
+        category.url = category.get_absolute_url()  # type: ignore[attr-defined]
     return categories
 
 

@@ -215,7 +215,7 @@ def product_changed(*, product_id: int) -> None:
     search_services.mark_products_changed(product_ids=[product_id])
     product = Product.objects.filter(pk=product_id).values("id", "slug", "status").first()
     if product:
-        webhook_services.emit_event(topic="product.updated", payload=product)
+        webhook_services.emit_event(topic="product.updated", payload=product)  # type: ignore[arg-type]
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict = {"max_digits": 12, "decimal_places": 2}
 
 
 class ShippingZone(models.Model):

@@ -68,7 +68,8 @@ def set_contact(*, checkout: Checkout, email: str) -> Checkout:
 
 def set_shipping_address(*, checkout: Checkout, address: dict) -> Checkout:
     checkout.shipping_address = clean_address(address)
-    method = shipping.get_active_method(checkout.shipping_method_id)
+    method_id = checkout.shipping_method_id
+    method = shipping.get_active_method(method_id) if method_id is not None else None
     if method is None or checkout.shipping_address["country"] not in method.zone.countries:
         checkout.shipping_method = None  # the chosen delivery no longer serves this address
     checkout.save(update_fields=["shipping_address", "shipping_method", "updated_at"])

@@ -8,9 +8,12 @@ that needs an instance's related rows uses ``prefetch_related``/``Prefetch``.
 """
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 def columns(model: type[Model], alias: str) -> str:
@@ -22,7 +25,7 @@ def width(model: type[Model]) -> int:
     return len(model._meta.concrete_fields)
 
 
-def split(row: Sequence, *models: type[Model]) -> list[Model]:
+def split(row: Sequence, *models: type[Model]) -> list[Any]:
     """Instances of ``models`` from a row of ``columns(models[0], …), columns(models[1], …)``,
     in that order. Columns after theirs (computed values) are left to the caller."""
     instances, start = [], 0
@@ -33,7 +36,7 @@ def split(row: Sequence, *models: type[Model]) -> list[Model]:
     return instances
 
 
-def instance(model: type[Model], values: Sequence) -> Model:
+def instance(model: type[M], values: Sequence) -> M:
     """A saved ``model`` instance from the values of ``columns(model, ...)``, converted as the
     ORM converts them (JSON fields, say)."""
     fields = model._meta.concrete_fields

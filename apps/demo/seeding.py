@@ -8,6 +8,7 @@ from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.catalog import services as catalog_services
+from apps.catalog.models import Category
 from apps.demo import orders as demo_orders
 from apps.demo import reviews as demo_reviews
 from apps.inventory import services as inventory_services
@@ -83,10 +84,10 @@ def ensure_platform_admin() -> None:
 
 @transaction.atomic
 def seed_catalog(*, rng: random.Random) -> int:
-    categories = {}
+    categories: dict[str, Category] = {}
     for position, (name, parent) in enumerate(CATALOG.items()):
         categories[name] = catalog_services.create_category(
-            name=name, parent=categories.get(parent), position=position
+            name=name, parent=categories[parent] if parent else None, position=position
         )
     main = inventory_services.create_warehouse(name="Main warehouse", priority=10)
     overflow = inventory_services.create_warehouse(name="Overflow warehouse", priority=20)

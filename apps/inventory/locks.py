@@ -26,6 +26,7 @@ import zlib
 from collections.abc import Collection
 from datetime import datetime
 from functools import reduce
+from uuid import UUID
 
 from django.db import connection
 from django.db.models import Q
@@ -54,7 +55,7 @@ def reference_lock_key(reference: str, *, schema_name: str | None = None) -> int
 def lock_reservations(
     *,
     reference: str | None = None,
-    batch: str | None = None,
+    batch: UUID | str | None = None,
     active_only: bool = True,
     expired_on_stock_ids: Collection[int] = (),
     now: datetime | None = None,

@@ -170,8 +170,9 @@ def call_reserve(
                 raise
             arguments[-1] = True
             cursor.execute(_RESERVE_SQL, arguments, prepare=True)
-        (result,) = cursor.fetchone()
-    return json.loads(result)  # Django's connection loads jsonb as text
+        row = cursor.fetchone()
+    assert row is not None  # the function always returns one row
+    return json.loads(row[0])  # Django's connection loads jsonb as text
 
 
 def call_commit(
@@ -188,8 +189,9 @@ def call_commit(
             [reference, lock_key, order_reference[:64], actor_id, now],
             prepare=True,
         )
-        (outcome,) = cursor.fetchone()
-    return outcome
+        row = cursor.fetchone()
+    assert row is not None  # the function always returns one row
+    return row[0]
 
 
 # See prepared_cursor.

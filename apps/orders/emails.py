@@ -40,7 +40,7 @@ def build_order_email(
     }
     if kind == "shipped":
         fulfillment = (
-            order.fulfillments.filter(pk=context.get("fulfillment_id"))
+            order.fulfillments.filter(pk=context.get("fulfillment_id") or 0)
             .prefetch_related("lines__order_line")
             .first()
         )
@@ -54,7 +54,7 @@ def build_order_email(
             page["amount"] = None
     if kind.startswith("return_"):
         page["return_request"] = (
-            order.returns.filter(pk=context.get("return_id"))
+            order.returns.filter(pk=context.get("return_id") or 0)
             .prefetch_related("lines__order_line")
             .first()
         )

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 
 from apps.orders.numbering import next_order_number
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict = {"max_digits": 12, "decimal_places": 2}
 
 
 class Order(models.Model):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict = {"max_digits": 12, "decimal_places": 2}
 
 
 def new_idempotency_key() -> str:

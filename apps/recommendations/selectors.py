@@ -103,7 +103,7 @@ def _build_config() -> Config:
     )
     for widget, action, product_id, anchor_id in rules:
         target = pins if action == WidgetRule.Action.PIN else excludes
-        target.setdefault((widget, anchor_id), []).append(product_id)  # type: ignore[arg-type]
+        target.setdefault((widget, anchor_id), []).append(product_id)  # type: ignore[arg-type, union-attr]
     return Config(
         enabled=frozenset(w for w in Widget.values if settings.widget_enabled(w)),
         limit=settings.items_per_widget,
@@ -237,9 +237,11 @@ def load_products(product_ids: Iterable[int]) -> dict[int, tuple[Product, bool]]
     if not products:
         return {}
     available = inventory_selectors.get_available_by_variant(
-        vid for product in products for vid in product.variant_ids
+        vid
+        for product in products
+        for vid in product.variant_ids  # type: ignore[attr-defined]
     )
-    return {p.id: (p, any(available.get(vid, 0) > 0 for vid in p.variant_ids)) for p in products}
+    return {p.id: (p, any(available.get(vid, 0) > 0 for vid in p.variant_ids)) for p in products}  # type: ignore[attr-defined]
 
 
 def _load_sellable(ids: set[int]) -> dict[int, Product]:
@@ -308,7 +310,8 @@ def _product_candidates(
     """
     neighbours = _neighbour_lists([product.id], generation)[product.id]
     stored = {
-        widget: [pid for pid, _ in neighbours.get(NEIGHBOUR_KIND[widget], ())] for widget in widgets
+        widget: [pid for pid, _ in neighbours.get(NEIGHBOUR_KIND[widget], ())]  # type: ignore[index]
+        for widget in widgets
     }
     fallback: list[int] = []
     if any(len(ids) < FALLBACK_BELOW * config.limit for ids in stored.values()):
@@ -531,8 +534,8 @@ def list_click_through(*, days: int = 30) -> list[ClickThrough]:
         ClickThrough(
             widget=widget.value,
             label=widget.label,
-            impressions=(totals.get(widget.value) or {}).get("impressions") or 0,
-            clicks=(totals.get(widget.value) or {}).get("clicks") or 0,
+            impressions=(totals.get(widget.value) or {}).get("impressions") or 0,  # type: ignore[call-overload]
+            clicks=(totals.get(widget.value) or {}).get("clicks") or 0,  # type: ignore[call-overload]
         )
         for widget in Widget
     ]

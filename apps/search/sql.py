@@ -204,6 +204,14 @@ _SKU_HIT_SQL = (
 _WORD_RE = re.compile(r"^([\"(\-]*)(.*?)([\")!?.,;:]*)$")
 
 
+def _word_parts(word: str) -> tuple[str, str, str]:
+    """(leading punctuation, the word, trailing punctuation): every group may be empty, so the
+    pattern matches any text."""
+    match = _WORD_RE.match(word)
+    assert match is not None
+    return match.group(1), match.group(2), match.group(3)
+
+
 GIN_INDEXES = [
     "search_doc_document_gin",
     "search_doc_categories_gin",
@@ -430,7 +438,7 @@ def correct_text(text: str) -> tuple[str, str | None]:
     Returns the text to search and, if it differs, the same text to show the shopper.
     """
     words = text.split()
-    parts = [_WORD_RE.match(word).groups() for word in words]
+    parts = [_word_parts(word) for word in words]
     keys = [re.sub(r"[\W_]", "", core.lower()) for _, core, _ in parts]
     candidates = sorted({k for k in keys if 3 <= len(k) <= 60 and not k.isdigit() and k != "or"})
     if not candidates:

@@ -61,8 +61,11 @@ def restore_cart(request, token: str):
         )
     if request.user.is_authenticated and cart.user_id != request.user.id:
         if cart.user_id is None:  # an anonymous cart joins the signed-in customer's
-            cart = cart_services.merge_cart_into_user_cart(
-                anonymous_cart=cart, user_id=request.user.id
+            cart = (
+                cart_services.merge_cart_into_user_cart(
+                    anonymous_cart=cart, user_id=request.user.id
+                )
+                or cart
             )
     messages.success(request, "Welcome back — your cart is as you left it.")
     return remember_cart(redirect("cart:detail"), cart)

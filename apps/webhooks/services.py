@@ -36,7 +36,7 @@ def emit_event(*, topic: str, payload: dict | Callable[[], dict]) -> list[int]:
         for sid in subscription_ids
     )
     for delivery in deliveries:
-        tenancy.on_commit(lambda d=delivery.id: deliver_webhook_task.delay(d))
+        tenancy.on_commit(lambda d=delivery.id: deliver_webhook_task.delay(d))  # type: ignore[misc]
     return [d.id for d in deliveries]
 
 

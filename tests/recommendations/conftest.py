@@ -6,7 +6,8 @@ def _clear_recommendation_keys() -> None:
     """Redis is not rolled back with the test transaction: drop both test stores' recs keys."""
     client = cache.client.get_client(write=True)
     for schema in ("teststore", "otherstore"):
-        keys = list(client.scan_iter(match=f"{schema}:*:recs:*", count=1000))
+        # Only this process's keys (the prefix differs per pytest-xdist worker).
+        keys = list(client.scan_iter(match=f"{schema}:{cache.key_prefix}:*:recs:*", count=1000))
         if keys:
             client.delete(*keys)
 

@@ -6,7 +6,7 @@ from apps.cart.services import MAX_LINE_QUANTITY
 from apps.orders.models import Order
 from apps.payments.gateways import registry as gateway_registry
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict = {"max_digits": 12, "decimal_places": 2}
 
 
 class AddressInput(serializers.Serializer):

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from apps.catalog.models import Product
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+MONEY: dict = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 
 
 class VariantOutput(serializers.Serializer):

@@ -153,7 +153,7 @@ def notify_low_stock(*, variant_ids: Collection[int] | None = None) -> int:
         logger.warning("low stock alerts %s: the store has no owner to tell", claimed)
         return len(claimed)
     try:
-        send_mail(**_low_stock_email(claimed), recipient_list=recipients)
+        send_mail(**_low_stock_email(claimed), recipient_list=recipients)  # type: ignore[arg-type]
     except (smtplib.SMTPException, OSError):
         LowStockAlert.objects.filter(pk__in=[a.pk for a in claimed]).update(notified_at=None)
         raise

@@ -45,7 +45,7 @@ def record_refund(
         Order.PaymentStatus.REFUNDED if fully else Order.PaymentStatus.PARTIALLY_REFUNDED
     )
     order.save(update_fields=["amount_refunded", "payment_status", "updated_at"])
-    data = {"amount": str(amount), "reference": reference, "reason": reason}
+    data: dict = {"amount": str(amount), "reference": reference, "reason": reason}
     if fully and order.status != Order.Status.CANCELLED:
         history.transition(
             order, Order.Status.REFUNDED, event=OrderEvent.Type.REFUNDED, actor_id=actor_id, **data

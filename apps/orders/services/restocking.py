@@ -7,7 +7,11 @@ from apps.orders.models import Order, OrderLine
 
 
 def restock_line(line: OrderLine, quantity: int, order: Order, *, actor_id, note: str) -> None:
-    """Units come back to the warehouse they were sold from (a ``return`` ledger row)."""
+    """Units come back to the warehouse they were sold from (a ``return`` ledger row).
+
+    ``line`` still has its variant (callers skip lines whose variant was deleted).
+    """
+    assert line.variant_id is not None
     warehouse_id = inventory_selectors.get_restock_warehouse_id(
         variant_id=line.variant_id, order_reference=str(order.number)
     )

@@ -258,7 +258,7 @@ def _record_success(
                 # No savepoint needed: a refusal comes before any write of its own.
                 order_services.mark_locked_order_paid(
                     order=order,
-                    amount=amount,
+                    amount=amount,  # type: ignore[arg-type]
                     payment_reference=payment.external_id or payment.token.hex,
                 )
             except OrderNotPayable as exc:
