@@ -48,7 +48,7 @@ def _ensure_test_database(request):
     ``db`` fixture. A run of ``committed_store`` tests alone (``pytest -k fifty``) would
     otherwise create the session stores in the real DATABASE_URL database.
 
-    The test is the one pytest-django makes (``_get_databases_for_test``). Comparing the
+    The check is the one pytest-django makes (``_get_databases_for_test``). Comparing the
     connection's name with ``_get_test_db_name()`` does not work: once pytest-django has
     renamed the connection to ``test_<name>``, that gives ``test_test_<name>``, and every
     serial run created and migrated a second test database.
