@@ -173,9 +173,11 @@ def _take_the_rest_once_reserve_waits(store, stock_level_id: int, ready, done) -
             )
             ready.set()
             for _ in range(500):  # until reserve waits for this row lock (at most 5 s)
+                # A session blocked on a row waits for the holder's transaction id, a lock
+                # pg_locks lists with no database: ask pg_stat_activity who waits for a lock.
                 cursor.execute(
-                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
-                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
                 )
                 if cursor.fetchone()[0]:
                     break
