@@ -15,7 +15,7 @@ import os
 import pytest
 from django.db import connection
 from django.test import Client
-from django.test.utils import setup_databases, teardown_databases
+from django.test.utils import override_settings, setup_databases, teardown_databases
 from django_tenants.utils import get_public_schema_name
 
 from apps.core import store_cache
@@ -28,8 +28,17 @@ OTHER_STORE_SPEC = {"name": "Other Store", "slug": "otherstore", "owner_email": 
 _committed_store_numbers = itertools.count(1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Hash test passwords with a fast hasher, as Django advises for test suites: Argon2 costs
+    about 0.1 s of CPU per password and the suite creates hundreds of accounts (store owners,
+    staff, customers). Logins and password checks behave the same."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, request):
+def django_db_setup(_fast_password_hashing, django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():
         own_test_database = _ensure_test_database(request)
         _forget_cached_routing()
