@@ -2,11 +2,13 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from apps.cart import selectors as cart_selectors
+from apps.cart.models import Cart
 from apps.cart.selectors import CartView
-from apps.checkout import pricing, shipping, vouchers
+from apps.checkout import pricing, shipping, sql, vouchers
 from apps.checkout.exceptions import InvalidVoucher
 from apps.checkout.models import Checkout, ShippingMethod, Voucher
 from apps.checkout.pricing import Totals
+from apps.core import raw_rows
 from apps.tenants.selectors import get_current_store
 
 
@@ -25,10 +27,15 @@ def get_checkout(*, token) -> Checkout:
     """The checkout with this token, its cart and voucher loaded. Raises Checkout.DoesNotExist
     (also for a malformed token: a URL's token is shopper input)."""
     try:
-        token = UUID(str(token))
+        row = sql.checkout_row_by_token(UUID(str(token)))
     except ValueError as exc:
         raise Checkout.DoesNotExist("No such checkout.") from exc
-    return Checkout.objects.select_related("cart", "voucher").get(token=token)
+    if row is None:
+        raise Checkout.DoesNotExist("No such checkout.")
+    checkout, cart, voucher = raw_rows.split(row, Checkout, Cart, Voucher)
+    checkout.cart = cart
+    checkout.voucher = voucher if checkout.voucher_id is not None else None  # LEFT JOIN
+    return checkout
 
 
 def get_checkout_summary(

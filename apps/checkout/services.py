@@ -146,13 +146,14 @@ class PlacedOrder:
 @transaction.atomic
 def place_order(
     *,
-    checkout_id: int,
+    checkout: Checkout,
     user_id: int | None = None,
     answers: CheckoutAnswers | None = None,
     payment_return_url: Callable[[Order], str] | None = None,
 ) -> PlacedOrder:
     """Place the checkout's order: reserve its stock and write the pending order, all lines or
-    nothing, in one transaction.
+    nothing, in one transaction. ``checkout``: as the caller read it (``selectors.get_checkout``);
+    only its identity and cart are relied on.
 
     ``answers``: save the shopper's email, address, delivery method and voucher first — every
     step's rules apply, or nothing is saved (without them, the checkout's saved answers are
@@ -164,9 +165,10 @@ def place_order(
     the others return it. Raises ValidationError (email, address fields), ShippingUnavailable,
     InvalidVoucher, CheckoutError, EmptyCart or InsufficientStock.
     """
-    checkout = Checkout.objects.select_related("cart", "voucher").get(pk=checkout_id)
     if answers is not None:
         _apply_answers(checkout, answers)
+    else:  # the answers as saved now, not as the caller read them
+        checkout = Checkout.objects.select_related("cart", "voucher").get(pk=checkout.pk)
     # A cart no longer open has been ordered (by an earlier submission: return its order) or
     # merged into a customer's cart.
     if not cart_services.take_cart_for_order(cart_id=checkout.cart_id, email=checkout.email):
@@ -283,4 +285,4 @@ def checkout_in_one_step(
     """The API's checkout: open (or reuse) the cart's checkout and place its order with the
     client's answers, in one transaction — a failure leaves no half-built checkout."""
     checkout = start_checkout(cart=cart, user_id=user_id, email=answers.email)
-    return place_order(checkout_id=checkout.id, user_id=user_id, answers=answers).order
+    return place_order(checkout=checkout, user_id=user_id, answers=answers).order

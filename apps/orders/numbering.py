@@ -6,11 +6,12 @@ is cloned with it), so every store counts from 1001. The offset is added here ra
 ``START 1001`` because schema cloning does not preserve a sequence's start value.
 """
 
-from apps.orders import sql
-
 SEQUENCE = "orders_order_number_seq"
 NUMBER_OFFSET = 1000  # the first order of every store is #1001
 
 
 def next_order_number() -> int:
+    # Imported here: orders.sql reads the models, and models.py imports this module.
+    from apps.orders import sql
+
     return sql.next_sequence_value(SEQUENCE) + NUMBER_OFFSET

@@ -1,8 +1,11 @@
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from apps.orders.models import Fulfillment, Order, Return
+from apps.core import raw_rows
+from apps.orders import sql
+from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine, Return
 
 # Statuses before anything ships: such an order has no fulfilments and no returns yet (the
 # first fulfilment moves a paid order on; returns need shipped units).
@@ -37,6 +40,39 @@ def get_order_by_token(*, token, queryset: QuerySet[Order] | None = None) -> Ord
     order = orders.prefetch_related("lines", "events").get(token=token)
     prefetch_related_objects([order], *_shipping_prefetches(order))
     return order
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """What the order page shows: the order and its related rows as plain lists."""
+
+    order: Order
+    lines: list[OrderLine]
+    events: list[OrderEvent]
+    fulfillments: list[Fulfillment]
+    returns: list[Return]
+
+
+def get_order_page(*, token) -> OrderPage:
+    """The order page's read: the order, its lines and events in three plain statements (the
+    page is shown after every payment), fulfilments and returns once anything has shipped.
+    Raises Order.DoesNotExist, also for a malformed token."""
+    try:
+        rows = sql.order_page_rows(UUID(str(token)))
+    except ValueError as exc:
+        raise Order.DoesNotExist("No such order.") from exc
+    if rows is None:
+        raise Order.DoesNotExist("No such order.")
+    order_row, line_rows, event_rows = rows
+    order = raw_rows.instance(Order, order_row)
+    shipped = order.status not in _NOTHING_SHIPPED
+    return OrderPage(
+        order=order,
+        lines=[raw_rows.instance(OrderLine, row) for row in line_rows],
+        events=[raw_rows.instance(OrderEvent, row) for row in event_rows],
+        fulfillments=list(order.fulfillments.all()) if shipped else [],
+        returns=list(order.returns.all()) if shipped else [],
+    )
 
 
 def get_order_for_lookup(*, number: int, email: str) -> Order:

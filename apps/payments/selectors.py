@@ -1,6 +1,8 @@
 from uuid import UUID
 
-from apps.core import store_cache
+from apps.core import raw_rows, store_cache
+from apps.orders.models import Order
+from apps.payments import sql
 from apps.payments.gateways.base import GatewayConfig
 from apps.payments.models import GatewaySettings, Payment
 
@@ -9,10 +11,14 @@ def get_payment_by_token(*, token) -> Payment:
     """The payment behind a payment-page URL, with its order. Raises Payment.DoesNotExist
     (also for a malformed token: a URL's token is shopper input)."""
     try:
-        token = UUID(str(token))
+        row = sql.payment_row_by_token(UUID(str(token)))
     except ValueError as exc:
         raise Payment.DoesNotExist("No such payment.") from exc
-    return Payment.objects.select_related("order").get(token=token)
+    if row is None:
+        raise Payment.DoesNotExist("No such payment.")
+    payment, order = raw_rows.split(row, Payment, Order)
+    payment.order = order
+    return payment
 
 
 def list_payments_for_order(*, order_id: int):

@@ -153,7 +153,7 @@ def _submit(request, checkout: Checkout, form: CheckoutForm):
     data = form.cleaned_data
     try:
         submission = checkout_services.place_order(
-            checkout_id=checkout.id,
+            checkout=checkout,
             user_id=_user_id(request),
             answers=checkout_services.CheckoutAnswers(
                 email=data["email"],

@@ -24,12 +24,17 @@ def _get_order(token) -> Order:
 
 def order_detail(request, token):
     """Confirmation and tracking page; the unguessable token is the shopper's key to it."""
-    order = _get_order(token)
+    try:
+        page = order_selectors.get_order_page(token=token)
+    except Order.DoesNotExist as exc:
+        raise Http404("No such order") from exc
+    order = page.order
     return render(
         request,
         "storefront/orders/detail.html",
         {
             "order": order,
+            "page": page,
             "address_lines": format_address(order.shipping_address),
             "can_return": order.status in RETURNABLE,
         },

@@ -15,7 +15,7 @@ def test_double_submitted_checkout_makes_one_order(committed_store):
     checkout = ready_checkout(lines=[(stocked_variant(stock=5), 1)])
 
     results = run_concurrently(
-        lambda: services.place_order(checkout_id=checkout.id).order.id,
+        lambda: services.place_order(checkout=checkout).order.id,
         [()] * 4,
         store=committed_store,
     )
@@ -35,8 +35,8 @@ def test_single_use_voucher_redeemed_by_twenty_concurrent_checkouts_succeeds_onc
         checkouts.append(checkout)
 
     results = run_concurrently(
-        lambda checkout_id: services.place_order(checkout_id=checkout_id).order,
-        [(c.id,) for c in checkouts],
+        lambda checkout: services.place_order(checkout=checkout).order,
+        [(c,) for c in checkouts],
         store=committed_store,
     )
 

@@ -38,7 +38,7 @@ def test_get_checkout_loads_cart_and_voucher_in_one_query(django_assert_num_quer
 
 def test_get_payment_by_token_loads_the_order_in_one_query(django_assert_num_queries):
     checkout = ready_checkout(lines=[(stocked_variant(price="12.00"), 2)])
-    order = checkout_services.place_order(checkout_id=checkout.id).order
+    order = checkout_services.place_order(checkout=checkout).order
     start = payment_services.start_payment(order_id=order.id, return_url="/done/")
     payment = Payment.objects.get(pk=start.payment_id)
 

@@ -30,7 +30,7 @@ def test_place_order_reserves_stock_and_snapshots_lines_and_totals():
     variant = stocked_variant(price="20.00", stock=5)
     checkout = ready_checkout(lines=[(variant, 2)])
 
-    order = services.place_order(checkout_id=checkout.id).order
+    order = services.place_order(checkout=checkout).order
 
     assert order.status == Order.Status.PENDING
     assert order.number >= 1001
@@ -47,8 +47,8 @@ def test_place_order_reserves_stock_and_snapshots_lines_and_totals():
 def test_place_order_twice_returns_the_same_order():
     checkout = ready_checkout(lines=[(stocked_variant(stock=5), 1)])
 
-    first = services.place_order(checkout_id=checkout.id).order
-    second = services.place_order(checkout_id=checkout.id).order
+    first = services.place_order(checkout=checkout).order
+    second = services.place_order(checkout=checkout).order
 
     assert first.id == second.id
     assert Order.objects.count() == 1
@@ -62,7 +62,7 @@ def test_place_order_with_a_sold_out_line_creates_nothing():
     StockLevel.objects.filter(variant=scarce).update(reserved=1)  # someone else holds it
 
     with pytest.raises(InsufficientStock) as excinfo:
-        services.place_order(checkout_id=checkout.id)
+        services.place_order(checkout=checkout)
 
     assert excinfo.value.extra["lines"][0]["variant_id"] == scarce.id
     assert not Order.objects.exists()
@@ -78,7 +78,7 @@ def test_place_order_needs_every_step():
     checkout = services.start_checkout(cart=cart)
 
     with pytest.raises(CheckoutError) as excinfo:
-        services.place_order(checkout_id=checkout.id)
+        services.place_order(checkout=checkout)
 
     assert excinfo.value.extra["missing"] == ["email", "shipping address", "delivery method"]
 
@@ -125,7 +125,7 @@ def test_percent_voucher_discounts_and_counts_its_use():
     checkout = ready_checkout(lines=[(stocked_variant(price="50.00"), 1)])
     services.apply_voucher(checkout=checkout, code="tenoff")
 
-    order = services.place_order(checkout_id=checkout.id).order
+    order = services.place_order(checkout=checkout).order
 
     voucher.refresh_from_db()
     assert order.discount_total == D("5.00")
@@ -170,9 +170,9 @@ def test_voucher_limit_per_customer_is_checked_again_when_the_order_is_placed():
     second = ready_checkout(lines=[(stocked_variant(), 1)], email="same@example.test")
     services.apply_voucher(checkout=first, code="ONCE")
     services.apply_voucher(checkout=second, code="ONCE")
-    services.place_order(checkout_id=first.id)
+    services.place_order(checkout=first)
 
     with pytest.raises(InvalidVoucher):
-        services.place_order(checkout_id=second.id)
+        services.place_order(checkout=second)
 
     assert Order.objects.count() == 1

@@ -9,7 +9,7 @@ from tests.shopping import pay_with_test_card, ready_checkout, stocked_variant
 
 def _paid_order() -> Order:
     checkout = ready_checkout(lines=[(stocked_variant(price="10.00", stock=5), 2)])
-    return pay_with_test_card(checkout_services.place_order(checkout_id=checkout.id).order)
+    return pay_with_test_card(checkout_services.place_order(checkout=checkout).order)
 
 
 def _admin_client(store, **user_fields) -> Client:

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_order_by_token_loads_lines_and_events_like_the_orm(django_assert_num_queries):
     checkout = ready_checkout(lines=[(stocked_variant(price="5.00"), 2), (stocked_variant(), 1)])
-    order = pay_with_test_card(checkout_services.place_order(checkout_id=checkout.id).order)
+    order = pay_with_test_card(checkout_services.place_order(checkout=checkout).order)
     expected = Order.objects.prefetch_related("lines", "events").get(pk=order.pk)
 
     with django_assert_num_queries(3):
@@ -36,3 +36,24 @@ def test_order_by_token_loads_lines_and_events_like_the_orm(django_assert_num_qu
 def test_lock_order_of_an_unknown_order_is_does_not_exist():
     with pytest.raises(Order.DoesNotExist):
         locks.lock_order(999_999)
+
+
+def test_order_page_reads_order_lines_and_events_in_three_statements(django_assert_num_queries):
+    checkout = ready_checkout(lines=[(stocked_variant(price="5.00"), 2), (stocked_variant(), 1)])
+    order = pay_with_test_card(checkout_services.place_order(checkout=checkout).order)
+    expected = Order.objects.prefetch_related("lines", "events").get(pk=order.pk)
+
+    with django_assert_num_queries(3):
+        page = order_selectors.get_order_page(token=order.token)
+
+    assert [(li.sku, li.quantity, li.line_total) for li in page.lines] == [
+        (li.sku, li.quantity, li.line_total) for li in expected.lines.all()
+    ]
+    assert [(e.type, e.data) for e in page.events] == [
+        (e.type, e.data) for e in expected.events.all()
+    ]
+    assert page.fulfillments == [] and page.returns == []
+    assert page.order.shipping_address == expected.shipping_address
+    for token in ("nope", "00000000-0000-0000-0000-000000000000"):
+        with pytest.raises(Order.DoesNotExist):
+            order_selectors.get_order_page(token=token)

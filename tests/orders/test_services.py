@@ -23,7 +23,7 @@ D = Decimal
 def _placed_order(quantity: int = 2, stock: int = 5) -> Order:
     variant = stocked_variant(price="10.00", stock=stock)
     checkout = ready_checkout(lines=[(variant, quantity)])
-    return checkout_services.place_order(checkout_id=checkout.id).order
+    return checkout_services.place_order(checkout=checkout).order
 
 
 def _paid_order(**kwargs) -> Order:

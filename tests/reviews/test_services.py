@@ -98,7 +98,7 @@ def test_only_the_author_edits_or_deletes_a_review(customer, product):
 def _bought(customer, *, pay: bool):
     variant = stocked_variant(price="10.00", stock=5)
     checkout = ready_checkout(lines=[(variant, 1)], email=customer.email)
-    order = checkout_services.place_order(checkout_id=checkout.id, user_id=customer.id).order
+    order = checkout_services.place_order(checkout=checkout, user_id=customer.id).order
     if pay:
         order_services.mark_order_paid(order_id=order.id, amount=order.total)
     return variant.product

@@ -229,7 +229,7 @@ def test_guest_finds_an_order_by_number_and_email_only(store_client):
     from tests.shopping import ready_checkout
 
     order = checkout_services.place_order(
-        checkout_id=ready_checkout(lines=[(stocked_variant(), 1)], email="me@x.test").id
+        checkout=ready_checkout(lines=[(stocked_variant(), 1)], email="me@x.test")
     ).order
 
     found = store_client.post("/orders/lookup/", {"number": order.number, "email": "ME@x.test"})

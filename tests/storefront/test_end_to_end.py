@@ -94,7 +94,7 @@ def test_declined_card_releases_the_hold_and_the_shopper_can_retry(store_client)
     from tests.shopping import ready_checkout
 
     variant = stocked_variant(stock=3)
-    order = checkout_services.place_order(checkout_id=ready_checkout(lines=[(variant, 2)]).id).order
+    order = checkout_services.place_order(checkout=ready_checkout(lines=[(variant, 2)])).order
     page = store_client.post(f"/orders/{order.token}/pay/")["Location"]
     card = {"expiry": "12/30", "cvc": "123", "name": "Ada"}
 
