@@ -1,5 +1,4 @@
 from dataclasses import dataclass
-from uuid import UUID
 
 from apps.cart import selectors as cart_selectors
 from apps.cart.models import Cart
@@ -26,12 +25,7 @@ class CheckoutSummary:
 def get_checkout(*, token) -> Checkout:
     """The checkout with this token, its cart and voucher loaded. Raises Checkout.DoesNotExist
     (also for a malformed token: a URL's token is shopper input)."""
-    try:
-        row = sql.checkout_row_by_token(UUID(str(token)))
-    except ValueError as exc:
-        raise Checkout.DoesNotExist("No such checkout.") from exc
-    if row is None:
-        raise Checkout.DoesNotExist("No such checkout.")
+    row = raw_rows.fetch_by_token(Checkout, sql.checkout_row_by_token, token)
     checkout, cart, voucher = raw_rows.split(row, Checkout, Cart, Voucher)
     checkout.cart = cart
     checkout.voucher = voucher if checkout.voucher_id is not None else None  # LEFT JOIN

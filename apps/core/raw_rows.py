@@ -7,11 +7,13 @@ run no SQL themselves. Related rows are never pushed into a queryset's private c
 that needs an instance's related rows uses ``prefetch_related``/``Prefetch``.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+from uuid import UUID
 
 from django.db import connection
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
 
@@ -47,3 +49,28 @@ def instance(model: type[M], values: Sequence) -> M:
         for field, value in zip(fields, values, strict=True)
     ]
     return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+def fetch_by_token(model: type[Model], fetch: Callable[[UUID], tuple | None], token) -> tuple:
+    """The row ``fetch`` (an app's ``sql.py`` read) returns for ``token``; ``model.DoesNotExist``
+    when the token is malformed or matches nothing (a URL's token is shopper input)."""
+    try:
+        row = fetch(UUID(str(token)))
+    except ValueError as exc:
+        raise model.DoesNotExist(f"No such {model._meta.verbose_name}.") from exc  # type: ignore[attr-defined]
+    if row is None:
+        raise model.DoesNotExist(f"No such {model._meta.verbose_name}.")  # type: ignore[attr-defined]
+    return row
+
+
+def locked(model: type[M], lock: Callable[[int], tuple | None], pk: int) -> M:
+    """The instance of the row ``lock`` (an app's ``sql.py`` ``SELECT … FOR UPDATE``) locked for
+    ``pk``; ``model.DoesNotExist`` if none. Call inside a transaction."""
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            f"Locking a {model._meta.verbose_name} needs a transaction."
+        )
+    row = lock(pk)
+    if row is None:
+        raise model.DoesNotExist(f"No {model._meta.verbose_name} {pk}.")  # type: ignore[attr-defined]
+    return instance(model, row)

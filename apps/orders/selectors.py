@@ -57,13 +57,7 @@ def get_order_page(*, token) -> OrderPage:
     """The order page's read: the order, its lines and events in three plain statements (the
     page is shown after every payment), fulfilments and returns once anything has shipped.
     Raises Order.DoesNotExist, also for a malformed token."""
-    try:
-        rows = sql.order_page_rows(UUID(str(token)))
-    except ValueError as exc:
-        raise Order.DoesNotExist("No such order.") from exc
-    if rows is None:
-        raise Order.DoesNotExist("No such order.")
-    order_row, line_rows, event_rows = rows
+    order_row, line_rows, event_rows = raw_rows.fetch_by_token(Order, sql.order_page_rows, token)
     order = raw_rows.instance(Order, order_row)
     shipped = order.status not in _NOTHING_SHIPPED
     return OrderPage(

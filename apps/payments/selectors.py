@@ -1,5 +1,3 @@
-from uuid import UUID
-
 from apps.core import raw_rows, store_cache
 from apps.orders.models import Order
 from apps.payments import sql
@@ -10,12 +8,7 @@ from apps.payments.models import GatewaySettings, Payment
 def get_payment_by_token(*, token) -> Payment:
     """The payment behind a payment-page URL, with its order. Raises Payment.DoesNotExist
     (also for a malformed token: a URL's token is shopper input)."""
-    try:
-        row = sql.payment_row_by_token(UUID(str(token)))
-    except ValueError as exc:
-        raise Payment.DoesNotExist("No such payment.") from exc
-    if row is None:
-        raise Payment.DoesNotExist("No such payment.")
+    row = raw_rows.fetch_by_token(Payment, sql.payment_row_by_token, token)
     payment, order = raw_rows.split(row, Payment, Order)
     payment.order = order
     return payment
