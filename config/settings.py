@@ -27,8 +27,15 @@ PLATFORM_DOMAIN = os.environ.get("PLATFORM_DOMAIN", "localhost")
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", f"{PLATFORM_DOMAIN},.{PLATFORM_DOMAIN},127.0.0.1,testserver"
 )
-# The port the dev server prints in URLs (the run command's banner, signup redirects).
-PLATFORM_PORT = os.environ.get("PLATFORM_PORT", os.environ.get("PORT", "8000"))
+# The public base of every absolute URL (emails, sitemaps, canonical links, webhook payloads,
+# API payment URLs, printed URLs): apps/tenants/public_urls.py. Never derived from PORT, which
+# is only what the web process listens on (honcho gives each process its own PORT).
+PUBLIC_SCHEME = os.environ.get(
+    "PUBLIC_SCHEME", "http" if DEBUG or PLATFORM_DOMAIN == "localhost" else "https"
+)
+# Unset: the scheme's default port (80/443), left out of URLs. `make run` sets it to the web
+# port for all its processes.
+PUBLIC_PORT = os.environ.get("PUBLIC_PORT", "")
 
 # --- applications ----------------------------------------------------------------------------
 SHARED_APPS = [

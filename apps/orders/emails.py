@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from apps.notifications.senders import sender_for
 from apps.notifications.tracking import tracking_url
 from apps.orders.models import Order
-from apps.tenants import services as tenant_services
+from apps.tenants import public_urls
 from apps.tenants.models import Store
 
 SUBJECTS = {
@@ -26,7 +26,7 @@ KINDS = frozenset(SUBJECTS)
 
 def order_page_url(order: Order, store: Store) -> str:
     """The order's page on the store's primary host, as a customer would open it."""
-    return tenant_services.store_url(store, f"/orders/{order.token}/")
+    return public_urls.store_url(store, f"/orders/{order.token}/")
 
 
 def build_order_email(

@@ -17,15 +17,15 @@ from apps.cart.models import Cart
 from apps.preferences import selectors as preference_selectors
 from apps.recommendations import services, tokens
 from apps.recommendations.models import AbandonedCartReminder, BackInStockSubscription
+from apps.tenants import public_urls
 from apps.tenants import selectors as tenant_selectors
-from apps.tenants import services as tenant_services
 
 logger = logging.getLogger(__name__)
 
 
 def _send(*, to: str, subject: str, template: str, context: dict) -> None:
     store = tenant_selectors.get_current_store()
-    unsubscribe_url = tenant_services.store_url(
+    unsubscribe_url = public_urls.store_url(
         store,
         reverse(
             "recommendations:unsubscribe",
@@ -70,7 +70,7 @@ def send_back_in_stock_email(*, subscription_id: int) -> bool:
             context={
                 "variant": subscription.variant,
                 "product": product,
-                "product_url": tenant_services.store_url(store, product.get_absolute_url()),
+                "product_url": public_urls.store_url(store, product.get_absolute_url()),
             },
         )
     except OSError:
@@ -109,7 +109,7 @@ def send_abandoned_cart_email(*, reminder_id: int) -> bool:
             template="abandoned_cart",
             context={
                 "cart_view": cart_view,
-                "restore_url": tenant_services.store_url(store, restore_path),
+                "restore_url": public_urls.store_url(store, restore_path),
             },
         )
     except OSError:

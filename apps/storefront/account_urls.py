@@ -16,11 +16,7 @@ urlpatterns = [
     path("wishlist/move/", account_views.wishlist_move_to_cart, name="wishlist-move"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="storefront/account/password_reset.html",
-            email_template_name="storefront/account/password_reset_email.txt",
-            success_url=reverse_lazy("account:password-reset-done"),
-        ),
+        account_views.StorePasswordResetView.as_view(),
         name="password-reset",
     ),
     path(

@@ -16,6 +16,7 @@ from apps.core.exceptions import DomainError
 from apps.orders import selectors as order_selectors
 from apps.storefront.account_forms import SignupForm
 from apps.storefront.carts import CART_COOKIE, current_or_new_cart, remember_cart
+from apps.storefront.context_processors import canonical_base
 
 ACCOUNT_LOGIN_URL = reverse_lazy("account:login")
 
@@ -38,6 +39,18 @@ class StoreLoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self):
         return str(reverse_lazy("account:home"))
+
+
+class StorePasswordResetView(auth_views.PasswordResetView):
+    """The reset email links to the store's public base, like every other email."""
+
+    template_name = "storefront/account/password_reset.html"
+    email_template_name = "storefront/account/password_reset_email.txt"
+    success_url = reverse_lazy("account:password-reset-done")
+
+    def form_valid(self, form):
+        self.extra_email_context = {"store_base": canonical_base(self.request)}
+        return super().form_valid(form)
 
 
 @require_http_methods(["GET", "POST"])

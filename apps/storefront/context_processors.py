@@ -1,11 +1,13 @@
 import functools
 
-from django.core.cache import cache
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from apps.catalog import selectors as catalog_selectors
+from apps.core import store_cache
+from apps.tenants import public_urls
 
+CANONICAL_HOST_KEY = "storefront:canonical-host"
 CANONICAL_HOST_SECONDS = 300
 
 
@@ -42,16 +44,14 @@ def chrome_urls(script_prefix: str, urlconf: str | None) -> dict[str, str]:
 
 
 def canonical_base(request) -> str:
-    """Scheme and host of the store's primary domain, so a page has one canonical URL.
+    """The public base (scheme, primary host, port) of the store, so a page has one canonical
+    URL: a store reachable at both its subdomain and a custom domain names the primary one.
 
-    A store reachable at both its subdomain and a custom domain names the primary one. Cached
-    per store (cache keys carry the schema).
+    The primary host is cached per store (cache keys carry the schema).
     """
-    host = cache.get("storefront:canonical-host")
-    if host is None:
-        domain = request.store.domains.filter(is_primary=True).values_list("domain", flat=True)
-        host = domain.first() or request.get_host().split(":")[0]
-        cache.set("storefront:canonical-host", host, CANONICAL_HOST_SECONDS)
-    port = request.get_port()
-    suffix = "" if port in ("80", "443") else f":{port}"
-    return f"{request.scheme}://{host}{suffix}"
+    host = store_cache.get_or_load(
+        CANONICAL_HOST_KEY,
+        lambda: public_urls.primary_host(request.store),
+        timeout=CANONICAL_HOST_SECONDS,
+    )
+    return public_urls.public_base(host)

@@ -1,11 +1,25 @@
-"""sitemap.xml per store: URLs are built on the requesting store's host (no Sites framework)."""
+"""sitemap.xml per store, on the store's public base (no Sites framework).
+
+Django's sitemap views build URLs from the request's scheme and host; ours come from
+``apps.tenants.public_urls`` (via ``canonical_base``) like every other absolute URL.
+"""
 
 from django.contrib.sitemaps import Sitemap
 
 from apps.catalog import selectors as catalog_selectors
 
 
-class ProductSitemap(Sitemap):
+class StoreSitemap(Sitemap):
+    """A sitemap whose URLs start with ``base`` (``scheme://host[:port]``)."""
+
+    def __init__(self, base: str):
+        self.protocol, self.domain = base.split("://", 1)
+
+    def get_domain(self, site=None) -> str:
+        return self.domain
+
+
+class ProductSitemap(StoreSitemap):
     changefreq = "daily"
     priority = 0.8
     limit = 10_000
@@ -17,7 +31,7 @@ class ProductSitemap(Sitemap):
         return product.updated_at
 
 
-class CategorySitemap(Sitemap):
+class CategorySitemap(StoreSitemap):
     changefreq = "weekly"
     priority = 0.6
 
@@ -26,3 +40,7 @@ class CategorySitemap(Sitemap):
 
 
 SITEMAPS = {"products": ProductSitemap, "categories": CategorySitemap}
+
+
+def store_sitemaps(base: str) -> dict[str, StoreSitemap]:
+    return {section: sitemap(base) for section, sitemap in SITEMAPS.items()}

@@ -26,7 +26,8 @@ from apps.recommendations import services as recommendation_services
 from apps.search import selectors as search_selectors
 from apps.search.query import SORTS, SearchQuery
 from apps.storefront import browse, cards, review_views, visitors
-from apps.storefront.sitemaps import SITEMAPS
+from apps.storefront.context_processors import canonical_base
+from apps.storefront.sitemaps import store_sitemaps
 
 LOW_STOCK_SHOWN_BELOW = 5
 
@@ -271,17 +272,26 @@ def stock_status(available: int) -> str:
 
 @require_safe
 def sitemap_index(request):
-    return sitemap_index_view(request, sitemaps=SITEMAPS, sitemap_url_name="storefront:sitemap")
+    base = canonical_base(request)
+    response = sitemap_index_view(
+        request, sitemaps=store_sitemaps(base), sitemap_url_name="storefront:sitemap"
+    )
+    # Django's index names each section on the request's scheme and host; move them onto the
+    # store's public base (the response is rendered after this, from its context).
+    request_base = f"{request.scheme}://{request.get_host()}"
+    for item in response.context_data["sitemaps"]:
+        item.location = base + item.location.removeprefix(request_base)
+    return response
 
 
 @require_safe
 def sitemap_section(request, section: str):
-    return sitemap_view(request, sitemaps=SITEMAPS, section=section)
+    return sitemap_view(request, sitemaps=store_sitemaps(canonical_base(request)), section=section)
 
 
 @require_safe
 def robots_txt(request):
-    sitemap_url = request.build_absolute_uri(reverse("storefront:sitemap-index"))
+    sitemap_url = canonical_base(request) + reverse("storefront:sitemap-index")
     body = f"User-agent: *\nDisallow: /admin/\nDisallow: /search/\nSitemap: {sitemap_url}\n"
     return HttpResponse(body, content_type="text/plain")
 

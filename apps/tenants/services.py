@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 from zoneinfo import available_timezones
 
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -81,15 +80,6 @@ def create_store(
         ) from exc
     logger.info("store %s created with owner %s", slug, owner_email)
     return store
-
-
-def store_url(store: Store, path: str = "/") -> str:
-    """The store's public URL on this platform, with the dev port when there is one."""
-    port = settings.PLATFORM_PORT
-    host = store.primary_host
-    suffix = "" if port in ("", "80", "443") else f":{port}"
-    scheme = "https" if settings.SESSION_COOKIE_SECURE else "http"
-    return f"{scheme}://{host}{suffix}{path}"
 
 
 PROFILE_FIELDS = ("name", "currency", "country", "timezone", "prices_include_tax")

@@ -3,13 +3,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from apps.tenants import selectors, services
+from apps.tenants import public_urls, selectors, services
 from apps.tenants.forms import StoreSignupForm
 
 
 def landing(request):
     stores = [
-        {"store": store, "url": services.store_url(store)}
+        {"store": store, "url": public_urls.store_url(store)}
         for store in selectors.list_active_stores()
     ]
     return render(request, "tenants/landing.html", {"stores": stores})
@@ -46,7 +46,7 @@ def signup_done(request, slug: str):
         "tenants/signup_done.html",
         {
             "new_store": store,
-            "storefront_url": services.store_url(store),
-            "admin_url": services.store_url(store, "/admin/"),
+            "storefront_url": public_urls.store_url(store),
+            "admin_url": public_urls.store_url(store, "/admin/"),
         },
     )

@@ -155,3 +155,17 @@ def test_list_endpoint_query_count_is_bounded(api, anonymous_api, django_assert_
         response = api.get("/api/v1/orders")
 
     assert len(response.json()["results"]) == 12
+
+
+@pytest.mark.django_db
+def test_payment_redirect_url_is_on_the_stores_public_base(anonymous_api, store, settings):
+    settings.PUBLIC_SCHEME, settings.PUBLIC_PORT = "https", "8443"
+    variant = stocked_variant(price="10.00", stock=5)
+
+    response = anonymous_api.post(
+        "/api/v1/orders", _order_body(variant, ShippingMethodFactory()), format="json"
+    )
+
+    payment = response.json()["payment"]
+    assert payment["type"] == "redirect"
+    assert payment["url"].startswith(f"https://{store.primary_host}:8443/payments/")

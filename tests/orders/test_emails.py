@@ -107,7 +107,7 @@ def test_paying_an_order_sends_the_confirmation_after_commit(
 def test_confirmation_lists_lines_totals_and_the_order_page_on_the_store_host(
     order, store, mailoutbox, settings
 ):
-    settings.PLATFORM_PORT = "8000"
+    settings.PUBLIC_PORT = "8000"
 
     send(order, "confirmed")
 

@@ -8,7 +8,8 @@ from apps.tenants.models import Store
 
 
 @pytest.mark.django_db
-def test_create_store_command_opens_a_store(public_schema):
+def test_create_store_command_opens_a_store(public_schema, settings):
+    settings.PUBLIC_PORT = "8000"
     out = io.StringIO()
 
     call_command(

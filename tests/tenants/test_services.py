@@ -102,11 +102,3 @@ def test_create_store_leaves_nothing_when_a_late_step_fails(public_schema, monke
     assert not Store.objects.filter(schema_name="halfshop").exists()
     assert not Domain.objects.filter(domain="halfshop.localhost").exists()
     assert not schema_exists("halfshop")
-
-
-def test_store_url_uses_platform_port(settings):
-    settings.PLATFORM_PORT = "8000"
-
-    url = services.store_url(Store(schema_name="demo"), "/admin/")
-
-    assert url == "http://demo.localhost:8000/admin/"

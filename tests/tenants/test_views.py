@@ -26,7 +26,8 @@ def test_landing_page_lists_active_stores(platform_client, store, other_store):
 
 
 @pytest.mark.django_db
-def test_signup_opens_a_store_and_links_to_it(platform_client, public_schema):
+def test_signup_opens_a_store_and_links_to_it(platform_client, public_schema, settings):
+    settings.PUBLIC_PORT = "8000"
     response = platform_client.post("/signup/", _signup_data("fresh-bakes"), follow=True)
 
     assert response.status_code == 200

@@ -30,6 +30,8 @@ from apps.orders import selectors as order_selectors
 from apps.orders import services as order_services
 from apps.orders.models import Order
 from apps.payments import services as payment_services
+from apps.tenants import public_urls
+from apps.tenants import selectors as tenant_selectors
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -59,6 +61,14 @@ def get_order_or_404(request, order_id) -> Order:
         )
     except (Order.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def payment_page_url(redirect_url: str) -> str:
+    """Where the API client sends the shopper: a gateway's page on this store, on the store's
+    public base (not the host the API was called on), or the provider's own absolute URL."""
+    if not redirect_url.startswith("/"):
+        return redirect_url
+    return public_urls.store_url(tenant_selectors.get_current_store(), redirect_url)
 
 
 class OrderListCreateApi(ListAPIView):
@@ -93,7 +103,7 @@ class OrderListCreateApi(ListAPIView):
             )
         return_url = reverse("orders:detail", args=[order.token])
         start = payment_services.start_payment(order_id=order.id, return_url=return_url)
-        payment = {"type": "redirect", "url": request.build_absolute_uri(start.redirect_url)}
+        payment = {"type": "redirect", "url": payment_page_url(start.redirect_url)}
         if start.client_secret:
             payment["client_secret"] = start.client_secret
         body = {

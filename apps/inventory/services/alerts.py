@@ -22,8 +22,8 @@ from apps.core import tenancy
 from apps.inventory import selectors, sql
 from apps.inventory.models import LowStockAlert
 from apps.preferences import selectors as preferences_selectors
+from apps.tenants import public_urls
 from apps.tenants import selectors as tenant_selectors
-from apps.tenants import services as tenant_services
 from apps.webhooks import services as webhook_services
 
 logger = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ def _low_stock_email(alerts: list[LowStockAlert]) -> dict[str, str]:
             *lines,
             "",
             "Restock them or review the low-stock list:",
-            tenant_services.store_url(store, "/admin/inventory/lowstockalert/"),
+            public_urls.store_url(store, "/admin/inventory/lowstockalert/"),
             "",
             "You get one email per item until it is restocked above its threshold.",
         ]

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from apps.demo import seeding
-from apps.tenants import services
+from apps.tenants import public_urls
 
 
 class Command(BaseCommand):
@@ -12,4 +12,4 @@ class Command(BaseCommand):
             self.stdout.write("Demo store already exists; leaving it as it is.")
             return
         store = seeding.create_demo_store()
-        self.stdout.write(self.style.SUCCESS(f"Demo store created: {services.store_url(store)}"))
+        self.stdout.write(self.style.SUCCESS(f"Demo store created: {public_urls.store_url(store)}"))

@@ -3,7 +3,7 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.tenants import services
+from apps.tenants import public_urls, services
 
 
 class Command(BaseCommand):
@@ -36,6 +36,6 @@ class Command(BaseCommand):
         elapsed_ms = (time.perf_counter() - started) * 1000
         self.stdout.write(
             self.style.SUCCESS(f"Created store {store.name!r} in {elapsed_ms:.0f} ms")
-            + f"\n  storefront: {services.store_url(store)}"
-            + f"\n  admin:      {services.store_url(store, '/admin/')}"
+            + f"\n  storefront: {public_urls.store_url(store)}"
+            + f"\n  admin:      {public_urls.store_url(store, '/admin/')}"
         )
