@@ -9,7 +9,7 @@ worker and beat all write the same link. The scheme and port come from ``PUBLIC_
 
 from django.conf import settings
 
-from apps.tenants.models import Domain, Store
+from apps.tenants.models import Store
 
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 
@@ -32,20 +32,12 @@ def absolute_url(host: str, path: str = "/") -> str:
 def primary_host(store: Store) -> str:
     """The store's primary domain (a custom one once it is marked primary).
 
-    Uses prefetched ``domains`` when the caller loaded them (the platform's store list);
-    otherwise one indexed query. A store without a Domain row falls back to its subdomain.
+    Reads the store's ``domains`` (no query when the caller prefetched them, as the platform's
+    store list does). A store without a Domain row falls back to its subdomain.
     """
-    prefetched = getattr(store, "_prefetched_objects_cache", {}).get("domains")
     if store.pk is None:  # not saved: no Domain rows yet
-        hosts = []
-    elif prefetched is not None:
-        hosts = [domain.domain for domain in prefetched if domain.is_primary]
-    else:
-        hosts = list(
-            Domain.objects.filter(tenant_id=store.pk, is_primary=True).values_list(
-                "domain", flat=True
-            )[:1]
-        )
+        return store.primary_host
+    hosts = [domain.domain for domain in store.domains.all() if domain.is_primary]
     return hosts[0] if hosts else store.primary_host
 
 
