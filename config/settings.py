@@ -181,6 +181,9 @@ CACHES = {
             "IGNORE_EXCEPTIONS": True,
             "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "1")),
             "SOCKET_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "2")),
+            # After a failure, a process stops trying Redis for a few seconds (one timeout per
+            # few seconds, not one per cache call, when Redis hangs).
+            "CONNECTION_POOL_CLASS": "apps.core.redis_outage.FailFastConnectionPool",
         },
     }
 }

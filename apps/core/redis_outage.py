@@ -8,13 +8,23 @@ Code that talks to Redis directly (product cards, recommendation signals) catche
 A page makes a dozen cache calls, so an outage would log a dozen tracebacks per request.
 ``BurstFilter`` lets one line through per ``QUIET_SECONDS`` per process, naming how many failures
 it swallowed since the previous line; ``failures_total`` counts every failure of this process.
+
+A Redis that hangs instead of refusing (a dead host, a full network path) would cost every cache
+call its whole socket timeout, a dozen times per page. The cache's connections therefore fail
+fast (``FailFastConnectionPool``): after a connect or read of this process fails, new
+connections are refused at once for ``RETRY_SECONDS``, then one real attempt is made again.
 """
 
 import logging
 import threading
 import time
 
+from redis.connection import Connection, ConnectionPool, SSLConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 QUIET_SECONDS = 30.0
+RETRY_SECONDS = 5.0
 logger = logging.getLogger("mercato.redis")
 
 
@@ -24,6 +34,7 @@ class _Counter:
         self.failures_total = 0
         self.suppressed = 0
         self.last_logged = float("-inf")
+        self.down_until = float("-inf")
 
 
 _counter = _Counter()
@@ -77,3 +88,43 @@ class BurstFilter(logging.Filter):
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info, record.exc_text = None, None
         return True
+
+
+class _FailFast:
+    """Connection mixin: refuse to connect while a recent failure says Redis is unreachable."""
+
+    def connect(self) -> None:
+        if getattr(self, "_sock", None) is None and time.monotonic() < _counter.down_until:
+            raise RedisConnectionError(
+                f"Redis unreachable a moment ago; next attempt within {RETRY_SECONDS:g} s"
+            )
+        try:
+            super().connect()  # type: ignore[misc]
+        except (RedisConnectionError, RedisTimeoutError):
+            _counter.down_until = time.monotonic() + RETRY_SECONDS
+            raise
+
+    def read_response(self, *args, **kwargs):
+        try:
+            return super().read_response(*args, **kwargs)  # type: ignore[misc]
+        except (RedisConnectionError, RedisTimeoutError):
+            _counter.down_until = time.monotonic() + RETRY_SECONDS
+            raise
+
+
+class FailFastConnection(_FailFast, Connection):
+    pass
+
+
+class FailFastSSLConnection(_FailFast, SSLConnection):
+    pass
+
+
+class FailFastConnectionPool(ConnectionPool):
+    """The cache's pool (settings ``CONNECTION_POOL_CLASS``): fail-fast connections."""
+
+    def __init__(self, connection_class=Connection, **kwargs) -> None:
+        fail_fast = {Connection: FailFastConnection, SSLConnection: FailFastSSLConnection}
+        super().__init__(
+            connection_class=fail_fast.get(connection_class, connection_class), **kwargs
+        )

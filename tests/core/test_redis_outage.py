@@ -18,6 +18,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+import redis
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -155,8 +156,6 @@ def test_store_keeps_selling_while_redis_is_down_and_after_it_returns(committed_
         warm.get("/")
         warm.get(variant.product.get_absolute_url())
         assert all(status == 200 for _, _, status in warm.statuses), warm.statuses
-        import redis
-
         assert redis.Redis.from_url(redis_url).dbsize() > 0  # the server really cached there
 
         devservices._stop_redis(pid_file)
@@ -174,11 +173,13 @@ def test_store_keeps_selling_while_redis_is_down_and_after_it_returns(committed_
         api = admin.get("/api/v1/products")  # anonymous: throttled by client IP in Redis
         outage_seconds = time.monotonic() - started
 
-        devservices.launch_redis(redis_dir, redis_port)
+        devservices.launch_redis(redis_dir, redis_port)  # empty: it persisted nothing
+        time.sleep(redis_outage.RETRY_SECONDS)  # the server's fail-fast pause runs out
         after = Shopper(web_port, host)
         after.get("/")
         after.get(variant.product.get_absolute_url())
         after.get("/search/?q=x")
+        cached_again = redis.Redis.from_url(redis_url).dbsize()
     finally:
         if web is not None:
             web.terminate()
@@ -195,12 +196,15 @@ def test_store_keeps_selling_while_redis_is_down_and_after_it_returns(committed_
     assert api.status_code in (200, 401, 403) and platform_login.status_code == 200
     assert outage_seconds < 30
     assert [s[2] for s in after.statuses] == [200, 200, 200]
+    assert cached_again > 0  # the server uses Redis again, without a restart
     assert "Redis unavailable" in (tmp_path / "web.log").read_text()
 
 
 @pytest.fixture
-def redis_down(settings):
-    """The cache pointed at a port nothing listens on (this process only)."""
+def redis_down(settings, monkeypatch):
+    """The cache pointed at a port nothing listens on (this process only); the fail-fast state
+    it leaves behind is this test's own."""
+    monkeypatch.setattr(redis_outage, "_counter", redis_outage._Counter())
     dead = {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{_free_port()}/0"}
     settings.CACHES = {"default": dead}
     yield
@@ -224,6 +228,31 @@ def test_product_cards_and_review_limit_work_without_redis(store, redis_down, ca
     assert len(cards) == 1 and variant.product.name in cards[0]
     assert all(allowed)  # the limit fails open
     assert redis_outage.failures_total() > 0
+
+
+def test_a_hung_redis_costs_one_timeout_then_calls_fail_fast(settings, monkeypatch):
+    monkeypatch.setattr(redis_outage, "_counter", redis_outage._Counter())
+    with socket.socket() as hung:  # accepts connections (backlog), never answers
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)
+        dead = {
+            **settings.CACHES["default"],
+            "LOCATION": f"redis://127.0.0.1:{hung.getsockname()[1]}/0",
+        }
+        dead["OPTIONS"] = {**dead["OPTIONS"], "SOCKET_TIMEOUT": 0.5, "SOCKET_CONNECT_TIMEOUT": 0.5}
+        settings.CACHES = {"default": dead}
+        from django.core.cache import cache
+
+        started = time.monotonic()
+        first = cache.get("anything", "miss")
+        first_seconds = time.monotonic() - started
+        started = time.monotonic()
+        later = [cache.get(f"key{i}", "miss") for i in range(20)]
+        later_seconds = time.monotonic() - started
+
+    assert first == "miss" and set(later) == {"miss"}
+    assert first_seconds < 3
+    assert later_seconds < 0.5  # twenty calls, no timeout each
 
 
 def test_an_outage_is_logged_once_per_burst_not_once_per_call(caplog, monkeypatch):
