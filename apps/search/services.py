@@ -45,7 +45,7 @@ def mark_products_changed(*, product_ids: Iterable[int]) -> None:
     else:
         from apps.search.tasks import index_products_task
 
-        tenancy.on_commit(lambda: index_products_task.delay(ids))
+        tenancy.on_commit(lambda: index_products_task.delay(ids), robust=True)
     invalidate_facets()
 
 
@@ -66,7 +66,7 @@ def mark_stock_changed(*, variant_ids: Iterable[int]) -> None:
             refresh_stock_flags_task.delay(product_ids)
         bump_facets_version()
 
-    tenancy.on_commit(refresh)
+    tenancy.on_commit(refresh, robust=True)
 
 
 def remove_products(*, product_ids: Iterable[int]) -> None:
@@ -78,7 +78,7 @@ def remove_products(*, product_ids: Iterable[int]) -> None:
     else:
         from apps.search.tasks import remove_products_task
 
-        tenancy.on_commit(lambda: remove_products_task.delay(ids))
+        tenancy.on_commit(lambda: remove_products_task.delay(ids), robust=True)
     invalidate_facets()
 
 

@@ -19,9 +19,11 @@ from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 
 from apps.catalog import product_cache
 from apps.catalog import selectors as catalog_selectors
+from apps.core import redis_outage
 
 CARD_TEMPLATE = "storefront/includes/_product_card.html"
 CARD_CACHE_SECONDS = 3600
@@ -39,9 +41,14 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
     key = cache.make_key(f"storefront:cards:{version}:{currency}")
     redis = get_redis_connection("default")
     fields = [str(product_id) for product_id in ids]
+    try:
+        cached = redis.hmget(key, fields)
+    except RedisError as exc:  # Redis down: render every card, as on a cold cache
+        redis_outage.note_failure("product card cache read", exc)
+        cached = [None] * len(fields)
     html = {
         product_id: text.decode()
-        for product_id, text in zip(ids, redis.hmget(key, fields), strict=True)
+        for product_id, text in zip(ids, cached, strict=True)
         if text is not None
     }
     missing = [product_id for product_id in ids if product_id not in html]
@@ -52,7 +59,10 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
             pipe = redis.pipeline(transaction=False)
             pipe.hset(key, mapping={str(product_id): text for product_id, text in fresh.items()})
             pipe.expire(key, CARD_CACHE_SECONDS)
-            pipe.execute()
+            try:
+                pipe.execute()
+            except RedisError as exc:
+                redis_outage.note_failure("product card cache write", exc)
     # Rendered by the card template with autoescaping: safe to insert as is.
     return [mark_safe(html[product_id]) for product_id in ids if product_id in html]  # noqa: S308
 

@@ -2,6 +2,10 @@
 
 The cached entry lives at most ``ROUTING_CACHE_SECONDS``; status changes made through the
 services (suspend / resume, profile edits) forget the store's hosts at once.
+
+Redis is never required: the cache fails open (settings, ``IGNORE_EXCEPTIONS``), so with Redis
+down the lookup is a miss, the store is read from the Domain table in PostgreSQL, and the failed
+cache calls are logged once per burst by ``apps.core.redis_outage``.
 """
 
 from django.core.cache import cache

@@ -36,7 +36,7 @@ def emit_event(*, topic: str, payload: dict | Callable[[], dict]) -> list[int]:
         for sid in subscription_ids
     )
     for delivery in deliveries:
-        tenancy.on_commit(lambda d=delivery.id: deliver_webhook_task.delay(d))  # type: ignore[misc]
+        tenancy.on_commit(lambda d=delivery.id: deliver_webhook_task.delay(d), robust=True)  # type: ignore[misc]
     return [d.id for d in deliveries]
 
 
@@ -113,4 +113,4 @@ def resend(*, delivery_id: int) -> None:
     from apps.webhooks.tasks import deliver_webhook_task
 
     WebhookDelivery.objects.filter(pk=delivery_id).update(status=WebhookDelivery.Status.PENDING)
-    tenancy.on_commit(lambda: deliver_webhook_task.delay(delivery_id))
+    tenancy.on_commit(lambda: deliver_webhook_task.delay(delivery_id), robust=True)

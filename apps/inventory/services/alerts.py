@@ -36,7 +36,7 @@ def queue_low_stock_check(variant_ids: Collection[int]) -> None:
         return
     from apps.inventory.tasks import check_low_stock_task  # tasks import the services
 
-    tenancy.on_commit(lambda: check_low_stock_task.delay(ids))
+    tenancy.on_commit(lambda: check_low_stock_task.delay(ids), robust=True)
 
 
 def queue_check_if_low(variant_ids: Collection[int]) -> None:
