@@ -299,3 +299,39 @@ def test_a_store_with_live_stripe_keys_shows_no_banner(production, store_client)
 @pytest.mark.django_db
 def test_a_store_with_stripe_test_keys_shows_the_banner(stripe_store, store_client):
     assert BANNER in store_client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_payment_records_the_mode_it_was_opened_in(stripe_store):
+    use_gateway("test")
+    test_payment = Payment.objects.get(pk=start(create_reserved_order()).payment_id)
+    configure_stripe()
+    stripe_payment = Payment.objects.get(pk=start(create_reserved_order()).payment_id)
+
+    assert (test_payment.gateway, test_payment.mode) == ("test", "test")
+    assert (stripe_payment.gateway, stripe_payment.mode) == ("stripe", "test")
+
+
+@pytest.mark.django_db
+def test_a_payment_opened_with_stripe_test_keys_is_void_after_the_switch_to_live_keys(
+    stripe_store, production, store_client
+):
+    production.ALLOW_TEST_PAYMENTS = True  # the store tried Stripe in test mode first
+    order = create_reserved_order()
+    old = Payment.objects.get(pk=start(order).payment_id)
+    services.update_gateway_settings(
+        gateway_name="stripe",
+        values={"publishable_key": "pk_live_shop"},
+        secrets={"secret_key": "sk_live_shop"},
+    )
+
+    with pytest.raises(PaymentGatewayChanged):
+        services.check_payment_usable(old)
+    response = store_client.get(f"/payments/{old.token}/")
+
+    new = Payment.objects.get(order=order, mode="live")
+    assert response.status_code == 302 and response["Location"] == f"/payments/{new.token}/"
+    assert new.pk != old.pk and new.gateway == "stripe"
+    # The new intent was opened with the live key, the old one with the test key.
+    keys = [request.api_key for request in stripe_store.posts("/v1/payment_intents")]
+    assert keys == ["sk_test_teststore", "sk_live_shop"]

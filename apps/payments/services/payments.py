@@ -32,7 +32,7 @@ from apps.payments.exceptions import (
 )
 from apps.payments.gateways import test as test_gateway
 from apps.payments.gateways.base import EventKind, PaymentStart, payment_page_url
-from apps.payments.gateways.registry import check_mode_allowed, get_gateway
+from apps.payments.gateways.registry import check_mode_allowed, get_gateway, in_test_mode
 from apps.payments.models import OPEN, Payment
 from apps.payments.services.refunds import refund_unapplied_payment
 from apps.preferences.selectors import get_store_settings
@@ -53,7 +53,12 @@ def start_payment(*, order_id: int, return_url: str) -> PaymentStart:
     _check_return_url(return_url)
     gateway_name = get_store_settings().payment_gateway
     check_mode_allowed(gateway_name)
-    payment = _open_payment(order_id=order_id, gateway_name=gateway_name, return_url=return_url)
+    payment = _open_payment(
+        order_id=order_id,
+        gateway_name=gateway_name,
+        mode=gateway_mode(gateway_name),
+        return_url=return_url,
+    )
     if payment is None:  # a free order: paid without a gateway
         return PaymentStart(payment_id=0, external_id="", redirect_url=return_url)
     return start_opened_payment(payment=payment)
@@ -81,6 +86,7 @@ def open_payment_for_new_order(*, order: Order, return_url: str) -> Payment:
     payment = Payment(
         order=order,
         gateway=gateway_name,
+        mode=gateway_mode(gateway_name),
         amount=order.total,
         currency=order.currency,
         return_url=return_url,
@@ -93,12 +99,20 @@ def open_payment_for_new_order(*, order: Order, return_url: str) -> Payment:
     return payment
 
 
+def gateway_mode(gateway_name: str) -> str:
+    """ "test" or "live": the mode the store's settings put the gateway in now."""
+    return "test" if in_test_mode(gateway_name) else "live"
+
+
 def check_payment_usable(payment: Payment) -> None:
-    """Refuse a payment page that can no longer take a payment: one opened with a gateway the
-    store has since left (PaymentGatewayChanged; ``start_payment`` opens a new one), or one in
-    test mode where the platform takes no test payments (TestPaymentsNotAllowed)."""
+    """Refuse a payment page that can no longer take a payment: one opened with a gateway or
+    mode (test/live keys) the store has since left (PaymentGatewayChanged; ``start_payment``
+    opens a new one), or one in test mode where the platform takes no test payments
+    (TestPaymentsNotAllowed)."""
     current = get_store_settings().payment_gateway
-    if payment.gateway != current:
+    if payment.gateway != current or (
+        payment.mode and payment.mode != gateway_mode(payment.gateway)
+    ):
         raise PaymentGatewayChanged(
             "This payment page is no longer valid: the store has changed how it takes "
             "payments. Please start the payment again.",
@@ -128,7 +142,9 @@ def start_opened_payment(*, payment: Payment) -> PaymentStart:
 
 
 @transaction.atomic
-def _open_payment(*, order_id: int, gateway_name: str, return_url: str) -> Payment | None:
+def _open_payment(
+    *, order_id: int, gateway_name: str, mode: str, return_url: str
+) -> Payment | None:
     order = order_locks.lock_order(order_id)
     if order.status != Order.Status.PENDING or order.paid_at is not None:
         raise PaymentNotAllowed(
@@ -140,7 +156,11 @@ def _open_payment(*, order_id: int, gateway_name: str, return_url: str) -> Payme
         return None
     payment = (
         order.payments.filter(
-            gateway=gateway_name, amount=order.total, currency=order.currency, status__in=OPEN
+            gateway=gateway_name,
+            mode=mode,
+            amount=order.total,
+            currency=order.currency,
+            status__in=OPEN,
         )
         .order_by("-id")
         .first()
@@ -149,6 +169,7 @@ def _open_payment(*, order_id: int, gateway_name: str, return_url: str) -> Payme
         payment = Payment.objects.create(
             order=order,
             gateway=gateway_name,
+            mode=mode,
             amount=order.total,
             currency=order.currency,
             return_url=return_url,
