@@ -257,6 +257,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mercato <no-reply@mer
 # that speaks Stripe's wire format); unset means https://api.stripe.com.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# Which payment modes the platform accepts (apps/payments/gateways/base.py ``test_mode``).
+# Test mode (the built-in test gateway, Stripe test keys) marks orders paid with no money:
+# allowed by default only in development and the demo (DEBUG, or PLATFORM_DOMAIN localhost).
+# Live keys move real money: allowed by default only in production (the opposite).
+_DEVELOPMENT = DEBUG or PLATFORM_DOMAIN == "localhost"
+ALLOW_TEST_PAYMENTS = env_bool("ALLOW_TEST_PAYMENTS", _DEVELOPMENT)
+ALLOW_LIVE_PAYMENTS = env_bool("ALLOW_LIVE_PAYMENTS", not _DEVELOPMENT)
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)

@@ -139,9 +139,21 @@ class StoreSettingsForm(forms.Form):
                         data[name] = setting.clean(data[name])
                     except forms.ValidationError as exc:
                         self.add_error(name, exc)
+        for gateway in gateway_registry.GATEWAYS.values():
+            if not gateway.settings_fields or any(
+                _input_name(gateway, setting) in self.errors for setting in gateway.settings_fields
+            ):
+                continue
+            # The settings taken together (e.g. Stripe keys of one mode).
+            for key, messages in gateway.check_config(self._prospective_config(gateway)).items():
+                self.add_error(f"{gateway.name}_{key}", messages)
         selected = gateway_registry.GATEWAYS.get(data.get("payment_gateway", ""))
         if selected is not None:
-            missing = self._prospective_config(selected).missing(selected.settings_fields)
+            prospective = self._prospective_config(selected)
+            problem = gateway_registry.mode_not_allowed(selected.name, prospective)
+            if problem:
+                self.add_error("payment_gateway", problem)
+            missing = prospective.missing(selected.settings_fields)
             if missing:
                 needs = " and ".join(_with_article(setting.label.lower()) for setting in missing)
                 raise forms.ValidationError(f"The {selected.label} gateway needs {needs}.")

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.payments import selectors as payment_selectors
 from apps.payments import services as payment_services
 from apps.payments.gateways import registry as gateway_registry
+from apps.payments.gateways.base import GatewayConfig
 from apps.preferences import selectors as preference_selectors
 from apps.preferences.models import StoreSettings
 from apps.tenants import services as tenant_services
@@ -44,10 +46,19 @@ def update_store_settings(
     ):
         raise ValidationError({"payment_gateway": "Choose a payment gateway from the list."})
     store = tenant_services.update_store_profile(store_id=store_id, **profile)
+    saved: dict[str, GatewayConfig] = {}
     for gateway_name, (values, secrets) in (gateways or {}).items():
-        payment_services.update_gateway_settings(
+        row = payment_services.update_gateway_settings(
             gateway_name=gateway_name, values=values, secrets=secrets
         )
+        saved[gateway_name] = GatewayConfig(values=row.values, secrets=row.secrets)
+    if "payment_gateway" in preferences:
+        chosen = preferences["payment_gateway"]
+        # The settings as saved above (the cached ones are refreshed only after commit).
+        config = saved.get(chosen) or payment_selectors.get_gateway_config(chosen)
+        problem = gateway_registry.mode_not_allowed(chosen, config)
+        if problem:
+            raise ValidationError({"payment_gateway": problem})
     current = preference_selectors.get_store_settings()
     settings_row = StoreSettings.objects.select_for_update().get(pk=current.pk)
     for name, value in preferences.items():

@@ -15,6 +15,13 @@ class PaymentNotAllowed(DomainError):
     http_status = 409
 
 
+class PaymentGatewayChanged(PaymentNotAllowed):
+    """The payment was opened with a gateway the store no longer uses: it takes no payment on
+    its page; a new payment is opened with the store's gateway instead."""
+
+    code = "payment_gateway_changed"
+
+
 class PaymentNotApplied(DomainError):
     """Money arrived but could not pay the order; it has been (or is being) refunded."""
 
@@ -25,6 +32,15 @@ class PaymentNotApplied(DomainError):
 class GatewayNotConfigured(DomainError):
     code = "gateway_not_configured"
     http_status = 409
+
+
+class TestPaymentsNotAllowed(DomainError):
+    """The store is in test mode (test gateway, test keys) and the platform takes no test
+    payments (``ALLOW_TEST_PAYMENTS`` off, the production default): nothing is charged."""
+
+    __test__ = False  # not a pytest class
+    code = "test_payments_not_allowed"
+    http_status = 402
 
 
 class PaymentProviderError(DomainError):

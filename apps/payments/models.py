@@ -33,6 +33,9 @@ class Payment(models.Model):
     # The shopper's handle on the payment page URL; never the sequential id.
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     gateway = models.CharField(max_length=16)
+    # The gateway's mode when the payment was opened ("test" or "live"; "" before it was
+    # recorded): a payment opened in one mode takes no payment on its page in the other.
+    mode = models.CharField(max_length=4, blank=True, default="")
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)

@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from apps.core.exceptions import DomainError
 from apps.orders.models import Order
 from apps.payments import selectors, services
-from apps.payments.exceptions import PaymentDeclined
+from apps.payments.exceptions import PaymentDeclined, PaymentGatewayChanged
 from apps.payments.gateways.registry import GATEWAYS
 from apps.payments.models import Payment
 
@@ -59,6 +59,17 @@ def pay(request, token: UUID):
         return _unavailable(request, payment, payment.failure_message)
     if order.status != Order.Status.PENDING:
         return _unavailable(request, payment)
+    try:
+        services.check_payment_usable(payment)
+    except PaymentGatewayChanged:
+        # Opened before the store changed gateway: continue with a payment at the new one.
+        try:
+            start = services.start_payment(order_id=payment.order_id, return_url=payment.return_url)
+        except DomainError as exc:
+            return _unavailable(request, payment, exc.message, status=exc.http_status)
+        return redirect(start.redirect_url)
+    except DomainError as exc:
+        return _unavailable(request, payment, exc.message, status=exc.http_status)
     gateway = GATEWAYS.get(payment.gateway)
     if gateway is None:
         raise Http404("No page for this gateway")

@@ -5,6 +5,7 @@ from django.utils.functional import SimpleLazyObject
 
 from apps.catalog import selectors as catalog_selectors
 from apps.core import store_cache
+from apps.payments.gateways import registry as gateway_registry
 from apps.tenants import public_urls
 
 CANONICAL_HOST_KEY = "storefront:canonical-host"
@@ -23,6 +24,8 @@ def navigation(request):
         ),
         "canonical_base": SimpleLazyObject(lambda: canonical_base(request)),
         "chrome_urls": chrome_urls(get_script_prefix(), get_urlconf()),
+        # The "test mode" banner: the store's gateway takes no real payments.
+        "payments_test_mode": SimpleLazyObject(gateway_registry.store_in_test_mode),
     }
 
 

@@ -62,3 +62,102 @@ def test_selecting_stripe_without_its_keys_is_refused(owner_client):
 @pytest.mark.django_db
 def test_gateway_settings_have_no_generic_admin_page(owner_client):
     assert owner_client.get("/admin/payments/gatewaysettings/").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("publishable", "secret"),
+    [("pk_test_visible", "sk_live_MIXED"), ("pk_live_x", "sk_test_MIXED")],
+)
+def test_stripe_keys_of_different_modes_are_a_form_error(
+    settings, owner_client, publishable, secret
+):
+    settings.ALLOW_LIVE_PAYMENTS = True
+    response = owner_client.post(
+        "/admin/store-settings/",
+        _settings_form(stripe_publishable_key=publishable, stripe_secret_key=secret),
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "use both keys of the same mode" in page
+    assert "MIXED" not in page
+    assert get_gateway_config("stripe").secrets == {}
+
+
+@pytest.mark.django_db
+def test_live_keys_are_a_form_error_where_the_platform_takes_no_real_payments(owner_client):
+    response = owner_client.post(
+        "/admin/store-settings/",
+        _settings_form(stripe_publishable_key="pk_live_x", stripe_secret_key="sk_live_x"),
+    )
+
+    assert response.status_code == 200
+    assert "Live keys are not accepted on this platform" in response.content.decode()
+    assert get_gateway_config("stripe").values == {}
+
+
+@pytest.mark.django_db
+def test_choosing_the_test_gateway_in_production_is_a_form_error(settings, owner_client):
+    settings.ALLOW_TEST_PAYMENTS = False
+    settings.ALLOW_LIVE_PAYMENTS = True
+    store_settings = get_store_settings()
+    store_settings.payment_gateway = "stripe"
+    store_settings.save()
+
+    response = owner_client.post("/admin/store-settings/", _settings_form(payment_gateway="test"))
+
+    assert response.status_code == 200
+    assert "this platform takes no test payments" in response.content.decode()
+    assert get_store_settings().payment_gateway == "stripe"
+
+
+@pytest.mark.django_db
+def test_choosing_stripe_with_test_keys_in_production_is_a_form_error(settings, owner_client):
+    settings.ALLOW_TEST_PAYMENTS = False
+    response = owner_client.post(
+        "/admin/store-settings/",
+        _settings_form(payment_gateway="stripe", stripe_secret_key="sk_test_CHOSEN"),
+    )
+
+    assert response.status_code == 200
+    assert "Stripe is in test mode" in response.content.decode()
+    assert get_store_settings().payment_gateway == "test"
+
+
+@pytest.mark.django_db
+def test_choosing_stripe_with_live_keys_in_production_is_saved(settings, owner_client):
+    settings.ALLOW_TEST_PAYMENTS = False
+    settings.ALLOW_LIVE_PAYMENTS = True
+    response = owner_client.post(
+        "/admin/store-settings/",
+        _settings_form(
+            payment_gateway="stripe",
+            stripe_publishable_key="pk_live_x",
+            stripe_secret_key="sk_live_x",
+        ),
+    )
+
+    assert response.status_code == 302
+    assert get_store_settings().payment_gateway == "stripe"
+    assert get_gateway_config("stripe").secrets == {"secret_key": "sk_live_x"}
+
+
+@pytest.mark.django_db
+def test_update_store_settings_refuses_the_test_gateway_in_production(settings, store, owner):
+    from django.core.exceptions import ValidationError
+
+    from apps.dashboard import services as dashboard_services
+
+    settings.ALLOW_TEST_PAYMENTS = False
+    with pytest.raises(ValidationError) as refused:
+        dashboard_services.update_store_settings(
+            store_id=store.id,
+            profile={
+                "name": "Shop", "currency": "USD", "country": "US", "timezone": "UTC",
+                "prices_include_tax": False,
+            },
+            preferences={"payment_gateway": "test"},
+        )  # fmt: skip
+
+    assert "no test payments" in refused.value.message_dict["payment_gateway"][0]

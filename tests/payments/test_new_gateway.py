@@ -100,6 +100,10 @@ def test_a_registered_gateway_is_configured_on_the_settings_page(voucher_gateway
 
 @pytest.mark.django_db
 def test_a_registered_gateway_takes_payments_on_its_page(voucher_gateway, store_client):
+    # The store takes payments with it (a payment is bound to the store's gateway).
+    store_settings = get_store_settings()
+    store_settings.payment_gateway = "voucher"
+    store_settings.save()
     order = create_reserved_order()
     payment = PaymentFactory(order=order, gateway="voucher", external_id="vch_1")
     url = f"/payments/{payment.token}/"

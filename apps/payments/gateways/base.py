@@ -152,6 +152,16 @@ class PaymentGateway:
     page_form: type[forms.Form] | None = None
     signature_header: str = ""  # the HTTP header carrying the webhook signature
 
+    def test_mode(self, config: GatewayConfig) -> bool:
+        """Whether payments with these settings move no real money (the test gateway; test
+        keys). Test mode works only where the platform allows it (``ALLOW_TEST_PAYMENTS``)."""
+        return False
+
+    def check_config(self, config: GatewayConfig) -> dict[str, list[str]]:
+        """Errors (keyed by setting) of the settings taken together, e.g. keys of different
+        modes; each field on its own is checked by ``SettingField.clean``."""
+        return {}
+
     def create_payment(self, payment: "Payment", *, return_url: str) -> PaymentStart:
         """Open the payment at the provider. Called outside any transaction."""
         raise NotImplementedError

@@ -52,6 +52,14 @@ REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.re
 NAME = "stripe"
 
 
+def key_mode(key: str) -> str:
+    """ "test" or "live" for a Stripe API key (pk_/sk_/rk_ + test_/live_), "" when unknown."""
+    for mode in ("test", "live"):
+        if key.startswith((f"pk_{mode}_", f"sk_{mode}_", f"rk_{mode}_")):
+            return mode
+    return ""
+
+
 def client_for(config: GatewayConfig) -> stripe.StripeClient:
     """A client bound to this store's secret key (and to STRIPE_API_BASE when set)."""
     secret_key = config.get("secret_key")
@@ -95,6 +103,28 @@ class StripeGateway(PaymentGateway):
     )  # fmt: skip
     page_template = "payments/gateways/stripe.html"
     signature_header = "Stripe-Signature"
+
+    def test_mode(self, config: GatewayConfig) -> bool:
+        return key_mode(config.get("publishable_key")) == "test" or (
+            key_mode(config.get("secret_key")) == "test"
+        )
+
+    def check_config(self, config: GatewayConfig) -> dict[str, list[str]]:
+        """The publishable and secret key belong to the same mode (test or live), and live
+        keys only where the platform takes real payments (``ALLOW_LIVE_PAYMENTS``)."""
+        publishable = key_mode(config.get("publishable_key"))
+        secret = key_mode(config.get("secret_key"))
+        if publishable and secret and publishable != secret:
+            return {
+                "secret_key": [
+                    f"The secret key is a {secret} key but the publishable key is a "
+                    f"{publishable} key: use both keys of the same mode."
+                ]
+            }
+        if "live" in (publishable, secret) and not settings.ALLOW_LIVE_PAYMENTS:
+            key = "publishable_key" if publishable == "live" else "secret_key"
+            return {key: ["Live keys are not accepted on this platform: use test keys."]}
+        return {}
 
     def page_ready(self, payment: Payment) -> bool:
         # No client secret: start_payment could not reach Stripe earlier; start it again.

@@ -19,6 +19,7 @@ from django.utils import timezone
 from apps.core.widgets import PlainTextInput
 from apps.payments.gateways.base import (
     ChargeOutcome,
+    GatewayConfig,
     GatewayRefund,
     PaymentGateway,
     PaymentStart,
@@ -123,6 +124,9 @@ class TestGateway(PaymentGateway):
     page_template = "payments/gateways/test.html"
     page_form = TestCardForm
     __test__ = False  # not a pytest class
+
+    def test_mode(self, config: GatewayConfig) -> bool:
+        return True
 
     def create_payment(self, payment: Payment, *, return_url: str) -> PaymentStart:
         return PaymentStart(

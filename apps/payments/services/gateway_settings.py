@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.payments.gateways.base import GatewayConfig
 from apps.payments.gateways.registry import get_gateway
 from apps.payments.models import GatewaySettings
 
@@ -21,7 +22,8 @@ def update_gateway_settings(
     ``values``: declared non-secret fields to set. ``secrets``: only the secrets to change — a
     new value, or "" to remove one; a secret that is absent keeps its stored value (the
     settings page never sees it). Raises ValidationError (keyed by field) for an undeclared or
-    malformed value.
+    malformed value, or settings that do not go together (``gateway.check_config``: Stripe
+    keys of different modes, live keys where the platform takes no real payments).
     """
     gateway = get_gateway(gateway_name)
     declared = {f.key: f for f in gateway.settings_fields}
@@ -46,6 +48,10 @@ def update_gateway_settings(
             target[key] = value
         else:
             target.pop(key, None)
+    # The settings taken together (e.g. Stripe keys of one mode), as they will be stored.
+    errors = gateway.check_config(GatewayConfig(values=stored_values, secrets=stored_secrets))
+    if errors:
+        raise ValidationError(errors)
     row.values, row.secrets = stored_values, stored_secrets
     row.save()
     # Names only: secret values never reach a log.

@@ -26,12 +26,13 @@ from apps.payments import locks
 from apps.payments.exceptions import (
     InvalidReturnUrl,
     PaymentDeclined,
+    PaymentGatewayChanged,
     PaymentNotAllowed,
     PaymentNotApplied,
 )
 from apps.payments.gateways import test as test_gateway
 from apps.payments.gateways.base import EventKind, PaymentStart, payment_page_url
-from apps.payments.gateways.registry import get_gateway
+from apps.payments.gateways.registry import check_mode_allowed, get_gateway, in_test_mode
 from apps.payments.models import OPEN, Payment
 from apps.payments.services.refunds import refund_unapplied_payment
 from apps.preferences.selectors import get_store_settings
@@ -51,7 +52,13 @@ def start_payment(*, order_id: int, return_url: str) -> PaymentStart:
     """
     _check_return_url(return_url)
     gateway_name = get_store_settings().payment_gateway
-    payment = _open_payment(order_id=order_id, gateway_name=gateway_name, return_url=return_url)
+    check_mode_allowed(gateway_name)
+    payment = _open_payment(
+        order_id=order_id,
+        gateway_name=gateway_name,
+        mode=gateway_mode(gateway_name),
+        return_url=return_url,
+    )
     if payment is None:  # a free order: paid without a gateway
         return PaymentStart(payment_id=0, external_id="", redirect_url=return_url)
     return start_opened_payment(payment=payment)
@@ -75,9 +82,11 @@ def open_payment_for_new_order(*, order: Order, return_url: str) -> Payment:
     if order.total <= 0 or order.status != Order.Status.PENDING:
         raise PaymentNotAllowed(f"Order #{order.number} takes no payment.")
     gateway_name = get_store_settings().payment_gateway
+    check_mode_allowed(gateway_name)
     payment = Payment(
         order=order,
         gateway=gateway_name,
+        mode=gateway_mode(gateway_name),
         amount=order.total,
         currency=order.currency,
         return_url=return_url,
@@ -88,6 +97,28 @@ def open_payment_for_new_order(*, order: Order, return_url: str) -> Payment:
         payment.external_id = local_external_id(payment)
     payment.save(force_insert=True)
     return payment
+
+
+def gateway_mode(gateway_name: str) -> str:
+    """ "test" or "live": the mode the store's settings put the gateway in now."""
+    return "test" if in_test_mode(gateway_name) else "live"
+
+
+def check_payment_usable(payment: Payment) -> None:
+    """Refuse a payment page that can no longer take a payment: one opened with a gateway or
+    mode (test/live keys) the store has since left (PaymentGatewayChanged; ``start_payment``
+    opens a new one), or one in test mode where the platform takes no test payments
+    (TestPaymentsNotAllowed)."""
+    current = get_store_settings().payment_gateway
+    if payment.gateway != current or (
+        payment.mode and payment.mode != gateway_mode(payment.gateway)
+    ):
+        raise PaymentGatewayChanged(
+            "This payment page is no longer valid: the store has changed how it takes "
+            "payments. Please start the payment again.",
+            extra={"gateway": payment.gateway, "store_gateway": current},
+        )
+    check_mode_allowed(payment.gateway)
 
 
 def start_opened_payment(*, payment: Payment) -> PaymentStart:
@@ -111,7 +142,9 @@ def start_opened_payment(*, payment: Payment) -> PaymentStart:
 
 
 @transaction.atomic
-def _open_payment(*, order_id: int, gateway_name: str, return_url: str) -> Payment | None:
+def _open_payment(
+    *, order_id: int, gateway_name: str, mode: str, return_url: str
+) -> Payment | None:
     order = order_locks.lock_order(order_id)
     if order.status != Order.Status.PENDING or order.paid_at is not None:
         raise PaymentNotAllowed(
@@ -123,7 +156,11 @@ def _open_payment(*, order_id: int, gateway_name: str, return_url: str) -> Payme
         return None
     payment = (
         order.payments.filter(
-            gateway=gateway_name, amount=order.total, currency=order.currency, status__in=OPEN
+            gateway=gateway_name,
+            mode=mode,
+            amount=order.total,
+            currency=order.currency,
+            status__in=OPEN,
         )
         .order_by("-id")
         .first()
@@ -132,6 +169,7 @@ def _open_payment(*, order_id: int, gateway_name: str, return_url: str) -> Payme
         payment = Payment.objects.create(
             order=order,
             gateway=gateway_name,
+            mode=mode,
             amount=order.total,
             currency=order.currency,
             return_url=return_url,
@@ -148,13 +186,16 @@ def complete_page_payment(
     """Charge with the details posted to our own payment page (a gateway's ``page_form``: the
     test gateway's card form) and record the outcome. Card data is never stored or logged.
 
-    Raises PaymentDeclined (the order stays pending; the shopper may retry) or
-    PaymentNotApplied (the money could not pay the order and was refunded automatically).
+    Raises PaymentDeclined (the order stays pending; the shopper may retry),
+    PaymentGatewayChanged or TestPaymentsNotAllowed (``check_payment_usable``: nothing is
+    charged) or PaymentNotApplied (the money could not pay the order and was refunded
+    automatically).
     ``payment``: the row as the caller just read it (saves reading it again); its amount is
     what is charged.
     """
     if payment is None or payment.pk != payment_id:
         payment = Payment.objects.get(pk=payment_id)
+    check_payment_usable(payment)
     outcome = get_gateway(payment.gateway).charge_on_page(payment, data)
     if not outcome.approved:
         record_failure(payment_id=payment.id, message=outcome.message)
