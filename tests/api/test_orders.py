@@ -169,3 +169,19 @@ def test_payment_redirect_url_is_on_the_stores_public_base(anonymous_api, store,
     payment = response.json()["payment"]
     assert payment["type"] == "redirect"
     assert payment["url"].startswith(f"https://{store.primary_host}:8443/payments/")
+
+
+@pytest.mark.django_db
+def test_order_is_refused_before_it_is_placed_when_the_platform_takes_no_test_payments(
+    anonymous_api, settings
+):
+    settings.ALLOW_TEST_PAYMENTS = False  # production: the store's test gateway cannot take money
+    variant = stocked_variant(stock=5)
+
+    response = anonymous_api.post(
+        "/api/v1/orders", _order_body(variant, ShippingMethodFactory()), format="json"
+    )
+
+    assert response.status_code == 402
+    assert response.json()["error"]["code"] == "test_payments_not_allowed"
+    assert not Order.objects.exists()

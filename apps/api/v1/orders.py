@@ -94,6 +94,8 @@ class OrderListCreateApi(ListAPIView):
             shipping_method_id=values["shipping_method"],
             voucher_code=values.get("voucher", ""),
         )
+        # The payment starts after the order commits: ask first whether it can start at all.
+        payment_services.check_store_takes_payments()
         # One transaction: a one-off cart for the request's items and its order stand or fall
         # together (a refused order leaves no cart behind).
         with transaction.atomic():

@@ -14,6 +14,7 @@ from apps.payments.services.gateway_settings import update_gateway_settings
 from apps.payments.services.order_flows import cancel_and_refund, receive_return_and_refund
 from apps.payments.services.payments import (
     check_payment_usable,
+    check_store_takes_payments,
     complete_page_payment,
     complete_test_payment,
     open_payment_for_new_order,
@@ -28,6 +29,7 @@ __all__ = [
     "CAPTURED",
     "OPEN",
     "cancel_and_refund",
+    "check_store_takes_payments",
     "check_payment_usable",
     "complete_page_payment",
     "complete_test_payment",

@@ -42,6 +42,13 @@ logger = logging.getLogger(__name__)
 S = Payment.Status
 
 
+def check_store_takes_payments() -> None:
+    """Raise TestPaymentsNotAllowed when the store's gateway is in test mode where the platform
+    takes no test payments. Callers that place an order and start its payment after the commit
+    (the API) ask first, so that a refused payment leaves no pending order behind."""
+    check_mode_allowed(get_store_settings().payment_gateway)
+
+
 def start_payment(*, order_id: int, return_url: str) -> PaymentStart:
     """Open a payment for the order's total with the store's gateway; say where the shopper goes.
 
