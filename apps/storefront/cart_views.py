@@ -15,7 +15,8 @@ def cart_detail(request):
         view = cart_selectors.get_cart_view(current_cart(request))
     else:  # a guest's cart is the cookie's: cart and lines in one query
         view = cart_selectors.get_guest_cart_view(token=request.COOKIES.get(CART_COOKIE))
-    return render(request, "storefront/cart.html", {"cart_view": view})
+    context = {"cart_view": view, "cart_header": {"count": view.item_count}}  # from the view
+    return render(request, "storefront/cart.html", context)
 
 
 def _back(request, default: str = "cart:detail"):

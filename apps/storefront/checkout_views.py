@@ -238,6 +238,7 @@ def _render_page(request, checkout: Checkout, form: CheckoutForm, cart_view):
         messages.error(request, summary.voucher_error.message)
     context = {
         "checkout": checkout,
+        "cart_header": {"count": cart_view.item_count},  # from the lines shown
         "summary": summary,
         "form": form,
         "contact_fields": [form.field_row("email")],

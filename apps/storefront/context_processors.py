@@ -5,6 +5,7 @@ from django.utils.functional import SimpleLazyObject
 
 from apps.catalog import selectors as catalog_selectors
 from apps.core import store_cache
+from apps.storefront.carts import cart_item_count
 from apps.tenants import public_urls
 
 CANONICAL_HOST_KEY = "storefront:canonical-host"
@@ -23,6 +24,8 @@ def navigation(request):
         ),
         "canonical_base": SimpleLazyObject(lambda: canonical_base(request)),
         "chrome_urls": chrome_urls(get_script_prefix(), get_urlconf()),
+        # A dict, so templates read a real int (``cart.count|pluralize``); counted on first use.
+        "cart_header": SimpleLazyObject(lambda: {"count": cart_item_count(request)}),
     }
 
 

@@ -1,0 +1,44 @@
+"""The small things a shopper notices: the cart count, sensible redirects, favicon, a11y."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.shopping import stocked_variant
+
+
+def _cart_link(body: str) -> str:
+    return re.search(r'<a href="/cart/">(.*?)</a>', body, re.S).group(1)
+
+
+@pytest.mark.django_db
+def test_header_shows_the_number_of_items_in_the_cart(store_client):
+    first, second = stocked_variant(price="5.00"), stocked_variant(price="3.00")
+    assert "cart-count" not in _cart_link(store_client.get("/").content.decode())
+
+    store_client.post("/cart/add/", {"variant_id": first.id, "quantity": 2})
+    store_client.post("/cart/add/", {"variant_id": second.id, "quantity": 1})
+
+    for path in ("/", "/cart/", f"/products/{first.product.slug}/"):
+        link = _cart_link(store_client.get(path).content.decode())
+        assert "(3" in link and "items" in link, path
+
+
+@pytest.mark.django_db
+def test_cart_count_costs_no_query_of_its_own(store_client):
+    variant = stocked_variant(price="5.00")
+    store_client.get("/")  # warms the per-store caches
+    with CaptureQueriesContext(connection) as no_cart:
+        store_client.get("/")
+    store_client.post("/cart/add/", {"variant_id": variant.id, "quantity": 2})
+    store_client.get("/")
+    with CaptureQueriesContext(connection) as with_cart:
+        body = store_client.get("/").content.decode()
+
+    assert "(2" in _cart_link(body)
+    cart_queries = [q["sql"] for q in with_cart.captured_queries if "cart_cart" in q["sql"]]
+    assert len(cart_queries) == 1  # the cart and its count in one query
+    assert len(with_cart.captured_queries) == len(no_cart.captured_queries) + 1
+    assert not any("cart_cart" in q["sql"] for q in no_cart.captured_queries)
