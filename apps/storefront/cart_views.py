@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.core.exceptions import DomainError
 from apps.storefront.carts import CART_COOKIE, current_cart, current_or_new_cart, remember_cart
 from apps.storefront.checkout_forms import CartAddForm, CartUpdateForm
+from apps.storefront.http import post_only
 
 
 def cart_detail(request):
@@ -26,7 +26,7 @@ def _back(request, default: str = "cart:detail"):
     return redirect(default)
 
 
-@require_POST
+@post_only("cart:detail")
 def cart_add(request):
     form = CartAddForm(request.POST)
     if not form.is_valid():
@@ -46,7 +46,7 @@ def cart_add(request):
     return remember_cart(redirect("cart:detail"), cart)
 
 
-@require_POST
+@post_only("cart:detail")
 def cart_update(request):
     form = CartUpdateForm(request.POST)
     cart = current_cart(request)
@@ -64,7 +64,7 @@ def cart_update(request):
     return redirect("cart:detail")
 
 
-@require_POST
+@post_only("cart:detail")
 def cart_remove(request):
     cart = current_cart(request)
     variant_id = request.POST.get("variant_id", "")

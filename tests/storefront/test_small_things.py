@@ -42,3 +42,35 @@ def test_cart_count_costs_no_query_of_its_own(store_client):
     assert len(cart_queries) == 1  # the cart and its count in one query
     assert len(with_cart.captured_queries) == len(no_cart.captured_queries) + 1
     assert not any("cart_cart" in q["sql"] for q in no_cart.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/cart/add/", "/cart/update/", "/cart/remove/", "/checkout/"])
+def test_get_on_a_cart_action_leads_to_the_cart(store_client, path):
+    response = store_client.get(path)
+
+    assert response.status_code == 302 and response["Location"] == "/cart/"
+
+
+@pytest.mark.django_db
+def test_get_on_post_only_urls_redirects_to_their_page(store_client):
+    variant = stocked_variant()
+    slug = variant.product.slug
+    store_client.post("/cart/add/", {"variant_id": variant.id, "quantity": 1})
+    checkout = store_client.post("/checkout/")["Location"]  # /checkout/<token>/
+
+    assert store_client.get(f"{checkout}voucher/")["Location"] == checkout
+    assert store_client.get(f"/reviews/product/{slug}/write/")["Location"] == f"/products/{slug}/"
+    assert store_client.get("/account/wishlist/add/")["Location"] == "/account/wishlist/"
+    assert store_client.get("/recommendations/back-in-stock/")["Location"] == "/"
+    # A same-host ``next`` wins; another host's does not.
+    assert (
+        store_client.get(f"/cart/add/?next=/products/{slug}/")["Location"] == f"/products/{slug}/"
+    )
+    assert store_client.get("/cart/add/?next=https://evil.test/")["Location"] == "/cart/"
+    # Other methods are still refused; POST works as before.
+    assert store_client.put("/cart/add/").status_code == 405
+    assert (
+        store_client.post("/cart/add/", {"variant_id": variant.id, "quantity": 1})["Location"]
+        == "/cart/"
+    )
