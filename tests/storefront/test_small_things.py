@@ -6,7 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.shopping import stocked_variant
+from apps.orders.models import Order
+from tests.factories.checkout import ShippingMethodFactory
+from tests.shopping import ADDRESS, stocked_variant
 
 
 def _cart_link(body: str) -> str:
@@ -74,3 +76,23 @@ def test_get_on_post_only_urls_redirects_to_their_page(store_client):
         store_client.post("/cart/add/", {"variant_id": variant.id, "quantity": 1})["Location"]
         == "/cart/"
     )
+
+
+@pytest.mark.django_db
+def test_payment_page_lists_the_order_lines_and_links_back_to_the_order(store_client):
+    lamp = stocked_variant(price="15.00")
+    chair = stocked_variant(price="7.50")
+    method = ShippingMethodFactory()
+    store_client.post("/cart/add/", {"variant_id": lamp.id, "quantity": 2})
+    store_client.post("/cart/add/", {"variant_id": chair.id, "quantity": 1})
+    page = store_client.post("/checkout/")["Location"]
+    form = {"email": "guest@example.test", **ADDRESS, "method": method.id, "action": "pay"}
+    payment_url = store_client.post(page, form)["Location"]
+
+    body = store_client.get(payment_url).content.decode()
+
+    order = Order.objects.get()
+    assert lamp.product.name in body and chair.product.name in body
+    assert "30.00" in body and "7.50" in body  # line totals
+    assert "37.50" in body and "42.50" in body  # subtotal and total with 5.00 shipping
+    assert f'href="/orders/{order.token}/"' in body
