@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -96,3 +97,55 @@ def test_payment_page_lists_the_order_lines_and_links_back_to_the_order(store_cl
     assert "30.00" in body and "7.50" in body  # line totals
     assert "37.50" in body and "42.50" in body  # subtotal and total with 5.00 shipping
     assert f'href="/orders/{order.token}/"' in body
+
+
+def _autocomplete(body: str, name: str) -> str:
+    tag = re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', body).group(0)
+    return re.search(r'autocomplete="([^"]*)"', tag).group(1)
+
+
+@pytest.mark.django_db
+def test_checkout_fields_carry_autocomplete_and_delivery_is_a_fieldset(store_client):
+    variant = stocked_variant()
+    ShippingMethodFactory()
+    store_client.post("/cart/add/", {"variant_id": variant.id, "quantity": 1})
+    body = store_client.get(store_client.post("/checkout/")["Location"]).content.decode()
+
+    expected = {
+        "email": "email",
+        "full_name": "name",
+        "line1": "address-line1",
+        "line2": "address-line2",
+        "city": "address-level2",
+        "region": "address-level1",
+        "postal_code": "postal-code",
+        "country": "country",
+        "phone": "tel",
+    }
+    assert {name: _autocomplete(body, name) for name in expected} == expected
+    assert re.search(r'<input type="tel" name="phone"', body)
+    fieldset = re.search(r"<fieldset[^>]*>\s*<legend>(.*?)</legend>(.*?)</fieldset>", body, re.S)
+    assert "Delivery" in fieldset.group(1) and 'type="radio" name="method"' in fieldset.group(2)
+
+
+@pytest.mark.django_db
+def test_account_and_lookup_forms_carry_autocomplete(store_client):
+    signup = store_client.get("/account/signup/").content.decode()
+    lookup = store_client.get("/orders/lookup/").content.decode()
+
+    assert _autocomplete(signup, "email") == "email"
+    assert _autocomplete(signup, "first_name") == "given-name"
+    assert _autocomplete(signup, "password1") == "new-password"
+    assert _autocomplete(lookup, "email") == "email"
+
+
+@pytest.mark.django_db
+def test_skip_link_is_the_first_focusable_element_and_focus_is_visible(store_client):
+    body = store_client.get("/").content.decode()
+    page = body[body.index("<body") :]
+
+    first = re.search(r"<(a|button|input|select|textarea)\b[^>]*>", page).group(0)
+    assert 'class="skip-link"' in first and 'href="#content"' in first
+    assert "Skip to content" in page and '<main id="content"' in page
+    css = (settings.BASE_DIR / "static" / "css" / "mercato.css").read_text()
+    assert ":focus-visible" in css and ".skip-link:focus" in css
