@@ -5,6 +5,7 @@ import re
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from apps.orders.models import Order
@@ -149,3 +150,37 @@ def test_skip_link_is_the_first_focusable_element_and_focus_is_visible(store_cli
     assert "Skip to content" in page and '<main id="content"' in page
     css = (settings.BASE_DIR / "static" / "css" / "mercato.css").read_text()
     assert ":focus-visible" in css and ".skip-link:focus" in css
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.django_db
+def test_favicon_answers_on_every_host(store_client, platform_client):
+    unknown = Client(HTTP_HOST="nosuchstore.localhost")
+
+    for client in (store_client, platform_client, unknown):
+        response = client.get("/favicon.ico")
+        assert response.status_code == 200
+        assert response["Content-Type"] in {"image/x-icon", "image/vnd.microsoft.icon"}
+        assert _body(response)[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    body = store_client.get("/").content.decode()
+    assert '<link rel="icon" href="/favicon.ico"' in body
+    assert store_client.get("/static/img/favicon.svg").status_code == 200
+
+
+@pytest.mark.django_db
+def test_no_store_page_is_styled_on_unknown_hosts():
+    unknown = Client(HTTP_HOST="nosuchstore.localhost")
+
+    page = unknown.get("/")
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.content.decode()).group(1)
+    css = unknown.get(stylesheet)
+
+    assert page.status_code == 404 and "There is no store here" in page.content.decode()
+    assert css.status_code == 200 and css["Content-Type"].startswith("text/css")
+    assert b".site-header" in _body(css)
+    # Only assets pass: any other path on an unknown host is still the friendly 404.
+    assert unknown.get("/cart/").status_code == 404
+    assert unknown.get("/static/../config/settings.py").status_code == 404
