@@ -242,6 +242,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # serve static/ without collectstatic in development
 WHITENOISE_AUTOREFRESH = DEBUG
+# Files served at the site root on every host (the default /favicon.ico), before any URL route.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media")) / TEST_WORKER
 MEDIA_URL = "/media/"
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"  # media files go under a per-store folder

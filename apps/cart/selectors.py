@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.cart import sql
@@ -53,16 +55,25 @@ class CartView:
 EMPTY_CART = CartView(cart=None, lines=[], subtotal=Decimal("0.00"), weight_grams=0)
 
 
-def get_open_cart(*, token: UUID | str | None = None, user_id: int | None = None) -> Cart | None:
-    """The open cart of a signed-in customer, else the open anonymous cart with this token."""
+def get_open_cart(
+    *, token: UUID | str | None = None, user_id: int | None = None, with_item_count: bool = False
+) -> Cart | None:
+    """The open cart of a signed-in customer, else the open anonymous cart with this token.
+
+    ``with_item_count=True`` annotates ``item_count`` (the sum of the line quantities) in the
+    same query, for a header that shows it on every page.
+    """
+    carts = Cart.objects.filter(status=Cart.Status.OPEN)
+    if with_item_count:
+        carts = carts.annotate(item_count=Coalesce(Sum("lines__quantity"), 0))
     if user_id is not None:
-        cart = Cart.objects.filter(user_id=user_id, status=Cart.Status.OPEN).first()
+        cart = carts.filter(user_id=user_id).first()
         if cart is not None:
             return cart
     token = _as_uuid(token)
     if token is None:  # none, or malformed (the cookie is shopper input)
         return None
-    return Cart.objects.filter(token=token, status=Cart.Status.OPEN).first()
+    return carts.filter(token=token).first()
 
 
 def _as_uuid(token: UUID | str | None) -> UUID | None:

@@ -1,5 +1,5 @@
 from apps.core import raw_rows, store_cache
-from apps.orders.models import Order
+from apps.orders.models import Order, OrderLine
 from apps.payments import sql
 from apps.payments.gateways.base import GatewayConfig
 from apps.payments.models import GatewaySettings, Payment
@@ -12,6 +12,11 @@ def get_payment_by_token(*, token) -> Payment:
     payment, order = raw_rows.split(row, Payment, Order)
     payment.order = order
     return payment
+
+
+def list_order_lines(*, order_id: int) -> list[OrderLine]:
+    """The lines of the order being paid, for the payment page's summary."""
+    return list(OrderLine.objects.filter(order_id=order_id).order_by("id"))
 
 
 def list_payments_for_order(*, order_id: int):

@@ -99,7 +99,12 @@ def pay(request, token: UUID):
     return_url = request.build_absolute_uri(
         reverse("payments:return", kwargs={"token": payment.token})
     )
-    context = {"payment": payment, "order": payment.order, "form": form}
+    context = {
+        "payment": payment,
+        "order": payment.order,
+        "order_lines": selectors.list_order_lines(order_id=payment.order_id),
+        "form": form,
+    }
     context.update(gateway.page_context(payment, return_url=return_url))
     return render(request, gateway.page_template, context)
 

@@ -1,11 +1,19 @@
 from django import forms
 
+NEW_PASSWORD = forms.PasswordInput(attrs={"autocomplete": "new-password"})
+
 
 class SignupForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(max_length=254)
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+    first_name = forms.CharField(
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password1 = forms.CharField(label="Password", widget=NEW_PASSWORD, strip=False)
+    password2 = forms.CharField(label="Password again", widget=NEW_PASSWORD, strip=False)
 
     def clean(self):
         data = super().clean()

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from apps.accounts import services as account_services
 from apps.cart import selectors as cart_selectors
@@ -17,6 +17,7 @@ from apps.orders import selectors as order_selectors
 from apps.storefront.account_forms import SignupForm
 from apps.storefront.carts import CART_COOKIE, current_or_new_cart, remember_cart
 from apps.storefront.context_processors import canonical_base
+from apps.storefront.http import post_only
 
 ACCOUNT_LOGIN_URL = reverse_lazy("account:login")
 
@@ -90,7 +91,7 @@ def _variant_id(request) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-@require_POST
+@post_only("account:wishlist")
 @login_required(login_url=ACCOUNT_LOGIN_URL)
 def wishlist_add(request):
     variant_id = _variant_id(request)
@@ -105,7 +106,7 @@ def wishlist_add(request):
     return redirect("account:wishlist")
 
 
-@require_POST
+@post_only("account:wishlist")
 @login_required(login_url=ACCOUNT_LOGIN_URL)
 def wishlist_remove(request):
     variant_id = _variant_id(request)
@@ -114,7 +115,7 @@ def wishlist_remove(request):
     return redirect("account:wishlist")
 
 
-@require_POST
+@post_only("account:wishlist")
 @login_required(login_url=ACCOUNT_LOGIN_URL)
 def wishlist_move_to_cart(request):
     variant_id = _variant_id(request)

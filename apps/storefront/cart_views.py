@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.core.exceptions import DomainError
 from apps.storefront.carts import CART_COOKIE, current_cart, current_or_new_cart, remember_cart
 from apps.storefront.checkout_forms import CartAddForm, CartUpdateForm
+from apps.storefront.http import post_only
 
 
 def cart_detail(request):
@@ -15,7 +15,8 @@ def cart_detail(request):
         view = cart_selectors.get_cart_view(current_cart(request))
     else:  # a guest's cart is the cookie's: cart and lines in one query
         view = cart_selectors.get_guest_cart_view(token=request.COOKIES.get(CART_COOKIE))
-    return render(request, "storefront/cart.html", {"cart_view": view})
+    context = {"cart_view": view, "cart_header": {"count": view.item_count}}  # from the view
+    return render(request, "storefront/cart.html", context)
 
 
 def _back(request, default: str = "cart:detail"):
@@ -25,7 +26,7 @@ def _back(request, default: str = "cart:detail"):
     return redirect(default)
 
 
-@require_POST
+@post_only("cart:detail")
 def cart_add(request):
     form = CartAddForm(request.POST)
     if not form.is_valid():
@@ -45,7 +46,7 @@ def cart_add(request):
     return remember_cart(redirect("cart:detail"), cart)
 
 
-@require_POST
+@post_only("cart:detail")
 def cart_update(request):
     form = CartUpdateForm(request.POST)
     cart = current_cart(request)
@@ -63,7 +64,7 @@ def cart_update(request):
     return redirect("cart:detail")
 
 
-@require_POST
+@post_only("cart:detail")
 def cart_remove(request):
     cart = current_cart(request)
     variant_id = request.POST.get("variant_id", "")

@@ -23,8 +23,15 @@ class CartUpdateForm(forms.Form):
     quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY)
 
 
+EMAIL_INPUT = forms.EmailInput(attrs={"autocomplete": "email"})
+
+
+def _text(autocomplete: str) -> forms.TextInput:
+    return forms.TextInput(attrs={"autocomplete": autocomplete})
+
+
 class ContactForm(forms.Form):
-    email = forms.EmailField(max_length=254)
+    email = forms.EmailField(max_length=254, widget=EMAIL_INPUT)
 
 
 COUNTRY_CHOICES = [("", "Choose a country")] + list(countries)
@@ -81,14 +88,28 @@ class CountryField(forms.ChoiceField):
 
 
 class AddressForm(forms.Form):
-    full_name = forms.CharField(max_length=120)
-    line1 = forms.CharField(label="Address", max_length=120)
-    line2 = forms.CharField(label="Apartment, suite, etc.", max_length=120, required=False)
-    city = forms.CharField(max_length=120)
-    region = forms.CharField(label="State / region", max_length=120, required=False)
-    postal_code = forms.CharField(max_length=16)
-    country = CountryField(choices=COUNTRY_CHOICES)
-    phone = forms.CharField(max_length=32, required=False)
+    # ``autocomplete`` tokens let browsers fill the address in (WCAG 1.3.5).
+    full_name = forms.CharField(max_length=120, widget=_text("name"))
+    line1 = forms.CharField(label="Address", max_length=120, widget=_text("address-line1"))
+    line2 = forms.CharField(
+        label="Apartment, suite, etc.",
+        max_length=120,
+        required=False,
+        widget=_text("address-line2"),
+    )
+    city = forms.CharField(max_length=120, widget=_text("address-level2"))
+    region = forms.CharField(
+        label="State / region", max_length=120, required=False, widget=_text("address-level1")
+    )
+    postal_code = forms.CharField(max_length=16, widget=_text("postal-code"))
+    country = CountryField(
+        choices=COUNTRY_CHOICES, widget=CountrySelect(attrs={"autocomplete": "country"})
+    )
+    phone = forms.CharField(
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
 
     def clean(self):
         data = super().clean()
@@ -126,7 +147,7 @@ class CheckoutForm(AddressForm):
     shopper changes the country and presses "Update delivery options" to see them.
     """
 
-    email = forms.EmailField(max_length=254)
+    email = forms.EmailField(max_length=254, widget=EMAIL_INPUT)
     method = forms.TypedChoiceField(
         coerce=int, widget=PlainRadioSelect, label="Delivery", empty_value=None
     )
@@ -144,6 +165,7 @@ class CheckoutForm(AddressForm):
             plain = {forms.TextInput: PlainTextInput, forms.EmailInput: PlainEmailInput}
             if type(field.widget) in plain:
                 widget = plain[type(field.widget)](attrs=field.widget.attrs)
+                widget.input_type = field.widget.input_type  # "tel" for the phone
                 widget.is_required = field.widget.is_required
                 field.widget = widget
 
@@ -195,4 +217,4 @@ class ReturnRequestForm(forms.Form):
 
 class OrderLookupForm(forms.Form):
     number = forms.IntegerField(label="Order number", min_value=1, max_value=2**31 - 1)
-    email = forms.EmailField()
+    email = forms.EmailField(widget=EMAIL_INPUT)

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from apps.cart import selectors as cart_selectors
 from apps.catalog.models import Variant
@@ -29,6 +29,7 @@ from apps.inventory.exceptions import InsufficientStock
 from apps.payments import services as payment_services
 from apps.storefront.carts import CART_COOKIE, current_cart
 from apps.storefront.checkout_forms import ADDRESS_FIELDS, CheckoutForm, VoucherForm
+from apps.storefront.http import post_only
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def _is_cookie_cart(request, cart) -> bool:
     return cart.token == token and cart.status == cart.Status.OPEN
 
 
-@require_POST
+@post_only("cart:detail")
 def checkout_start(request):
     cart = current_cart(request)
     if cart is None:
@@ -238,6 +239,7 @@ def _render_page(request, checkout: Checkout, form: CheckoutForm, cart_view):
         messages.error(request, summary.voucher_error.message)
     context = {
         "checkout": checkout,
+        "cart_header": {"count": cart_view.item_count},  # from the lines shown
         "summary": summary,
         "form": form,
         "contact_fields": [form.field_row("email")],
@@ -247,7 +249,7 @@ def _render_page(request, checkout: Checkout, form: CheckoutForm, cart_view):
     return render(request, "storefront/checkout/page.html", context)
 
 
-@require_POST
+@post_only("checkout:page")
 def checkout_voucher(request, token):
     checkout = _get_checkout(request, token)
     if request.POST.get("remove"):

@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject
 from apps.catalog import selectors as catalog_selectors
 from apps.core import store_cache
 from apps.payments.gateways import registry as gateway_registry
+from apps.storefront.carts import cart_item_count
 from apps.tenants import public_urls
 
 CANONICAL_HOST_KEY = "storefront:canonical-host"
@@ -26,6 +27,8 @@ def navigation(request):
         "chrome_urls": chrome_urls(get_script_prefix(), get_urlconf()),
         # The "test mode" banner: the store's gateway takes no real payments.
         "payments_test_mode": SimpleLazyObject(gateway_registry.store_in_test_mode),
+        # A dict, so templates read a real int (``cart.count|pluralize``); counted on first use.
+        "cart_header": SimpleLazyObject(lambda: {"count": cart_item_count(request)}),
     }
 
 

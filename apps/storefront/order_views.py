@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from apps.checkout.addresses import format_address
 from apps.core.exceptions import DomainError
@@ -11,6 +11,7 @@ from apps.orders import services as order_services
 from apps.orders.models import Order
 from apps.storefront.checkout_forms import OrderLookupForm, ReturnRequestForm
 from apps.storefront.checkout_views import redirect_to_payment
+from apps.storefront.http import post_only
 
 RETURNABLE = (Order.Status.PARTIALLY_FULFILLED, Order.Status.FULFILLED, Order.Status.DELIVERED)
 
@@ -41,7 +42,7 @@ def order_detail(request, token):
     )
 
 
-@require_POST
+@post_only("orders:detail")
 def order_pay(request, token):
     order = _get_order(token)
     if order.status != Order.Status.PENDING:

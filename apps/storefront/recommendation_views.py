@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.cart import services as cart_services
 from apps.catalog.models import Product
@@ -16,6 +16,7 @@ from apps.recommendations import services, tokens
 from apps.recommendations.exceptions import InvalidLink
 from apps.recommendations.models import Widget
 from apps.storefront.carts import remember_cart
+from apps.storefront.http import post_only
 from apps.storefront.recommendation_forms import BackInStockForm
 
 
@@ -25,7 +26,7 @@ def _safe_next(request, target: str, default: str = "/") -> str:
     return default
 
 
-@require_POST
+@post_only("storefront:home")
 def back_in_stock_subscribe(request):
     form = BackInStockForm(request.POST)
     target = _safe_next(request, request.POST.get("next", ""))

@@ -13,12 +13,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from apps.catalog.models import Product
 from apps.core.exceptions import DomainError
 from apps.reviews import selectors, services
 from apps.reviews.models import Review
+from apps.storefront.http import post_only
 from apps.storefront.review_forms import ReviewForm
 
 
@@ -59,7 +60,7 @@ def product_reviews(request, slug: str):
     return render(request, "reviews/product_reviews.html", reviews_context(request, product))
 
 
-@require_POST
+@post_only("storefront:product-detail")
 def write_review(request, slug: str):
     product = _product(slug)
     if not request.user.is_authenticated:
@@ -91,7 +92,7 @@ def write_review(request, slug: str):
     return render(request, "reviews/product_reviews.html", context, status=400)
 
 
-@require_POST
+@post_only(lambda request, review_id: _review_page(review_id))
 def vote(request, review_id: int):
     review = _review(review_id)
     if not request.user.is_authenticated:
@@ -107,7 +108,7 @@ def vote(request, review_id: int):
     return redirect(_back(request, review.product))
 
 
-@require_POST
+@post_only(lambda request, review_id: _review_page(review_id))
 def delete(request, review_id: int):
     review = _review(review_id)
     if not request.user.is_authenticated:
@@ -119,6 +120,11 @@ def delete(request, review_id: int):
     else:
         messages.success(request, "Your review was deleted.")
     return redirect(_back(request, review.product))
+
+
+def _review_page(review_id: int) -> str:
+    """Where a GET of a review's POST-only URL leads: its product's reviews."""
+    return reverse("reviews:product", kwargs={"slug": _review(review_id).product.slug})
 
 
 def _review(review_id: int) -> Review:

@@ -5,6 +5,8 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 from apps.tenants import routing
 
+ROOT_ASSETS = frozenset({"/favicon.ico"})  # served from WHITENOISE_ROOT on every host
+
 
 class StoreMiddleware(TenantMainMiddleware):
     """Route a request by host: the platform host to the public schema, a store host to its schema.
@@ -24,6 +26,8 @@ class StoreMiddleware(TenantMainMiddleware):
             self.setup_url_routing(request, force_public=True)
             return None
         response = super().process_request(request)
+        if getattr(request, "platform_asset", False):
+            return response  # an unknown host's static file or favicon: no store (see below)
         request.store = getattr(request, "tenant", None)
         if response is None and request.store is not None and request.store.is_suspended:
             return self.store_closed(request)
@@ -32,7 +36,14 @@ class StoreMiddleware(TenantMainMiddleware):
     @staticmethod
     def stays_open_when_suspended(path: str) -> bool:
         """A suspended store's admin (its owner settles things there) and assets still answer."""
-        return path.startswith(("/admin/", settings.STATIC_URL, settings.MEDIA_URL))
+        return path in ROOT_ASSETS or path.startswith(
+            ("/admin/", settings.STATIC_URL, settings.MEDIA_URL)
+        )
+
+    @staticmethod
+    def is_platform_asset(path: str) -> bool:
+        """Static files and the default favicon are the platform's, the same on every host."""
+        return path in ROOT_ASSETS or path.startswith(settings.STATIC_URL)
 
     def store_closed(self, request):
         if self.stays_open_when_suspended(request.path_info):
@@ -48,6 +59,12 @@ class StoreMiddleware(TenantMainMiddleware):
     def no_tenant_found(self, request, hostname):
         connection.set_schema_to_public()
         request.store = None
+        if self.is_platform_asset(request.path_info):
+            # The "no store here" page's stylesheet and favicon: served as on the platform host.
+            request.tenant = connection.tenant
+            request.platform_asset = True
+            self.setup_url_routing(request, force_public=True)
+            return None
         return render(
             request,
             "tenants/store_not_found.html",
