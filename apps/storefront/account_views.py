@@ -13,6 +13,7 @@ from apps.accounts import services as account_services
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.core.exceptions import DomainError
+from apps.core.redirects import safe_next
 from apps.orders import selectors as order_selectors
 from apps.storefront.account_forms import SignupForm
 from apps.storefront.carts import CART_COOKIE, current_or_new_cart, remember_cart
@@ -30,7 +31,15 @@ def _merge_anonymous_cart(request, response):
     return remember_cart(response, cart)
 
 
-class StoreLoginView(auth_views.LoginView):
+class SafeNextMixin:
+    """Follow ``next`` only to a local path on this host (Django's check accepts bare words)."""
+
+    def get_redirect_url(self):
+        field = self.redirect_field_name
+        return safe_next(self.request, self.request.POST.get(field, self.request.GET.get(field)))
+
+
+class StoreLoginView(SafeNextMixin, auth_views.LoginView):
     template_name = "storefront/account/login.html"
     redirect_authenticated_user = True
 
@@ -40,6 +49,10 @@ class StoreLoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self):
         return str(reverse_lazy("account:home"))
+
+
+class StoreLogoutView(SafeNextMixin, auth_views.LogoutView):
+    next_page = "/"
 
 
 class StorePasswordResetView(auth_views.PasswordResetView):
