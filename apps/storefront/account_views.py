@@ -5,6 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
@@ -31,12 +32,15 @@ def _merge_anonymous_cart(request, response):
     return remember_cart(response, cart)
 
 
-class SafeNextMixin:
+class SafeNextMixin(auth_views.RedirectURLMixin):
     """Follow ``next`` only to a local path on this host (Django's check accepts bare words)."""
 
-    def get_redirect_url(self):
+    request: HttpRequest
+
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        request = request or self.request
         field = self.redirect_field_name
-        return safe_next(self.request, self.request.POST.get(field, self.request.GET.get(field)))
+        return safe_next(request, request.POST.get(field, request.GET.get(field)))
 
 
 class StoreLoginView(SafeNextMixin, auth_views.LoginView):
