@@ -102,6 +102,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "apps.core.middleware.HealthCheckMiddleware",  # answers /healthz, /readyz on any host
+    "apps.core.bad_input.RejectNulMiddleware",  # NUL in path, query or form: 400, not a 500
     "apps.tenants.middleware.StoreMiddleware",  # django-tenants' host → schema, friendly 404
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

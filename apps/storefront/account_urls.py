@@ -8,7 +8,7 @@ app_name = "account"
 urlpatterns = [
     path("", account_views.account_home, name="home"),
     path("login/", account_views.StoreLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
+    path("logout/", account_views.StoreLogoutView.as_view(), name="logout"),
     path("signup/", account_views.signup, name="signup"),
     path("wishlist/", account_views.wishlist, name="wishlist"),
     path("wishlist/add/", account_views.wishlist_add, name="wishlist-add"),

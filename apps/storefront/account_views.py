@@ -5,6 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
@@ -13,6 +14,7 @@ from apps.accounts import services as account_services
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.core.exceptions import DomainError
+from apps.core.redirects import safe_next
 from apps.orders import selectors as order_selectors
 from apps.storefront.account_forms import SignupForm
 from apps.storefront.carts import CART_COOKIE, current_or_new_cart, remember_cart
@@ -30,7 +32,18 @@ def _merge_anonymous_cart(request, response):
     return remember_cart(response, cart)
 
 
-class StoreLoginView(auth_views.LoginView):
+class SafeNextMixin(auth_views.RedirectURLMixin):
+    """Follow ``next`` only to a local path on this host (Django's check accepts bare words)."""
+
+    request: HttpRequest
+
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        request = request or self.request
+        field = self.redirect_field_name
+        return safe_next(request, request.POST.get(field, request.GET.get(field)))
+
+
+class StoreLoginView(SafeNextMixin, auth_views.LoginView):
     template_name = "storefront/account/login.html"
     redirect_authenticated_user = True
 
@@ -40,6 +53,10 @@ class StoreLoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self):
         return str(reverse_lazy("account:home"))
+
+
+class StoreLogoutView(SafeNextMixin, auth_views.LogoutView):
+    next_page = "/"
 
 
 class StorePasswordResetView(auth_views.PasswordResetView):

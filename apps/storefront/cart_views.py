@@ -1,10 +1,10 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.core.exceptions import DomainError
+from apps.core.redirects import safe_next
 from apps.storefront.carts import CART_COOKIE, current_cart, current_or_new_cart, remember_cart
 from apps.storefront.checkout_forms import CartAddForm, CartUpdateForm
 from apps.storefront.http import post_only
@@ -20,8 +20,8 @@ def cart_detail(request):
 
 
 def _back(request, default: str = "cart:detail"):
-    target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    target = safe_next(request, request.POST.get("next"))
+    if target:
         return redirect(target)
     return redirect(default)
 

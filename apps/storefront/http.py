@@ -8,8 +8,9 @@ import functools
 from collections.abc import Callable
 
 from django.shortcuts import redirect, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from apps.core.redirects import safe_next
 
 Target = str | Callable[..., str]
 
@@ -28,10 +29,8 @@ def post_only(target: Target):
         def wrapped(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):
                 return post_view(request, *args, **kwargs)
-            following = request.GET.get("next") or ""
-            if following and url_has_allowed_host_and_scheme(
-                following, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
+            following = safe_next(request, request.GET.get("next"))
+            if following:
                 return redirect(following)
             if callable(target):
                 return redirect(target(request, *args, **kwargs))

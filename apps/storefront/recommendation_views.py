@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.cart import services as cart_services
 from apps.catalog.models import Product
 from apps.core.exceptions import DomainError
+from apps.core.redirects import safe_next
 from apps.recommendations import services, tokens
 from apps.recommendations.exceptions import InvalidLink
 from apps.recommendations.models import Widget
@@ -21,9 +21,7 @@ from apps.storefront.recommendation_forms import BackInStockForm
 
 
 def _safe_next(request, target: str, default: str = "/") -> str:
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+    return safe_next(request, target) or default
 
 
 @post_only("storefront:home")

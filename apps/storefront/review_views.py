@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from apps.catalog.models import Product
 from apps.core.exceptions import DomainError
+from apps.core.redirects import safe_next
 from apps.reviews import selectors, services
 from apps.reviews.models import Review
 from apps.storefront.http import post_only
@@ -46,10 +46,8 @@ def _product(slug: str) -> Product:
 
 
 def _back(request, product) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    target = safe_next(request, request.POST.get("next"))
+    if target:
         return target.split("#")[0] + "#reviews"
     return reverse("reviews:product", kwargs={"slug": product.slug}) + "#reviews"
 

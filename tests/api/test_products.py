@@ -167,3 +167,21 @@ def test_inventory_lookup_query_count_is_bounded(api, django_assert_max_num_quer
         response = api.get("/api/v1/inventory", {"sku": variant.sku})
 
     assert len(response.json()["results"]) == 6
+
+
+@pytest.mark.django_db
+def test_inventory_counts_expired_holds_as_free_like_the_storefront(api):
+    from apps.inventory import selectors as inventory_selectors
+    from apps.inventory import services as inventory_services
+    from tests.factories.inventory import expire_reservations
+
+    variant = stocked_variant(stock=3)
+    inventory_services.reserve(reference="checkout:gone", lines=[(variant.id, 3)])
+    held = api.get("/api/v1/inventory", {"sku": variant.sku}).json()["results"][0]
+    expire_reservations("checkout:gone")
+
+    expired = api.get("/api/v1/inventory", {"sku": variant.sku}).json()["results"][0]
+
+    assert held["available"] == 0
+    assert (expired["reserved"], expired["available"]) == (3, 3)
+    assert inventory_selectors.get_available_by_variant([variant.id]) == {variant.id: 3}

@@ -118,4 +118,10 @@ class StockLevelOutput(serializers.Serializer):
     warehouse = serializers.CharField(source="warehouse.name")
     on_hand = serializers.IntegerField()
     reserved = serializers.IntegerField()
-    available = serializers.IntegerField()
+    available = serializers.SerializerMethodField(
+        help_text="Units a shopper can buy now: expired holds count as free; 0 in an "
+        "inactive warehouse."
+    )
+
+    def get_available(self, level) -> int:
+        return level.free_units or 0

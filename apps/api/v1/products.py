@@ -195,8 +195,12 @@ class ProductInventoryApi(APIView):
 
 
 def _levels(*, variant_ids=None, sku=None):
-    levels = StockLevel.objects.select_related("variant", "warehouse").order_by(
-        "variant_id", "warehouse__priority"
+    # ``available`` is the inventory's one definition of free units (expired holds count as
+    # free, inactive warehouses sell nothing), the figure the storefront sells against.
+    levels = inventory_selectors.with_free_units(
+        StockLevel.objects.select_related("variant", "warehouse").order_by(
+            "variant_id", "warehouse__priority"
+        )
     )
     if variant_ids is not None:
         levels = levels.filter(variant_id__in=variant_ids)
