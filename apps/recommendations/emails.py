@@ -6,7 +6,6 @@ and released again only if the mail server refuses it (so the task's retry can t
 
 import logging
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils import timezone
 
 from apps.cart import selectors as cart_selectors
 from apps.cart.models import Cart
-from apps.preferences import selectors as preference_selectors
+from apps.notifications.senders import sender_for
 from apps.recommendations import services, tokens
 from apps.recommendations.models import AbandonedCartReminder, BackInStockSubscription
 from apps.tenants import public_urls
@@ -33,11 +32,10 @@ def _send(*, to: str, subject: str, template: str, context: dict) -> None:
         ),
     )
     context = {**context, "store": store, "unsubscribe_url": unsubscribe_url}
-    sender = preference_selectors.get_store_settings().email_sender
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"emails/{template}.txt", context),
-        from_email=f"{store.name} <{sender}>" if sender else settings.DEFAULT_FROM_EMAIL,
+        from_email=sender_for(store),
         to=[to],
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",

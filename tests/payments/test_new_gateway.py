@@ -7,6 +7,7 @@ its webhooks at /payments/<name>/webhook/ — with no other change anywhere.
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from apps.payments.gateways.base import (
     ChargeOutcome,
     EventKind,
     GatewayEvent,
+    GatewayRefund,
     PaymentGateway,
     PaymentStart,
     SettingField,
@@ -51,6 +53,9 @@ class VoucherGateway(PaymentGateway):
 
     def create_payment(self, payment: Payment, *, return_url: str) -> PaymentStart:
         return PaymentStart(payment.id, f"vch_{payment.token.hex}", payment_page_url(payment))
+
+    def refund(self, payment: Payment, *, amount: Decimal, idempotency_key: str) -> GatewayRefund:
+        return GatewayRefund(f"vre_{idempotency_key}", amount, payment.currency, "succeeded")
 
     def charge_on_page(self, payment: Payment, data: Mapping[str, Any]) -> ChargeOutcome:
         if data["code"] == "GOOD":

@@ -11,6 +11,7 @@ Gateways talk to the provider and translate its answers; they never write to the
 Services decide what an answer means for the payment and the order.
 """
 
+import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -135,11 +136,12 @@ class GatewayConfig:
         return [f for f in fields if f.required and not self.get(f.key)]
 
 
-class PaymentGateway:
+class PaymentGateway(abc.ABC):
     """What every gateway declares and does. Subclasses override what applies to them.
 
     Instances are stateless singletons listed in the registry; per-store configuration is read
-    on each call (``selectors.get_gateway_config(name)``).
+    on each call (``selectors.get_gateway_config(name)``). ``create_payment`` and ``refund`` are
+    abstract: a gateway without them cannot be instantiated, so the registry fails at import.
     """
 
     name: str = ""
@@ -162,14 +164,14 @@ class PaymentGateway:
         modes; each field on its own is checked by ``SettingField.clean``."""
         return {}
 
+    @abc.abstractmethod
     def create_payment(self, payment: "Payment", *, return_url: str) -> PaymentStart:
         """Open the payment at the provider. Called outside any transaction."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def refund(self, payment: "Payment", *, amount: Decimal, idempotency_key: str) -> GatewayRefund:
         """Refund part or all of a captured payment; raises RefundRejected or
         PaymentProviderError. The same idempotency key never refunds twice."""
-        raise NotImplementedError
 
     def parse_webhook(self, payload: bytes, signature_header: str) -> GatewayEvent:
         """Verify a webhook's signature and normalize it; raises InvalidWebhook."""
