@@ -7,7 +7,10 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # pytest-xdist worker processes for `make test`; TEST_WORKERS=0 runs the tests serially.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint typecheck format install clean-data
+.PHONY: run test lint typecheck format install browser clean-data
+
+AXE_VERSION := 4.14.1
+AXE := .data/npm/node_modules/axe-core/axe.min.js
 
 $(VENV)/.installed: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +25,7 @@ run: install
 	python -m config.devservices -- python manage.py run_platform
 
 ## test: ruff, then mypy, then pytest (in parallel) against real PostgreSQL and Redis
-test: install lint typecheck
+test: install lint typecheck browser
 	python -m config.devservices -- python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint:
@@ -33,6 +36,17 @@ lint:
 ## typecheck: mypy with django-stubs (settings in pyproject.toml; needs no database)
 typecheck: install
 	mypy
+
+## browser: what the browser tests need: Debian's chromium (installed here when run as root)
+## and axe-core from npm. Without them the browser tests are skipped and say why.
+browser:
+	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq chromium >/dev/null 2>&1 \
+	       || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; }; } \
+	  || echo "chromium is not installed (sudo apt-get install chromium): browser tests will be skipped"
+	@test -f $(AXE) || { command -v npm >/dev/null \
+	  && npm install --silent --no-save --no-audit --no-fund --prefix .data/npm axe-core@$(AXE_VERSION) >/dev/null; } \
+	  || echo "npm is not installed: accessibility checks will be skipped"
 
 format:
 	ruff check --fix .

@@ -167,3 +167,6 @@ def committed_store(django_db_setup, django_db_blocker):
             connection.set_schema_to_public()
             store.delete(force_drop=True)
             assert connection.schema_name == get_public_schema_name()
+            # Outside a test transaction nothing else closes this session; the test database
+            # cannot be dropped at the end of the run while it is open.
+            connection.close()

@@ -8,13 +8,10 @@ it starts Redis again on the same port and browses once more.
 """
 
 import logging
-import os
 import re
 import socket
-import subprocess
-import sys
 import time
-import uuid
+from contextlib import ExitStack
 from decimal import Decimal
 
 import pytest
@@ -22,7 +19,6 @@ import redis
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import Argon2PasswordHasher
 
 from apps.core import redis_outage
 from apps.orders.models import Order
@@ -30,48 +26,12 @@ from apps.reviews import throttling as review_throttling
 from apps.storefront import cards as cards_module
 from apps.tenants import routing
 from config import devservices
-from tests.celery_worker import _test_database_url
 from tests.conftest import TEST_PASSWORD
 from tests.factories.checkout import ShippingMethodFactory
+from tests.live_server import free_port, let_server_check_password, running_web, server_env
 from tests.shopping import ADDRESS, stocked_variant
 
 TIMEOUT = 20  # seconds per request: the whole test stays bounded even if a call hangs
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_web(*, redis_url: str, port: int, log_path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_RESULT_BACKEND": redis_url,
-        "CELERY_TASK_DEFAULT_QUEUE": f"test-outage-{uuid.uuid4().hex[:12]}",
-        "CACHE_KEY_PREFIX": f"outage{uuid.uuid4().hex[:8]}",
-        "CONN_MAX_AGE": "0",
-        "DEBUG": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "2", "--timeout", "60"],
-        env=env, cwd=settings.BASE_DIR, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{log_path.read_text()}")
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-            return process
-        except (requests.ConnectionError, requests.Timeout):  # booting (a busy machine)
-            time.sleep(0.2)
-    process.kill()
-    raise TimeoutError("gunicorn did not start in time")
 
 
 class Shopper:
@@ -138,19 +98,19 @@ def test_store_keeps_selling_while_redis_is_down_and_after_it_returns(committed_
     variant = stocked_variant(price="20.00", stock=5)
     method = ShippingMethodFactory(price=Decimal("5.00"))
     owner_email = f"owner@{committed_store.schema_name}.test"
-    # The test run hashes with MD5, which the server's settings do not accept.
-    hasher = Argon2PasswordHasher()
-    get_user_model().objects.filter(email=owner_email).update(
-        password=hasher.encode(TEST_PASSWORD, hasher.salt())
-    )
+    let_server_check_password(owner_email, TEST_PASSWORD)
+    stack = ExitStack()
     redis_dir = tmp_path / "redis"
     redis_dir.mkdir()
-    redis_port, web_port = _free_port(), _free_port()
+    redis_port = free_port()
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
     pid_file = devservices.launch_redis(redis_dir, redis_port)
-    web = None
+    env = server_env(
+        REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url, CELERY_RESULT_BACKEND=redis_url
+    )
     try:
-        web = _start_web(redis_url=redis_url, port=web_port, log_path=tmp_path / "web.log")
+        web = stack.enter_context(running_web(tmp_path / "web.log", env=env))
+        web_port = web.port
         host = committed_store.primary_host
         warm = Shopper(web_port, host)
         warm.get("/")
@@ -181,9 +141,7 @@ def test_store_keeps_selling_while_redis_is_down_and_after_it_returns(committed_
         after.get("/search/?q=x")
         cached_again = redis.Redis.from_url(redis_url).dbsize()
     finally:
-        if web is not None:
-            web.terminate()
-            web.wait(15)
+        stack.close()
         devservices._stop_redis(pid_file)
 
     server_errors = [s for s in down.statuses + admin.statuses + platform.statuses if s[2] >= 500]
@@ -205,7 +163,7 @@ def redis_down(settings, monkeypatch):
     """The cache pointed at a port nothing listens on (this process only); the fail-fast state
     it leaves behind is this test's own."""
     monkeypatch.setattr(redis_outage, "_counter", redis_outage._Counter())
-    dead = {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{_free_port()}/0"}
+    dead = {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}
     settings.CACHES = {"default": dead}
     yield
 
