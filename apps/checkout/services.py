@@ -9,19 +9,21 @@ written by the orders app (``order_services.create_order``) from the draft price
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django_countries import countries
 
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.cart.models import Cart, CartLine
 from apps.cart.selectors import CartView
-from apps.checkout import shipping, vouchers
+from apps.checkout import shipping, standard_rates, vouchers
 from apps.checkout.addresses import clean_address
 from apps.checkout.exceptions import CheckoutError, EmptyCart, ShippingUnavailable
-from apps.checkout.models import Checkout
+from apps.checkout.models import Checkout, ShippingMethod, ShippingZone, TaxRate
 from apps.checkout.selectors import CheckoutSummary, get_checkout_summary
 from apps.orders import services as order_services
 from apps.orders.models import Order
@@ -286,3 +288,27 @@ def checkout_in_one_step(
     client's answers, in one transaction — a failure leaves no half-built checkout."""
     checkout = start_checkout(cart=cart, user_id=user_id, email=answers.email)
     return place_order(checkout=checkout, user_id=user_id, answers=answers).order
+
+
+@transaction.atomic
+def create_default_checkout_rules(*, country: str) -> None:
+    """A new store's checkout rules for its own country, each only if the store lacks it
+    (idempotent): a shipping zone with one flat rate (``standard_rates``), and the country's
+    standard tax rate or an explicit 0 % "No tax" rate where there is no single national one.
+    """
+    country = country.upper()
+    if not ShippingZone.objects.filter(countries__contains=[country]).exists():
+        zone = ShippingZone.objects.create(
+            name=countries.name(country) or country, countries=[country]
+        )
+        ShippingMethod.objects.create(
+            zone=zone,
+            name=standard_rates.DEFAULT_SHIPPING_METHOD,
+            kind=ShippingMethod.Kind.FLAT,
+            price=standard_rates.DEFAULT_SHIPPING_PRICE,
+        )
+    if not TaxRate.objects.filter(country=country).exists():
+        name, rate = standard_rates.STANDARD_TAX_RATES.get(
+            country, (standard_rates.NO_TAX_NAME, Decimal("0"))
+        )
+        TaxRate.objects.create(country=country, name=name, rate=rate)

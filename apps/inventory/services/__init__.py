@@ -19,7 +19,9 @@ from apps.inventory.services.reservations import (
 from apps.inventory.services.reserving import reserve
 from apps.inventory.services.stock import (
     ADJUSTMENT_REASONS,
+    DEFAULT_WAREHOUSE_NAME,
     adjust_stock,
+    create_default_warehouse,
     create_warehouse,
     receive_stock,
     restock_return,
@@ -27,7 +29,9 @@ from apps.inventory.services.stock import (
 
 __all__ = [
     "ADJUSTMENT_REASONS",
+    "DEFAULT_WAREHOUSE_NAME",
     "adjust_stock",
+    "create_default_warehouse",
     "commit_reservation",
     "create_warehouse",
     "notify_low_stock",
