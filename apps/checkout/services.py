@@ -24,7 +24,7 @@ from apps.checkout import shipping, standard_rates, vouchers
 from apps.checkout.addresses import clean_address
 from apps.checkout.exceptions import CheckoutError, EmptyCart, ShippingUnavailable
 from apps.checkout.models import Checkout, ShippingMethod, ShippingZone, TaxRate
-from apps.checkout.selectors import CheckoutSummary, get_checkout_summary
+from apps.checkout.selectors import CheckoutSummary, get_checkout_summary, list_shipping_rates
 from apps.orders import services as order_services
 from apps.orders.models import Order
 from apps.payments import services as payment_services
@@ -132,7 +132,8 @@ class CheckoutAnswers:
 
     email: str
     address: dict
-    shipping_method_id: int
+    # None: the cheapest method that serves the address (``selectors.list_shipping_rates``).
+    shipping_method_id: int | None
     voucher_code: str = ""
 
 
@@ -176,6 +177,9 @@ def place_order(
     if not cart_services.take_cart_for_order(cart_id=checkout.cart_id, email=checkout.email):
         return PlacedOrder(order=_order_of_taken_cart(checkout), payment=None)
     if answers is not None:
+        if answers.shipping_method_id is None:
+            # Chosen now that the cart is ours: the basket priced is the basket ordered.
+            checkout.shipping_method = _cheapest_method(checkout)
         checkout.save(
             update_fields=["email", "shipping_address", "shipping_method", "voucher", "updated_at"]
         )
@@ -202,6 +206,20 @@ def _apply_answers(checkout: Checkout, answers: CheckoutAnswers) -> None:
     checkout.shipping_address = address
     checkout.shipping_method_id = answers.shipping_method_id
     checkout.voucher = vouchers.find_voucher(code) if code else None
+
+
+def _cheapest_method(checkout: Checkout) -> ShippingMethod:
+    """The cheapest delivery method serving the checkout's address and basket."""
+    cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=False)
+    rates = list_shipping_rates(
+        cart_view=cart_view, country=checkout.shipping_address.get("country", "")
+    )
+    if not rates:
+        raise ShippingUnavailable(
+            "No delivery method serves this address.",
+            extra={"country": checkout.shipping_address.get("country", "")},
+        )
+    return rates[0].method
 
 
 def _order_of_taken_cart(checkout: Checkout) -> Order:
