@@ -6,7 +6,8 @@ class InventoryConfig(AppConfig):
     label = "inventory"
 
     def ready(self):
-        from apps.inventory import services
+        from apps.catalog import csv_columns
+        from apps.inventory import product_csv, services
         from apps.tenants import store_defaults
 
         # A new store has one stock location, so stock can be entered at once.
@@ -14,3 +15,5 @@ class InventoryConfig(AppConfig):
             "inventory.warehouse",
             lambda store: services.create_default_warehouse(country=store.country),
         )
+        # The product CSV carries stock per location (import and export).
+        csv_columns.register(product_csv.COLUMN_SET)
