@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.catalog.models import Variant
-from apps.inventory import locks
+from apps.inventory import locks, sql
 from apps.inventory.exceptions import InsufficientStock, InvalidQuantity, UnknownStockItem
 from apps.inventory.models import Reservation, StockLevel, StockMovement, Warehouse
 from apps.inventory.services import alerts
@@ -33,8 +33,9 @@ def set_stock_levels(
 ) -> int:
     """Set on_hand of each ``(variant_id, warehouse_id, on_hand)``; return the rows changed.
 
-    A pair given twice takes the last count. Rows are locked in the order of ``locks.py``
-    (expired holds of the rows, then the rows, in id order), batch by batch.
+    A pair given twice takes the last count. A missing row is inserted with its count (it is
+    new, so nothing holds it); existing rows are locked in the order of ``locks.py`` (expired
+    holds of the rows, then the rows, in id order), batch by batch.
     """
     targets: dict[tuple[int, int], int] = {}
     for variant_id, warehouse_id, on_hand in levels:
@@ -78,15 +79,22 @@ def _set_batch(
 ) -> int:
     variant_ids = {variant_id for variant_id, _ in targets}
     existing = _level_ids(targets, variant_ids)
-    # Rows to create: only where a count of more than zero arrives. Concurrent creators of the
-    # same row agree through the unique constraint (ignore_conflicts), then everyone locks it.
-    missing = [pair for pair, on_hand in targets.items() if pair not in existing and on_hand]
-    if missing:
-        StockLevel.objects.bulk_create(
-            [StockLevel(variant_id=v, warehouse_id=w) for v, w in missing], ignore_conflicts=True
-        )
-        existing = _level_ids(targets, variant_ids)
     now = timezone.now()
+    ledger: list[StockMovement] = []
+    raised: set[int] = set()
+    lowered: set[int] = set()
+    # New rows go in with their count (only where a count above zero arrives). A row another
+    # transaction created meanwhile is not ours: it joins the locked path below.
+    missing = [(v, w, n) for (v, w), n in targets.items() if (v, w) not in existing and n]
+    inserted = sql.insert_new_stock_levels(missing, now=now)
+    for _, variant_id, warehouse_id in inserted:
+        count = targets[(variant_id, warehouse_id)]
+        ledger.append(_movement(variant_id, warehouse_id, count, reason, note, actor_id))
+        raised.add(variant_id)
+    if len(inserted) < len(missing):
+        existing = _level_ids(targets, variant_ids)
+        for _, variant_id, warehouse_id in inserted:
+            existing.pop((variant_id, warehouse_id), None)
     ids = sorted(existing.values())
     expired = locks.lock_reservations(expired_on_stock_ids=ids, now=now)
     rows = locks.lock_stock_levels(ids)
@@ -94,10 +102,7 @@ def _set_batch(
         expired, reason_for=lambda hold: Reservation.ReleaseReason.EXPIRED, now=now
     )
     changes: dict[int, tuple[int, int]] = {}
-    ledger: list[StockMovement] = []
     short: list[dict] = []
-    raised: set[int] = set()
-    lowered: set[int] = set()
     for pair, level_id in existing.items():
         row = rows[level_id]
         held = row.reserved - freed.get(level_id, 0)
@@ -108,16 +113,7 @@ def _set_batch(
         delta = target - row.on_hand
         changes[level_id] = (delta, -freed.get(level_id, 0))
         if delta:
-            ledger.append(
-                StockMovement(
-                    variant_id=pair[0],
-                    warehouse_id=pair[1],
-                    delta=delta,
-                    reason=reason,
-                    actor_id=actor_id,
-                    note=note,
-                )
-            )
+            ledger.append(_movement(pair[0], pair[1], delta, reason, note, actor_id))
             (raised if delta > 0 else lowered).add(pair[0])
     if short:
         raise InsufficientStock(
@@ -130,6 +126,19 @@ def _set_batch(
     alerts.queue_check_if_low(lowered)
     search_services.mark_stock_changed(variant_ids=raised | lowered)
     return len(ledger)
+
+
+def _movement(
+    variant_id: int, warehouse_id: int, delta: int, reason: str, note: str, actor_id: int | None
+) -> StockMovement:
+    return StockMovement(
+        variant_id=variant_id,
+        warehouse_id=warehouse_id,
+        delta=delta,
+        reason=reason,
+        note=note,
+        actor_id=actor_id,
+    )
 
 
 def _level_ids(targets: dict[tuple[int, int], int], variant_ids: set[int]) -> dict:
