@@ -43,7 +43,8 @@ def django_db_setup(_fast_password_hashing, django_db_setup, django_db_blocker, 
         own_test_database = _ensure_test_database(request)
         _forget_cached_routing()
         for spec in (STORE_SPEC, OTHER_STORE_SPEC):
-            tenant_services.create_store(**spec, owner_password=TEST_PASSWORD)
+            # Empty stores: each test builds the warehouses, shipping and tax rules it uses.
+            tenant_services.create_store(**spec, owner_password=TEST_PASSWORD, with_defaults=False)
     yield
     if own_test_database:
         with django_db_blocker.unblock():
@@ -159,6 +160,7 @@ def committed_store(django_db_setup, django_db_blocker):
             slug=slug,
             owner_email=f"owner@{slug}.test",
             owner_password=TEST_PASSWORD,
+            with_defaults=False,
         )
         connection.set_tenant(store)
         try:
