@@ -3,7 +3,7 @@
 The product page posts the shopper's choice as one field per option, ``option-<option>=<value>``
 (``option-size=M&option-color=Black``); the server resolves it to exactly one variant, with or
 without JavaScript. ``static/js/variant-picker.js`` makes the same resolution in the page from
-``VariantPicker.data`` and keeps ``?variant=<id>`` in the address bar.
+``Picker.data()`` (``json_script``) and keeps ``?variant=<id>`` in the address bar.
 
 Every value of every option is marked against the rest of the current choice: ``available``
 (that combination is in stock), ``sold-out`` (offered, no stock) or ``not-offered`` (no variant
