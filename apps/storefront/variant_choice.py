@@ -10,6 +10,7 @@ Every value of every option is marked against the rest of the current choice: ``
 has that combination).
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from apps.inventory import selectors as inventory_selectors
 AVAILABLE, SOLD_OUT, NOT_OFFERED = "available", "sold-out", "not-offered"
 STATE_LABELS = {AVAILABLE: "", SOLD_OUT: "sold out", NOT_OFFERED: "not offered"}
 COLOUR_OPTION_NAMES = frozenset({"color", "colour"})
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 LOW_STOCK_SHOWN_BELOW = 5
 
 # CSS colour keywords a swatch can be painted with; other colour names get a text button.
@@ -303,6 +305,8 @@ def choice_from_post(post: Mapping[str, str]) -> PostedChoice:
     slug = post.get("product", "")
     if not slug:
         return PostedChoice(variant_id=_posted_int(post, "variant_id"))
+    if len(slug) > 255 or not SLUG.fullmatch(slug):  # not a product's; never a cache key
+        return PostedChoice(variant_id=None)
     try:
         product = catalog_selectors.get_product_for_storefront(slug=slug)
     except Product.DoesNotExist:

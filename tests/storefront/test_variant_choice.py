@@ -162,3 +162,14 @@ def test_save_to_wishlist_saves_the_checked_options(store_client, tee):
 
     saved = [item.variant.name for item in cart_selectors.list_wishlist(user_id=user.id)]
     assert saved == ["M / White"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("product", ["no-such-product", "a b\n", "x" * 300])
+def test_a_posted_product_that_is_not_one_is_a_message_not_an_error(store_client, tee, product):
+    response = store_client.post(
+        "/cart/add/", {"product": product, "option-size": "M", "quantity": "1"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Choose an item" in response.content.decode()
