@@ -260,6 +260,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mercato <no-reply@mer
 # that speaks Stripe's wire format); unset means https://api.stripe.com.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# PayPal likewise: each store's client id and secret live in its gateway settings; this moves
+# the API host off https://api-m.paypal.com / api-m.sandbox.paypal.com (tests: a local fake).
+PAYPAL_API_BASE = os.environ.get("PAYPAL_API_BASE", "")
+PAYPAL_TIMEOUT = float(os.environ.get("PAYPAL_TIMEOUT", "20"))  # seconds per HTTP call
+PAYPAL_MAX_NETWORK_RETRIES = int(os.environ.get("PAYPAL_MAX_NETWORK_RETRIES", "2"))
 # Which payment modes the platform accepts (apps/payments/gateways/base.py ``test_mode``).
 # Test mode (the built-in test gateway, Stripe test keys) marks orders paid with no money:
 # allowed by default only in development and the demo (DEBUG, or PLATFORM_DOMAIN localhost).

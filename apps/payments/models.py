@@ -46,6 +46,9 @@ class Payment(models.Model):
     external_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     idempotency_key = models.CharField(max_length=80, unique=True, default=new_idempotency_key)
     client_secret = models.CharField(max_length=255, blank=True)
+    # The provider's page where the shopper approves the payment (PayPal's approve link);
+    # blank for gateways that take the payment on our page.
+    approval_url = models.CharField(max_length=500, blank=True)
     return_url = models.CharField(max_length=500, blank=True)
     failure_message = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -120,10 +120,29 @@ def payment_return(request, token: UUID):
         logger.warning("payment %s: status check failed: %s", payment.pk, exc.message)
     if payment.status == Payment.Status.FAILED:
         messages.error(request, payment.failure_message or "The payment failed. Please try again.")
+        gateway = GATEWAYS.get(payment.gateway)
+        retry_url = gateway.retry_url(payment) if gateway is not None else ""
+        if retry_url:  # e.g. back to PayPal to choose another funding source
+            return HttpResponseRedirect(retry_url)
         return redirect("payments:pay", token=payment.token)
     if payment.status in services.CAPTURED and not payment.applied_to_order:
         return _unavailable(request, payment, payment.failure_message)
     return _return_to(payment)
+
+
+@never_cache
+def payment_cancel(request, token: UUID):
+    """Where the provider sends a shopper who cancelled there (PayPal's cancel URL): back to
+    our payment page. Nothing is written: the order stays pending and its stock stays held
+    until the reservation expires."""
+    payment = _get_payment(token)
+    if payment.status not in services.CAPTURED and payment.order.paid_at is None:
+        messages.info(
+            request,
+            "You left the payment page without paying. Your order and its items are still "
+            "held for you: pay now, or come back before the hold expires.",
+        )
+    return redirect("payments:pay", token=payment.token)
 
 
 @csrf_exempt
@@ -139,7 +158,7 @@ def webhook(request, gateway: str):
         outcome = services.process_webhook(
             gateway_name=gateway,
             payload=request.body,
-            signature_header=request.headers.get(GATEWAYS[gateway].signature_header, ""),
+            signature_header=GATEWAYS[gateway].webhook_signature(request.headers),
         )
     except DomainError as exc:
         logger.warning("%s webhook rejected: %s", gateway, exc.message)

@@ -33,7 +33,7 @@ from apps.payments.exceptions import (
 from apps.payments.gateways import test as test_gateway
 from apps.payments.gateways.base import EventKind, PaymentStart, payment_page_url
 from apps.payments.gateways.registry import check_mode_allowed, get_gateway, in_test_mode
-from apps.payments.models import OPEN, Payment
+from apps.payments.models import OPEN, Payment, new_idempotency_key
 from apps.payments.services.refunds import refund_unapplied_payment
 from apps.preferences.selectors import get_store_settings
 
@@ -139,11 +139,15 @@ def start_opened_payment(*, payment: Payment) -> PaymentStart:
             external_id=payment.external_id,
             redirect_url=payment_page_url(payment),
             client_secret=payment.client_secret,
+            approval_url=payment.approval_url,
         )
     start = gateway.create_payment(payment, return_url=return_url)  # network, no transaction
     # Conditional: a concurrent start (double click) may have stored the same answer first.
     Payment.objects.filter(pk=payment.pk, external_id__isnull=True).update(
-        external_id=start.external_id, client_secret=start.client_secret, updated_at=timezone.now()
+        external_id=start.external_id,
+        client_secret=start.client_secret,
+        approval_url=start.approval_url,
+        updated_at=timezone.now(),
     )
     return start
 
@@ -248,7 +252,7 @@ def sync_payment_status(*, payment_id: int) -> Payment:
         if record_success(payment_id=payment.id, amount=event.amount, currency=event.currency):
             refund_unapplied_payment(payment_id=payment.id)
     elif event.kind == EventKind.PAYMENT_FAILED:
-        record_failure(payment_id=payment.id, message=event.failure_message)
+        record_failure(payment_id=payment.id, message=event.failure_message, restart=event.restart)
     payment.refresh_from_db()
     return payment
 
@@ -350,8 +354,14 @@ def _why_payment_cannot_pay(
     return ""
 
 
-def record_failure(*, payment_id: int, message: str) -> bool:
-    """Record a failed attempt. Ignored once the payment succeeded (events arrive out of order)."""
+def record_failure(*, payment_id: int, message: str, restart: bool = False) -> bool:
+    """Record a failed attempt. Ignored once the payment succeeded (events arrive out of order).
+
+    ``restart``: the provider's payment object is finished (a declined PayPal capture completes
+    the PayPal order), so the retry opens a new one: the payment forgets it and takes a new
+    idempotency key (the old one would replay the finished object). Its id stays in the
+    order's history.
+    """
     message = message or "The payment failed."
     with transaction.atomic():
         order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
@@ -362,6 +372,18 @@ def record_failure(*, payment_id: int, message: str) -> bool:
             return False
         payment.status = S.FAILED
         payment.failure_message = message[:255]
-        payment.save(update_fields=["status", "failure_message", "updated_at"])
+        fields = ["status", "failure_message", "updated_at"]
+        if restart and payment.external_id:
+            order_services.record_order_event(
+                order_id=order_id,
+                type=OrderEvent.Type.NOTE,
+                message=f"{payment.gateway} payment {payment.external_id} closed: {message}"[:255],
+                data={"payment": payment.token.hex, "external_id": payment.external_id},
+            )
+            payment.external_id = None
+            payment.client_secret = payment.approval_url = ""
+            payment.idempotency_key = new_idempotency_key()
+            fields += ["external_id", "client_secret", "approval_url", "idempotency_key"]
+        payment.save(update_fields=fields)
         order_services.mark_payment_failed(order_id=order_id, reason=message)
         return True
