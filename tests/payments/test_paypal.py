@@ -769,3 +769,61 @@ def test_webhook_event_body_reaches_paypal_byte_for_byte(paypal_store, store_cli
     assert response.json()["outcome"] == "ignored: event type not handled"
     assert verify.raw.endswith(f'"webhook_event": {payload}}}')
     assert json.loads(verify.raw)["webhook_event"] == json.loads(payload)
+
+
+# --- the REST API ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_api_order_answers_with_our_payment_page_and_paypals_approve_link(
+    paypal_store, store, store_client
+):
+    from rest_framework.test import APIClient
+
+    from tests.factories.checkout import ShippingMethodFactory
+    from tests.shopping import ADDRESS, stocked_variant
+
+    variant = stocked_variant(price="10.00", stock=5)
+    method = ShippingMethodFactory(price=Decimal("5.00"))
+    body = {
+        "items": [{"variant_id": variant.id, "quantity": 2}], "email": "app@example.test",
+        "shipping_address": ADDRESS, "shipping_method": method.id,
+    }  # fmt: skip
+
+    response = APIClient(HTTP_HOST=store.primary_host).post("/api/v1/orders", body, format="json")
+
+    answer = response.json()
+    payment = Payment.objects.get(order__number=answer["number"])
+    assert response.status_code == 201, answer
+    assert answer["payment"]["url"].endswith(f"/payments/{payment.token}/")
+    assert answer["payment"]["approval_url"] == payment.approval_url
+    [created] = paypal_store.posts("/v2/checkout/orders")
+    assert created.body["purchase_units"][0]["amount"]["value"] == answer["total"] == "25.00"
+
+    store_client.get(approve_at_paypal(payment))
+
+    assert Order.objects.get(number=answer["number"]).status == Order.Status.PAID
+
+
+@pytest.mark.django_db
+def test_capture_paypal_refuses_for_good_fails_visibly_and_the_retry_opens_a_new_order(
+    paypal_store, store_client
+):
+    order = create_reserved_order()
+    payment = started_payment(order)
+    paypal_store.approve(payment.external_id)
+    paypal_store.respond_next(
+        422,
+        {"name": "UNPROCESSABLE_ENTITY", "message": "x", "debug_id": "1",
+         "details": [{"issue": "ORDER_EXPIRED"}]},
+    )  # fmt: skip
+
+    response = store_client.get(return_path(payment))
+    page = store_client.get(response["Location"])
+
+    payment.refresh_from_db()
+    assert response["Location"] == f"/payments/{payment.token}/"
+    assert "ORDER_EXPIRED" in page.content.decode()
+    assert payment.status == Payment.Status.FAILED
+    assert len(paypal_store.posts("/v2/checkout/orders")) == 2  # the page opened a new one
+    assert payment.approval_url in page.content.decode()

@@ -101,6 +101,9 @@ class PaymentActionOutput(serializers.Serializer):
     type = serializers.CharField()
     url = serializers.URLField(required=False)
     client_secret = serializers.CharField(required=False)
+    # The provider's own page where the shopper approves (PayPal): an app may open it directly
+    # instead of our payment page ("url"), which links to it.
+    approval_url = serializers.URLField(required=False)
 
 
 class OrderCreatedOutput(serializers.Serializer):

@@ -463,11 +463,20 @@ class PayPalGateway(PaymentGateway):
                 # Back without approving (the browser's back button): nothing to take yet.
                 return GatewayEvent(id="", type="capture", kind=EventKind.IGNORED)
             if issue != "ORDER_ALREADY_CAPTURED":
+                # Any other refusal (an expired or voided order, a restricted payee account):
+                # this PayPal order will not be captured. Fail visibly, and let the next try
+                # open a new one, rather than leave the shopper "awaiting payment" (and a
+                # webhook answered 502 and redelivered for a refusal that will not change).
                 logger.warning("paypal capture rejected: %s", issue)
-                raise PaymentProviderError(
-                    f"PayPal could not take the payment ({issue or 'rejected'}).",
-                    extra={"provider_code": issue},
-                ) from exc
+                return GatewayEvent(
+                    id=f"capture:{payment.external_id}",
+                    type="capture",
+                    kind=EventKind.PAYMENT_FAILED,
+                    payment_external_id=payment.external_id,
+                    failure_message=f"PayPal could not take the payment ({issue or 'refused'}). "
+                    "Please try again.",
+                    restart=True,
+                )
             # Captured already (by the webhook, or a capture whose answer was lost): read it.
             order = client.call(
                 "report the payment status",
