@@ -827,3 +827,43 @@ def test_capture_paypal_refuses_for_good_fails_visibly_and_the_retry_opens_a_new
     assert payment.status == Payment.Status.FAILED
     assert len(paypal_store.posts("/v2/checkout/orders")) == 2  # the page opened a new one
     assert payment.approval_url in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_storefront_checkout_to_paypal_and_back(paypal_store, store_client):
+    import re
+
+    from tests.factories.checkout import ShippingMethodFactory
+    from tests.shopping import ADDRESS, stocked_variant
+
+    lamp = stocked_variant(price="20.00", stock=5)
+    method = ShippingMethodFactory(price=Decimal("5.00"))
+    store_client.post("/cart/add/", {"variant_id": lamp.id, "quantity": 2})
+    token = re.search(r"/checkout/([0-9a-f-]{36})/", store_client.post("/checkout/")["Location"])[1]
+    answers = {"email": "ada@example.test", **ADDRESS, "method": method.id, "action": "pay"}
+
+    to_gateway = store_client.post(f"/checkout/{token}/", answers)
+    paypal_page = store_client.get(to_gateway["Location"]).content.decode()
+    order = Order.objects.get()
+    payment = order.payments.get()
+    back = store_client.get(approve_at_paypal(payment))
+
+    order.refresh_from_db()
+    assert f'href="{payment.approval_url}"' in paypal_page and "45.00" in paypal_page
+    assert back["Location"] == f"/orders/{order.token}/"
+    assert order.status == Order.Status.PAID and order.total == Decimal("45.00")
+    assert StockLevel.objects.get(variant=lamp).on_hand == 3
+
+
+@pytest.mark.django_db
+def test_sandbox_takes_no_payment_where_the_platform_takes_no_test_payments(paypal_store, settings):
+    from apps.payments.exceptions import TestPaymentsNotAllowed
+
+    settings.ALLOW_TEST_PAYMENTS = False
+    order = create_reserved_order()
+
+    with pytest.raises(TestPaymentsNotAllowed):
+        start(order)
+
+    assert paypal_store.api_requests() == []
+    assert not Payment.objects.filter(order=order).exists()
