@@ -4,6 +4,8 @@
   sync_payment_status (and recording the outcome of a payment for its order);
 - ``refunds``: refund_order, refund_unapplied_payment;
 - ``gateway_settings``: update_gateway_settings;
+- ``gift_cards``: issue_gift_card, disable_gift_card, find_gift_card, redeem_gift_card,
+  refund_to_gift_card;
 - ``webhooks``: process_webhook;
 - ``order_flows``: cancel_and_refund, receive_return_and_refund (an order change, then a
   refund through the provider).
@@ -11,6 +13,14 @@
 
 from apps.payments.models import CAPTURED, OPEN
 from apps.payments.services.gateway_settings import update_gateway_settings
+from apps.payments.services.gift_cards import (
+    IssuedGiftCard,
+    disable_gift_card,
+    find_gift_card,
+    issue_gift_card,
+    redeem_gift_card,
+    refund_to_gift_card,
+)
 from apps.payments.services.order_flows import cancel_and_refund, receive_return_and_refund
 from apps.payments.services.payments import (
     check_payment_usable,
@@ -27,14 +37,20 @@ from apps.payments.services.webhooks import process_webhook
 
 __all__ = [
     "CAPTURED",
+    "IssuedGiftCard",
     "OPEN",
     "cancel_and_refund",
     "check_store_takes_payments",
     "check_payment_usable",
     "complete_page_payment",
     "complete_test_payment",
+    "disable_gift_card",
+    "find_gift_card",
+    "issue_gift_card",
     "process_webhook",
     "receive_return_and_refund",
+    "redeem_gift_card",
+    "refund_to_gift_card",
     "refund_order",
     "open_payment_for_new_order",
     "refund_unapplied_payment",
