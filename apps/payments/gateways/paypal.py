@@ -271,9 +271,11 @@ class _Client:
             response = method(options)
         except AuthValidationException as exc:
             logger.warning("paypal %s failed: no OAuth token", action)
+            # The token call was refused (wrong client ID or secret, or the other
+            # environment's) or failed; the SDK keeps which one to itself.
             raise PaymentProviderError(
-                f"PayPal did not accept this store's client ID and secret, so it could not "
-                f"{action}.",
+                f"PayPal gave no access token for this store's client ID and secret, so it "
+                f"could not {action}.",
                 extra={"provider_code": "AUTHENTICATION_FAILURE"},
             ) from exc
         except requests.RequestException as exc:
