@@ -320,6 +320,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
         "args": ["apps.recommendations.tasks.queue_abandoned_cart_reminders_task"],
     },
+    # Gift cards applied to orders that were then cancelled unpaid go back on their cards.
+    "payments-return-gift-cards": {
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
+        "schedule": 300.0,
+        "args": ["apps.payments.tasks.return_gift_cards_of_cancelled_orders_task"],
+    },
     # Per-store work goes through the one public-schema fan-out task.
     "inventory-release-expired": {
         "task": "apps.tenants.tasks.fan_out_to_stores_task",

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import DomainError
 from apps.orders.models import Order
@@ -103,6 +104,10 @@ def pay(request, token: UUID):
         "payment": payment,
         "order": payment.order,
         "order_lines": selectors.list_order_lines(order_id=payment.order_id),
+        # Only a payment for less than the total has gift cards beside it (no query otherwise).
+        "gift_card_payments": selectors.list_gift_card_payments(order_id=payment.order_id)
+        if payment.amount != order.total
+        else [],
         "form": form,
     }
     context.update(gateway.page_context(payment, return_url=return_url))
@@ -128,6 +133,31 @@ def payment_return(request, token: UUID):
     if payment.status in services.CAPTURED and not payment.applied_to_order:
         return _unavailable(request, payment, payment.failure_message)
     return _return_to(payment)
+
+
+@never_cache
+@require_POST
+@sensitive_post_parameters("code")
+def apply_gift_card(request, token: UUID):
+    """Spend a gift card on the order of this payment page (split tender): the card pays what
+    it can; the page then asks for the rest with the store's gateway."""
+    payment = _get_payment(token)
+    code = request.POST.get("code", "")[:64]
+    identity = request.session.session_key or f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    try:
+        services.pay_with_gift_card(payment_id=payment.id, code=code, identity=identity)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("payments:pay", token=payment.token)
+    payment.order.refresh_from_db()
+    if payment.order.paid_at is not None:
+        messages.success(request, "Paid with your gift card.")
+        return _return_to(payment)
+    payment.refresh_from_db()
+    messages.success(
+        request, f"Gift card applied: {payment.amount} {payment.currency} left to pay."
+    )
+    return redirect("payments:pay", token=payment.token)
 
 
 @never_cache

@@ -34,6 +34,7 @@ from apps.payments.gateways import test as test_gateway
 from apps.payments.gateways.base import EventKind, PaymentStart, payment_page_url
 from apps.payments.gateways.registry import check_mode_allowed, get_gateway, in_test_mode
 from apps.payments.models import OPEN, Payment, new_idempotency_key
+from apps.payments.services.gift_cards import applied_amount
 from apps.payments.services.refunds import refund_unapplied_payment
 from apps.preferences.selectors import get_store_settings
 
@@ -165,11 +166,12 @@ def _open_payment(
     if order.total == 0:
         order_services.mark_order_paid(order_id=order.id, amount=Decimal("0"))
         return None
+    due = order.total - applied_amount(order.id)  # less what gift cards paid
     payment = (
         order.payments.filter(
             gateway=gateway_name,
             mode=mode,
-            amount=order.total,
+            amount=due,
             currency=order.currency,
             status__in=OPEN,
         )
@@ -181,7 +183,7 @@ def _open_payment(
             order=order,
             gateway=gateway_name,
             mode=mode,
-            amount=order.total,
+            amount=due,
             currency=order.currency,
             return_url=return_url,
         )
@@ -310,7 +312,9 @@ def _record_success(
                 # No savepoint needed: a refusal comes before any write of its own.
                 order_services.mark_locked_order_paid(
                     order=order,
-                    amount=amount,  # type: ignore[arg-type]
+                    # With the gift cards that paid part of it first (split tender).
+                    amount=(amount or Decimal("0"))
+                    + applied_amount(order.id, exclude_payment_id=payment.id),
                     payment_reference=payment.external_id or payment.token.hex,
                 )
             except OrderNotPayable as exc:
