@@ -166,3 +166,26 @@ def test_twenty_checkouts_spending_one_card_worth_three_pay_exactly_three(commit
     assert sum(1 for location in results if location.startswith("/orders/")) == 3
     assert card.card.balance == D("0.00")
     assert Payment.objects.filter(gateway="gift_card").count() == 3
+
+
+@pytest.mark.django_db
+def test_the_api_lists_each_payment_of_the_order(store_client):
+    from rest_framework.test import APIClient
+
+    from apps.api import services as api_services
+
+    order = create_reserved_order()
+    payment = open_payment(order)
+    apply(store_client, payment, services.issue_gift_card(amount=D("15.00"), currency="USD").code)
+    store_client.post(f"/payments/{payment.token}/", CARD)
+    _, key = api_services.create_api_key(name="erp", scopes=["orders:read"])
+    api = APIClient(
+        HTTP_HOST=store_client.defaults["HTTP_HOST"], HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+
+    body = api.get(f"/api/v1/orders/{order.token}").json()
+
+    assert body["payment_status"] == "paid"
+    assert sorted((p["gateway"], p["amount"], p["status"]) for p in body["payments"]) == [
+        ("gift_card", "15.00", "succeeded"), ("test", "25.00", "succeeded"),
+    ]  # fmt: skip

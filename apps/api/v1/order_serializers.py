@@ -64,6 +64,18 @@ class FulfillmentOutput(serializers.Serializer):
     delivered_at = serializers.DateTimeField(allow_null=True)
 
 
+class OrderPaymentOutput(serializers.Serializer):
+    """One of the order's payments: several when a gift card paid part of it (split tender)."""
+
+    gateway = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField()
+    status = serializers.CharField()
+    amount_refunded = serializers.DecimalField(**MONEY)
+    applied_to_order = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
 class OrderOutput(serializers.Serializer):
     id = serializers.UUIDField(source="token")
     number = serializers.IntegerField()
@@ -82,6 +94,7 @@ class OrderOutput(serializers.Serializer):
     voucher_code = serializers.CharField()
     items = OrderLineOutput(source="lines.all", many=True)
     fulfillments = FulfillmentOutput(source="fulfillments.all", many=True)
+    payments = OrderPaymentOutput(source="payments.all", many=True)
     created_at = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
 
