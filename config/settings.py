@@ -270,6 +270,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mercato <no-reply@mer
 # that speaks Stripe's wire format); unset means https://api.stripe.com.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# PayPal likewise: each store's client id and secret live in its gateway settings; this moves
+# the API host off https://api-m.paypal.com / api-m.sandbox.paypal.com (tests: a local fake).
+PAYPAL_API_BASE = os.environ.get("PAYPAL_API_BASE", "")
+PAYPAL_TIMEOUT = float(os.environ.get("PAYPAL_TIMEOUT", "20"))  # seconds per HTTP call
+PAYPAL_MAX_NETWORK_RETRIES = int(os.environ.get("PAYPAL_MAX_NETWORK_RETRIES", "2"))
 # Which payment modes the platform accepts (apps/payments/gateways/base.py ``test_mode``).
 # Test mode (the built-in test gateway, Stripe test keys) marks orders paid with no money:
 # allowed by default only in development and the demo (DEBUG, or PLATFORM_DOMAIN localhost).
@@ -324,6 +329,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 900.0,
         "args": ["apps.recommendations.tasks.queue_abandoned_cart_reminders_task"],
+    },
+    # Gift cards applied to orders that were then cancelled unpaid go back on their cards.
+    "payments-return-gift-cards": {
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
+        "schedule": 300.0,
+        "args": ["apps.payments.tasks.return_gift_cards_of_cancelled_orders_task"],
     },
     # Per-store work goes through the one public-schema fan-out task.
     "inventory-release-expired": {

@@ -71,6 +71,18 @@ class FulfillmentOutput(serializers.Serializer):
     delivered_at = serializers.DateTimeField(allow_null=True)
 
 
+class OrderPaymentOutput(serializers.Serializer):
+    """One of the order's payments: several when a gift card paid part of it (split tender)."""
+
+    gateway = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField()
+    status = serializers.CharField()
+    amount_refunded = serializers.DecimalField(**MONEY)
+    applied_to_order = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
 class OrderOutput(serializers.Serializer):
     id = serializers.UUIDField(source="token")
     number = serializers.IntegerField()
@@ -89,6 +101,7 @@ class OrderOutput(serializers.Serializer):
     voucher_code = serializers.CharField()
     items = OrderLineOutput(source="lines.all", many=True)
     fulfillments = FulfillmentOutput(source="fulfillments.all", many=True)
+    payments = OrderPaymentOutput(source="payments.all", many=True)
     created_at = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
 
@@ -108,6 +121,9 @@ class PaymentActionOutput(serializers.Serializer):
     type = serializers.CharField()
     url = serializers.URLField(required=False)
     client_secret = serializers.CharField(required=False)
+    # The provider's own page where the shopper approves (PayPal): an app may open it directly
+    # instead of our payment page ("url"), which links to it.
+    approval_url = serializers.URLField(required=False)
 
 
 class OrderCreatedOutput(serializers.Serializer):

@@ -108,6 +108,8 @@ class OrderListCreateApi(ListAPIView):
         payment = {"type": "redirect", "url": payment_page_url(start.redirect_url)}
         if start.client_secret:
             payment["client_secret"] = start.client_secret
+        if start.approval_url:
+            payment["approval_url"] = start.approval_url
         body = {
             "order_id": order.token,
             "number": order.number,
