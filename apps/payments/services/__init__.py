@@ -7,7 +7,6 @@
 - ``gift_cards``: issue_gift_card, disable_gift_card, find_gift_card, redeem_gift_card,
   refund_to_gift_card, pay_with_gift_card (split tender on the payment page),
   return_gift_cards_of_cancelled_orders;
->>>>>>> s5-paypal
 - ``webhooks``: process_webhook;
 - ``order_flows``: cancel_and_refund, receive_return_and_refund (an order change, then a
   refund through the provider).
