@@ -29,11 +29,15 @@ def carry_request_id(headers=None, **kwargs) -> None:
 @signals.task_prerun.connect
 def task_started(task_id=None, task=None, **kwargs) -> None:
     request = task.request
-    request_id = getattr(request, REQUEST_ID_HEADER, None) or (request.headers or {}).get(
-        REQUEST_ID_HEADER
-    )
+    headers = request.headers or {}
+    request_id = getattr(request, REQUEST_ID_HEADER, None) or headers.get(REQUEST_ID_HEADER)
+    # The store the task runs in (tenant-schemas-celery's header): bound, because that library
+    # switches the connection back to public before task_postrun's line is written.
+    schema = getattr(request, "_schema_name", None) or headers.get("_schema_name")
     logs.clear()
     logs.bind(request_id=request_id or task_id, task=task.name, task_id=task_id)
+    if schema:
+        logs.bind(store=schema)
     errors.tag_request(request_id or task_id)
     _started[task_id] = perf_counter()
 
