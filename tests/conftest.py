@@ -37,6 +37,10 @@ def _fast_password_hashing():
         yield
 
 
+# Web servers and Celery workers that tests start inherit this: a cross-store statement there
+# is an error answer or a failed task, which the test sees.
+os.environ.setdefault("CROSS_STORE_QUERIES_RAISE", "1")
+
 # Statements the tests run on purpose to prove the cross-store detector raises: the session
 # check below allows exactly these (tests/observability/test_cross_store.py appends to it).
 EXPECTED_CROSS_STORE_QUERIES: list[str] = []

@@ -50,6 +50,13 @@ checkouts_started = Counter(
     "mercato_checkouts_started", "Checkouts started from a cart (for the abandonment rate)."
 )
 
+fulfilment_duration = Histogram(
+    "mercato_fulfilment_duration_seconds",
+    "Fulfilment time: from paid to each shipment.",
+    buckets=(600, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 48 * 3600, 96 * 3600, 7 * 86400),
+)
+reviews_submitted = Counter("mercato_reviews_submitted", "Product reviews written by customers.")
+
 # --- payments --------------------------------------------------------------------------------
 payment_attempts = Counter(
     "mercato_payment_attempts",
@@ -178,3 +185,9 @@ def record_order_paid(*, placed_at: datetime, paid_at: datetime) -> None:
     """An order was paid (counted, with its checkout duration, once the transaction commits)."""
     count_on_commit(orders_paid)
     observe_on_commit(checkout_duration, max((paid_at - placed_at).total_seconds(), 0.0))
+
+
+def record_fulfilment(*, paid_at: datetime | None, shipped_at: datetime) -> None:
+    """A shipment left: its delay since payment, once the transaction commits."""
+    if paid_at is not None:
+        observe_on_commit(fulfilment_duration, max((shipped_at - paid_at).total_seconds(), 0.0))
