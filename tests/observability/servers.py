@@ -1,29 +1,21 @@
 """Real web and worker processes for the observability tests, against the test database."""
 
-import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import requests
 from django.conf import settings
 
-from tests.celery_worker import _test_database_url
+from tests.live_server import _wait_for_server_sessions_to_end, server_env
 
 
 def process_env(**extra: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CACHE_KEY_PREFIX": f"obs{uuid.uuid4().hex[:8]}",
-        "CONN_MAX_AGE": "0",
-        "DEBUG": "0",
-        **extra,
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    """tests/live_server.py's server environment, single-process metrics unless asked."""
+    env = server_env(**extra)
+    if "PROMETHEUS_MULTIPROC_DIR" not in extra:
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     return env
 
 
@@ -64,3 +56,5 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(20)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait(5)
+    _wait_for_server_sessions_to_end()

@@ -16,8 +16,9 @@ from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from apps.orders.models import Order
-from tests.core.test_redis_outage import Shopper, _free_port, _shop
+from tests.core.test_redis_outage import Shopper, _shop
 from tests.factories.checkout import ShippingMethodFactory
+from tests.live_server import free_port
 from tests.observability import servers
 from tests.shopping import stocked_variant
 
@@ -47,7 +48,7 @@ def _value(samples, name: str, **labels: str) -> float:
 def test_metrics_of_a_checkout_are_scraped_from_two_gunicorn_workers(committed_store, tmp_path):
     variant = stocked_variant(price="20.00", stock=5)
     method = ShippingMethodFactory(price=Decimal("5.00"))
-    port = _free_port()
+    port = free_port()
     server = servers.start_gunicorn(
         port=port,
         workers=2,

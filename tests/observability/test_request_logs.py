@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import requests
 
-from tests.core.test_redis_outage import Shopper, _free_port, _shop
+from tests.core.test_redis_outage import Shopper, _shop
 from tests.factories.checkout import ShippingMethodFactory
+from tests.live_server import free_port
 from tests.observability import servers
 from tests.shopping import stocked_variant
 
@@ -26,7 +27,7 @@ def test_the_payment_request_id_follows_its_confirmation_email_task(committed_st
     method = ShippingMethodFactory(price=Decimal("5.00"))
     queue = f"test-logs-{uuid.uuid4().hex[:12]}"
     web_log, worker_log = tmp_path / "web.log", tmp_path / "worker.log"
-    port = _free_port()
+    port = free_port()
     json_logs = {"LOG_FORMAT": "json", "CELERY_TASK_DEFAULT_QUEUE": queue}
     web = servers.start_gunicorn(port=port, workers=1, log_path=web_log, **json_logs)
     worker = servers.start_worker(queue=queue, log_path=worker_log, LOG_FORMAT="json")
