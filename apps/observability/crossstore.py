@@ -14,8 +14,9 @@ The platform (public schema) may still read one store at a time by qualified nam
 statement counts in ``mercato_cross_store_queries``, is logged, and raises ``CrossStoreQuery``
 when ``CROSS_STORE_QUERIES_RAISE`` is on (the test suite turns it on).
 
-Cost: a substring test, then one precompiled regular-expression scan and a set difference
-(a few microseconds for a typical ORM statement, against ~100 µs for its round trip).
+Cost: a substring test and a dictionary look-up of the statement text (its result is
+remembered: the ORM sends the same parameterised statements again and again); a statement seen
+for the first time costs one precompiled regular-expression scan and a set difference.
 """
 
 import logging
@@ -35,6 +36,8 @@ NON_STORE_SCHEMAS = frozenset({"public", "pg_catalog", "information_schema", "pg
 
 _QUOTED_QUALIFIER = re.compile(r'"([A-Za-z_][\w$-]*)"\s*\.')
 _known_tables: frozenset[str] | None = None
+_REMEMBERED_STATEMENTS = 4096
+_named_by_statement: dict[str, frozenset[str]] = {}
 
 
 def _tables() -> frozenset[str]:
@@ -53,16 +56,19 @@ class CrossStoreQuery(Exception):
     """A statement named two stores' schemas (raised only when CROSS_STORE_QUERIES_RAISE)."""
 
 
-def store_schemas_named(sql: str) -> set[str]:
-    """The store schemas ``sql`` qualifies a table with."""
-    names = set(_QUOTED_QUALIFIER.findall(sql))
-    if not names:
-        return names
-    return {
-        name
-        for name in names - _tables()
-        if name not in NON_STORE_SCHEMAS and not name.startswith("pg_")
-    }
+def store_schemas_named(sql: str) -> frozenset[str]:
+    """The store schemas ``sql`` qualifies a table with (remembered per statement text: the
+    ORM sends the same parameterised statements again and again)."""
+    named = _named_by_statement.get(sql)
+    if named is None:
+        names = set(_QUOTED_QUALIFIER.findall(sql)) - _tables()
+        named = frozenset(
+            name for name in names if name not in NON_STORE_SCHEMAS and not name.startswith("pg_")
+        )
+        if len(_named_by_statement) >= _REMEMBERED_STATEMENTS:
+            _named_by_statement.clear()
+        _named_by_statement[sql] = named
+    return named
 
 
 def offending_schemas(sql: str, current_schema: str | None) -> set[str]:
@@ -71,9 +77,9 @@ def offending_schemas(sql: str, current_schema: str | None) -> set[str]:
     if not named:
         return set()
     if len(named) > 1:
-        return named
+        return set(named)
     if current_schema and current_schema not in NON_STORE_SCHEMAS and named != {current_schema}:
-        return named | {current_schema}
+        return set(named) | {current_schema}
     return set()
 
 
