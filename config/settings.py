@@ -49,6 +49,7 @@ SHARED_APPS = [
     "django_tenants",
     "apps.accounts",
     "apps.core",
+    "apps.observability",  # metrics, request ids, JSON logs, Sentry, tracing (issue #22)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -105,6 +106,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # Request id (X-Request-ID), request log line, HTTP metrics: first, so it times everything.
+    "apps.observability.middleware.RequestObservabilityMiddleware",
     "apps.core.middleware.HealthCheckMiddleware",  # answers /healthz, /readyz on any host
     "apps.core.bad_input.RejectNulMiddleware",  # NUL in path, query or form: 400, not a 500
     "apps.tenants.middleware.StoreMiddleware",  # django-tenants' host → schema, friendly 404
@@ -402,11 +405,22 @@ CELERY_BEAT_SCHEDULE["search-refresh-stock-flags"] = {
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 # --- logging ---------------------------------------------------------------------------------
+# plain (default, `make run`): human-readable lines. json: one JSON object per line with the
+# request id, store schema, user id, route and duration (apps/observability/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "apps.observability.logs.json_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "filters": {"redis_burst": {"()": "apps.core.redis_outage.BurstFilter"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -414,5 +428,16 @@ LOGGING = {
         # The connection pool logs every checkout and return at INFO: three lines per request.
         "psycopg.pool": {"level": "WARNING"},
         "mercato.redis.cache": {"filters": ["redis_burst"]},
+        # One line per request / task: JSON mode only (plain mode has gunicorn's access log).
+        "mercato.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        "mercato.task": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
     },
 }
+
+# --- observability (issue #22; README "Operate Mercato") --------------------------------------
+# /metrics on the platform host answers only `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Off: no HTTP metrics and no /metrics (domain counters stay in memory, unexported).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+# A statement naming two store schemas is counted and logged; the test suite makes it raise.
+CROSS_STORE_QUERIES_RAISE = env_bool("CROSS_STORE_QUERIES_RAISE", False)

@@ -37,6 +37,29 @@ def _fast_password_hashing():
         yield
 
 
+# Web servers and Celery workers that tests start inherit this: a cross-store statement there
+# is an error answer or a failed task, which the test sees.
+os.environ.setdefault("CROSS_STORE_QUERIES_RAISE", "1")
+
+# Statements the tests run on purpose to prove the cross-store detector raises: the session
+# check below allows exactly these (tests/observability/test_cross_store.py appends to it).
+EXPECTED_CROSS_STORE_QUERIES: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_cross_store_queries():
+    """The cross-store detector raises in tests, and its counter stays at zero over the run
+    (apps/observability/crossstore.py): no code path of the suite joins two stores."""
+    from prometheus_client import REGISTRY
+
+    with override_settings(CROSS_STORE_QUERIES_RAISE=True):
+        yield
+    seen = REGISTRY.get_sample_value("mercato_cross_store_queries_total") or 0
+    assert seen == len(EXPECTED_CROSS_STORE_QUERIES), (
+        f"{seen:.0f} cross-store statements, expected {EXPECTED_CROSS_STORE_QUERIES}"
+    )
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(_fast_password_hashing, django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():

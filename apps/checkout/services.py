@@ -25,6 +25,7 @@ from apps.checkout.addresses import clean_address
 from apps.checkout.exceptions import CheckoutError, EmptyCart, ShippingUnavailable
 from apps.checkout.models import Checkout, ShippingMethod, ShippingZone, TaxRate
 from apps.checkout.selectors import CheckoutSummary, get_checkout_summary, list_shipping_rates
+from apps.observability import metrics
 from apps.orders import services as order_services
 from apps.orders.models import Order
 from apps.payments import services as payment_services
@@ -40,6 +41,7 @@ def start_checkout(*, cart: Cart, user_id: int | None = None, email: str = "") -
         raise EmptyCart("Your cart is empty.")
     checkout = Checkout.objects.filter(cart_id=cart.pk).first()
     if checkout is None:
+        metrics.checkouts_started.inc()
         try:
             # Alone (autocommit), the INSERT is its own transaction; in a caller's transaction,
             # a savepoint keeps a lost race from breaking it.

@@ -7,7 +7,8 @@ class InventoryConfig(AppConfig):
 
     def ready(self):
         from apps.catalog import csv_columns
-        from apps.inventory import product_csv, services
+        from apps.inventory import monitoring, product_csv, services
+        from apps.observability import exposition
         from apps.tenants import store_defaults
 
         # A new store has one stock location, so stock can be entered at once.
@@ -17,3 +18,5 @@ class InventoryConfig(AppConfig):
         )
         # The product CSV carries stock per location (import and export).
         csv_columns.register(product_csv.COLUMN_SET)
+        # Stock holds live / expired, counted at each scrape of /metrics.
+        exposition.register_scrape_collector(monitoring.stock_hold_metrics)

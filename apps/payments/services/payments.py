@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from apps.observability import metrics
 from apps.orders import locks as order_locks
 from apps.orders import services as order_services
 from apps.orders.exceptions import OrderNotPayable
@@ -341,6 +342,9 @@ def _record_success(
                 "order #%s: payment %s not applied: %s", order.number, payment.pk, problem
             )
         payment.save()
+        metrics.count_on_commit(
+            metrics.payment_attempts, gateway=payment.gateway, outcome="succeeded"
+        )
         return bool(problem), payment
 
 
@@ -390,4 +394,5 @@ def record_failure(*, payment_id: int, message: str, restart: bool = False) -> b
             fields += ["external_id", "client_secret", "approval_url", "idempotency_key"]
         payment.save(update_fields=fields)
         order_services.mark_payment_failed(order_id=order_id, reason=message)
+        metrics.count_on_commit(metrics.payment_attempts, gateway=payment.gateway, outcome="failed")
         return True

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.money import quantize
+from apps.observability import metrics
 from apps.orders import locks as order_locks
 from apps.orders import services as order_services
 from apps.orders.exceptions import InvalidRefund
@@ -196,6 +197,7 @@ def book_refund(*, refund_id: int, external_id: str) -> Refund:
             reference=refund.external_id or "",
             reason=refund.reason,
         )
+    metrics.count_on_commit(metrics.refunds, gateway=payment.gateway)
     return refund
 
 
