@@ -25,8 +25,8 @@ from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
 from apps.search import selectors as search_selectors
 from apps.search.query import SORTS, SearchQuery
-from apps.storefront import browse, cards, review_views, visitors
-from apps.storefront.context_processors import canonical_base
+from apps.storefront import browse, cards, review_views, seo, visitors
+from apps.storefront.context_processors import canonical_base, storefront_theme
 from apps.storefront.sitemaps import store_sitemaps
 
 LOW_STOCK_SHOWN_BELOW = 5
@@ -58,6 +58,11 @@ def home(request):
             "categories": context["nav_categories"],
             "recs_for_you": recs.for_you,
             "recs_recently_viewed": recs.recently_viewed,
+            "seo": seo.home_meta(
+                base=canonical_base(request),
+                store_name=request.store.name,
+                theme=storefront_theme(request),
+            ),
         },
     )
 
@@ -76,6 +81,12 @@ def category_detail(request, slug: str):
     )
     context["category"] = category
     context["ancestors"] = catalog_selectors.ancestors_from(category.parent_id, categories)
+    context["seo"] = seo.category_meta(
+        base=canonical_base(request),
+        store_name=request.store.name,
+        category=category,
+        ancestors=context["ancestors"],
+    )
     return render(request, "storefront/category.html", context)
 
 
@@ -243,6 +254,8 @@ def product_detail(request, slug: str):
         impressions=recs.shown_widgets(),
     )
     visitors.remember_recently_viewed(request, product.id)
+    images = list(product.images.all())
+    ancestors = catalog_selectors.ancestors_from(product.category_id, categories)
     return render(
         request,
         "storefront/product.html",
@@ -255,9 +268,20 @@ def product_detail(request, slug: str):
             "product": product,
             "rows": rows,
             "selected": selected,
-            "images": list(product.images.all()),
+            "images": images,
             "option_names": [o.name for o in sorted(options, key=lambda o: (o.position, o.id))],
-            "ancestors": catalog_selectors.ancestors_from(product.category_id, categories),
+            "ancestors": ancestors,
+            "seo": seo.product_meta(
+                base=canonical_base(request),
+                store_name=request.store.name,
+                currency=request.store.currency,
+                product=product,
+                variants=variants,
+                available=available,
+                images=images,
+                ancestors=ancestors,
+                selected_variant=selected["variant"] if selected else None,
+            ),
         },
     )
 
