@@ -82,10 +82,9 @@ def test_theme_colour_and_logo_show_on_the_storefront_at_both_widths(
         logo_width = logo.evaluate("img => img.complete ? img.naturalWidth : 0")
         icon = page.evaluate("document.querySelector('link[rel=icon]').getAttribute('href')")
         bar = page.locator(".announcement-bar")
-        # Lazy images below the fold load only once scrolled to (full-page screenshots).
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        # Lazy images below the fold would be blank in a full-page screenshot: load them all.
+        page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
         page.wait_for_function("[...document.images].every(i => i.complete)")
-        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=SCREENSHOTS / f"storefront-theme-{name}.png", full_page=True)
 
         assert brand.strip() == PRIMARY
