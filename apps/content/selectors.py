@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.db.models import QuerySet
+
 from apps.content import colors
 from apps.content.models import FooterLink, Page, StoreTheme
 from apps.core import store_cache
@@ -129,6 +131,10 @@ def list_footer_pages() -> list[PageLink]:
 def list_policy_pages() -> list[PageLink]:
     """The published policies (shipping, returns, privacy, terms), linked from the checkout."""
     return [page for page in list_published_pages() if page.kind in POLICY_KINDS]
+
+
+def list_sitemap_pages() -> QuerySet[Page]:
+    return Page.objects.filter(published=True).only("slug", "updated_at").order_by("position", "id")
 
 
 def get_published_page(*, slug: str) -> Page:

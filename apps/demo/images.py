@@ -11,7 +11,7 @@ from io import BytesIO
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-SIZE = 600
+SIZE = 480  # the product page's medium thumbnail box: no resize for it
 SCALE = 2  # drawn at 2x, scaled down with LANCZOS: anti-aliased edges
 JPEG_QUALITY = 82
 

@@ -27,7 +27,7 @@ def test_product_pictures_are_small_jpegs_that_differ_by_kind_and_colour():
     assert len(set(coloured)) == len(coloured)  # posters and totes come in one colour
     for data in pictures.values():
         picture = Image.open(BytesIO(data))
-        assert picture.format == "JPEG" and picture.size == (600, 600)
+        assert picture.format == "JPEG" and picture.size == (480, 480)
         assert 3_000 < len(data) < 40_000
     assert per_picture < 0.5  # about 0.05 s on a laptop core
 

@@ -308,3 +308,15 @@ def test_a_forged_preview_token_is_ignored(store_client):
     body = store_client.get("/?theme_preview=eyJ4IjoxfQ:forged:sig").content.decode()
 
     assert "Preview of unsaved" not in body and "--brand-primary:#0b6e4f" in body
+
+
+@pytest.mark.django_db
+def test_published_pages_are_in_the_sitemap_on_the_public_base(store_client):
+    Page.objects.filter(slug="privacy").update(published=False)
+
+    index = store_client.get("/sitemap.xml").content.decode()
+    pages = store_client.get("/sitemap-pages.xml").content.decode()
+
+    assert "http://teststore.localhost/sitemap-pages.xml" in index
+    assert "<loc>http://teststore.localhost/pages/returns/</loc>" in pages
+    assert "/pages/privacy/" not in pages
