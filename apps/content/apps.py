@@ -11,8 +11,7 @@ class ContentConfig(AppConfig):
         from apps.content.models import FooterLink, Page, StoreTheme
         from apps.core import store_cache
 
-        # The theme and the page list are read on every storefront page: kept in the store's
-        # configuration cache, dropped on any save or delete of their rows.
-        store_cache.invalidate_on_change(StoreTheme, selectors.THEME_CACHE_KEY)
-        store_cache.invalidate_on_change(FooterLink, selectors.THEME_CACHE_KEY)
-        store_cache.invalidate_on_change(Page, selectors.PAGES_CACHE_KEY)
+        # The theme, its links and the page list are read on every storefront page: one entry
+        # in the store's configuration cache, dropped on any save or delete of their rows.
+        for model in (StoreTheme, FooterLink, Page):
+            store_cache.invalidate_on_change(model, selectors.THEME_CACHE_KEY)

@@ -3,14 +3,16 @@
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, QuerySet
+from django.db.models.functions import JSONObject
 
 from apps.content import colors
 from apps.content.models import FooterLink, Page, StoreTheme
 from apps.core import store_cache
 
-THEME_CACHE_KEY = "content:theme"
-PAGES_CACHE_KEY = "content:pages"
+# The theme, its footer links and the published pages: one entry, dropped on any change.
+THEME_CACHE_KEY = "content:storefront"
 POLICY_KINDS = (Page.Kind.SHIPPING, Page.Kind.RETURNS, Page.Kind.PRIVACY, Page.Kind.TERMS)
 
 
@@ -18,6 +20,15 @@ POLICY_KINDS = (Page.Kind.SHIPPING, Page.Kind.RETURNS, Page.Kind.PRIVACY, Page.K
 class Link:
     label: str
     url: str
+
+
+@dataclass(frozen=True)
+class PageLink:
+    slug: str
+    title: str
+    kind: str
+    url: str
+    show_in_footer: bool
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,7 @@ class StorefrontTheme:
     announcement_link: str = ""
     footer_text: str = ""
     footer_links: tuple[Link, ...] = field(default_factory=tuple)
+    pages: tuple[PageLink, ...] = field(default_factory=tuple)
     preview: bool = False
 
     @property
@@ -77,51 +89,56 @@ def _url(file) -> str:
 
 
 def _load_storefront_theme() -> StorefrontTheme:
-    theme = get_theme()
+    """The theme with its footer links and the published pages: one query (two subqueries
+    aggregated into JSON arrays), run on a cold cache by the first page a shopper opens."""
+    links = FooterLink.objects.filter(theme=OuterRef("pk")).order_by("position", "id")
+    pages = Page.objects.filter(published=True).order_by("position", "id")
+    row = (
+        StoreTheme.objects.filter(pk=StoreTheme.SINGLETON_PK)
+        .annotate(
+            link_rows=ArraySubquery(links.values(json=JSONObject(label="label", url="url"))),
+            page_rows=ArraySubquery(
+                pages.values(
+                    json=JSONObject(
+                        slug="slug", title="title", kind="kind", footer="show_in_footer"
+                    )
+                )
+            ),
+        )
+        .first()
+    )
+    if row is None:  # a store whose theme row is gone: recreate it with defaults
+        get_theme()
+        return _load_storefront_theme()
     return StorefrontTheme(
-        primary_color=theme.primary_color,
-        accent_color=theme.accent_color,
-        logo_url=_url(theme.logo),
-        hero_image_url=_url(theme.hero_image),
-        favicon_32_url=_url(theme.favicon_32),
-        favicon_180_url=_url(theme.favicon_180),
-        hero_heading=theme.hero_heading,
-        hero_text=theme.hero_text,
-        announcement=theme.announcement,
-        announcement_link=theme.announcement_link,
-        footer_text=theme.footer_text,
-        footer_links=tuple(
-            Link(label=link.label, url=link.url)
-            for link in FooterLink.objects.filter(theme=theme).order_by("position", "id")
+        primary_color=row.primary_color,
+        accent_color=row.accent_color,
+        logo_url=_url(row.logo),
+        hero_image_url=_url(row.hero_image),
+        favicon_32_url=_url(row.favicon_32),
+        favicon_180_url=_url(row.favicon_180),
+        hero_heading=row.hero_heading,
+        hero_text=row.hero_text,
+        announcement=row.announcement,
+        announcement_link=row.announcement_link,
+        footer_text=row.footer_text,
+        footer_links=tuple(Link(label=r["label"], url=r["url"]) for r in row.link_rows),
+        pages=tuple(
+            PageLink(
+                slug=r["slug"],
+                title=r["title"],
+                kind=r["kind"],
+                url=f"/pages/{r['slug']}/",
+                show_in_footer=r["footer"],
+            )
+            for r in row.page_rows
         ),
     )
 
 
-@dataclass(frozen=True)
-class PageLink:
-    slug: str
-    title: str
-    kind: str
-    url: str
-    show_in_footer: bool
-
-
 def list_published_pages() -> list[PageLink]:
-    """The store's published pages in footer order (cached)."""
-    return store_cache.get_or_load(PAGES_CACHE_KEY, _load_published_pages)
-
-
-def _load_published_pages() -> list[PageLink]:
-    return [
-        PageLink(
-            slug=page.slug,
-            title=page.title,
-            kind=page.kind,
-            url=page.get_absolute_url(),
-            show_in_footer=page.show_in_footer,
-        )
-        for page in Page.objects.filter(published=True).order_by("position", "id")
-    ]
+    """The store's published pages in footer order (cached with the theme)."""
+    return list(get_storefront_theme().pages)
 
 
 def list_footer_pages() -> list[PageLink]:

@@ -1,4 +1,5 @@
-"""Give every store (and the store template, so stores cloned from it) the default pages."""
+"""Give every store (and the store template, so stores cloned from it) its theme row with the
+default colours and the default pages."""
 
 from django.db import migrations
 
@@ -6,6 +7,7 @@ from django.db import migrations
 def create_default_pages(apps, schema_editor):
     from apps.content.services import create_default_pages as create
 
+    apps.get_model("content", "StoreTheme").objects.get_or_create(pk=1)
     create(page_model=apps.get_model("content", "Page"))
 
 
