@@ -1,6 +1,7 @@
 """Store admin for the theme, the pages and the contact messages (plain ModelAdmins)."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path
@@ -39,6 +40,8 @@ class StoreThemeAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         theme = selectors.get_theme()
         return redirect("admin:content_storetheme_change", theme.pk)
 

@@ -1,11 +1,20 @@
 """A store's look (theme, footer links) and its own pages, in the store's schema."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 
 from apps.content.colors import validate_hex_color, validate_readable_on_white
 
 IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "webp", "gif"]
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+
+
+def validate_image_size(file) -> None:
+    if file and file.size > MAX_IMAGE_BYTES:
+        raise ValidationError("Upload an image of at most 2 MB.", code="image_too_large")
+
+
 LINK_VALIDATOR = RegexValidator(
     r"^(/|https?://)",
     "Enter a path on this store (starting with /) or a full http(s):// address.",
@@ -24,7 +33,7 @@ class StoreTheme(models.Model):
         upload_to="theme/",
         blank=True,
         max_length=255,
-        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image_size],
         help_text="Shown in the header; the browser-tab icon is made from it. PNG, JPEG or WebP.",
     )
     # Made from the logo when it is saved (32 px tab icon, 180 px home-screen icon).
@@ -48,7 +57,7 @@ class StoreTheme(models.Model):
         upload_to="theme/",
         blank=True,
         max_length=255,
-        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image_size],
     )
     announcement = models.CharField(
         max_length=160, blank=True, help_text="A one-line bar above the header (blank: none)."
