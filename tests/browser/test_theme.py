@@ -8,13 +8,11 @@ import re
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 
 from apps.catalog import services as catalog_services
 from apps.content import selectors as content_selectors
 from apps.content import services as content_services
 from apps.content.models import Page
-from apps.demo import images
 from apps.demo import storefront as demo_storefront
 from apps.inventory import services as inventory_services
 from tests.browser.conftest import DESKTOP, PHONE
@@ -28,16 +26,8 @@ PRIMARY = "#8a1c3b"
 
 
 def _themed_store_with_products():
-    theme = content_selectors.get_theme()
-    theme.primary_color = PRIMARY
-    theme.accent_color = "#f2c14e"
-    theme.logo = ContentFile(images.logo_picture(text="Harbor Goods", color=(138, 28, 59)), "l.png")
-    theme.hero_heading = "Everyday goods, made to last"
-    theme.hero_text = "Organic tees, stoneware mugs and prints, shipped within two days."
-    theme.announcement = "Free shipping on orders over $50"
-    theme.announcement_link = "/pages/shipping/"
-    theme.footer_text = "Harbor Goods, Lisbon."
-    content_services.save_theme(theme=theme, logo_changed=True)
+    # The demo store's theme: drawn logo and banner, #8a1c3b / #f2c14e, announcement, links.
+    demo_storefront.seed_storefront()
     category = CategoryFactory(name="Apparel", slug="apparel")
     warehouse = WarehouseFactory()
     for position, (name, kind, colors) in enumerate(
