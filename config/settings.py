@@ -91,6 +91,7 @@ TENANT_APPS = [
     # --- catalog & search (issue 3) ---
     "apps.search",
     "django.contrib.sitemaps",
+    "apps.content",  # storefront theme, merchant pages, contact messages (issue 18)
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("payments/", include("apps.payments.urls")),
     path("reviews/", include("apps.storefront.review_urls")),
     path("recommendations/", include("apps.storefront.recommendation_urls")),
+    path("pages/", include("apps.storefront.page_urls")),
     path("", include("apps.storefront.urls")),
 ]
 

@@ -5,11 +5,12 @@ from decimal import Decimal
 from itertools import product as cartesian_product
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import slugify
 
-from apps.catalog import product_cache, selectors
+from apps.catalog import product_cache, selectors, thumbnails
 from apps.catalog.models import Category, OptionValue, Product, ProductImage, ProductOption, Variant
 from apps.core import tenancy
 from apps.search import services as search_services
@@ -229,13 +230,24 @@ def delete_products(*, product_ids: Iterable[int]) -> int:
 
 @transaction.atomic
 def add_product_image(
-    *, product: Product, image: UploadedFile, alt_text: str = "", position: int = 0
+    *,
+    product: Product,
+    image: UploadedFile | File,
+    alt_text: str = "",
+    position: int = 0,
+    thumbnails_now: bool = False,
 ) -> ProductImage:
-    """Store an uploaded image and queue its thumbnails once the upload commits."""
+    """Store an uploaded image and queue its thumbnails once the upload commits.
+
+    ``thumbnails_now``: make them here instead (the demo seeder, before any worker runs).
+    """
     product_image = ProductImage.objects.create(
         product=product, image=image, alt_text=alt_text, position=position
     )
-    queue_thumbnails(image_id=product_image.id)
+    if thumbnails_now:
+        thumbnails.make_thumbnails(image_id=product_image.id)
+    else:
+        queue_thumbnails(image_id=product_image.id)
     return product_image
 
 

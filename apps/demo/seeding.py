@@ -11,6 +11,7 @@ from apps.catalog import services as catalog_services
 from apps.catalog.models import Category
 from apps.demo import orders as demo_orders
 from apps.demo import reviews as demo_reviews
+from apps.demo import storefront as demo_storefront
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
 from apps.search import services as search_services
@@ -66,6 +67,7 @@ def create_demo_store() -> Store:
     with schema_context(store.schema_name):
         rng = random.Random(2026)
         seed_catalog(rng=rng)
+        demo_storefront.seed_storefront()
         demo_orders.seed_checkout_rules()
         demo_orders.seed_orders(rng=rng)
         demo_reviews.seed_reviews(rng=rng)
@@ -116,6 +118,9 @@ def seed_catalog(*, rng: random.Random) -> int:
                     f"The {adjective.lower()} {noun.lower()} from our {category_name.lower()} "
                     "collection: made to last, designed to be worn and used every day."
                 ),
+            )
+            demo_storefront.add_product_pictures(
+                product=product, kind=noun, colors=options.get("Color", [])
             )
             for variant in product.variants.all():
                 quantity = rng.choice([0, 2, 4, 12, 25, 40, 60])

@@ -4,6 +4,8 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from apps.catalog import selectors as catalog_selectors
+from apps.content import selectors as content_selectors
+from apps.content import services as content_services
 from apps.core import store_cache
 from apps.payments.gateways import registry as gateway_registry
 from apps.storefront.carts import cart_item_count
@@ -29,7 +31,22 @@ def navigation(request):
         "payments_test_mode": SimpleLazyObject(gateway_registry.store_in_test_mode),
         # A dict, so templates read a real int (``cart.count|pluralize``); counted on first use.
         "cart_header": SimpleLazyObject(lambda: {"count": cart_item_count(request)}),
+        # The store's theme (colours, logo, hero, announcement, footer) and its footer pages.
+        "theme": SimpleLazyObject(lambda: storefront_theme(request)),
+        "footer_pages": SimpleLazyObject(content_selectors.list_footer_pages),
+        "policy_pages": SimpleLazyObject(content_selectors.list_policy_pages),
     }
+
+
+def storefront_theme(request) -> content_selectors.StorefrontTheme:
+    """The cached theme, with the unsaved values of a signed admin preview link over it."""
+    theme = content_selectors.get_storefront_theme()
+    token = request.GET.get("theme_preview")
+    if token:
+        values = content_services.read_theme_preview(token)
+        if values is not None:
+            return theme.with_values(values)
+    return theme
 
 
 CHROME_URL_NAMES = {

@@ -7,6 +7,7 @@ Django's sitemap views build URLs from the request's scheme and host; ours come 
 from django.contrib.sitemaps import Sitemap
 
 from apps.catalog import selectors as catalog_selectors
+from apps.content import selectors as content_selectors
 
 
 class StoreSitemap(Sitemap):
@@ -39,7 +40,20 @@ class CategorySitemap(StoreSitemap):
         return catalog_selectors.list_categories()
 
 
-SITEMAPS = {"products": ProductSitemap, "categories": CategorySitemap}
+class PageSitemap(StoreSitemap):
+    """The store's published pages (about, contact, policies)."""
+
+    changefreq = "monthly"
+    priority = 0.3
+
+    def items(self):
+        return content_selectors.list_sitemap_pages()
+
+    def lastmod(self, page):
+        return page.updated_at
+
+
+SITEMAPS = {"products": ProductSitemap, "categories": CategorySitemap, "pages": PageSitemap}
 
 
 def store_sitemaps(base: str) -> dict[str, StoreSitemap]:

@@ -25,8 +25,8 @@ from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
 from apps.search import selectors as search_selectors
 from apps.search.query import SORTS, SearchQuery
-from apps.storefront import browse, cards, review_views, variant_choice, visitors
-from apps.storefront.context_processors import canonical_base
+from apps.storefront import browse, cards, review_views, seo, variant_choice, visitors
+from apps.storefront.context_processors import canonical_base, storefront_theme
 from apps.storefront.http import post_only
 from apps.storefront.sitemaps import store_sitemaps
 
@@ -57,6 +57,11 @@ def home(request):
             "categories": context["nav_categories"],
             "recs_for_you": recs.for_you,
             "recs_recently_viewed": recs.recently_viewed,
+            "seo": seo.home_meta(
+                base=canonical_base(request),
+                store_name=request.store.name,
+                theme=storefront_theme(request),
+            ),
         },
     )
 
@@ -75,6 +80,12 @@ def category_detail(request, slug: str):
     )
     context["category"] = category
     context["ancestors"] = catalog_selectors.ancestors_from(category.parent_id, categories)
+    context["seo"] = seo.category_meta(
+        base=canonical_base(request),
+        store_name=request.store.name,
+        category=category,
+        ancestors=context["ancestors"],
+    )
     return render(request, "storefront/category.html", context)
 
 
@@ -235,6 +246,7 @@ def product_detail(request, slug: str):
     visitors.remember_recently_viewed(request, product.id)
     image_for = variant_choice.images_by_variant(picker, images)
     first_image = image_for.get(picker.selected.variant.id) if picker.selected else None
+    ancestors = catalog_selectors.ancestors_from(product.category_id, categories)
     return render(
         request,
         "storefront/product.html",
@@ -249,7 +261,18 @@ def product_detail(request, slug: str):
             "picker_data": picker.data(image_for=image_for),
             "selected": picker.selected,
             "images": _lead_image_first(images, first_image),
-            "ancestors": catalog_selectors.ancestors_from(product.category_id, categories),
+            "ancestors": ancestors,
+            "seo": seo.product_meta(
+                base=canonical_base(request),
+                store_name=request.store.name,
+                currency=request.store.currency,
+                product=product,
+                variants=[row.variant for row in rows],
+                available={row.variant.id: row.available for row in rows},
+                images=images,
+                ancestors=ancestors,
+                selected_variant=picker.selected.variant if picker.selected else None,
+            ),
         },
     )
 
