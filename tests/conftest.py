@@ -37,6 +37,24 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http():
+    """The test client speaks plain HTTP with DEBUG off: the suite opts out of the HTTPS-only
+    settings explicitly, as any plain-HTTP rig must (PLAIN_HTTP=1; tests/live_server.py does
+    the same for its gunicorn servers). The platform admin's two-factor requirement (on with
+    DEBUG off) is off too; tests/accounts/test_two_factor.py turns it on where it is the
+    subject."""
+    with override_settings(
+        PLAIN_HTTP=True,
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        PLATFORM_ADMIN_REQUIRE_2FA=False,
+    ):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(_fast_password_hashing, django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():
