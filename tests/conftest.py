@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings, setup_databases, teardown_databases
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from apps.core import store_cache
@@ -62,6 +63,9 @@ def django_db_setup(_fast_password_hashing, django_db_setup, django_db_blocker, 
         _forget_cached_routing()
         for spec in (STORE_SPEC, OTHER_STORE_SPEC):
             tenant_services.create_store(**spec, owner_password=TEST_PASSWORD)
+        # Their owners confirmed their email (live payments allowed where the platform takes
+        # them); tests of confirmation itself unset it in their own transaction.
+        Store.objects.update(owner_email_confirmed_at=timezone.now())
     yield
     if own_test_database:
         with django_db_blocker.unblock():
@@ -120,10 +124,16 @@ def _run_in_store_schema(request):
         return
     store = request.getfixturevalue("store")
     request.getfixturevalue("db")
-    # Cached store configuration was built from rows an earlier test rolled back.
+    # Cached store configuration was built from rows an earlier test rolled back; rate-limit
+    # counters (apps/core/throttling.py) of earlier tests would throttle this one.
+    from django.core.cache import cache
+
+    connection.set_schema_to_public()
+    cache.delete_pattern("throttle:*")
     for schema in (OTHER_STORE_SPEC["slug"], STORE_SPEC["slug"]):
         connection.set_schema(schema)
         store_cache.clear_all()
+        cache.delete_pattern("throttle:*")
     connection.set_tenant(store)
     yield
     connection.set_schema_to_public()
