@@ -249,9 +249,10 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 # --- Content-Security-Policy (django-csp) -----------------------------------------------------
 # Everything from this host only; inline <script>/<style> must carry {{ request.csp_nonce }}.
 # The payment page adds Stripe's script, frames and API (apps/payments/views.py, csp_update).
-# The admin (Django's and ours) is left out: its pages come from Django and are staff-only.
+# The admin (Django's and ours) and the API docs (Swagger UI) are left out: their pages come
+# from Django and drf-spectacular with inline scripts, and serve staff and developers.
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/v1/docs/"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],

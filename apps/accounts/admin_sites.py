@@ -53,6 +53,12 @@ class StaffLoginForm(AdminAuthenticationForm):
         user.otp_device = device
 
 
+def _verified(user) -> bool:
+    """Whether this session proved a second factor (django_otp's OTPMiddleware adds the check)."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
 class TwoFactorAdminSite(admin.AdminSite):
     login_form = StaffLoginForm
     login_template = "admin/two_factor/login.html"
@@ -61,7 +67,7 @@ class TwoFactorAdminSite(admin.AdminSite):
         if not super().has_permission(request):
             return False
         user = request.user
-        return user.is_verified() or not two_factor.has_two_factor(user)
+        return _verified(user) or not two_factor.has_two_factor(user)
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
@@ -74,7 +80,7 @@ class TwoFactorAdminSite(admin.AdminSite):
                 not exempt
                 and user.is_active
                 and user.is_staff
-                and not user.is_verified()
+                and not _verified(user)
                 and two_factor.two_factor_required()
             ):
                 messages.warning(request, "Set up two-factor sign-in to use the admin.")
@@ -114,9 +120,9 @@ class TwoFactorAdminSite(admin.AdminSite):
                     otp_login(request, device)
                     messages.success(request, "Two-factor sign-in is on.")
             elif action == "recovery" and two_factor.has_two_factor(user):
-                if request.user.is_verified():
+                if _verified(user):
                     new_codes = two_factor.regenerate_recovery_codes(user=user)
-            elif action == "disable" and request.user.is_verified():
+            elif action == "disable" and _verified(user):
                 if two_factor.two_factor_required():
                     error = "Two-factor sign-in is required here; it cannot be turned off."
                 else:

@@ -61,8 +61,8 @@ def confirm_owner_email(*, token: str) -> Store:
         data = signing.loads(token, salt=SALT, max_age=LINK_DAYS * 24 * 3600)
         store = Store.objects.select_for_update().get(pk=int(data["store"]))
     except signing.SignatureExpired as exc:
-        raise ValidationError("This link has expired: ask for a new one from your store admin.",
-                              code="expired") from exc  # fmt: skip
+        raise ValidationError("This link has expired: send a new one from your store admin "
+                              "(Store settings).", code="expired") from exc  # fmt: skip
     except (signing.BadSignature, KeyError, TypeError, ValueError, Store.DoesNotExist) as exc:
         raise ValidationError("This confirmation link is not valid.", code="invalid") from exc
     if store.owner_email_confirmed_at is None:
