@@ -20,7 +20,13 @@ SHOW = (
 
 
 def _environment(**values: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if k not in {"PLAIN_HTTP", "DEBUG", *SHOW}}
+    """This process's environment less what tests set on themselves (the browser tests set
+    DJANGO_ALLOW_ASYNC_UNSAFE in-process, which a deployment must not have)."""
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PLAIN_HTTP", "DEBUG", *SHOW} and not k.startswith("DJANGO_")
+    }
     return {**keep, "DJANGO_SETTINGS_MODULE": "config.settings", **values}
 
 
