@@ -103,6 +103,7 @@ def open_bench_store(*, products: int, stock: int):
         slug=slug,
         owner_email=f"owner@{slug}.test",
         owner_password="Bench-pass-2026",
+        with_defaults=False,  # the bench builds its own stock, shipping and tax setup
     )
     connection.set_tenant(store)
     warehouse = inventory_services.create_warehouse(name="Main", priority=1)

@@ -1,7 +1,9 @@
 """Mercato settings: one module, configured from the environment (architecture §7).
 
-DATABASE_URL and REDIS_URL are required here; ``config.devservices`` fills them with embedded
-servers on a fresh machine (``make run`` / ``make test``).
+DATABASE_URL and REDIS_URL come from the environment; ``config.devservices`` fills them with
+embedded servers on a fresh machine (``make run`` / ``make test``). When one is unset and the
+embedded server of this checkout is running (``make run`` in another terminal), that server is
+used (``config.service_urls``); with no database at all ``manage.py`` says what to do.
 """
 
 import os
@@ -10,6 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+
+from config import service_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -156,9 +160,15 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 # --- database --------------------------------------------------------------------------------
+# Each URL from the environment, else from the embedded server `make run` started in this
+# checkout if it is up (config/service_urls.py). DATABASE_URL_SOURCE: "environment",
+# "embedded" or "" — none, and manage.py stops with a one-line hint instead of connecting to the
+# placeholder below.
+_SERVICE_URLS = service_urls.resolve(os.environ)
+DATABASE_URL_SOURCE = _SERVICE_URLS["DATABASE_URL"][1]
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/mercato"),
+        _SERVICE_URLS["DATABASE_URL"][0] or "postgresql://postgres@127.0.0.1:5432/mercato",
         engine="apps.core.postgresql_backend",  # django-tenants' backend, one SET per session
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         # Before a connection is reused (a new request, or a checkout from the pool), one round
@@ -185,7 +195,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and sessions ----------------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = _SERVICE_URLS["REDIS_URL"][0] or "redis://127.0.0.1:6379/0"
 # Parallel tests (pytest-xdist) run one process per worker, PYTEST_XDIST_WORKER=gw0, gw1, …, all
 # on one Redis and one checkout, each with its own test database (pytest-django suffixes its
 # name) holding the same store schemas. Each worker keeps its own cache keys and media files;

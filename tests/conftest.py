@@ -62,7 +62,8 @@ def django_db_setup(_fast_password_hashing, django_db_setup, django_db_blocker, 
         own_test_database = _ensure_test_database(request)
         _forget_cached_routing()
         for spec in (STORE_SPEC, OTHER_STORE_SPEC):
-            tenant_services.create_store(**spec, owner_password=TEST_PASSWORD)
+            # Empty stores: each test builds the warehouses, shipping and tax rules it uses.
+            tenant_services.create_store(**spec, owner_password=TEST_PASSWORD, with_defaults=False)
         # Their owners confirmed their email (live payments allowed where the platform takes
         # them); tests of confirmation itself unset it in their own transaction.
         Store.objects.update(owner_email_confirmed_at=timezone.now())
@@ -187,6 +188,7 @@ def committed_store(django_db_setup, django_db_blocker):
             slug=slug,
             owner_email=f"owner@{slug}.test",
             owner_password=TEST_PASSWORD,
+            with_defaults=False,
         )
         connection.set_tenant(store)
         try:

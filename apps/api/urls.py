@@ -38,6 +38,11 @@ urlpatterns = [
     path("v1/carts/<uuid:cart_id>", carts.CartDetailApi.as_view(), name="cart-detail"),
     path("v1/carts/<uuid:cart_id>/items", carts.CartItemCreateApi.as_view(), name="cart-items"),
     path(
+        "v1/carts/<uuid:cart_id>/shipping-rates",
+        carts.CartShippingRatesApi.as_view(),
+        name="cart-shipping-rates",
+    ),
+    path(
         "v1/carts/<uuid:cart_id>/items/<int:variant_id>",
         carts.CartItemDetailApi.as_view(),
         name="cart-item-detail",

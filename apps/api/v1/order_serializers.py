@@ -30,7 +30,14 @@ class OrderCreateInput(serializers.Serializer):
     items = OrderItemInput(many=True, required=False, max_length=100)
     email = serializers.EmailField()
     shipping_address = AddressInput()
-    shipping_method = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    shipping_method = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        allow_null=True,
+        help_text="A rate id from GET /carts/{cart_id}/shipping-rates. Omitted: the cheapest "
+        "rate that serves the shipping address (the first one that endpoint lists).",
+    )
     voucher = serializers.CharField(max_length=40, required=False, allow_blank=True)
     payment_method = serializers.ChoiceField(
         choices=gateway_registry.gateway_names(), required=False

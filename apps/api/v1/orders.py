@@ -91,7 +91,7 @@ class OrderListCreateApi(ListAPIView):
         answers = checkout_services.CheckoutAnswers(
             email=values["email"],
             address=values["shipping_address"],
-            shipping_method_id=values["shipping_method"],
+            shipping_method_id=values.get("shipping_method"),
             voucher_code=values.get("voucher", ""),
         )
         # The payment starts after the order commits: ask first whether it can start at all.

@@ -3,14 +3,17 @@
 - ``payments``: start_payment, complete_page_payment (complete_test_payment),
   sync_payment_status (and recording the outcome of a payment for its order);
 - ``refunds``: refund_order, refund_unapplied_payment;
-- ``gateway_settings``: update_gateway_settings;
+- ``gateway_settings``: update_gateway_settings, create_default_payment_settings;
 - ``webhooks``: process_webhook;
 - ``order_flows``: cancel_and_refund, receive_return_and_refund (an order change, then a
   refund through the provider).
 """
 
 from apps.payments.models import CAPTURED, OPEN
-from apps.payments.services.gateway_settings import update_gateway_settings
+from apps.payments.services.gateway_settings import (
+    create_default_payment_settings,
+    update_gateway_settings,
+)
 from apps.payments.services.order_flows import cancel_and_refund, receive_return_and_refund
 from apps.payments.services.payments import (
     check_payment_usable,
@@ -31,6 +34,7 @@ __all__ = [
     "cancel_and_refund",
     "check_store_takes_payments",
     "check_payment_usable",
+    "create_default_payment_settings",
     "complete_page_payment",
     "complete_test_payment",
     "process_webhook",
