@@ -21,8 +21,10 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 ## run: the whole platform with demo data (web + Celery worker + Celery beat)
+## PLAIN_HTTP=1: the platform serves http://*.localhost, so it opts out of the HTTPS-only
+## settings (SSL redirect, HSTS, secure cookies) that are on whenever DEBUG is off.
 run: install
-	python -m config.devservices -- python manage.py run_platform
+	PLAIN_HTTP=1 python -m config.devservices -- python manage.py run_platform
 
 ## test: ruff, then mypy, then pytest (in parallel) against real PostgreSQL and Redis
 test: install lint typecheck browser

@@ -7,9 +7,11 @@ used (``config.service_urls``); with no database at all ``manage.py`` says what 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from config import service_urls
 
@@ -54,11 +56,17 @@ SHARED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    "apps.accounts.admin_config.AccountsAdminConfig",  # django.contrib.admin, two-factor site
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_countries",
+    # Logins: failed attempts and two-factor devices live beside the users of each schema.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -70,7 +78,13 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    "apps.accounts.admin_config.AccountsAdminConfig",  # django.contrib.admin, two-factor site
+    # Each store's users are in its own schema, so are their login attempts and OTP devices:
+    # 30 wrong passwords on one store never lock the same email on another.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "apps.preferences",
     "apps.catalog",
     "apps.inventory",
@@ -119,9 +133,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): two-factor logins
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy, request.csp_nonce
     # Sets the visitor and recently-viewed cookies only when a product page asked for it.
     "apps.storefront.middleware.VisitorCookiesMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -136,6 +154,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.tenants.context_processors.current_store",
                 "apps.storefront.context_processors.navigation",
+                "csp.context_processors.nonce",  # {{ CSP_NONCE }} for inline <script>/<style>
             ],
         },
     },
@@ -220,8 +239,47 @@ SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and PLATFORM_DOMAIN != "localhost")
+
+# --- transport security ----------------------------------------------------------------------
+# With DEBUG off the platform assumes HTTPS: HTTP is redirected to HTTPS, browsers are told to
+# keep to HTTPS (HSTS, a year, subdomains: every store is <slug>.<PLATFORM_DOMAIN>) and cookies
+# are sent only over HTTPS. A rig that serves plain HTTP with DEBUG off (`make run`, the demo,
+# the test suite's gunicorn servers) opts out explicitly with PLAIN_HTTP=1.
+PLAIN_HTTP = env_bool("PLAIN_HTTP", DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not PLAIN_HTTP)
+# Health probes come from the load balancer over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if PLAIN_HTTP else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The header qualifies for browsers' HSTS preload lists (a year, subdomains, preload); being
+# listed still takes a submission at hstspreload.org. SECURE_HSTS_PRELOAD=0 leaves it out.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not PLAIN_HTTP)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not PLAIN_HTTP)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------
+# Everything from this host only; inline <script>/<style> must carry {{ request.csp_nonce }}.
+# The payment page adds Stripe's script, frames and API (apps/payments/views.py, csp_update).
+# The admin (Django's and ours) and the API docs (Swagger UI) are left out: their pages come
+# from Django and drf-spectacular with inline scripts, and serve staff and developers.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/v1/docs/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
 
 # --- auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -242,6 +300,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+# django-axes first: a locked-out user+IP is refused before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "apps.accounts.login_guard.LoginGuardBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- login guessing (django-axes) -----------------------------------------------------------
+# Failed logins are counted per account *and* client IP together: guessing from one address
+# locks that address out of that account for a while, and never locks the merchant out from
+# their own address. Attempts live in the schema whose users they concern (database handler:
+# a Redis outage neither loses nor blocks them).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+# A guess during the cool-off does not restart it: the lock ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "apps.accounts.login_guard.lockout_response"
+AXES_USERNAME_CALLABLE = "apps.accounts.login_guard.username_from_request"
+# The client address as every rate limit sees it (REMOTE_ADDR, or NUM_PROXIES trusted proxies).
+AXES_CLIENT_IP_CALLABLE = "apps.core.throttling.client_ip"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# Two-factor (django-otp): staff enrol TOTP in the admin; the platform admin requires it when
+# DEBUG is off, a store's owner can require it for the store's staff (store settings).
+PLATFORM_ADMIN_REQUIRE_2FA = env_bool("PLATFORM_ADMIN_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Mercato"
 
 # --- i18n, static, media ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -388,7 +474,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Products and orders both have a "status" field with its own choices: name each enum after
+    # its model instead of a numbered "Status118Enum" (drf_spectacular.W001, a schema whose
+    # component names change whenever a serializer is added).
+    "ENUM_NAME_OVERRIDES": {
+        "ProductStatusEnum": "apps.catalog.models.Product.Status",
+        "OrderStatusEnum": "apps.orders.models.Order.Status",
+    },
 }
+# Per client IP, fixed windows in Redis (apps/core/throttling.py; fail open when Redis is down).
+ORDER_LOOKUPS_PER_IP = int(os.environ.get("ORDER_LOOKUPS_PER_IP", "10"))
+ORDER_LOOKUP_WINDOW_SECONDS = 600
+STORE_SIGNUPS_PER_IP = int(os.environ.get("STORE_SIGNUPS_PER_IP", "5"))
+STORE_SIGNUP_WINDOW_SECONDS = 3600
+# Trusted reverse proxies in front of the web process; 0: REMOTE_ADDR is the client.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 # --- search (issue 3): PostgreSQL full-text by default, Elasticsearch when ELASTICSEARCH_URL is set
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")

@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings, setup_databases, teardown_databases
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from apps.core import store_cache
@@ -60,6 +61,24 @@ def _no_cross_store_queries():
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http():
+    """The test client speaks plain HTTP with DEBUG off: the suite opts out of the HTTPS-only
+    settings explicitly, as any plain-HTTP rig must (PLAIN_HTTP=1; tests/live_server.py does
+    the same for its gunicorn servers). The platform admin's two-factor requirement (on with
+    DEBUG off) is off too; tests/accounts/test_two_factor.py turns it on where it is the
+    subject."""
+    with override_settings(
+        PLAIN_HTTP=True,
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        PLATFORM_ADMIN_REQUIRE_2FA=False,
+    ):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(_fast_password_hashing, django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():
@@ -68,6 +87,9 @@ def django_db_setup(_fast_password_hashing, django_db_setup, django_db_blocker, 
         for spec in (STORE_SPEC, OTHER_STORE_SPEC):
             # Empty stores: each test builds the warehouses, shipping and tax rules it uses.
             tenant_services.create_store(**spec, owner_password=TEST_PASSWORD, with_defaults=False)
+        # Their owners confirmed their email (live payments allowed where the platform takes
+        # them); tests of confirmation itself unset it in their own transaction.
+        Store.objects.update(owner_email_confirmed_at=timezone.now())
     yield
     if own_test_database:
         with django_db_blocker.unblock():
@@ -126,10 +148,16 @@ def _run_in_store_schema(request):
         return
     store = request.getfixturevalue("store")
     request.getfixturevalue("db")
-    # Cached store configuration was built from rows an earlier test rolled back.
+    # Cached store configuration was built from rows an earlier test rolled back; rate-limit
+    # counters (apps/core/throttling.py) of earlier tests would throttle this one.
+    from django.core.cache import cache
+
+    connection.set_schema_to_public()
+    cache.delete_pattern("throttle:*")
     for schema in (OTHER_STORE_SPEC["slug"], STORE_SPEC["slug"]):
         connection.set_schema(schema)
         store_cache.clear_all()
+        cache.delete_pattern("throttle:*")
     connection.set_tenant(store)
     yield
     connection.set_schema_to_public()

@@ -63,6 +63,9 @@ def server_env(**overrides: str) -> dict[str, str]:
         "CACHE_KEY_PREFIX": f"web{uuid.uuid4().hex[:8]}",
         "CONN_MAX_AGE": "0",
         "DEBUG": "0",
+        # Plain HTTP on loopback: the explicit opt-out of the HTTPS-only settings.
+        "PLAIN_HTTP": "1",
+        "PLATFORM_ADMIN_REQUIRE_2FA": "0",
         # Names the server's database sessions, so that stopping it can wait for them to end.
         "PGAPPNAME": SERVER_APPLICATION_NAME,
         **overrides,

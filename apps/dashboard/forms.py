@@ -76,10 +76,17 @@ class StoreSettingsForm(forms.Form):
         min_value=1, max_value=24 * 14, label="Abandoned-cart reminder after (hours)"
     )
     payment_gateway = forms.ChoiceField(choices=gateway_registry.gateway_choices)
+    require_staff_two_factor = forms.BooleanField(
+        required=False,
+        label="Require two-factor sign-in for staff",
+        help_text="Staff without an authenticator app are asked to set one up before they can "
+        "use the admin.",
+    )
 
     PROFILE_FIELDS = ("name", "currency", "country", "timezone", "prices_include_tax")
     PREFERENCE_FIELDS = ("reservation_minutes", "low_stock_threshold", "moderate_reviews",
-                         "email_sender", "abandoned_cart_hours", "payment_gateway")  # fmt: skip
+                         "email_sender", "abandoned_cart_hours", "payment_gateway",
+                         "require_staff_two_factor")  # fmt: skip
 
     def __init__(
         self,
@@ -217,6 +224,7 @@ class StoreSettingsForm(forms.Form):
             ("Reviews", ("moderate_reviews",)),
             ("Email", ("email_sender", "abandoned_cart_hours")),
             ("Payments", ("payment_gateway",)),
+            ("Security", ("require_staff_two_factor",)),
         ]
         for gateway in gateway_registry.GATEWAYS.values():
             names: list[str] = []

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 PREFERENCE_FIELDS = {
     "reservation_minutes", "low_stock_threshold", "moderate_reviews", "email_sender",
-    "abandoned_cart_hours", "payment_gateway",
+    "abandoned_cart_hours", "payment_gateway", "require_staff_two_factor",
 }  # fmt: skip
 
 

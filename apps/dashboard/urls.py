@@ -13,6 +13,9 @@ urlpatterns = [
     path("reports/inventory/", views.inventory_report, name="inventory-report"),
     path("reports/customers/", views.customers_report, name="customers-report"),
     path("store-settings/", views.store_settings, name="settings"),
+    path(
+        "store-settings/confirm-email/", views.resend_owner_confirmation, name="resend-confirmation"
+    ),  # fmt: skip
     path("staff/", views.staff, name="staff"),
     path("staff/<int:user_id>/revoke/", views.revoke_staff, name="staff-revoke"),
 ]

@@ -20,6 +20,7 @@ from apps.dashboard.forms import DateRangeForm, StaffInviteForm, StoreSettingsFo
 from apps.payments import selectors as payment_selectors
 from apps.payments.gateways import registry as gateway_registry
 from apps.preferences import selectors as preference_selectors
+from apps.tenants import confirmation
 from apps.tenants import selectors as tenant_selectors
 
 TABLE_ROWS = 200
@@ -232,7 +233,19 @@ def store_settings(request):
             messages.success(request, "Store settings saved.")
             return redirect("dashboard:settings")
     return _page(request, "admin/dashboard/settings.html", "Store settings", form=form,
-                 fieldsets=form.fieldsets())  # fmt: skip
+                 fieldsets=form.fieldsets(),
+                 owner_confirmed=tenant_selectors.owner_email_confirmed(store.id))  # fmt: skip
+
+
+@require_POST
+@requires(roles.MANAGE_SETTINGS)
+def resend_owner_confirmation(request):
+    """Email the signed-in owner a new link confirming their email (live payments need it)."""
+    store = _store(request)
+    if not tenant_selectors.owner_email_confirmed(store.id):
+        confirmation.send_owner_confirmation(store=store, owner_email=request.user.email)
+        messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
+    return redirect("dashboard:settings")
 
 
 # --- staff ------------------------------------------------------------------------------------

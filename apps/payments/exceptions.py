@@ -34,6 +34,14 @@ class GatewayNotConfigured(DomainError):
     http_status = 409
 
 
+class LivePaymentsNotConfirmed(DomainError):
+    """The store's gateway takes real money but its owner has not confirmed their email yet
+    (the link emailed at signup): nothing is charged until they do."""
+
+    code = "owner_email_not_confirmed"
+    http_status = 402
+
+
 class TestPaymentsNotAllowed(DomainError):
     """The store is in test mode (test gateway, test keys) and the platform takes no test
     payments (``ALLOW_TEST_PAYMENTS`` off, the production default): nothing is charged."""

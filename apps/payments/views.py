@@ -111,7 +111,11 @@ def pay(request, token: UUID):
         "form": form,
     }
     context.update(gateway.page_context(payment, return_url=return_url))
-    return render(request, gateway.page_template, context)
+    response = render(request, gateway.page_template, context)
+    if gateway.page_csp:
+        # django-csp's csp_update, for this gateway's page only.
+        response._csp_update = {k: list(v) for k, v in gateway.page_csp.items()}  # type: ignore[attr-defined]
+    return response
 
 
 @never_cache

@@ -33,6 +33,13 @@ class StoreSettings(models.Model):
     # The name of the gateway in the payments registry that takes this store's payments; the
     # gateway's own settings (keys, secrets) live with the payments app (GatewaySettings).
     payment_gateway = models.CharField(max_length=16, default=DEFAULT_PAYMENT_GATEWAY)
+    # db_default: rows written by code that predates the column (historic migration states,
+    # an older process during a deploy) still insert.
+    require_staff_two_factor = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Staff must sign in to the store admin with an authenticator code.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

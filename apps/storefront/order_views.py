@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -5,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from apps.checkout.addresses import format_address
+from apps.core import throttling
 from apps.core.exceptions import DomainError
 from apps.orders import selectors as order_selectors
 from apps.orders import services as order_services
@@ -72,11 +74,32 @@ def order_return(request, token):
     return render(request, "storefront/orders/return.html", {"order": order, "form": form})
 
 
+ORDER_LOOKUPS = throttling.Limit(
+    "order-lookup", settings.ORDER_LOOKUPS_PER_IP, settings.ORDER_LOOKUP_WINDOW_SECONDS
+)
+
+LOOKUPS_EXHAUSTED = (
+    "Too many lookups from your network. Please wait a few minutes, or use the link in your "
+    "confirmation email."
+)
+
+
+def _too_many(request, template: str, context: dict, limit: throttling.Limit):
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(limit.window_seconds)
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def order_lookup(request):
     """Guests find an order with its number and the email it was placed with."""
     form = OrderLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not throttling.count_hit(ORDER_LOOKUPS, throttling.client_ip(request)):
+            # Order numbers are sequential: without a brake, emails could be tried in bulk.
+            form.add_error(None, LOOKUPS_EXHAUSTED)
+            return _too_many(request, "storefront/orders/lookup.html", {"form": form},
+                             ORDER_LOOKUPS)  # fmt: skip
         try:
             order = order_selectors.get_order_for_lookup(
                 number=form.cleaned_data["number"], email=form.cleaned_data["email"]

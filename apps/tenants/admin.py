@@ -10,12 +10,13 @@ from django.urls import path
 from django.utils import timezone
 
 from apps.accounts.admin import UserAdmin
+from apps.accounts.admin_sites import TwoFactorAdminSite
 from apps.accounts.models import User
 from apps.tenants import commission, services
 from apps.tenants.models import Domain, Store
 
 
-class PlatformAdminSite(admin.AdminSite):
+class PlatformAdminSite(TwoFactorAdminSite):
     """The platform staff's admin on the public host; store admins never see these models."""
 
     site_header = "Mercato platform"
@@ -26,7 +27,7 @@ class PlatformAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("commission/", self.admin_view(self.commission_view), name="commission"),
-            *super().get_urls(),
+            *super().get_urls(),  # two-factor enrolment, then Django's
         ]
 
     def commission_view(self, request):

@@ -32,6 +32,9 @@ class Store(TenantMixin):
         help_text="Percent of the store's paid order totals (net of refunds) the platform keeps.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the owner opened the link emailed at signup: until then the store takes no live
+    # (real-money) payments; test mode works (apps/tenants/confirmation.py).
+    owner_email_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     auto_create_schema = True  # cloned from settings.TENANT_BASE_SCHEMA
     auto_drop_schema = True

@@ -15,6 +15,11 @@ def store_slug_taken(slug: str) -> bool:
     return Store.objects.filter(schema_name__iexact=slug).exists()
 
 
+def owner_email_confirmed(store_id: int) -> bool:
+    """Whether the store's owner confirmed their email (read fresh, not from the routing cache)."""
+    return Store.objects.filter(pk=store_id, owner_email_confirmed_at__isnull=False).exists()
+
+
 def get_current_store() -> Store:
     """The store whose schema the connection is in (requests, tasks and schema_context alike)."""
     from django.db import connection

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("signup/", views.signup, name="signup"),
     path("signup/<slug:slug>/done/", views.signup_done, name="signup-done"),
+    path("signup/confirm/<str:token>/", views.confirm_owner_email, name="confirm-owner-email"),
 ]

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from apps.tenants import public_urls, selectors, services
+from apps.core import throttling
+from apps.tenants import confirmation, public_urls, selectors, services
 from apps.tenants.forms import StoreSignupForm
 
 
@@ -15,9 +17,26 @@ def landing(request):
     return render(request, "tenants/landing.html", {"stores": stores})
 
 
+SIGNUPS = throttling.Limit(
+    "store-signup", settings.STORE_SIGNUPS_PER_IP, settings.STORE_SIGNUP_WINDOW_SECONDS
+)
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    """Open a store. The answer is the same whether or not the email already owns a store
+    (each store has its own accounts; nothing about other stores' owners is revealed), and
+    the owner is emailed a link to confirm the address before the store takes real payments."""
     form = StoreSignupForm(request.POST or None)
+    if request.method == "POST" and not throttling.count_hit(
+        SIGNUPS, throttling.client_ip(request)
+    ):
+        # Each store is a schema plus periodic work: a brake on bulk signups from one address.
+        form.is_valid()
+        form.add_error(None, "Too many stores opened from your network. Please try again later.")
+        response = render(request, "tenants/signup.html", {"form": form}, status=429)
+        response["Retry-After"] = str(SIGNUPS.window_seconds)
+        return response
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -31,6 +50,7 @@ def signup(request):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
+            confirmation.send_owner_confirmation(store=store, owner_email=data["owner_email"])
             messages.success(request, f"{store.name} is open.")
             return redirect("platform:signup-done", slug=store.slug)
     return render(request, "tenants/signup.html", {"form": form})
@@ -49,4 +69,18 @@ def signup_done(request, slug: str):
             "storefront_url": public_urls.store_url(store),
             "admin_url": public_urls.store_url(store, "/admin/"),
         },
+    )
+
+
+def confirm_owner_email(request, token: str):
+    """The link emailed at signup: confirms the owner's email (live payments allowed)."""
+    try:
+        store = confirmation.confirm_owner_email(token=token)
+    except ValidationError as exc:
+        return render(request, "tenants/confirm_owner_email.html", {"error": exc.messages[0]},
+                      status=400)  # fmt: skip
+    return render(
+        request,
+        "tenants/confirm_owner_email.html",
+        {"confirmed_store": store, "admin_url": public_urls.store_url(store, "/admin/")},
     )

@@ -19,3 +19,24 @@ def test_a_shopper_adds_a_product_to_the_cart_in_chromium(
 
     assert variant.product.name in page.locator("main").inner_text()
     assert product_page_violations == []
+
+
+def test_chromium_reports_no_content_security_policy_violation_while_shopping(
+    committed_store, live_web, open_page
+):
+    variant = stocked_variant(price="12.00", stock=5)
+    page = open_page(DESKTOP)
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)  # fmt: skip
+    host = committed_store.primary_host
+
+    for path in ["/", variant.product.get_absolute_url(), "/search/?q=a", "/account/login/"]:
+        response = page.goto(live_web.url(host, path))
+        assert response is not None and "default-src 'self'" in response.headers[
+            "content-security-policy"]  # fmt: skip
+    page.goto(live_web.url(host, variant.product.get_absolute_url()))
+    page.get_by_role("button", name=re.compile(r"^Add .* to cart$")).click()
+    page.wait_for_url(re.compile(r"/cart/"))
+
+    assert violations == []

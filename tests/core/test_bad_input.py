@@ -129,3 +129,78 @@ def test_nul_under_the_api_answers_the_api_error_shape(api):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_request"
     assert "NUL" in response.json()["error"]["message"]
+
+
+# --- JSON bodies, cookies and headers ----------------------------------------------------------
+JSON_NUL_BODIES = [
+    '{"name": "a\\u0000b", "slug": "x", "sku": "S", "price": "1.00"}',
+    '{"a\\u0000": 1}',
+    '{"items": [{"sku": "\\u0000", "quantity": 1}], "email": "x@y.z"}',
+    '{"email": "a\x00b@example.test"}',  # a raw NUL byte in the body
+]
+API_WRITES = [
+    ("post", "/api/v1/products"),
+    ("post", "/api/v1/carts"),
+    ("post", "/api/v1/orders"),
+    ("patch", "/api/v1/products/{product_id}"),
+]
+STORE_COOKIES = ["cart", "mvid", "mrv", "sessionid", "csrftoken"]
+# As a client sends them: bytes, which WSGI hands over decoded as latin-1.
+CONTROLS = "\u202e\u200b\u0007".encode().decode("latin-1")
+COOKIE_VALUES = [NUL, "x" * 4000, CONTROLS, "%00", "x"]
+WRONG_LOGIN = {"username": "no@x.test", "password": "wrong"}
+HEADERS = ["HTTP_USER_AGENT", "HTTP_REFERER", "HTTP_ACCEPT_LANGUAGE", "HTTP_X_FORWARDED_FOR",
+           "HTTP_IDEMPOTENCY_KEY", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH"]  # fmt: skip
+
+
+def test_api_json_bodies_with_nul_are_a_400_in_the_error_shape(api, product):
+    answers = []
+    for method, path in API_WRITES:
+        for body in JSON_NUL_BODIES:
+            url = path.format(product_id=product.id)
+            response = getattr(api, method)(url, body, content_type="application/json")
+            answers.append((method, url, body[:30], response.status_code,
+                            response.json()["error"]["code"]))  # fmt: skip
+
+    assert {a[3] for a in answers} == {400}
+    assert {a[4] for a in answers} == {"bad_request"}
+
+
+def test_a_json_text_that_merely_spells_backslash_u0000_is_not_refused(api):
+    response = api.post("/api/v1/products", '{"name": "C:\\\\u0000 path"}',
+                        content_type="application/json")  # fmt: skip
+
+    assert response.status_code != 400 or response.json()["error"]["code"] != "bad_request"
+
+
+def test_storefront_cookies_never_answer_a_server_error(store_client, product):
+    answers = []
+    for path in ["/", "/cart/", f"/products/{product.slug}/", "/checkout/", "/account/login/"]:
+        for name in STORE_COOKIES:
+            for value in COOKIE_VALUES:
+                store_client.cookies.clear()
+                store_client.cookies[name] = value
+                response = store_client.get(path)
+                answers.append((path, name, value[:10], response.status_code))
+    store_client.cookies.clear()
+
+    assert [a for a in answers if a[3] >= 500] == []
+    assert {a[3] for a in answers if a[2] == NUL} == {400}
+
+
+def test_headers_with_nul_or_junk_never_answer_a_server_error(store_client, product):
+    answers = []
+    for header in HEADERS:
+        for value in [NUL, f"Bearer {NUL}", "x" * 8000, CONTROLS]:
+            extra = {header: value}
+            login = store_client.post("/account/login/", WRONG_LOGIN, **extra)
+            lookup = store_client.post("/orders/lookup/", {"number": "1", "email": "a@b.c"},
+                                       **extra)  # fmt: skip
+            # A plain client: an API client's own credentials would replace the header.
+            listing = store_client.get("/api/v1/products", **extra)
+            cart = store_client.post("/api/v1/carts", "{}", content_type="application/json",
+                                     **extra)  # fmt: skip
+            answers += [(header, value[:10], r.status_code) for r in (login, lookup, listing, cart)]
+
+    assert [a for a in answers if a[2] >= 500] == []
+    assert [a for a in answers if NUL in a[1] and a[2] != 400] == []

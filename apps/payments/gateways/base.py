@@ -12,7 +12,7 @@ Services decide what an answer means for the payment and the order.
 """
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -166,6 +166,9 @@ class PaymentGateway(abc.ABC):
     page_template: str = ""
     # A form posted to our payment page (only gateways that take details on the page).
     page_form: type[forms.Form] | None = None
+    # What the payment page may load beyond this host, added to the storefront's
+    # Content-Security-Policy on that page only: {"script-src": ["https://js.example.com"]}.
+    page_csp: Mapping[str, Sequence[str]] = {}
     signature_header: str = ""  # the HTTP header carrying the webhook signature
 
     def test_mode(self, config: GatewayConfig) -> bool:

@@ -9,13 +9,18 @@ a gateway.
 
 from django.conf import settings
 
-from apps.payments.exceptions import GatewayNotConfigured, TestPaymentsNotAllowed
+from apps.payments.exceptions import (
+    GatewayNotConfigured,
+    LivePaymentsNotConfirmed,
+    TestPaymentsNotAllowed,
+)
 from apps.payments.gateways.base import GatewayConfig, PaymentGateway
 from apps.payments.gateways.paypal import PayPalGateway
 from apps.payments.gateways.stripe import StripeGateway
 from apps.payments.gateways.test import TestGateway
 from apps.payments.selectors import get_gateway_config
 from apps.preferences.selectors import get_store_settings
+from apps.tenants import selectors as tenant_selectors
 
 # Explicit and ordered (the settings page lists them in this order); the first is the default
 # of a new store (``StoreSettings.payment_gateway``).
@@ -66,6 +71,12 @@ TEST_PAYMENTS_OFF = (
 )
 
 
+OWNER_NOT_CONFIRMED = (
+    "This store takes no real payments until its owner confirms their email: open the link "
+    "we emailed when the store was opened."
+)
+
+
 def mode_not_allowed(name: str, config: GatewayConfig) -> str:
     """Why the store may not choose gateway ``name`` with these settings ("" if it may)."""
     gateway = get_gateway(name)
@@ -74,11 +85,21 @@ def mode_not_allowed(name: str, config: GatewayConfig) -> str:
             f"{gateway.label} is in test mode, and this platform takes no test payments: "
             "choose a gateway (and keys) that take real payments."
         )
+    if not gateway.test_mode(config) and not _owner_confirmed():
+        return OWNER_NOT_CONFIRMED
     return ""
 
 
 def check_mode_allowed(name: str) -> None:
     """Raise TestPaymentsNotAllowed for a gateway in test mode where the platform allows no
     test payments (``ALLOW_TEST_PAYMENTS``)."""
-    if not settings.ALLOW_TEST_PAYMENTS and in_test_mode(name):
+    test_mode = in_test_mode(name)
+    if not settings.ALLOW_TEST_PAYMENTS and test_mode:
         raise TestPaymentsNotAllowed(TEST_PAYMENTS_OFF, extra={"gateway": name})
+    if not test_mode and not _owner_confirmed():
+        raise LivePaymentsNotConfirmed(OWNER_NOT_CONFIRMED, extra={"gateway": name})
+
+
+def _owner_confirmed() -> bool:
+    """A store takes live payments only once its owner confirmed their email (signup link)."""
+    return tenant_selectors.owner_email_confirmed(tenant_selectors.get_current_store().id)

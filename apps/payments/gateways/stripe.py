@@ -102,6 +102,13 @@ class StripeGateway(PaymentGateway):
         ),
     )  # fmt: skip
     page_template = "payments/gateways/stripe.html"
+    # Stripe.js and its Payment Element frames, as Stripe documents for a strict CSP.
+    page_csp = {
+        "script-src": ["https://js.stripe.com"],
+        "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+        "connect-src": ["https://api.stripe.com"],
+        "img-src": ["https://*.stripe.com"],
+    }
     signature_header = "Stripe-Signature"
 
     def test_mode(self, config: GatewayConfig) -> bool:
