@@ -73,6 +73,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
 ]
 TENANT_APPS = [
+    "apps.core",  # the transactional outbox: one table per store schema
     "apps.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -377,8 +378,24 @@ ALLOW_LIVE_PAYMENTS = env_bool("ALLOW_LIVE_PAYMENTS", not _DEVELOPMENT)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "mercato")
+# Every task here is idempotent (outbox consumers send each email once, webhooks carry their
+# event id, the rest recompute or claim rows), so a message is acknowledged only after its task
+# ran, and one whose worker process died mid-task is put back on the queue, not dropped.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# How long Redis lets a delivered, unacknowledged message sit before it hands it to another
+# worker: the recovery time when a whole worker (its main process) dies holding a message. It
+# must exceed the longest a live worker keeps a message unacknowledged, or Redis gives a
+# second worker a message the first is still running or waiting on: the longest task run (a
+# webhook or SMTP call, seconds) and the longest retry countdown, which every task caps at
+# 300 s (apps/webhooks/tasks.py, apps/orders/tasks.py, …). kombu's default is 1 h; 600 s
+# keeps 2x headroom over the caps. The unacked sweep runs every 30 s (10 s x 3).
+BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", "3")),
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -386,8 +403,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The periodic outbox relay leaves messages younger than this to the after-commit publish of
+# their own transaction (apps/core/outbox.py).
+OUTBOX_RELAY_GRACE_SECONDS = float(os.environ.get("OUTBOX_RELAY_GRACE_SECONDS", "10"))
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "apps.core.tasks.record_heartbeat_task", "schedule": 60.0},
+    # The transactional outbox (apps/core/outbox.py): messages whose after-commit publish found
+    # the broker down are queued by this pass, in every store and in the public schema.
+    "outbox-relay": {
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
+        "schedule": 60.0,
+        "args": ["apps.core.tasks.relay_outbox_task"],
+    },
+    "outbox-relay-public": {"task": "apps.core.tasks.relay_outbox_task", "schedule": 60.0},
     "cancel-expired-orders": {
         "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 60.0,

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from apps.catalog import product_cache, selectors, thumbnails
 from apps.catalog.models import Category, OptionValue, Product, ProductImage, ProductOption, Variant
-from apps.core import tenancy
+from apps.core import outbox
 from apps.search import services as search_services
 from apps.webhooks import services as webhook_services
 
@@ -252,9 +252,8 @@ def add_product_image(
 
 
 def queue_thumbnails(*, image_id: int) -> None:
-    from apps.catalog.tasks import make_thumbnails_task
-
-    tenancy.on_commit(lambda: make_thumbnails_task.delay(image_id), robust=True)
+    # An outbox message: written with the image row, never lost to a broker outage.
+    outbox.enqueue("apps.catalog.tasks.make_thumbnails_task", image_id)
 
 
 PRODUCT_FIELDS = (

@@ -50,3 +50,15 @@ def heartbeat_age_metric() -> Iterator[Metric]:
     age = (timezone.now() - datetime.fromisoformat(last)).total_seconds() if last else math.nan
     family.add_metric([], age)
     yield family
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def relay_outbox_task() -> int:
+    """Per store (beat fan-out) and in the public schema: queue outbox messages still pending.
+
+    Idempotent: rows are taken under ``SKIP LOCKED`` and a dispatched row is never sent again
+    by this task.
+    """
+    from apps.core import outbox
+
+    return outbox.relay_pending()

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import Product, Variant
-from apps.core import tenancy
+from apps.core import outbox
 from apps.inventory import selectors as inventory_selectors
 from apps.orders.models import Order
 from apps.preferences import selectors as preference_selectors
@@ -205,13 +205,9 @@ def notify_back_in_stock(variant_ids: Iterable[int]) -> int:
         return 0
     BackInStockSubscription.objects.filter(pk__in=claimed).update(notified_at=timezone.now())
 
-    def queue() -> None:
-        from apps.recommendations.tasks import send_back_in_stock_email_task
-
-        for subscription_id in claimed:
-            send_back_in_stock_email_task.delay(subscription_id)
-
-    tenancy.on_commit(queue)
+    # Outbox messages, written with the notified_at marks: never lost to a broker outage.
+    for subscription_id in claimed:
+        outbox.enqueue("apps.recommendations.tasks.send_back_in_stock_email_task", subscription_id)
     return len(claimed)
 
 
@@ -271,14 +267,9 @@ def queue_abandoned_cart_reminders(*, now: datetime | None = None) -> int:
 
     ids = [reminder.id for reminder in created]
 
-    def queue() -> None:
-        from apps.recommendations.tasks import send_abandoned_cart_email_task
-
-        for reminder_id in ids:
-            send_abandoned_cart_email_task.delay(reminder_id)
-
-    if ids:
-        tenancy.on_commit(queue)
+    # Each reminder was committed on its own above; its message is written (and queued) now.
+    for reminder_id in ids:
+        outbox.enqueue("apps.recommendations.tasks.send_abandoned_cart_email_task", reminder_id)
     return len(ids)
 
 

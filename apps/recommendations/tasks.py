@@ -35,6 +35,7 @@ def queue_abandoned_cart_reminders_task() -> int:
     ignore_result=True,
     autoretry_for=(OSError, SMTPException),
     retry_backoff=60,
+    retry_backoff_max=300,  # below the broker's visibility timeout (config/settings.py)
     retry_kwargs={"max_retries": 5},
 )
 def send_back_in_stock_email_task(subscription_id: int) -> bool:
@@ -46,6 +47,7 @@ def send_back_in_stock_email_task(subscription_id: int) -> bool:
     ignore_result=True,
     autoretry_for=(OSError, SMTPException),
     retry_backoff=60,
+    retry_backoff_max=300,  # below the broker's visibility timeout (config/settings.py)
     retry_kwargs={"max_retries": 5},
 )
 def send_abandoned_cart_email_task(reminder_id: int) -> bool:

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 
-from apps.core import tenancy
+from apps.core import outbox, tenancy
 from apps.search import sql
 from apps.search.backends import get_backend
 
@@ -43,9 +43,8 @@ def mark_products_changed(*, product_ids: Iterable[int]) -> None:
     if backend.indexes_in_transaction:
         backend.index_products(ids)
     else:
-        from apps.search.tasks import index_products_task
-
-        tenancy.on_commit(lambda: index_products_task.delay(ids), robust=True)
+        # An outbox message: written with the catalog change, never lost to a broker outage.
+        outbox.enqueue("apps.search.tasks.index_products_task", ids)
     invalidate_facets()
 
 
@@ -76,9 +75,7 @@ def remove_products(*, product_ids: Iterable[int]) -> None:
     if backend.indexes_in_transaction:
         backend.remove_products(ids)
     else:
-        from apps.search.tasks import remove_products_task
-
-        tenancy.on_commit(lambda: remove_products_task.delay(ids), robust=True)
+        outbox.enqueue("apps.search.tasks.remove_products_task", ids)
     invalidate_facets()
 
 

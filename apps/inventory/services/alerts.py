@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.catalog.models import Variant
-from apps.core import tenancy
+from apps.core import outbox
 from apps.inventory import selectors, sql
 from apps.inventory.models import LowStockAlert
 from apps.preferences import selectors as preferences_selectors
@@ -34,9 +34,8 @@ def queue_low_stock_check(variant_ids: Collection[int]) -> None:
     ids = sorted(set(variant_ids))
     if not ids:
         return
-    from apps.inventory.tasks import check_low_stock_task  # tasks import the services
-
-    tenancy.on_commit(lambda: check_low_stock_task.delay(ids), robust=True)
+    # An outbox message: written with the stock change, never lost to a broker outage.
+    outbox.enqueue("apps.inventory.tasks.check_low_stock_task", ids)
 
 
 def queue_check_if_low(variant_ids: Collection[int]) -> None:
