@@ -222,3 +222,28 @@ class ReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × line {self.order_line_id}"
+
+
+class OrderEmail(models.Model):
+    """One order email's send claim: the row a sending task locks, then marks sent.
+
+    ``key`` names the message: the kind alone for mail that goes out once per order
+    (confirmed, delivered, cancelled), else the kind and the id given when it was queued. The
+    unique (order, key) makes "sent at most once" a database fact, whatever the broker redelivers.
+    """
+
+    order = models.ForeignKey(Order, related_name="emails", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=32)
+    key = models.CharField(max_length=120)
+    message_id = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "key"], name="orders_email_once_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} email for order {self.order_id}"

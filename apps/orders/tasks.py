@@ -18,14 +18,21 @@ def cancel_expired_orders_task() -> int:
     ignore_result=True,
     autoretry_for=(SMTPException, OSError),
     retry_backoff=30,
-    retry_backoff_max=900,
+    # Below the broker's visibility timeout (settings: CELERY_BROKER_TRANSPORT_OPTIONS): a
+    # countdown longer than it would have Redis hand the waiting message to a second worker.
+    retry_backoff_max=300,
     retry_jitter=True,
     max_retries=6,
 )
 def send_order_email_task(
     order_id: int, kind: str, context: dict | None = None, email_id: str = ""
 ) -> bool:
-    """Send one order email; an SMTP or network failure is retried with backoff."""
+    """Send one order email; an SMTP or network failure is retried with backoff.
+
+    Idempotent (``services.send_order_email`` sends each message at most once), so it is
+    acknowledged late and requeued when its worker dies (settings: task_acks_late,
+    task_reject_on_worker_lost).
+    """
     return services.send_order_email(
         order_id=order_id, kind=kind, context=context, email_id=email_id
     )

@@ -3,8 +3,10 @@
 from decimal import Decimal
 
 import pytest
+from celery import Celery
 from django.db import connection, transaction
 
+from apps.core.models import OutboxMessage
 from apps.orders import services
 from apps.orders import services as order_services
 from apps.orders.emails import KINDS
@@ -52,20 +54,25 @@ def test_email_is_queued_only_when_the_transaction_commits_in_the_stores_schema(
     order, django_capture_on_commit_callbacks, monkeypatch, mailoutbox
 ):
     sent = []
-    monkeypatch.setattr(
-        send_order_email_task, "apply_async", lambda args, headers: sent.append((args, headers))
-    )
+    # Below the app's send_task, which adds the schema header (tenant-schemas-celery).
+    monkeypatch.setattr(Celery, "send_task", lambda self, name, **kw: sent.append((name, kw)))
 
     with django_capture_on_commit_callbacks() as callbacks:
         services.queue_order_email(order_id=order.id, kind="shipped", context={"fulfillment_id": 7})
+        [message] = OutboxMessage.objects.all()
         assert sent == []
 
     for callback in callbacks:
         callback()
-    [(args, headers)] = sent
+    [(name, options)] = sent
+    args = options["args"]
+    assert name == send_order_email_task.name == message.task_name
     assert args[:3] == [order.id, "shipped", {"fulfillment_id": 7}]
     assert len(args[3]) == 32  # the email id that makes retries send it once
-    assert headers == {"_schema_name": connection.schema_name}
+    assert options["task_id"] == str(message.id)
+    assert options["headers"] == {"_schema_name": connection.schema_name}
+    message.refresh_from_db()
+    assert message.dispatched_at is not None
     assert mailoutbox == []
 
 
@@ -77,6 +84,7 @@ def test_rolled_back_transaction_queues_no_email(order, django_capture_on_commit
             raise RuntimeError("checkout failed")
 
     assert callbacks == []
+    assert not OutboxMessage.objects.exists()
 
 
 @pytest.mark.django_db

@@ -3,7 +3,8 @@ services as order_services``) rather than its modules.
 
 Every status change goes through ``history.transition`` and leaves an OrderEvent. Network calls
 (payment provider, email) never happen here: the payments app calls the provider and then
-these services; emails are queued after commit and sent by ``tasks.send_order_email_task``.
+these services; emails are written to the outbox with the change and sent by
+``tasks.send_order_email_task``.
 """
 
 from apps.orders.services.cancellation import cancel_expired_orders, cancel_order
