@@ -1,5 +1,10 @@
-"""Emit store events to merchant-registered URLs: one delivery row per subscription, sent by
-Celery after the emitting transaction commits."""
+"""Emit store events to merchant-registered URLs: one delivery row per subscription, written with
+an outbox message in the emitting transaction and sent by Celery after it commits.
+
+Delivery is at least once (a broker redelivery or a crash after the receiver's 2xx posts
+again); every post of one delivery carries the same event id, in the body and in the
+``Idempotency-Key`` and ``Mercato-Event-Id`` headers, for receivers to drop repeats.
+"""
 
 import json
 import logging
@@ -7,9 +12,10 @@ from collections.abc import Callable
 from urllib import error, request
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F
 from django.utils import timezone
 
-from apps.core import store_cache, tenancy
+from apps.core import outbox, store_cache
 from apps.observability import metrics
 from apps.webhooks import signing
 from apps.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -17,16 +23,16 @@ from apps.webhooks.models import WebhookDelivery, WebhookSubscription
 logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
 USER_AGENT = "Mercato-Webhooks/1"
+DELIVER_TASK = "apps.webhooks.tasks.deliver_webhook_task"
 
 
 def emit_event(*, topic: str, payload: dict | Callable[[], dict]) -> list[int]:
-    """Record deliveries for every active subscription to ``topic``; queue them after commit.
+    """Record deliveries for every active subscription to ``topic``, each with its outbox
+    message (queued after commit; a broker outage delays it, never loses it).
 
     ``payload`` may be a function making it: called only when someone subscribes to ``topic``
     (a payload read from the database then costs nothing when no one listens).
     """
-    from apps.webhooks.tasks import deliver_webhook_task
-
     subscription_ids = [sid for sid, topics in _active_subscriptions() if topic in topics]
     if not subscription_ids:
         return []
@@ -37,7 +43,7 @@ def emit_event(*, topic: str, payload: dict | Callable[[], dict]) -> list[int]:
         for sid in subscription_ids
     )
     for delivery in deliveries:
-        tenancy.on_commit(lambda d=delivery.id: deliver_webhook_task.delay(d), robust=True)  # type: ignore[misc]
+        outbox.enqueue(DELIVER_TASK, delivery.id)
     return [d.id for d in deliveries]
 
 
@@ -77,6 +83,8 @@ def attempt_delivery(*, delivery_id: int) -> bool:
         "User-Agent": USER_AGENT,
         "Mercato-Topic": delivery.topic,
         "Mercato-Event-Id": str(delivery.event_id),
+        # The same on every post of this delivery (retries, redeliveries, admin resends).
+        "Idempotency-Key": str(delivery.event_id),
         "Mercato-Signature": signing.sign(body, delivery.subscription.secret),
     }
     status_code, problem = None, ""
@@ -92,13 +100,15 @@ def attempt_delivery(*, delivery_id: int) -> bool:
         problem = f"{type(exc).__name__}: {exc}"[:300]
     succeeded = status_code is not None and 200 <= status_code < 300
     metrics.webhook_deliveries.labels("delivered" if succeeded else "failed").inc()
+    # Counted with F() and never undoing a success: two runs of one delivery (a broker
+    # redelivery racing a retry) count two attempts and record the first success once.
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        attempts=delivery.attempts + 1,
-        last_status_code=status_code,
-        last_error=problem,
-        status=WebhookDelivery.Status.SUCCEEDED if succeeded else delivery.status,
-        delivered_at=timezone.now() if succeeded else None,
+        attempts=F("attempts") + 1, last_status_code=status_code, last_error=problem
     )
+    if succeeded:
+        WebhookDelivery.objects.filter(pk=delivery.pk).exclude(
+            status=WebhookDelivery.Status.SUCCEEDED
+        ).update(status=WebhookDelivery.Status.SUCCEEDED, delivered_at=timezone.now())
     if not succeeded:
         logger.warning("webhook %s to %s failed: %s", delivery.id, delivery.subscription.url,
                        problem or status_code)  # fmt: skip
@@ -108,12 +118,12 @@ def attempt_delivery(*, delivery_id: int) -> bool:
 
 def mark_gave_up(*, delivery_id: int) -> None:
     metrics.webhook_deliveries.labels("gave_up").inc()
-    WebhookDelivery.objects.filter(pk=delivery_id).update(status=WebhookDelivery.Status.FAILED)
+    WebhookDelivery.objects.filter(pk=delivery_id).exclude(
+        status=WebhookDelivery.Status.SUCCEEDED
+    ).update(status=WebhookDelivery.Status.FAILED)
 
 
 def resend(*, delivery_id: int) -> None:
     """Admin "resend": deliver again (a new attempt series), even if it once succeeded."""
-    from apps.webhooks.tasks import deliver_webhook_task
-
     WebhookDelivery.objects.filter(pk=delivery_id).update(status=WebhookDelivery.Status.PENDING)
-    tenancy.on_commit(lambda: deliver_webhook_task.delay(delivery_id), robust=True)
+    outbox.enqueue(DELIVER_TASK, delivery_id)

@@ -68,6 +68,30 @@ def test_delivery_is_signed_and_the_signature_verifies(receiver):
 
 
 @pytest.mark.django_db
+def test_every_post_of_a_delivery_carries_its_event_id_and_a_success_is_recorded_once(
+    receiver,
+):
+    target = receiver(fail_first=1)
+    WebhookSubscription.objects.create(url=target.url, topics=["order.paid"])
+    [delivery_id] = services.emit_event(topic="order.paid", payload={"number": 1001})
+    with pytest.raises(services.DeliveryFailed):
+        services.attempt_delivery(delivery_id=delivery_id)
+
+    services.attempt_delivery(delivery_id=delivery_id)
+    services.attempt_delivery(delivery_id=delivery_id)  # a redelivered task: nothing posted
+    services.mark_gave_up(delivery_id=delivery_id)  # a late give-up never undoes the success
+
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    event_ids = {json.loads(body)["id"] for _, body, _ in target.requests}
+    assert [status for _, _, status in target.requests] == [500, 200]
+    assert event_ids == {str(delivery.event_id)}
+    assert {h["Idempotency-Key"] for h, _, _ in target.requests} == {str(delivery.event_id)}
+    assert {h["Mercato-Event-Id"] for h, _, _ in target.requests} == {str(delivery.event_id)}
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED
+    assert delivery.attempts == 2
+
+
+@pytest.mark.django_db
 def test_events_reach_only_subscribed_topics(receiver, django_capture_on_commit_callbacks):
     target = receiver()
     WebhookSubscription.objects.create(url=target.url, topics=["order.cancelled"])
@@ -87,10 +111,8 @@ def test_receiver_failing_twice_gets_exactly_one_successful_delivery(
     WebhookSubscription.objects.create(url=target.url, topics=["order.created"])
 
     with running_worker():
+        # Autocommit here: the delivery's outbox message commits and is queued at once.
         [delivery_id] = services.emit_event(topic="order.created", payload={"number": 7})
-        from apps.webhooks.tasks import deliver_webhook_task
-
-        deliver_webhook_task.delay(delivery_id)  # autocommit here: queue directly
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             delivery = WebhookDelivery.objects.get(pk=delivery_id)
