@@ -106,6 +106,15 @@ def relay(*, limit: int = RELAY_BATCH, min_age: timedelta | None = None) -> int:
             except PUBLISH_ERRORS as exc:
                 _record_failure(message, exc, left=len(messages) - len(dispatched))
                 break
+            except UnknownTask as exc:
+                # A task renamed or removed by a deploy: kept (and counted) for an operator,
+                # never in the way of the messages behind it.
+                OutboxMessage.objects.filter(pk=message.pk).update(
+                    failed_attempts=F("failed_attempts") + 1, last_error=str(exc)[:300]
+                )
+                logger.error("outbox: message %s in %s: %s", message.pk, connection.schema_name,
+                             exc)  # fmt: skip
+                continue
             dispatched.append(message.id)
         if dispatched:
             OutboxMessage.objects.filter(pk__in=dispatched).update(dispatched_at=timezone.now())
@@ -136,6 +145,10 @@ def _publish(message: OutboxMessage) -> None:
     )
 
 
+class UnknownTask(ValueError):
+    """No Celery task is registered under the message's task name."""
+
+
 def _registered_task(name: str) -> Task:
     if name not in current_app.tasks:
         # Web processes import task modules lazily; load every app's tasks module once.
@@ -143,7 +156,7 @@ def _registered_task(name: str) -> Task:
     try:
         return current_app.tasks[name]
     except KeyError:
-        raise ValueError(f"No Celery task is registered as {name!r}.") from None
+        raise UnknownTask(f"No Celery task is registered as {name!r}.") from None
 
 
 def relay_pending(*, max_batches: int = 25, min_age: timedelta | None = None) -> int:

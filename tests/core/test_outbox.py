@@ -170,3 +170,18 @@ def test_an_unknown_task_name_fails_where_it_is_queued():
         outbox.enqueue("apps.orders.tasks.no_such_task", 1)
 
     assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_message_for_a_task_that_no_longer_exists_never_blocks_the_others(published, settings):
+    settings.OUTBOX_RELAY_GRACE_SECONDS = 0
+    # Written before a deploy renamed its task.
+    orphan = OutboxMessage.objects.create(task_name="apps.gone.tasks.old_task", args=[1])
+    later = outbox.enqueue(TASK, "later")  # in the test's transaction: no commit hook runs
+
+    assert outbox.relay_pending() == 1
+
+    assert [options["task_id"] for _, options in published] == [str(later)]
+    orphan.refresh_from_db()
+    assert orphan.dispatched_at is None
+    assert orphan.failed_attempts == 1 and "apps.gone.tasks.old_task" in orphan.last_error
