@@ -4,7 +4,8 @@ A real web server (gunicorn) runs against the test database and a private Redis 
 test alone (cache, sessions' cache and Celery broker). The test warms the caches, stops that
 Redis, shops through the whole path — home, product, search, cart, checkout, order, test-card
 payment, store-admin login — and expects no answer >= 500 and a paid order in PostgreSQL. Then
-it starts Redis again on the same port and browses once more.
+it starts Redis again on the same port and browses once more, and a real worker with beat's
+outbox relay delivers the order's confirmation email and webhook, each exactly once.
 """
 
 import logging
@@ -12,6 +13,7 @@ import re
 import socket
 import time
 from contextlib import ExitStack
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,12 +22,17 @@ import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from apps.core import redis_outage
-from apps.orders.models import Order
+from apps.core import outbox, redis_outage
+from apps.core.models import OutboxMessage
+from apps.orders.models import Order, OrderEmail
 from apps.reviews import throttling as review_throttling
 from apps.storefront import cards as cards_module
 from apps.tenants import routing
+from apps.tenants.tasks import fan_out_to_stores_task
+from apps.webhooks.models import WebhookDelivery, WebhookSubscription
 from config import devservices
+from tests.api.test_webhooks import Receiver
+from tests.celery_worker import broker_at, running_worker
 from tests.conftest import TEST_PASSWORD
 from tests.factories.checkout import ShippingMethodFactory
 from tests.live_server import free_port, let_server_check_password, running_web, server_env
@@ -99,6 +106,10 @@ def test_store_keeps_selling_while_redis_is_down_and_after_it_returns(committed_
     method = ShippingMethodFactory(price=Decimal("5.00"))
     owner_email = f"owner@{committed_store.schema_name}.test"
     let_server_check_password(owner_email, TEST_PASSWORD)
+    receiver = Receiver()
+    WebhookSubscription.objects.create(url=receiver.url, topics=["order.paid"])
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
     stack = ExitStack()
     redis_dir = tmp_path / "redis"
     redis_dir.mkdir()
@@ -140,8 +151,31 @@ def test_store_keeps_selling_while_redis_is_down_and_after_it_returns(committed_
         after.get(variant.product.get_absolute_url())
         after.get("/search/?q=x")
         cached_again = redis.Redis.from_url(redis_url).dbsize()
+
+        # What the outage left to the outbox, then beat's relay through a real worker.
+        pending = OutboxMessage.objects.filter(dispatched_at__isnull=True)
+        left_pending = sorted(pending.values_list("task_name", flat=True))
+        stack.enter_context(broker_at(redis_url))
+        stack.enter_context(
+            running_worker(
+                env={
+                    "CELERY_BROKER_URL": redis_url,
+                    "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                    "EMAIL_FILE_PATH": str(mail_dir),
+                    "OUTBOX_RELAY_GRACE_SECONDS": "0",
+                }
+            )
+        )
+        fan_out_to_stores_task.delay("apps.core.tasks.relay_outbox_task")
+        confirmed = OrderEmail.objects.filter(kind="confirmed", sent_at__isnull=False)
+        deadline = time.monotonic() + 60
+        while not (confirmed.exists() and receiver.requests and not pending.exists()):
+            assert time.monotonic() < deadline, "the outbox was not delivered in time"
+            time.sleep(0.2)
+        relayed_again = outbox.relay_pending(min_age=timedelta(0))
     finally:
         stack.close()
+        receiver.close()
         devservices._stop_redis(pid_file)
 
     server_errors = [s for s in down.statuses + admin.statuses + platform.statuses if s[2] >= 500]
@@ -156,6 +190,14 @@ def test_store_keeps_selling_while_redis_is_down_and_after_it_returns(committed_
     assert [s[2] for s in after.statuses] == [200, 200, 200]
     assert cached_again > 0  # the server uses Redis again, without a restart
     assert "Redis unavailable" in (tmp_path / "web.log").read_text()
+    assert "apps.notifications.tasks.send_order_email_task" in left_pending
+    assert "apps.webhooks.tasks.deliver_webhook_task" in left_pending
+    assert relayed_again == 0
+    to_shopper = [p for p in mail_dir.iterdir() if "To: ada@example.test" in p.read_text()]
+    assert len(to_shopper) == 1  # the confirmation, once (the merchant may get a low-stock alert)
+    assert f"Order #{Order.objects.get().number} confirmed" in to_shopper[0].read_text()
+    assert [status for _, _, status in receiver.requests] == [200]
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.SUCCEEDED
 
 
 @pytest.fixture
