@@ -36,7 +36,7 @@ def test_chromium_reports_no_content_security_policy_violation_while_shopping(
         assert response is not None and "default-src 'self'" in response.headers[
             "content-security-policy"]  # fmt: skip
     page.goto(live_web.url(host, variant.product.get_absolute_url()))
-    page.get_by_role("button", name=re.compile(r"^Add .* to cart$")).click()
+    page.get_by_role("button", name="Add to cart").click()
     page.wait_for_url(re.compile(r"/cart/"))
 
     assert violations == []

@@ -74,7 +74,12 @@ def test_theme_colour_and_logo_show_on_the_storefront_at_both_widths(
         bar = page.locator(".announcement-bar")
         # Lazy images below the fold would be blank in a full-page screenshot: load them all.
         page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
-        page.wait_for_function("[...document.images].every(i => i.complete)")
+        # Polled from here: wait_for_function evaluates a string in the page, which the
+        # store's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+        for _ in range(100):
+            if page.evaluate("[...document.images].every(i => i.complete)"):
+                break
+            page.wait_for_timeout(100)
         page.screenshot(path=SCREENSHOTS / f"storefront-theme-{name}.png", full_page=True)
 
         assert brand.strip() == PRIMARY
