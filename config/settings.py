@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before launch, a store's storefront may ask visitors for its password (staff never).
+    "apps.storefront.prelaunch.StorefrontPasswordMiddleware",
     # Sets the visitor and recently-viewed cookies only when a product page asked for it.
     "apps.storefront.middleware.VisitorCookiesMiddleware",
 ]

@@ -76,10 +76,17 @@ class StoreSettingsForm(forms.Form):
         min_value=1, max_value=24 * 14, label="Abandoned-cart reminder after (hours)"
     )
     payment_gateway = forms.ChoiceField(choices=gateway_registry.gateway_choices)
+    storefront_password = forms.CharField(
+        max_length=60,
+        required=False,
+        help_text="Until you launch the store, visitors must enter this password (you and your "
+        "staff never do). Leave it blank to keep the storefront open.",
+    )
 
     PROFILE_FIELDS = ("name", "currency", "country", "timezone", "prices_include_tax")
     PREFERENCE_FIELDS = ("reservation_minutes", "low_stock_threshold", "moderate_reviews",
-                         "email_sender", "abandoned_cart_hours", "payment_gateway")  # fmt: skip
+                         "email_sender", "abandoned_cart_hours", "payment_gateway",
+                         "storefront_password")  # fmt: skip
 
     def __init__(
         self,
@@ -209,7 +216,8 @@ class StoreSettingsForm(forms.Form):
             ("Tax and shipping", ("prices_include_tax",)),
             ("Checkout and inventory", ("reservation_minutes", "low_stock_threshold")),
             ("Reviews", ("moderate_reviews",)),
-            ("Email", ("email_sender", "abandoned_cart_hours")),
+            ("Storefront", ("storefront_password",)),
+            ("Notifications", ("email_sender", "abandoned_cart_hours")),
             ("Payments", ("payment_gateway",)),
         ]
         for gateway in gateway_registry.GATEWAYS.values():

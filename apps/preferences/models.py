@@ -33,6 +33,13 @@ class StoreSettings(models.Model):
     # The name of the gateway in the payments registry that takes this store's payments; the
     # gateway's own settings (keys, secrets) live with the payments app (GatewaySettings).
     payment_gateway = models.CharField(max_length=16, default=DEFAULT_PAYMENT_GATEWAY)
+    # Pre-launch storefront password (as Shopify's): until the store is launched, visitors
+    # must type it (store staff and the API never). Shown to the merchant in the admin: it is
+    # a shared "coming soon" key handed to friends and testers, not an account credential.
+    storefront_password = models.CharField(max_length=60, blank=True)
+    launched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the merchant launched the store (opened it)."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -44,3 +51,7 @@ class StoreSettings(models.Model):
 
     def __str__(self) -> str:
         return "Store settings"
+
+    @property
+    def storefront_locked(self) -> bool:
+        return bool(self.storefront_password) and self.launched_at is None
