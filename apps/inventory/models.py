@@ -165,6 +165,7 @@ class StockMovement(models.Model):
         RESTOCK = "restock", "Restock"
         ADJUSTMENT = "adjustment", "Adjustment"
         CORRECTION = "correction", "Correction"
+        INITIAL = "initial", "Initial stock"
 
     variant = models.ForeignKey(
         "catalog.Variant", related_name="stock_movements", on_delete=models.PROTECT

@@ -23,6 +23,7 @@ from apps.inventory.services.stock import (
     create_warehouse,
     receive_stock,
     restock_return,
+    set_stock_level,
 )
 
 __all__ = [
@@ -38,5 +39,6 @@ __all__ = [
     "release_reservation",
     "reserve",
     "resolve_restocked_alerts",
+    "set_stock_level",
     "restock_return",
 ]
