@@ -11,7 +11,11 @@
 
 from apps.payments.models import CAPTURED, OPEN
 from apps.payments.services.gateway_settings import update_gateway_settings
-from apps.payments.services.order_flows import cancel_and_refund, receive_return_and_refund
+from apps.payments.services.order_flows import (
+    cancel_and_refund,
+    receive_return_and_refund,
+    refund_lines,
+)
 from apps.payments.services.payments import (
     check_payment_usable,
     check_store_takes_payments,
@@ -29,6 +33,7 @@ __all__ = [
     "CAPTURED",
     "OPEN",
     "cancel_and_refund",
+    "refund_lines",
     "check_store_takes_payments",
     "check_payment_usable",
     "complete_page_payment",
