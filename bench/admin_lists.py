@@ -9,7 +9,9 @@ Opens a throw-away store, fills its catalog with ``apps.demo.generation.generate
 customer accounts and ``--orders`` orders with 1–3 lines (most of them by an account, over the
 last 30 days), ANALYZEs, then requests each list page as the owner through Django's test
 client (the full middleware and template stack, no network) and reports the median and p90
-server time and the SQL queries per request. The store is dropped afterwards (``--keep``).
+server time, the median CPU time of the process per request (what the page costs, whatever
+else the machine is doing) and the SQL queries per request. The store is dropped afterwards
+(``--keep`` keeps it; ``--store SLUG`` measures a kept store again without seeding).
 """
 
 import argparse
@@ -37,10 +39,11 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
-from apps.catalog.models import Variant  # noqa: E402
+from apps.catalog.models import Product, Variant  # noqa: E402
 from apps.demo import generation  # noqa: E402
 from apps.orders.models import Order, OrderLine  # noqa: E402
 from apps.tenants import services  # noqa: E402
+from apps.tenants.models import Store  # noqa: E402
 
 D = Decimal
 BATCH = 2000
@@ -54,7 +57,7 @@ ADDRESS = {"full_name": "Ada Lovelace", "line1": "12 Analytical Way", "city": "P
            "postal_code": "97201", "country": "US"}  # fmt: skip
 
 
-def seed_orders(order_count: int, customer_count: int, rng: random.Random) -> dict:
+def seed_orders(order_count: int, customer_count: int, rng: random.Random) -> None:
     User = get_user_model()
     users = User.objects.bulk_create(
         (User(email=f"shopper{i}@bench.test", first_name=f"Shopper {i}", password="!")
@@ -97,7 +100,6 @@ def seed_orders(order_count: int, customer_count: int, rng: random.Random) -> di
         )
         cursor.execute("SELECT setval('orders_order_number_seq', %s)", [order_count + 1000])
         cursor.execute("ANALYZE")
-    return {"orders": len(orders), "order_lines": len(lines), "customers": len(users)}
 
 
 def main() -> None:
@@ -107,22 +109,33 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=3_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--store", help="measure this kept bench store again (no seeding)")
     args = parser.parse_args()
 
-    call_command("migrate_schemas", interactive=False, verbosity=0)
-    slug = f"bench-lists-{uuid.uuid4().hex[:6]}"
-    store = services.create_store(
-        name="Bench lists", slug=slug, owner_email=f"owner@{slug}.test",
-        owner_password="Bench-pass-2026",
-    )  # fmt: skip
+    if args.store:
+        slug, keep = args.store, True
+        store = Store.objects.get(schema_name=slug)
+    else:
+        call_command("migrate_schemas", interactive=False, verbosity=0)
+        slug, keep = f"bench-lists-{uuid.uuid4().hex[:6]}", args.keep
+        store = services.create_store(
+            name="Bench lists", slug=slug, owner_email=f"owner@{slug}.test",
+            owner_password="Bench-pass-2026",
+        )  # fmt: skip
     result: dict = {}
     try:
         with schema_context(slug):
             started = time.perf_counter()
-            generation.generate_catalog(products=args.products, seed=2026)
-            counts = seed_orders(args.orders, args.customers, random.Random(2026))
-            counts["products"] = args.products
-            counts["variants"] = Variant.objects.count()
+            if not args.store:
+                generation.generate_catalog(products=args.products, seed=2026)
+                seed_orders(args.orders, args.customers, random.Random(2026))
+            counts = {
+                "products": Product.objects.count(),
+                "variants": Variant.objects.count(),
+                "orders": Order.objects.count(),
+                "order_lines": OrderLine.objects.count(),
+                "customers": get_user_model().objects.filter(is_staff=False).count(),
+            }
             seed_seconds = time.perf_counter() - started
             owner = get_user_model().objects.get(email=f"owner@{slug}.test")
             client = Client(HTTP_HOST=store.primary_host)
@@ -131,29 +144,33 @@ def main() -> None:
         for name, url in PAGES.items():
             for _ in range(3):  # warm up: templates, connection, caches
                 assert client.get(url).status_code == 200, url
-            timings = []
+            timings, cpu = [], []
             for _ in range(args.requests):
                 with CaptureQueriesContext(connection) as queries:
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     response = client.get(url)
                     timings.append((time.perf_counter() - started) * 1000)
+                    cpu.append((time.process_time() - cpu_started) * 1000)
                 assert response.status_code == 200, (url, response.status_code)
             timings.sort()
             pages[name] = {
                 "url": url,
                 "median_ms": round(statistics.median(timings), 1),
                 "p90_ms": round(timings[int(len(timings) * 0.9) - 1], 1),
+                "cpu_median_ms": round(statistics.median(cpu), 1),
                 "sql_queries": len(queries.captured_queries),
+                "sql_ms": round(sum(float(q["time"]) for q in queries.captured_queries) * 1000, 1),
             }
         result = {
             **counts,
             "seed_seconds": round(seed_seconds, 1),
             "requests_per_page": args.requests,
             "pages": pages,
+            "load_average_1m": round(os.getloadavg()[0], 1),
             "measured_with": "django.test.Client GET as the store owner, in-process",
         }
     finally:
-        if not args.keep:
+        if not keep:
             connection.set_schema_to_public()
             store.delete(force_drop=True)
     sys.stdout.write(json.dumps(result) + "\n")

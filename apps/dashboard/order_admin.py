@@ -55,6 +55,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("=number", "email", "lines__sku")
     date_hierarchy = "created_at"
     list_per_page = 50
+    show_full_result_count = False  # one COUNT per page, not two
     readonly_fields = [f.name for f in Order._meta.fields]
     inlines = [OrderLineInline, FulfillmentInline, PaymentInline, RefundInline, OrderEventInline]
     change_form_template = "admin/orders/order/change_form.html"
