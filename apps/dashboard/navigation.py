@@ -190,8 +190,10 @@ def build_navigation(request) -> Navigation:
         sections.append(nav)
         for link in links:
             for candidate in [link, *link.tabs]:
-                if _matches(candidate, request) and (best is None or len(candidate.href) > best[0]):
-                    best = (len(candidate.href), link, nav, [link, *link.tabs])
+                # The most specific address wins; on a tie (parts of one page) the first.
+                score = len(candidate.href.split("#")[0])
+                if _matches(candidate, request) and (best is None or score > best[0]):
+                    best = (score, link, nav, [link, *link.tabs])
     if best is not None:
         _, link, nav, candidates = best
         link.current = True

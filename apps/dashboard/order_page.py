@@ -102,6 +102,8 @@ def get_order_page(order_id: int) -> OrderPage:
             Prefetch("lines", to_attr="shipped_lines")
         )
     )
+    for fulfillment in fulfillments:
+        fulfillment.units = sum(line.quantity for line in fulfillment.shipped_lines)  # type: ignore[attr-defined]
     payments = list(Payment.objects.filter(order=order).order_by("created_at", "id"))
     for payment in payments:
         gateway = gateway_registry.GATEWAYS.get(payment.gateway)

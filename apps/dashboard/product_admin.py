@@ -133,6 +133,13 @@ class StoreProductAdmin(catalog_admin.ProductAdmin):
     change_form_template = "admin/catalog/product/change_form.html"
     view_on_site = False  # the page's own "View on storefront" link (no redirect view)
 
+    def get_fieldsets(self, request, obj=None):
+        # The change form template places "Generate variants" between options and variants.
+        return [
+            ("Generate variants", options) if name == "Variants" else (name, options)
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         # A new product with options gets its variants from them on the first save.
