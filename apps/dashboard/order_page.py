@@ -5,6 +5,7 @@ order's events, refunds and shipments. Internal identifiers (the order's and pay
 provider ids, idempotency keys) are not part of it. A fixed number of queries per order.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -42,7 +43,7 @@ class OrderPage:
     lines: list[Line]
     shipping_address: list[str]
     billing_address: list[str]
-    fulfillments: list[Fulfillment]
+    fulfillments: Sequence[Fulfillment]
     payments: list[Payment]
     refunds: list[Refund]
     timeline: list[TimelineEntry] = field(default_factory=list)
