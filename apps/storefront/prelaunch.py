@@ -41,15 +41,17 @@ class StorefrontPasswordMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            connection.schema_name != get_public_schema_name()
-            and not _is_open_path(request.path_info)
-            and not (request.user.is_authenticated and request.user.is_staff)
+        if connection.schema_name != get_public_schema_name() and not _is_open_path(
+            request.path_info
         ):
+            # A launched store stops here (its settings row is cached): no session or user read.
             store_settings = preference_selectors.get_store_settings()
-            if store_settings.storefront_locked and request.session.get(
-                SESSION_KEY
-            ) != _access_token(store_settings.storefront_password):
+            if (
+                store_settings.storefront_locked
+                and request.session.get(SESSION_KEY)
+                != _access_token(store_settings.storefront_password)
+                and not (request.user.is_authenticated and request.user.is_staff)
+            ):
                 return redirect(f"{PASSWORD_PATH}?next={request.get_full_path()}")
         return self.get_response(request)
 
