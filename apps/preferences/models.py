@@ -36,7 +36,9 @@ class StoreSettings(models.Model):
     # Pre-launch storefront password (as Shopify's): until the store is launched, visitors
     # must type it (store staff and the API never). Shown to the merchant in the admin: it is
     # a shared "coming soon" key handed to friends and testers, not an account credential.
-    storefront_password = models.CharField(max_length=60, blank=True)
+    # db_default: rows written by code that predates the column (older processes during a
+    # deploy, historical models in migrations) still insert.
+    storefront_password = models.CharField(max_length=60, blank=True, default="", db_default="")
     launched_at = models.DateTimeField(
         null=True, blank=True, help_text="When the merchant launched the store (opened it)."
     )
