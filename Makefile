@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # pytest-xdist worker processes for `make test`; TEST_WORKERS=0 runs the tests serially.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint typecheck format install browser clean-data
+.PHONY: run test lint rules typecheck format install browser clean-data
 
 AXE_VERSION := 4.14.1
 AXE := .data/npm/node_modules/axe-core/axe.min.js
@@ -28,10 +28,22 @@ run: install
 test: install lint typecheck browser
 	python -m config.devservices -- python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-lint:
+lint: rules
 	ruff check .
 	ruff format --check .
 	lint-imports
+
+## rules: check the Prometheus alert rules and run their unit tests (promtool, Debian package
+## `prometheus`); skipped with a notice where promtool is missing, except in CI
+rules:
+	@if command -v promtool >/dev/null 2>&1; then \
+		promtool check rules deploy/prometheus/alerts.yml && \
+		promtool test rules deploy/prometheus/alerts_test.yml; \
+	elif [ -n "$$CI" ]; then \
+		echo "promtool is missing (apt-get install prometheus)"; exit 1; \
+	else \
+		echo "promtool not found: Prometheus rules not checked (apt-get install prometheus)"; \
+	fi
 
 ## typecheck: mypy with django-stubs (settings in pyproject.toml; needs no database)
 typecheck: install

@@ -103,6 +103,7 @@ def open_bench_store(*, products: int, stock: int):
         slug=slug,
         owner_email=f"owner@{slug}.test",
         owner_password="Bench-pass-2026",
+        with_defaults=False,  # the bench builds its own stock, shipping and tax setup
     )
     connection.set_tenant(store)
     warehouse = inventory_services.create_warehouse(name="Main", priority=1)
@@ -433,6 +434,32 @@ def run_normal(options, store, items, method_id, base) -> dict:
         "warmup_checkouts": options.warmup,
         "http_requests_per_checkout": 11,
         **summarise(records, began, ended, cpu),
+        **product_pages(options, items, base, host),
+    }
+
+
+def product_pages(options, items, base: str, host: str) -> dict:
+    """Product-page throughput: ``--product-pages`` GETs by first-time visitors (no cookies),
+    ``clients`` at a time, the five products in turn, after one unmeasured round."""
+    if not options.product_pages:
+        return {}
+
+    def job(index):
+        Shopper(base, host).get(f"/products/{items[index % len(items)]['slug']}/")
+        return "ok"
+
+    drive(jobs=options.clients, clients=options.clients, make_job=job, stop=options.stop)
+    began = time.perf_counter()
+    records = drive(jobs=options.product_pages, clients=options.clients, make_job=job,
+                    stop=options.stop)  # fmt: skip
+    elapsed = time.perf_counter() - began
+    served = [r[1] - r[0] for r in records if r[2] == "ok"]
+    return {
+        "product_pages": len(served),
+        "product_page_errors": len(records) - len(served),
+        "product_pages_per_s": round(len(served) / elapsed, 1),
+        "product_page_p50_ms": percentile_ms(served, 0.50),
+        "product_page_p95_ms": percentile_ms(served, 0.95),
     }
 
 
@@ -492,6 +519,9 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, default=1000)
     parser.add_argument("--stock", type=int, default=100, help="flash-sale stock")
     parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers")
+    parser.add_argument(
+        "--product-pages", type=int, default=0, help="then time this many product page views"
+    )
     parser.add_argument("--port", type=int, default=8105)
     parser.add_argument("--sql-only", action="store_true", help="only count SQL statements")
     options = parser.parse_args()

@@ -2,7 +2,9 @@
 
     python -m config.devservices -- python bench/create_store.py [N]
 
-The stores are dropped again afterwards.
+Each round creates one store with the new-store defaults (location, shipping zone, tax rate,
+payment settings: what signup does) and one without, alternating, so the JSON also gives what
+the defaults cost. The stores are dropped again afterwards.
 """
 
 import json
@@ -28,26 +30,31 @@ from apps.tenants import services  # noqa: E402
 def main(count: int) -> None:
     call_command("migrate_schemas", interactive=False, verbosity=0)
     run = uuid.uuid4().hex[:6]
-    timings, stores = [], []
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    stores = []
     for i in range(count):
-        slug = f"bench-{run}-{i}"
-        started = time.perf_counter()
-        stores.append(
-            services.create_store(
-                name=f"Bench {i}",
-                slug=slug,
-                owner_email=f"owner@{slug}.test",
-                owner_password="Bench-pass-2026",
+        for with_defaults in (True, False):
+            slug = f"bench-{run}-{i}-{'d' if with_defaults else 'e'}"
+            started = time.perf_counter()
+            stores.append(
+                services.create_store(
+                    name=f"Bench {i}",
+                    slug=slug,
+                    owner_email=f"owner@{slug}.test",
+                    owner_password="Bench-pass-2026",
+                    with_defaults=with_defaults,
+                )
             )
-        )
-        timings.append((time.perf_counter() - started) * 1000)
+            timings[with_defaults].append((time.perf_counter() - started) * 1000)
     for store in stores:
         store.delete(force_drop=True)
+    with_defaults = timings[True]
     result = {
         "stores_created": count,
-        "median_ms": round(statistics.median(timings), 1),
-        "min_ms": round(min(timings), 1),
-        "max_ms": round(max(timings), 1),
+        "median_ms": round(statistics.median(with_defaults), 1),
+        "min_ms": round(min(with_defaults), 1),
+        "max_ms": round(max(with_defaults), 1),
+        "median_ms_without_defaults": round(statistics.median(timings[False]), 1),
     }
     sys.stdout.write(json.dumps(result) + "\n")
 

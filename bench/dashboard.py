@@ -123,6 +123,7 @@ def main() -> None:
     store = services.create_store(
         name="Bench dashboard", slug=slug, owner_email=f"owner@{slug}.test",
         owner_password="Bench-pass-2026",
+        with_defaults=False,  # the bench builds its own stock, shipping and tax setup
     )  # fmt: skip
     try:
         with schema_context(slug):

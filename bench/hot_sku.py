@@ -73,6 +73,7 @@ def open_bench_store(stock: int):
         slug=slug,
         owner_email=f"owner@{slug}.test",
         owner_password="Bench-pass-2026",
+        with_defaults=False,  # the bench builds its own stock, shipping and tax setup
     )
     connection.set_tenant(store)
     product = catalog_services.create_product_with_variants(

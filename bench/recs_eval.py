@@ -273,6 +273,7 @@ def main() -> None:
         slug=slug,
         owner_email=f"owner@{slug}.test",
         owner_password="Bench-pass-2026",
+        with_defaults=False,  # the bench builds its own stock, shipping and tax setup
     )
     report: dict = {"store": slug}
     try:

@@ -73,6 +73,7 @@ def ensure_store(products: int) -> Store:
             slug=SLUG,
             owner_email=f"owner@{SLUG}.test",
             owner_password="Bench-pass-2026",
+            with_defaults=False,  # the bench builds its own stock, shipping and tax setup
         )
     with schema_context(store.schema_name):
         have = Product.objects.count()

@@ -13,3 +13,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = CeleryApp("mercato")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+if os.environ.get("LOG_FORMAT") == "json":
+    from celery import signals
+
+    @signals.setup_logging.connect
+    def use_django_logging(**kwargs) -> None:
+        """JSON lines in the worker too: Django's LOGGING instead of Celery's own format."""
+        from logging.config import dictConfig
+
+        from django.conf import settings
+
+        dictConfig(settings.LOGGING)

@@ -7,6 +7,9 @@ and nothing is started. Otherwise an embedded PostgreSQL (package ``embedded-pos
 data in ``.data/redis``) are started, the URLs are exported to the command's environment, and the
 servers this process started are stopped again when the command exits (Ctrl-C included). A server
 that was already running (another ``make run`` in a second terminal) is reused and left running.
+
+The URLs of the running servers are recorded in ``.data/services.json`` (``config.service_urls``)
+so that a plain ``python manage.py …`` in this checkout finds them while they run.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+from config import service_urls
+
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("MERCATO_DATA_DIR", ROOT / ".data"))
+ROOT = service_urls.ROOT
+DATA_DIR = service_urls.DATA_DIR
 DATABASE_NAME = "mercato"
 
 
@@ -53,6 +58,10 @@ def start_postgres() -> tuple[str, Callable[[], None] | None]:
     _create_database(socket_dir)
     url = f"postgresql://postgres@{quote(socket_dir, safe='')}/{DATABASE_NAME}"
     log(f"PostgreSQL {'reused' if already_running else 'started'} (socket in {socket_dir})")
+    port = getattr(postmaster, "port", None) or 5432
+    service_urls.record(
+        "postgres", url, unix_socket=f"{socket_dir}/.s.PGSQL.{port}", data_dir=DATA_DIR
+    )
     if already_running and not _adopt("postgres"):
         return url, None
 
@@ -60,6 +69,7 @@ def start_postgres() -> tuple[str, Callable[[], None] | None]:
 
     def stop() -> None:
         log("stopping PostgreSQL")
+        service_urls.forget("postgres", data_dir=DATA_DIR)
         try:
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
         except subprocess.CalledProcessError:
@@ -95,15 +105,28 @@ def start_redis() -> tuple[str, Callable[[], None] | None]:
         port = int(port_file.read_text())
         if _redis_answers(redis, port):
             log(f"Redis reused (127.0.0.1:{port})")
+            _record_redis(port)
             if not _adopt("redis"):
                 return f"redis://127.0.0.1:{port}/0", None
-            return f"redis://127.0.0.1:{port}/0", lambda: _stop_redis(pid_file)
+            return f"redis://127.0.0.1:{port}/0", lambda: _stop_recorded_redis(pid_file)
     port = _free_port()
     launch_redis(redis_dir, port, save="60 1")
     port_file.write_text(str(port))
+    _record_redis(port)
     _adopt("redis")
     log(f"Redis started (127.0.0.1:{port}, data in {redis_dir})")
-    return f"redis://127.0.0.1:{port}/0", lambda: _stop_redis(pid_file)
+    return f"redis://127.0.0.1:{port}/0", lambda: _stop_recorded_redis(pid_file)
+
+
+def _record_redis(port: int) -> None:
+    service_urls.record(
+        "redis", f"redis://127.0.0.1:{port}/0", tcp=("127.0.0.1", port), data_dir=DATA_DIR
+    )
+
+
+def _stop_recorded_redis(pid_file: Path) -> None:
+    service_urls.forget("redis", data_dir=DATA_DIR)
+    _stop_redis(pid_file)
 
 
 def launch_redis(redis_dir: Path, port: int, *, save: str = "") -> Path:

@@ -1,13 +1,17 @@
 """Mercato settings: one module, configured from the environment (architecture §7).
 
-DATABASE_URL and REDIS_URL are required here; ``config.devservices`` fills them with embedded
-servers on a fresh machine (``make run`` / ``make test``).
+DATABASE_URL and REDIS_URL come from the environment; ``config.devservices`` fills them with
+embedded servers on a fresh machine (``make run`` / ``make test``). When one is unset and the
+embedded server of this checkout is running (``make run`` in another terminal), that server is
+used (``config.service_urls``); with no database at all ``manage.py`` says what to do.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+
+from config import service_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,6 +49,7 @@ SHARED_APPS = [
     "django_tenants",
     "apps.accounts",
     "apps.core",
+    "apps.observability",  # metrics, request ids, JSON logs, Sentry, tracing (issue #22)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -101,6 +106,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # Request id (X-Request-ID), request log line, HTTP metrics: first, so it times everything.
+    "apps.observability.middleware.RequestObservabilityMiddleware",
     "apps.core.middleware.HealthCheckMiddleware",  # answers /healthz, /readyz on any host
     "apps.core.bad_input.RejectNulMiddleware",  # NUL in path, query or form: 400, not a 500
     "apps.tenants.middleware.StoreMiddleware",  # django-tenants' host → schema, friendly 404
@@ -139,9 +146,15 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 # --- database --------------------------------------------------------------------------------
+# Each URL from the environment, else from the embedded server `make run` started in this
+# checkout if it is up (config/service_urls.py). DATABASE_URL_SOURCE: "environment",
+# "embedded" or "" — none, and manage.py stops with a one-line hint instead of connecting to the
+# placeholder below.
+_SERVICE_URLS = service_urls.resolve(os.environ)
+DATABASE_URL_SOURCE = _SERVICE_URLS["DATABASE_URL"][1]
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/mercato"),
+        _SERVICE_URLS["DATABASE_URL"][0] or "postgresql://postgres@127.0.0.1:5432/mercato",
         engine="apps.core.postgresql_backend",  # django-tenants' backend, one SET per session
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         # Before a connection is reused (a new request, or a checkout from the pool), one round
@@ -168,7 +181,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and sessions ----------------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = _SERVICE_URLS["REDIS_URL"][0] or "redis://127.0.0.1:6379/0"
 # Parallel tests (pytest-xdist) run one process per worker, PYTEST_XDIST_WORKER=gw0, gw1, …, all
 # on one Redis and one checkout, each with its own test database (pytest-django suffixes its
 # name) holding the same store schemas. Each worker keeps its own cache keys and media files;
@@ -262,6 +275,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mercato <no-reply@mer
 # that speaks Stripe's wire format); unset means https://api.stripe.com.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# PayPal likewise: each store's client id and secret live in its gateway settings; this moves
+# the API host off https://api-m.paypal.com / api-m.sandbox.paypal.com (tests: a local fake).
+PAYPAL_API_BASE = os.environ.get("PAYPAL_API_BASE", "")
+PAYPAL_TIMEOUT = float(os.environ.get("PAYPAL_TIMEOUT", "20"))  # seconds per HTTP call
+PAYPAL_MAX_NETWORK_RETRIES = int(os.environ.get("PAYPAL_MAX_NETWORK_RETRIES", "2"))
 # Which payment modes the platform accepts (apps/payments/gateways/base.py ``test_mode``).
 # Test mode (the built-in test gateway, Stripe test keys) marks orders paid with no money:
 # allowed by default only in development and the demo (DEBUG, or PLATFORM_DOMAIN localhost).
@@ -316,6 +334,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.tenants.tasks.fan_out_to_stores_task",
         "schedule": 900.0,
         "args": ["apps.recommendations.tasks.queue_abandoned_cart_reminders_task"],
+    },
+    # Gift cards applied to orders that were then cancelled unpaid go back on their cards.
+    "payments-return-gift-cards": {
+        "task": "apps.tenants.tasks.fan_out_to_stores_task",
+        "schedule": 300.0,
+        "args": ["apps.payments.tasks.return_gift_cards_of_cancelled_orders_task"],
     },
     # Per-store work goes through the one public-schema fan-out task.
     "inventory-release-expired": {
@@ -383,11 +407,22 @@ CELERY_BEAT_SCHEDULE["search-refresh-stock-flags"] = {
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 # --- logging ---------------------------------------------------------------------------------
+# plain (default, `make run`): human-readable lines. json: one JSON object per line with the
+# request id, store schema, user id, route and duration (apps/observability/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "apps.observability.logs.json_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "filters": {"redis_burst": {"()": "apps.core.redis_outage.BurstFilter"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -395,5 +430,16 @@ LOGGING = {
         # The connection pool logs every checkout and return at INFO: three lines per request.
         "psycopg.pool": {"level": "WARNING"},
         "mercato.redis.cache": {"filters": ["redis_burst"]},
+        # One line per request / task: JSON mode only (plain mode has gunicorn's access log).
+        "mercato.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        "mercato.task": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
     },
 }
+
+# --- observability (issue #22; README "Operate Mercato") --------------------------------------
+# /metrics on the platform host answers only `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Off: no HTTP metrics and no /metrics (domain counters stay in memory, unexported).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+# A statement naming two store schemas is counted and logged; the test suite makes it raise.
+CROSS_STORE_QUERIES_RAISE = env_bool("CROSS_STORE_QUERIES_RAISE", False)

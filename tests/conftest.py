@@ -37,13 +37,37 @@ def _fast_password_hashing():
         yield
 
 
+# Web servers and Celery workers that tests start inherit this: a cross-store statement there
+# is an error answer or a failed task, which the test sees.
+os.environ.setdefault("CROSS_STORE_QUERIES_RAISE", "1")
+
+# Statements the tests run on purpose to prove the cross-store detector raises: the session
+# check below allows exactly these (tests/observability/test_cross_store.py appends to it).
+EXPECTED_CROSS_STORE_QUERIES: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_cross_store_queries():
+    """The cross-store detector raises in tests, and its counter stays at zero over the run
+    (apps/observability/crossstore.py): no code path of the suite joins two stores."""
+    from prometheus_client import REGISTRY
+
+    with override_settings(CROSS_STORE_QUERIES_RAISE=True):
+        yield
+    seen = REGISTRY.get_sample_value("mercato_cross_store_queries_total") or 0
+    assert seen == len(EXPECTED_CROSS_STORE_QUERIES), (
+        f"{seen:.0f} cross-store statements, expected {EXPECTED_CROSS_STORE_QUERIES}"
+    )
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(_fast_password_hashing, django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():
         own_test_database = _ensure_test_database(request)
         _forget_cached_routing()
         for spec in (STORE_SPEC, OTHER_STORE_SPEC):
-            tenant_services.create_store(**spec, owner_password=TEST_PASSWORD)
+            # Empty stores: each test builds the warehouses, shipping and tax rules it uses.
+            tenant_services.create_store(**spec, owner_password=TEST_PASSWORD, with_defaults=False)
     yield
     if own_test_database:
         with django_db_blocker.unblock():
@@ -159,6 +183,7 @@ def committed_store(django_db_setup, django_db_blocker):
             slug=slug,
             owner_email=f"owner@{slug}.test",
             owner_password=TEST_PASSWORD,
+            with_defaults=False,
         )
         connection.set_tenant(store)
         try:

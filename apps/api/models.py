@@ -11,6 +11,7 @@ SCOPES = [
     "carts:read", "carts:write",
     "orders:read", "orders:write",
     "reviews:read", "reviews:write",
+    "gift_cards:read", "gift_cards:write",
 ]  # fmt: skip
 
 

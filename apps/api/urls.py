@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.api.v1 import carts, orders, products, recommendations, reviews
+from apps.api.v1 import carts, gift_cards, orders, products, recommendations, reviews
 
 app_name = "api"
 
@@ -38,6 +38,11 @@ urlpatterns = [
     path("v1/carts/<uuid:cart_id>", carts.CartDetailApi.as_view(), name="cart-detail"),
     path("v1/carts/<uuid:cart_id>/items", carts.CartItemCreateApi.as_view(), name="cart-items"),
     path(
+        "v1/carts/<uuid:cart_id>/shipping-rates",
+        carts.CartShippingRatesApi.as_view(),
+        name="cart-shipping-rates",
+    ),
+    path(
         "v1/carts/<uuid:cart_id>/items/<int:variant_id>",
         carts.CartItemDetailApi.as_view(),
         name="cart-item-detail",
@@ -54,5 +59,16 @@ urlpatterns = [
         "v1/orders/<uuid:order_id>/refunds",
         orders.OrderRefundCreateApi.as_view(),
         name="order-refunds",
+    ),
+    path("v1/gift-cards", gift_cards.GiftCardListCreateApi.as_view(), name="gift-cards"),
+    path(
+        "v1/gift-cards/<int:card_id>",
+        gift_cards.GiftCardDetailApi.as_view(),
+        name="gift-card-detail",
+    ),
+    path(
+        "v1/gift-cards/<int:card_id>/disable",
+        gift_cards.GiftCardDisableApi.as_view(),
+        name="gift-card-disable",
     ),
 ]

@@ -355,7 +355,8 @@ class ProductAdmin(admin.ModelAdmin):
                         f"Imported {report.imported_rows} of {report.rows} rows: "
                         f"{report.products_created} products created, "
                         f"{report.products_updated} updated; {report.variants_created} "
-                        f"variants created, {report.variants_updated} updated.",
+                        f"variants created, {report.variants_updated} updated."
+                        + "".join(f" {note[:1].upper()}{note[1:]}." for note in report.notes),
                     )
                     errors = report.errors
                     if not errors:

@@ -28,6 +28,10 @@ barcode                       barcode / GTIN
 active                        true/false (default: true)
 ==================  ========  ===========================================================
 
+Other apps add columns (``csv_columns``): the inventory app's ``stock`` (units on hand at
+the default location) and ``stock:<location name>`` (units on hand at that location), written
+as ledger rows through the inventory service (``apps/inventory/product_csv.py``).
+
 Existing products (by handle) and variants (by SKU) are updated; variants not in the file are
 left alone. Any bad row is reported with its line number and reason and nothing is imported,
 unless ``skip_invalid`` is set, in which case the good rows are imported and the bad ones
@@ -49,7 +53,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.catalog import product_cache, sql
+from apps.catalog import csv_columns, product_cache, sql
 from apps.catalog.models import Category, Product, Variant
 from apps.core.exceptions import DomainError
 from apps.search import services as search_services
@@ -98,6 +102,8 @@ class RowData:
     product: dict
     options: list[tuple[str, str]]
     variant: dict
+    # Values of other apps' columns (csv_columns), by column set name.
+    extra: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,6 +115,8 @@ class ImportReport:
     variants_created: int = 0
     variants_updated: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # One line per other app's columns written (e.g. stock levels set), for the summary.
+    notes: list[str] = field(default_factory=list)
 
 
 class RowError(ValueError):
@@ -143,7 +151,9 @@ def _bool(raw: str, column: str, default: bool) -> bool:
     raise RowError(f"{column} must be true or false, not “{raw[:20]}”")
 
 
-def _parse_row(line: int, row: dict[str, str]) -> RowData:
+def _parse_row(
+    line: int, row: dict[str, str], extra_columns: dict[str, list[str]] | None = None
+) -> RowData:
     get = lambda column: (row.get(column) or "").strip()  # noqa: E731
     handle = get("handle")
     if not handle:
@@ -211,7 +221,20 @@ def _parse_row(line: int, row: dict[str, str]) -> RowData:
     }
     if product["featured"]:
         _bool(product["featured"], "featured", False)
-    return RowData(line=line, handle=handle, product=product, options=options, variant=variant)
+    extra = {}
+    for column_set in csv_columns.column_sets():
+        columns = (extra_columns or {}).get(column_set.name)
+        if not columns:
+            continue
+        values = {column: (row.get(column) or "").strip() for column in columns}
+        try:
+            column_set.check_row(values)
+        except ValueError as exc:
+            raise RowError(str(exc)) from exc
+        extra[column_set.name] = values
+    return RowData(
+        line=line, handle=handle, product=product, options=options, variant=variant, extra=extra
+    )
 
 
 def read_rows(
@@ -221,13 +244,18 @@ def read_rows(
     reader = csv.DictReader(stream)
     header = reader.fieldnames or []
     missing = REQUIRED_COLUMNS - set(header)
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append("missing column(s) " + ", ".join(sorted(missing)))
-        if unknown:
-            problems.append("unknown column(s) " + ", ".join(unknown[:10]))
+    extra_columns = extra_columns_of(header)
+    claimed = {column for columns in extra_columns.values() for column in columns}
+    unknown = [c for c in header if c not in COLUMNS and c not in claimed]
+    problems = []
+    if missing:
+        problems.append("missing column(s) " + ", ".join(sorted(missing)))
+    if unknown:
+        problems.append("unknown column(s) " + ", ".join(unknown[:10]))
+    for column_set in csv_columns.column_sets():
+        if extra_columns.get(column_set.name):
+            problems += column_set.check_header(extra_columns[column_set.name])
+    if problems:
         raise ImportFailed([(1, "; ".join(problems))])
     rows: list[RowData] = []
     errors: list[tuple[int, str]] = []
@@ -244,7 +272,7 @@ def read_rows(
         try:
             if None in raw:
                 raise RowError("more fields than the header has columns")
-            row = _parse_row(start_line, raw)
+            row = _parse_row(start_line, raw, extra_columns)
             sku_key = row.variant["sku"].upper()
             if sku_key in seen_skus:
                 raise RowError(f"sku {row.variant['sku']} already on line {seen_skus[sku_key]}")
@@ -274,6 +302,49 @@ def read_rows(
     return rows, errors, count
 
 
+def extra_columns_of(header: Iterable[str]) -> dict[str, list[str]]:
+    """Header columns other apps claim (``csv_columns``), by column set name."""
+    claimed: dict[str, list[str]] = {}
+    for column in header:
+        if column in COLUMNS:
+            continue
+        column_set = csv_columns.owner_of(column)
+        if column_set is not None:
+            claimed.setdefault(column_set.name, []).append(column)
+    return claimed
+
+
+def _extra_rows(rows: list[RowData], name: str, variant_ids: dict[str, int]):
+    return [
+        (row.line, variant_ids.get(row.variant["sku"]), row.extra[name])
+        for row in rows
+        if name in row.extra
+    ]
+
+
+def _check_extra_columns(rows: list[RowData]) -> list[tuple[int, str]]:
+    """Errors only the database can tell about other apps' columns (e.g. stock below what
+    checkouts hold)."""
+    names = {name for row in rows for name in row.extra}
+    if not names:
+        return []
+    variant_ids = _variant_ids([row.variant["sku"] for row in rows])
+    errors: list[tuple[int, str]] = []
+    for column_set in csv_columns.column_sets():
+        extra_rows = _extra_rows(rows, column_set.name, variant_ids)
+        if extra_rows:  # every row carries the header's columns of the set
+            errors += column_set.check_against_store(list(extra_rows[0][2]), extra_rows)
+    return errors
+
+
+def _variant_ids(skus: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for start in range(0, len(skus), UNNEST_BATCH):
+        batch = skus[start : start + UNNEST_BATCH]
+        ids.update(Variant.objects.filter(sku__in=batch).values_list("sku", "id"))
+    return ids
+
+
 def _existing_skus(skus: list[str]) -> dict[str, str]:
     """SKU → handle of the product it belongs to, for the SKUs already in the store."""
     return sql.skus_with_product_slugs(skus)
@@ -298,7 +369,7 @@ def import_products(
     """Import a product CSV into the current store. Raises ImportFailed on bad rows."""
     rows, errors, count = read_rows(stream, progress=progress, total_lines=total_lines)
     existing = _existing_skus([row.variant["sku"] for row in rows])
-    errors = sorted(errors + _check_against_store(rows, existing))
+    errors = sorted(errors + _check_against_store(rows, existing) + _check_extra_columns(rows))
     if errors and not skip_invalid:
         raise ImportFailed(errors)
     bad_lines = {line for line, _ in errors}
@@ -408,6 +479,7 @@ def _write(
             )
         )
     through = Variant.option_values.through
+    written_ids: dict[str, int] = {}
     for start in range(0, len(variants), BATCH):
         chunk = rows[start : start + BATCH]
         saved = Variant.objects.bulk_create(
@@ -420,6 +492,7 @@ def _write(
             ],
         )  # fmt: skip
         ids = [v.pk for v in saved]
+        written_ids.update((v.sku, v.pk) for v in saved)
         updated = [v.pk for v in saved if v.sku in existing_skus]
         if updated:
             through.objects.filter(variant_id__in=updated).delete()
@@ -432,6 +505,13 @@ def _write(
         progress("variants", min(start + BATCH, len(variants)), len(variants))
     report.variants_updated = sum(1 for row in rows if row.variant["sku"] in existing_skus)
     report.variants_created = len(variants) - report.variants_updated
+    for column_set in csv_columns.column_sets():
+        extra_rows = _extra_rows(rows, column_set.name, written_ids)
+        if extra_rows:
+            note = column_set.write(list(extra_rows[0][2]), extra_rows)
+            if note:
+                report.notes.append(note)
+            progress(column_set.name, len(extra_rows), len(extra_rows))
     if len(rows) >= ANALYZE_AFTER_ROWS:
         # Fresh statistics before the search pass reads these tables back.
         sql.analyze_catalog_tables()

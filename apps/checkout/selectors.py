@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from decimal import Decimal
 
 from apps.cart import selectors as cart_selectors
 from apps.cart.models import Cart
@@ -81,3 +82,43 @@ def get_checkout_summary(
         voucher_error=voucher_error,
         totals=totals,
     )
+
+
+@dataclass(frozen=True)
+class ShippingRate:
+    """A delivery method serving an address, priced for a basket, with the order's totals."""
+
+    method: ShippingMethod
+    price: Decimal
+    tax_total: Decimal
+    total: Decimal
+
+
+def list_shipping_rates(*, cart_view: CartView, country: str) -> list[ShippingRate]:
+    """The delivery methods that serve ``country`` for this basket, cheapest first (ties: the
+    older method), each with the total an order would have with it (before vouchers).
+
+    The first is the one an order placed without a delivery method gets (``place_order``).
+    """
+    store = get_current_store()
+    lines = [(line.variant.id, line.quantity, line.unit_price) for line in cart_view.lines]
+    rates = []
+    for option in shipping.list_options(
+        country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
+    ):
+        totals = pricing.compute_totals(
+            lines=lines,
+            discount=Decimal("0"),
+            shipping=option["price"],
+            tax_rate=pricing.tax_rate_for(country),
+            prices_include_tax=store.prices_include_tax,
+        )
+        rates.append(
+            ShippingRate(
+                method=option["method"],
+                price=option["price"],
+                tax_total=totals.tax_total,
+                total=totals.total,
+            )
+        )
+    return sorted(rates, key=lambda rate: (rate.price, rate.method.id))

@@ -9,20 +9,23 @@ written by the orders app (``order_services.create_order``) from the draft price
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django_countries import countries
 
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.cart.models import Cart, CartLine
 from apps.cart.selectors import CartView
-from apps.checkout import shipping, vouchers
+from apps.checkout import shipping, standard_rates, vouchers
 from apps.checkout.addresses import clean_address
 from apps.checkout.exceptions import CheckoutError, EmptyCart, ShippingUnavailable
-from apps.checkout.models import Checkout
-from apps.checkout.selectors import CheckoutSummary, get_checkout_summary
+from apps.checkout.models import Checkout, ShippingMethod, ShippingZone, TaxRate
+from apps.checkout.selectors import CheckoutSummary, get_checkout_summary, list_shipping_rates
+from apps.observability import metrics
 from apps.orders import services as order_services
 from apps.orders.models import Order
 from apps.payments import services as payment_services
@@ -38,6 +41,7 @@ def start_checkout(*, cart: Cart, user_id: int | None = None, email: str = "") -
         raise EmptyCart("Your cart is empty.")
     checkout = Checkout.objects.filter(cart_id=cart.pk).first()
     if checkout is None:
+        metrics.checkouts_started.inc()
         try:
             # Alone (autocommit), the INSERT is its own transaction; in a caller's transaction,
             # a savepoint keeps a lost race from breaking it.
@@ -130,7 +134,8 @@ class CheckoutAnswers:
 
     email: str
     address: dict
-    shipping_method_id: int
+    # None: the cheapest method that serves the address (``selectors.list_shipping_rates``).
+    shipping_method_id: int | None
     voucher_code: str = ""
 
 
@@ -174,6 +179,9 @@ def place_order(
     if not cart_services.take_cart_for_order(cart_id=checkout.cart_id, email=checkout.email):
         return PlacedOrder(order=_order_of_taken_cart(checkout), payment=None)
     if answers is not None:
+        if answers.shipping_method_id is None:
+            # Chosen now that the cart is ours: the basket priced is the basket ordered.
+            checkout.shipping_method = _cheapest_method(checkout)
         checkout.save(
             update_fields=["email", "shipping_address", "shipping_method", "voucher", "updated_at"]
         )
@@ -200,6 +208,20 @@ def _apply_answers(checkout: Checkout, answers: CheckoutAnswers) -> None:
     checkout.shipping_address = address
     checkout.shipping_method_id = answers.shipping_method_id
     checkout.voucher = vouchers.find_voucher(code) if code else None
+
+
+def _cheapest_method(checkout: Checkout) -> ShippingMethod:
+    """The cheapest delivery method serving the checkout's address and basket."""
+    cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=False)
+    rates = list_shipping_rates(
+        cart_view=cart_view, country=checkout.shipping_address.get("country", "")
+    )
+    if not rates:
+        raise ShippingUnavailable(
+            "No delivery method serves this address.",
+            extra={"country": checkout.shipping_address.get("country", "")},
+        )
+    return rates[0].method
 
 
 def _order_of_taken_cart(checkout: Checkout) -> Order:
@@ -286,3 +308,27 @@ def checkout_in_one_step(
     client's answers, in one transaction — a failure leaves no half-built checkout."""
     checkout = start_checkout(cart=cart, user_id=user_id, email=answers.email)
     return place_order(checkout=checkout, user_id=user_id, answers=answers).order
+
+
+@transaction.atomic
+def create_default_checkout_rules(*, country: str) -> None:
+    """A new store's checkout rules for its own country, each only if the store lacks it
+    (idempotent): a shipping zone with one flat rate (``standard_rates``), and the country's
+    standard tax rate or an explicit 0 % "No tax" rate where there is no single national one.
+    """
+    country = country.upper()
+    if not ShippingZone.objects.filter(countries__contains=[country]).exists():
+        zone = ShippingZone.objects.create(
+            name=countries.name(country) or country, countries=[country]
+        )
+        ShippingMethod.objects.create(
+            zone=zone,
+            name=standard_rates.DEFAULT_SHIPPING_METHOD,
+            kind=ShippingMethod.Kind.FLAT,
+            price=standard_rates.DEFAULT_SHIPPING_PRICE,
+        )
+    if not TaxRate.objects.filter(country=country).exists():
+        name, rate = standard_rates.STANDARD_TAX_RATES.get(
+            country, (standard_rates.NO_TAX_NAME, Decimal("0"))
+        )
+        TaxRate.objects.create(country=country, name=name, rate=rate)

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
 from apps.core import tenancy
+from apps.observability import metrics
 
 T = TypeVar("T")
 ALL_KEYS: set[str] = set()
@@ -27,6 +28,7 @@ _MISSING = object()
 def get_or_load(key: str, load: Callable[[], T], *, timeout: int = TIMEOUT_SECONDS) -> T:
     """The cached value of ``key`` in the current store, loaded (and stored) on a miss."""
     value = cache.get(key, _MISSING)
+    metrics.cache_requests.labels("store_config", "miss" if value is _MISSING else "hit").inc()
     if value is _MISSING:
         value = load()
         cache.set(key, value, timeout)

@@ -1,11 +1,16 @@
 """Platform-level tasks: proof of life for workers and beat (the per-store fan-out that beat
 schedules store work with is ``apps.tenants.tasks.fan_out_to_stores_task``)."""
 
+import math
+from collections.abc import Iterator
+from datetime import datetime
+
 from celery import shared_task
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 HEARTBEAT_KEY = "platform:worker-heartbeat"
 
@@ -32,3 +37,16 @@ def record_heartbeat_task() -> None:
 def last_heartbeat() -> str | None:
     with schema_context(get_public_schema_name()):
         return cache.get(HEARTBEAT_KEY)
+
+
+def heartbeat_age_metric() -> Iterator[Metric]:
+    """Seconds since a worker last ran beat's heartbeat task (every minute), at each scrape of
+    /metrics: the worker-down alert's signal, true even when a worker died without a word."""
+    family = GaugeMetricFamily(
+        "mercato_celery_heartbeat_age_seconds",
+        "Seconds since a Celery worker last ran the beat heartbeat task (NaN: never).",
+    )
+    last = last_heartbeat()
+    age = (timezone.now() - datetime.fromisoformat(last)).total_seconds() if last else math.nan
+    family.add_metric([], age)
+    yield family

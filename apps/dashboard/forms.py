@@ -116,6 +116,12 @@ class StoreSettingsForm(forms.Form):
         self, gateway: PaymentGateway, setting: SettingField, config: GatewayConfig
     ) -> None:
         name = _input_name(gateway, setting)
+        if setting.choices:
+            self.fields[name] = forms.ChoiceField(
+                label=setting.label, choices=[("", "—"), *setting.choices], required=False,
+                help_text=setting.help_text,
+            )  # fmt: skip
+            return
         if not setting.secret:
             self.fields[name] = forms.CharField(
                 label=setting.label, max_length=setting.max_length, required=False,

@@ -31,10 +31,18 @@ ADDRESSES = [
 
 
 def seed_checkout_rules() -> None:
-    domestic = ShippingZone.objects.create(name="United States", countries=["US"])
-    ShippingMethod.objects.create(
-        zone=domestic, name="Standard (3–5 days)", price=Decimal("5.00"), free_over=Decimal("75")
-    )
+    """The demo's rules, made from the store's defaults (its US zone, flat rate and tax row) as
+    a merchant would edit them, so that nothing exists twice."""
+    domestic = ShippingZone.objects.filter(countries__contains=["US"]).first()
+    if domestic is None:
+        domestic = ShippingZone.objects.create(name="United States", countries=["US"])
+    domestic.name = "United States"
+    domestic.save(update_fields=["name"])
+    standard = domestic.methods.order_by("id").first() or ShippingMethod(zone=domestic)
+    standard.name, standard.price, standard.free_over = (
+        "Standard (3–5 days)", Decimal("5.00"), Decimal("75"),
+    )  # fmt: skip
+    standard.save()
     ShippingMethod.objects.create(zone=domestic, name="Express (1–2 days)", price=Decimal("15.00"))
     world = ShippingZone.objects.create(
         name="International", countries=["CA", "GB", "DE", "FR", "NL", "AU", "JP"]
@@ -43,7 +51,9 @@ def seed_checkout_rules() -> None:
         zone=world, name="International tracked", kind=ShippingMethod.Kind.BY_WEIGHT,
         price=Decimal("9.00"), price_per_kg=Decimal("4.00"),
     )  # fmt: skip
-    TaxRate.objects.create(country="US", name="Sales tax", rate=Decimal("0.0700"))
+    TaxRate.objects.update_or_create(
+        country="US", defaults={"name": "Sales tax", "rate": Decimal("0.0700")}
+    )
     TaxRate.objects.create(country="CA", name="GST", rate=Decimal("0.0500"))
     Voucher.objects.create(code=DEMO_VOUCHER, kind=Voucher.Kind.PERCENT, value=Decimal("10"))
     Voucher.objects.create(

@@ -11,6 +11,7 @@ from apps.catalog import services as catalog_services
 from apps.catalog.models import Category
 from apps.demo import orders as demo_orders
 from apps.demo import reviews as demo_reviews
+from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
 from apps.search import services as search_services
 from apps.tenants import selectors, services
@@ -89,7 +90,10 @@ def seed_catalog(*, rng: random.Random) -> int:
         categories[name] = catalog_services.create_category(
             name=name, parent=categories[parent] if parent else None, position=position
         )
-    main = inventory_services.create_warehouse(name="Main warehouse", priority=10)
+    # The store's default location (create_store made it) is the demo's main warehouse.
+    main = inventory_selectors.get_default_warehouse() or inventory_services.create_warehouse(
+        name="Main warehouse", priority=10
+    )
     overflow = inventory_services.create_warehouse(name="Overflow warehouse", priority=20)
     count = 0
     for category_name, noun, base_price, options, how_many in PRODUCT_LINES:

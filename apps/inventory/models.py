@@ -165,6 +165,7 @@ class StockMovement(models.Model):
         RESTOCK = "restock", "Restock"
         ADJUSTMENT = "adjustment", "Adjustment"
         CORRECTION = "correction", "Correction"
+        IMPORT = "import", "Import"
         INITIAL = "initial", "Initial stock"
 
     variant = models.ForeignKey(

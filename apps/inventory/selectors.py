@@ -263,3 +263,8 @@ def get_restock_warehouse_id(*, variant_id: int, order_reference: str = "") -> i
         .values_list("id", flat=True)
         .first()
     )
+
+
+def get_default_warehouse() -> Warehouse | None:
+    """Where stock entered without a location goes: the first active location by priority."""
+    return Warehouse.objects.filter(active=True).order_by("priority", "id").first()

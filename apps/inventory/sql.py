@@ -94,6 +94,33 @@ def change_counters(changes: Mapping[int, tuple[int, int]], *, now: datetime) ->
         )
 
 
+def insert_new_stock_levels(
+    levels: Sequence[tuple[int, int, int]], *, now: datetime
+) -> list[tuple[int, int, int]]:
+    """Insert ``(variant_id, warehouse_id, on_hand)`` rows that do not exist yet; return
+    ``(id, variant_id, warehouse_id)`` of those this statement inserted.
+
+    ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING``: one statement for a
+    batch, and it says which rows went in (``bulk_create(ignore_conflicts=True)`` does not).
+    A row we inserted is invisible to others until we commit, so it holds nothing and needs no
+    lock; a row another transaction made first is left to the caller's locked path.
+    """
+    if not levels:
+        return []
+    variant_ids, warehouse_ids, on_hands = (list(column) for column in zip(*levels, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {StockLevel._meta.db_table} "
+            "(variant_id, warehouse_id, on_hand, reserved, updated_at) "
+            "SELECT v, w, h, 0, %s FROM unnest(%s::bigint[], %s::bigint[], %s::integer[]) "
+            "AS t(v, w, h) "
+            "ON CONFLICT (variant_id, warehouse_id) DO NOTHING "
+            "RETURNING id, variant_id, warehouse_id",
+            [now, variant_ids, warehouse_ids, on_hands],
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
 def open_low_stock_alert(
     *, variant_id: int, available: int, threshold: int, now: datetime
 ) -> int | None:

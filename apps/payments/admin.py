@@ -4,10 +4,14 @@
 Refunds are made with the order's refund action (``services.refund_order``), never by editing.
 """
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 
 from apps.payments import services
-from apps.payments.models import Payment, Refund, WebhookEvent
+from apps.payments.models import GiftCard, GiftCardTransaction, Payment, Refund, WebhookEvent
 
 PAYMENT_FIELDS = (
     "created_at", "gateway", "amount", "currency", "status", "amount_refunded",
@@ -80,3 +84,98 @@ class WebhookEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("=event_id",)
     fields = list_display
     readonly_fields = list_display
+
+
+class GiftCardIssueForm(forms.ModelForm):
+    """Issue a card: its amount, currency and who it is for. The code is drawn by the service."""
+
+    amount = forms.DecimalField(
+        min_value=Decimal("0.01"), max_digits=12, decimal_places=2, label="Initial balance"
+    )
+
+    class Meta:
+        model = GiftCard
+        fields = ("currency", "expires_at", "recipient_email", "customer_email", "note")
+
+
+class GiftCardTransactionInline(ReadOnlyMixin, admin.TabularInline):
+    model = GiftCardTransaction
+    fields = ("created_at", "kind", "amount", "balance_after", "order", "reference", "actor")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(GiftCard)
+class GiftCardAdmin(admin.ModelAdmin):
+    """Issue (the code is shown once, on the page that answers the form), disable, and read each
+    card's ledger. Balances change only through the services."""
+
+    list_display = ("last4", "balance", "initial_balance", "currency", "is_active", "expires_at",
+                    "recipient_email", "created_at")  # fmt: skip
+    list_filter = ("is_active", "currency")
+    search_fields = ("=last4", "recipient_email", "customer_email")
+    inlines = [GiftCardTransactionInline]
+    actions = ["disable"]
+    ISSUE_FIELDS = ("amount", "currency", "expires_at", "recipient_email", "customer_email", "note")
+    SHOWN_FIELDS = ("last4", "balance", "initial_balance", "currency", "is_active", "expires_at",
+                    "disabled_at", "recipient_email", "customer_email", "note", "created_by",
+                    "created_at")  # fmt: skip
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = GiftCardIssueForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return self.ISSUE_FIELDS if obj is None else self.SHOWN_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.SHOWN_FIELDS
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_changeform_initial_data(self, request):
+        return {"currency": getattr(request.tenant, "currency", "")}
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing on a card is edited by hand
+        data = form.cleaned_data
+        issued = services.issue_gift_card(
+            amount=data["amount"],
+            currency=data["currency"],
+            expires_at=data.get("expires_at"),
+            recipient_email=data.get("recipient_email", ""),
+            customer_email=data.get("customer_email", ""),
+            note=data.get("note", ""),
+            actor_id=request.user.id,
+        )
+        # The admin goes on with the form's instance (history entry, redirect): make it the card.
+        obj.pk = issued.card.pk
+        obj._state.adding = False
+        for field in ("last4", "balance", "initial_balance", "currency", "created_at"):
+            setattr(obj, field, getattr(issued.card, field))
+        request._issued_gift_card_code = issued.code
+
+    def response_add(self, request, obj, post_url_continue=None):
+        code = getattr(request, "_issued_gift_card_code", None)
+        if code is None:
+            return super().response_add(request, obj, post_url_continue)
+        # Rendered in this response only: the code is never stored, logged or put in a message
+        # (messages travel in a cookie or the session).
+        return TemplateResponse(
+            request,
+            "payments/admin/gift_card_issued.html",
+            {**self.admin_site.each_context(request), "card": obj, "code": code,
+             "opts": self.model._meta, "title": "Gift card issued"},
+        )  # fmt: skip
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Disable the selected gift cards", permissions=["change"])
+    def disable(self, request, queryset):
+        for card in queryset.filter(is_active=True):
+            services.disable_gift_card(card_id=card.id, actor_id=request.user.id)
+        self.message_user(request, "Gift cards disabled.", messages.SUCCESS)

@@ -68,3 +68,21 @@ class InvalidAmount(DomainError):
 class InvalidReturnUrl(DomainError):
     code = "invalid_return_url"
     http_status = 400
+
+
+class GiftCardRefused(DomainError):
+    """The gift card cannot pay this (unknown code, disabled, expired, another currency, or
+    not enough balance)."""
+
+    code = "gift_card_refused"
+    http_status = 409
+
+
+class GiftCardAttemptsExceeded(DomainError):
+    code = "gift_card_attempts_exceeded"
+    http_status = 429
+
+
+class InvalidGiftCard(DomainError):
+    code = "invalid_gift_card"
+    http_status = 400

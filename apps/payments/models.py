@@ -46,6 +46,9 @@ class Payment(models.Model):
     external_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     idempotency_key = models.CharField(max_length=80, unique=True, default=new_idempotency_key)
     client_secret = models.CharField(max_length=255, blank=True)
+    # The provider's page where the shopper approves the payment (PayPal's approve link);
+    # blank for gateways that take the payment on our page.
+    approval_url = models.CharField(max_length=500, blank=True)
     return_url = models.CharField(max_length=500, blank=True)
     failure_message = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -148,3 +151,82 @@ class GatewaySettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway} settings"
+
+
+class GiftCard(models.Model):
+    """A store credit with a secret code. The code itself is never stored: ``code_key`` is its
+    SHA-256 (a lookup key that cannot be turned back into the code; the code has 80 random
+    bits, so guessing from the key is as hard as guessing the code) and ``last4`` lets the
+    merchant and the shopper recognise it.
+
+    ``balance`` changes only by a conditional UPDATE (``services.gift_cards``) in the same
+    transaction as its ledger row; the database refuses a negative balance.
+    """
+
+    code_key = models.CharField(max_length=64, unique=True, editable=False)
+    last4 = models.CharField(max_length=4, editable=False)
+    currency = models.CharField(max_length=3)
+    initial_balance = models.DecimalField(**MONEY)
+    balance = models.DecimalField(**MONEY)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    # Who the card is for (the recipient of a card bought as a present) and, when the merchant
+    # issues it to a customer, that customer's email.
+    recipient_email = models.EmailField(blank=True)
+    customer_email = models.EmailField(blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance__gte=0), name="payments_gift_card_balance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(initial_balance__gt=0), name="payments_gift_card_initial_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Gift card …{self.last4} ({self.balance} {self.currency})"
+
+
+class GiftCardTransaction(models.Model):
+    """The card's ledger: every change of its balance, signed (issue +, redeem −, refund +).
+    The amounts of a card's rows sum to its balance."""
+
+    class Kind(models.TextChoices):
+        ISSUE = "issue", "Issued"
+        REDEEM = "redeem", "Spent"
+        REFUND = "refund", "Refunded to the card"
+
+    card = models.ForeignKey(GiftCard, related_name="transactions", on_delete=models.PROTECT)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)
+    balance_after = models.DecimalField(**MONEY)
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, related_name="gift_card_transactions",
+        on_delete=models.PROTECT,
+    )  # fmt: skip
+    reference = models.CharField(max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(amount=0), name="payments_gift_card_transaction_not_zero"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} on …{self.card.last4}"

@@ -2,7 +2,7 @@ from apps.core import raw_rows, store_cache
 from apps.orders.models import Order, OrderLine
 from apps.payments import sql
 from apps.payments.gateways.base import GatewayConfig
-from apps.payments.models import GatewaySettings, Payment
+from apps.payments.models import GatewaySettings, GiftCardTransaction, Payment
 
 
 def get_payment_by_token(*, token) -> Payment:
@@ -21,6 +21,20 @@ def list_order_lines(*, order_id: int) -> list[OrderLine]:
 
 def list_payments_for_order(*, order_id: int):
     return Payment.objects.filter(order_id=order_id).prefetch_related("refunds")
+
+
+def list_gift_card_payments(*, order_id: int) -> list[Payment]:
+    """The gift card shares that paid part of the order (the payment page lists them)."""
+    return list(
+        Payment.objects.filter(
+            order_id=order_id, gateway="gift_card", applied_to_order=True
+        ).order_by("id")
+    )
+
+
+def list_gift_card_transactions(*, card_id: int):
+    """The card's ledger, newest first, with the orders it paid."""
+    return GiftCardTransaction.objects.filter(card_id=card_id).select_related("order")
 
 
 GATEWAY_SETTINGS_CACHE_KEY = "payments:gateway-settings"

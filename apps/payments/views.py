@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import DomainError
 from apps.orders.models import Order
@@ -103,6 +104,10 @@ def pay(request, token: UUID):
         "payment": payment,
         "order": payment.order,
         "order_lines": selectors.list_order_lines(order_id=payment.order_id),
+        # Only a payment for less than the total has gift cards beside it (no query otherwise).
+        "gift_card_payments": selectors.list_gift_card_payments(order_id=payment.order_id)
+        if payment.amount != order.total
+        else [],
         "form": form,
     }
     context.update(gateway.page_context(payment, return_url=return_url))
@@ -120,10 +125,54 @@ def payment_return(request, token: UUID):
         logger.warning("payment %s: status check failed: %s", payment.pk, exc.message)
     if payment.status == Payment.Status.FAILED:
         messages.error(request, payment.failure_message or "The payment failed. Please try again.")
+        gateway = GATEWAYS.get(payment.gateway)
+        retry_url = gateway.retry_url(payment) if gateway is not None else ""
+        if retry_url:  # e.g. back to PayPal to choose another funding source
+            return HttpResponseRedirect(retry_url)
         return redirect("payments:pay", token=payment.token)
     if payment.status in services.CAPTURED and not payment.applied_to_order:
         return _unavailable(request, payment, payment.failure_message)
     return _return_to(payment)
+
+
+@never_cache
+@require_POST
+@sensitive_post_parameters("code")
+def apply_gift_card(request, token: UUID):
+    """Spend a gift card on the order of this payment page (split tender): the card pays what
+    it can; the page then asks for the rest with the store's gateway."""
+    payment = _get_payment(token)
+    code = request.POST.get("code", "")[:64]
+    identity = request.session.session_key or f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    try:
+        services.pay_with_gift_card(payment_id=payment.id, code=code, identity=identity)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("payments:pay", token=payment.token)
+    payment.order.refresh_from_db()
+    if payment.order.paid_at is not None:
+        messages.success(request, "Paid with your gift card.")
+        return _return_to(payment)
+    payment.refresh_from_db()
+    messages.success(
+        request, f"Gift card applied: {payment.amount} {payment.currency} left to pay."
+    )
+    return redirect("payments:pay", token=payment.token)
+
+
+@never_cache
+def payment_cancel(request, token: UUID):
+    """Where the provider sends a shopper who cancelled there (PayPal's cancel URL): back to
+    our payment page. Nothing is written: the order stays pending and its stock stays held
+    until the reservation expires."""
+    payment = _get_payment(token)
+    if payment.status not in services.CAPTURED and payment.order.paid_at is None:
+        messages.info(
+            request,
+            "You left the payment page without paying. Your order and its items are still "
+            "held for you: pay now, or come back before the hold expires.",
+        )
+    return redirect("payments:pay", token=payment.token)
 
 
 @csrf_exempt
@@ -139,7 +188,7 @@ def webhook(request, gateway: str):
         outcome = services.process_webhook(
             gateway_name=gateway,
             payload=request.body,
-            signature_header=request.headers.get(GATEWAYS[gateway].signature_header, ""),
+            signature_header=GATEWAYS[gateway].webhook_signature(request.headers),
         )
     except DomainError as exc:
         logger.warning("%s webhook rejected: %s", gateway, exc.message)

@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, F
 from apps.catalog import product_cache
 from apps.catalog import services as catalog_services
 from apps.catalog.models import Product
+from apps.observability import metrics
 from apps.preferences import selectors as preference_selectors
 from apps.reviews import locks, selectors, sql, throttling
 from apps.reviews.exceptions import (
@@ -136,6 +137,7 @@ def submit_review(
         refresh_product_rating(product_id)
     logger.info("review %s on product %s by user %s (%s)", review.id, product_id, author_id,
                 review.status)  # fmt: skip
+    metrics.count_on_commit(metrics.reviews_submitted)
     return review
 
 

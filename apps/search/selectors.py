@@ -5,6 +5,7 @@ from dataclasses import replace
 from django.conf import settings
 from django.core.cache import cache
 
+from apps.observability import metrics
 from apps.search.backends import get_backend
 from apps.search.query import SearchQuery, SearchResult
 from apps.search.services import FACETS_VERSION_KEY
@@ -29,9 +30,11 @@ def search_products(*, query: SearchQuery) -> SearchResult:
     page_key = f"{prefix}:page:{query.page_cache_key()}"
     cached = cache.get_many([facets_key, page_key])
     facets, page = cached.get(facets_key), cached.get(page_key)
+    metrics.cache_requests.labels("search", "miss" if page is None else "hit").inc()
     if facets is not None and page is not None:
         return replace(page, facets=facets)
-    result = backend.search(query, with_facets=facets is None)
+    with metrics.timed(metrics.search_duration, backend=backend.name):
+        result = backend.search(query, with_facets=facets is None)
     if facets is None:
         facets = result.facets
     cache.set_many(

@@ -16,6 +16,7 @@ from apps.cart import services as cart_services
 from apps.core.exceptions import DomainError
 from apps.core.redirects import safe_next
 from apps.orders import selectors as order_selectors
+from apps.storefront import variant_choice
 from apps.storefront.account_forms import SignupForm
 from apps.storefront.carts import CART_COOKIE, current_or_new_cart, remember_cart
 from apps.storefront.context_processors import canonical_base
@@ -111,7 +112,11 @@ def _variant_id(request) -> int | None:
 @post_only("account:wishlist")
 @login_required(login_url=ACCOUNT_LOGIN_URL)
 def wishlist_add(request):
-    variant_id = _variant_id(request)
+    choice = variant_choice.choice_from_post(request.POST)
+    if choice.not_offered:
+        messages.error(request, "That combination is not offered. Choose another.")
+        return redirect(choice.product_url())
+    variant_id = choice.variant_id
     try:
         if variant_id is None:
             raise DomainError("Choose an item.")

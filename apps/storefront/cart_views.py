@@ -5,6 +5,7 @@ from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.core.exceptions import DomainError
 from apps.core.redirects import safe_next
+from apps.storefront import variant_choice
 from apps.storefront.carts import CART_COOKIE, current_cart, current_or_new_cart, remember_cart
 from apps.storefront.checkout_forms import CartAddForm, CartUpdateForm
 from apps.storefront.http import post_only
@@ -28,7 +29,10 @@ def _back(request, default: str = "cart:detail"):
 
 @post_only("cart:detail")
 def cart_add(request):
-    form = CartAddForm(request.POST)
+    choice = variant_choice.choice_from_post(request.POST)
+    if choice.product is not None and (choice.not_offered or choice.price_unseen):
+        return _back_to_product(request, choice)
+    form = CartAddForm({"variant_id": choice.variant_id, "quantity": request.POST.get("quantity")})
     if not form.is_valid():
         messages.error(request, "Choose an item and a quantity between 1 and 999.")
         return _back(request)
@@ -41,9 +45,25 @@ def cart_add(request):
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-        return remember_cart(_back(request), cart)
+        back = redirect(choice.product_url()) if choice.product else _back(request)
+        return remember_cart(back, cart)
     messages.success(request, f"Added {line.variant} to your cart.")
     return remember_cart(redirect("cart:detail"), cart)
+
+
+def _back_to_product(request, choice: variant_choice.PostedChoice):
+    """The options chose what the page did not show (no script updated it): show it first."""
+    row, product = choice.row, choice.product
+    if choice.not_offered or row is None or product is None:
+        messages.error(request, "That combination is not offered. Choose another.")
+    else:
+        name = row.variant.name or product.name
+        messages.info(
+            request,
+            f"{name} costs {row.variant.price} {request.store.currency}: "
+            "check it, then add it again.",
+        )
+    return redirect(choice.product_url())
 
 
 @post_only("cart:detail")

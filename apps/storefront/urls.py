@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("categories/<slug:slug>/", views.category_detail, name="category-detail"),
     path("products/<slug:slug>/", views.product_detail, name="product-detail"),
+    path("products/<slug:slug>/choose/", views.product_choose, name="product-choose"),
     path("sitemap.xml", views.sitemap_index, name="sitemap-index"),
     path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),

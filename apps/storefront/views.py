@@ -6,13 +6,14 @@ whichever backend is configured; product pages read the catalog and inventory se
 
 import math
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.sitemaps.views import index as sitemap_index_view
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.db import connection
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
@@ -20,16 +21,14 @@ from django.views.static import serve
 
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Category, Product
-from apps.inventory import selectors as inventory_selectors
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
 from apps.search import selectors as search_selectors
 from apps.search.query import SORTS, SearchQuery
-from apps.storefront import browse, cards, review_views, visitors
+from apps.storefront import browse, cards, review_views, variant_choice, visitors
 from apps.storefront.context_processors import canonical_base
+from apps.storefront.http import post_only
 from apps.storefront.sitemaps import store_sitemaps
-
-LOW_STOCK_SHOWN_BELOW = 5
 
 
 def _category_context() -> tuple[dict[int, Category], dict]:
@@ -211,23 +210,14 @@ def product_detail(request, slug: str):
         product = catalog_selectors.get_product_for_storefront(slug=slug)
     except Product.DoesNotExist as exc:
         raise Http404("No such product") from exc
-    variants = list(product.variants.all())
-    available = inventory_selectors.get_available_by_variant(v.id for v in variants)
-    selected_id = request.GET.get("variant", "")
-    rows = [
-        {
-            "variant": v,
-            "available": available.get(v.id, 0),
-            "status": stock_status(available.get(v.id, 0)),
-            "on_sale": bool(v.compare_at_price and v.compare_at_price > v.price),
-        }
-        for v in variants
-    ]
-    selected = next((r for r in rows if str(r["variant"].id) == selected_id), None)
-    if selected is None:
-        selected = next((r for r in rows if r["available"] > 0), rows[0] if rows else None)
-    # Option names in option order, from the variants' values (no extra query).
-    options = {ov.option_id: ov.option for v in variants for ov in v.option_values.all()}.values()
+    rows = variant_choice.rows_of_product(product)
+    picker = variant_choice.build_picker(
+        rows, variant_param=request.GET.get("variant", ""), option_params=request.GET
+    )
+    if picker.selected and not picker.not_offered and _asks_by_options(request):
+        # ?option-size=M&option-color=Black (the form without JavaScript): one address per variant.
+        return redirect(f"{product.get_absolute_url()}?variant={picker.selected.variant.id}")
+    images = list(product.images.all())
     categories, context = _category_context()
     context.update(review_views.reviews_context(request, product))
     visitor = visitors.get_visitor(request, create=True)
@@ -243,6 +233,8 @@ def product_detail(request, slug: str):
         impressions=recs.shown_widgets(),
     )
     visitors.remember_recently_viewed(request, product.id)
+    image_for = variant_choice.images_by_variant(picker, images)
+    first_image = image_for.get(picker.selected.variant.id) if picker.selected else None
     return render(
         request,
         "storefront/product.html",
@@ -253,21 +245,33 @@ def product_detail(request, slug: str):
             "recs_recently_viewed": recs.recently_viewed,
             "recs_back_in_stock": recs.back_in_stock,
             "product": product,
-            "rows": rows,
-            "selected": selected,
-            "images": list(product.images.all()),
-            "option_names": [o.name for o in sorted(options, key=lambda o: (o.position, o.id))],
+            "picker": picker,
+            "picker_data": picker.data(image_for=image_for),
+            "selected": picker.selected,
+            "images": _lead_image_first(images, first_image),
             "ancestors": catalog_selectors.ancestors_from(product.category_id, categories),
         },
     )
 
 
-def stock_status(available: int) -> str:
-    if available <= 0:
-        return "Out of stock"
-    if available <= LOW_STOCK_SHOWN_BELOW:
-        return f"Only {available} left"
-    return "In stock"
+def _asks_by_options(request) -> bool:
+    return any(key.startswith("option-") for key in request.GET)
+
+
+def _lead_image_first(images: list, lead_url: str | None) -> list:
+    """The chosen variant's image (see ``images_by_variant``) first, the rest in order."""
+    lead = next(
+        (i for i in images if i.thumbnail_medium and i.thumbnail_medium.url == lead_url), None
+    )
+    return [lead] + [i for i in images if i is not lead] if lead else images
+
+
+@post_only(lambda request, slug: reverse("storefront:product-detail", args=[slug]))
+def product_choose(request, slug: str):
+    """The picker's "Show" button without JavaScript: the chosen options, as a page address."""
+    params = {k: v for k, v in request.POST.items() if k.startswith("option-")}
+    url = reverse("storefront:product-detail", args=[slug])
+    return redirect(f"{url}?{urlencode(params)}" if params else url)
 
 
 @require_safe

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from apps.observability import metrics
 from apps.tenants.models import Domain, Store
 
 ROUTING_CACHE_SECONDS = 60
@@ -24,6 +25,7 @@ def _key(hostname: str) -> str:
 def get_store_for_host(hostname: str) -> Store:
     """The store serving ``hostname``; raises Domain.DoesNotExist. Call in the public schema."""
     store = cache.get(_key(hostname))
+    metrics.cache_requests.labels("routing", "miss" if store is None else "hit").inc()
     if store is None:
         store = Domain.objects.select_related("tenant").get(domain=hostname).tenant
         cache.set(_key(hostname), store, ROUTING_CACHE_SECONDS)

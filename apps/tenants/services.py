@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts import roles
 from apps.core import store_cache
-from apps.tenants import routing, selectors
+from apps.tenants import routing, selectors, store_defaults
 from apps.tenants.models import Domain, Store
 from apps.tenants.validation import validate_store_slug
 
@@ -52,10 +52,15 @@ def create_store(
     owner_password: str,
     currency: str = "USD",
     country: str = "US",
+    with_defaults: bool = True,
 ) -> Store:
-    """Create a store: schema cloned from the template, primary domain, owner account.
+    """Create a store: schema cloned from the template, primary domain, owner account, and what
+    it needs to sell (``store_defaults``: a stock location, a shipping zone and tax rate for its
+    country, test-mode payments).
 
     One transaction (PostgreSQL DDL is transactional): a failure at any step leaves nothing.
+    ``with_defaults=False``: an empty store (the test suite's stores, whose tests build exactly
+    the shipping and tax rules they price with).
     """
     slug = slug.strip().lower()
     owner_email = owner_email.strip().lower()
@@ -73,6 +78,8 @@ def create_store(
                 roles.ensure_roles()
                 # A store once deleted may have left cached entries under this schema name.
                 store_cache.clear_all()
+            if with_defaults:
+                store_defaults.apply_store_defaults(store)
     except IntegrityError as exc:
         # Another signup took the slug between our check and our insert.
         raise ValidationError(

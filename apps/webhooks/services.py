@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from apps.core import store_cache, tenancy
+from apps.observability import metrics
 from apps.webhooks import signing
 from apps.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -90,6 +91,7 @@ def attempt_delivery(*, delivery_id: int) -> bool:
     except (error.URLError, OSError) as exc:
         problem = f"{type(exc).__name__}: {exc}"[:300]
     succeeded = status_code is not None and 200 <= status_code < 300
+    metrics.webhook_deliveries.labels("delivered" if succeeded else "failed").inc()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         attempts=delivery.attempts + 1,
         last_status_code=status_code,
@@ -105,6 +107,7 @@ def attempt_delivery(*, delivery_id: int) -> bool:
 
 
 def mark_gave_up(*, delivery_id: int) -> None:
+    metrics.webhook_deliveries.labels("gave_up").inc()
     WebhookDelivery.objects.filter(pk=delivery_id).update(status=WebhookDelivery.Status.FAILED)
 
 

@@ -9,4 +9,5 @@ def test_order_payment_method_accepts_exactly_the_registered_gateways():
 
     assert list(field.choices) == registry.gateway_names()
     assert field.run_validation("stripe") == "stripe"
-    assert "paypal" not in field.choices
+    assert field.run_validation("paypal") == "paypal"
+    assert "bitcoin" not in field.choices

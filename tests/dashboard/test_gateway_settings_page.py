@@ -161,3 +161,31 @@ def test_update_store_settings_refuses_the_test_gateway_in_production(settings, 
         )  # fmt: skip
 
     assert "no test payments" in refused.value.message_dict["payment_gateway"][0]
+
+
+@pytest.mark.django_db
+def test_selecting_paypal_saves_its_environment_and_keeps_the_secret_write_only(
+    owner_client, settings
+):
+    settings.ALLOW_LIVE_PAYMENTS = False
+    paypal = {
+        "payment_gateway": "paypal", "paypal_mode": "sandbox", "paypal_client_id": "AeClient",
+        "paypal_client_secret": "EPayPalSecret", "paypal_webhook_id": "8PT597110X687430L",
+    }  # fmt: skip
+
+    saved = owner_client.post("/admin/store-settings/", _settings_form(**paypal))
+    page = owner_client.get("/admin/store-settings/").content.decode()
+    live = owner_client.post(
+        "/admin/store-settings/", _settings_form(**{**paypal, "paypal_mode": "live"})
+    )
+
+    config = get_gateway_config("paypal")
+    assert saved.status_code == 302
+    assert get_store_settings().payment_gateway == "paypal"
+    assert config.values == {
+        "mode": "sandbox", "client_id": "AeClient", "webhook_id": "8PT597110X687430L",
+    }  # fmt: skip
+    assert config.secrets == {"client_secret": "EPayPalSecret"}
+    assert '<select name="paypal_mode"' in page and "EPayPalSecret" not in page
+    assert live.status_code == 200
+    assert "Live PayPal is not accepted on this platform" in live.content.decode()

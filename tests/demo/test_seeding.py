@@ -1,4 +1,5 @@
 import random
+from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
@@ -43,6 +44,8 @@ def test_demo_store_is_created_whole_and_committed(django_db_setup, django_db_bl
     from django_tenants.utils import get_public_schema_name, schema_context
 
     from apps.catalog.models import Product
+    from apps.checkout.models import ShippingMethod, ShippingZone, TaxRate
+    from apps.inventory.models import Warehouse
     from apps.orders.models import Order
     from apps.tenants.models import Store
 
@@ -53,9 +56,26 @@ def test_demo_store_is_created_whole_and_committed(django_db_setup, django_db_bl
             with schema_context(store.schema_name):
                 products = Product.objects.count()
                 paid = Order.objects.filter(paid_at__isnull=False).count()
+                warehouses = sorted(Warehouse.objects.values_list("name", flat=True))
+                us_zones = list(
+                    ShippingZone.objects.filter(countries__contains=["US"]).values_list(
+                        "name", flat=True
+                    )
+                )
+                us_methods = sorted(
+                    ShippingMethod.objects.filter(zone__countries__contains=["US"]).values_list(
+                        "name", flat=True
+                    )
+                )
+                us_taxes = list(TaxRate.objects.filter(country="US").values_list("name", "rate"))
         finally:
             with schema_context(get_public_schema_name()):
                 Store.objects.get(pk=store.pk).delete(force_drop=True)
 
     assert products >= 45
     assert paid > 10
+    # The store's defaults became the demo's rules: nothing exists twice.
+    assert warehouses == ["Main warehouse", "Overflow warehouse"]
+    assert us_zones == ["United States"]
+    assert us_methods == ["Express (1–2 days)", "Standard (3–5 days)"]
+    assert us_taxes == [("Sales tax", Decimal("0.0700"))]

@@ -187,3 +187,28 @@ def test_a_crowd_mixing_every_stock_operation_keeps_the_invariants(committed_sto
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     assert_ledger_and_holds_match_counters()
+
+
+def test_counts_racing_to_create_the_same_stock_rows_leave_one_row_each_and_a_whole_ledger(
+    committed_store,
+):
+    variants = [VariantFactory() for _ in range(3)]
+    warehouse = WarehouseFactory()
+    counts = [7, 4, 9, 4]
+
+    results = run_concurrently(
+        lambda count: inventory_services.set_stock_levels(
+            levels=[(v.id, warehouse.id, count) for v in variants]
+        ),
+        [(count,) for count in counts],
+        store=committed_store,
+    )
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    levels = StockLevel.objects.filter(warehouse=warehouse)
+    assert levels.count() == 3  # one row per variant, whoever inserted it
+    assert len({level.on_hand for level in levels}) == 1  # the same last count for all
+    assert levels.first().on_hand in counts
+    assert_ledger_and_holds_match_counters()
+    moved = StockMovement.objects.filter(reason="import").aggregate(total=Sum("delta"))["total"]
+    assert moved == sum(level.on_hand for level in levels)

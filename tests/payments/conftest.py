@@ -109,3 +109,102 @@ def intent_object(
         "last_payment_error": {"code": "card_declined", "message": error} if error else None,
         "livemode": False,
     }
+
+
+# --- PayPal: the real paypal-server-sdk against a local PayPal (fake_paypal.py) ---------------
+
+PAYPAL_CLIENT_ID = "AeTestStoreClientId"
+PAYPAL_SECRET = "EFakeStoreSecret"
+PAYPAL_WEBHOOK_ID = "8PT597110X687430LKGECATA"
+PAYPAL_WEBHOOK_PATH = "/payments/paypal/webhook/"
+_paypal_event_ids = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def _fake_paypal_server():
+    from tests.payments.fake_paypal import FakePayPal
+
+    server = FakePayPal().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_paypal(_fake_paypal_server, settings):
+    """A local PayPal API for this test; the SDK is pointed at it through PAYPAL_API_BASE."""
+    _fake_paypal_server.reset()
+    _fake_paypal_server.add_app(PAYPAL_CLIENT_ID, PAYPAL_SECRET)
+    settings.PAYPAL_API_BASE = _fake_paypal_server.url
+    settings.PAYPAL_MAX_NETWORK_RETRIES = 0
+    settings.PAYPAL_TIMEOUT = 5
+    return _fake_paypal_server
+
+
+def configure_paypal(
+    *, client_id: str = PAYPAL_CLIENT_ID, secret: str = PAYPAL_SECRET,
+    webhook_id: str = PAYPAL_WEBHOOK_ID, mode: str = "sandbox",
+) -> None:  # fmt: skip
+    store_settings = get_store_settings()
+    store_settings.payment_gateway = "paypal"
+    store_settings.save()
+    payment_services.update_gateway_settings(
+        gateway_name="paypal",
+        values={"client_id": client_id, "webhook_id": webhook_id, "mode": mode},
+        secrets={"client_secret": secret},
+    )
+
+
+@pytest.fixture
+def paypal_store(db, fake_paypal):
+    """The test store, set to take payments with PayPal (served by ``fake_paypal``)."""
+    configure_paypal()
+    return fake_paypal
+
+
+def paypal_event(event_type: str, resource: dict, *, event_id: str | None = None) -> str:
+    """A webhook event as PayPal delivers it."""
+    return json.dumps(
+        {
+            "id": event_id or f"WH-{next(_paypal_event_ids):06d}-TEST0000000000",
+            "event_version": "1.0",
+            "create_time": "2026-12-07T17:00:00.000Z",
+            "resource_type": "capture" if event_type.startswith("PAYMENT.") else "checkout-order",
+            "resource_version": "2.0",
+            "event_type": event_type,
+            "summary": event_type.lower(),
+            "resource": resource,
+            "links": [],
+        }
+    )
+
+
+def paypal_headers(payload: str, *, webhook_id: str = PAYPAL_WEBHOOK_ID, **override) -> dict:
+    """The five PAYPAL-* headers of a delivery, signed as PayPal signs (fake_paypal.sign)."""
+    from tests.payments.fake_paypal import CERT_URL, sign
+
+    transmission_id = f"{next(_paypal_event_ids):08d}-7c5a-11ee-9bbb-0242ac120002"
+    transmission_time = "2026-12-07T17:00:01Z"
+    signature = sign(
+        payload.encode(),
+        webhook_id=webhook_id,
+        transmission_id=transmission_id,
+        transmission_time=transmission_time,
+    ).decode()
+    headers = {
+        "HTTP_PAYPAL_AUTH_ALGO": "SHA256withRSA",
+        "HTTP_PAYPAL_CERT_URL": CERT_URL,
+        "HTTP_PAYPAL_TRANSMISSION_ID": transmission_id,
+        "HTTP_PAYPAL_TRANSMISSION_SIG": signature,
+        "HTTP_PAYPAL_TRANSMISSION_TIME": transmission_time,
+    }
+    headers.update(override)
+    return headers
+
+
+def post_paypal_webhook(client, payload: str, **headers):
+    return client.post(
+        PAYPAL_WEBHOOK_PATH,
+        data=payload,
+        content_type="application/json",
+        **(headers or paypal_headers(payload)),
+    )

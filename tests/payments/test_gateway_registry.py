@@ -22,11 +22,12 @@ gateway_settings_migration = importlib.import_module(
 
 
 # --- the registry -----------------------------------------------------------------------------
-def test_registry_lists_the_test_and_stripe_gateways_by_name():
-    assert registry.gateway_names() == ["test", "stripe"]
+def test_registry_lists_the_test_stripe_and_paypal_gateways_by_name():
+    assert registry.gateway_names() == ["test", "stripe", "paypal"]
     assert registry.get_gateway("stripe").label == "Stripe"
+    assert registry.get_gateway("paypal").label == "PayPal"
     with pytest.raises(GatewayNotConfigured):
-        registry.get_gateway("paypal")
+        registry.get_gateway("bitcoin")
 
 
 @pytest.mark.parametrize("gateway", registry.GATEWAYS.values(), ids=registry.gateway_names())

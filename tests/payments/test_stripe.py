@@ -257,7 +257,7 @@ def test_malformed_bodies_are_400_never_500(stripe_store, store_client, body):
 
 @pytest.mark.django_db
 def test_webhook_answers_405_to_get_and_404_for_unknown_gateways(stripe_store, store_client):
-    unknown = store_client.post("/payments/paypal/webhook/", data="{}", content_type="text/plain")
+    unknown = store_client.post("/payments/bitcoin/webhook/", data="{}", content_type="text/plain")
     no_webhooks = store_client.post("/payments/test/webhook/", data="{}", content_type="text/plain")
 
     assert store_client.get(WEBHOOK_PATH).status_code == 405

@@ -14,7 +14,7 @@ from tests.shopping import ADDRESS, stocked_variant
 
 
 def _cart_link(body: str) -> str:
-    return re.search(r'<a href="/cart/">(.*?)</a>', body, re.S).group(1)
+    return re.search(r'<a class="cart-link" href="/cart/">(.*?)</a>', body, re.S).group(1)
 
 
 @pytest.mark.django_db

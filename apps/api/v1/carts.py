@@ -1,7 +1,7 @@
 """Cart endpoints. The cart id (an unguessable token) is the capability, as in the storefront."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,10 +11,13 @@ from apps.api.v1.cart_serializers import (
     CartItemInput,
     CartItemUpdateInput,
     CartOutput,
+    ShippingRatesOutput,
+    ShippingRatesQuery,
 )
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.cart.models import Cart
+from apps.checkout import selectors as checkout_selectors
 from apps.tenants.selectors import get_current_store
 
 
@@ -25,6 +28,7 @@ def cart_payload(cart: Cart) -> dict:
         "lines": view.lines,
         "item_count": view.item_count,
         "subtotal": view.subtotal,
+        "total": view.subtotal,
         "currency": get_current_store().currency,
     }
     return CartOutput(data).data
@@ -95,3 +99,40 @@ class CartItemDetailApi(APIView):
             raise Http404
         cart_services.remove_from_cart(cart=cart, variant_id=variant_id)
         return Response(cart_payload(cart))
+
+
+class CartShippingRatesApi(APIView):
+    """The delivery methods an order of this cart to this country can use, with prices."""
+
+    scope = "carts"
+    public_methods = ("GET",)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "country",
+                str,
+                required=True,
+                description="The shipping address's country, ISO 3166-1 alpha-2 (e.g. US).",
+            )
+        ],
+        responses=ShippingRatesOutput,
+        description="Shipping rates for the cart and a destination, cheapest first. Each "
+        "rate's id is a `shipping_method` for POST /orders; an order sent without one gets "
+        "the first (cheapest) rate. An empty list: the store does not ship there.",
+    )
+    def get(self, request, cart_id):
+        cart = get_open_cart_or_404(cart_id)
+        query = ShippingRatesQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        country = query.validated_data["country"]
+        view = cart_selectors.get_cart_view(cart, with_availability=False)
+        rates = checkout_selectors.list_shipping_rates(cart_view=view, country=country)
+        body = {
+            "cart_id": cart.token,
+            "country": country,
+            "currency": get_current_store().currency,
+            "subtotal": view.subtotal,
+            "rates": rates,
+        }
+        return Response(ShippingRatesOutput(body).data)

@@ -30,7 +30,14 @@ class OrderCreateInput(serializers.Serializer):
     items = OrderItemInput(many=True, required=False, max_length=100)
     email = serializers.EmailField()
     shipping_address = AddressInput()
-    shipping_method = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    shipping_method = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        allow_null=True,
+        help_text="A rate id from GET /carts/{cart_id}/shipping-rates. Omitted: the cheapest "
+        "rate that serves the shipping address (the first one that endpoint lists).",
+    )
     voucher = serializers.CharField(max_length=40, required=False, allow_blank=True)
     payment_method = serializers.ChoiceField(
         choices=gateway_registry.gateway_names(), required=False
@@ -64,6 +71,18 @@ class FulfillmentOutput(serializers.Serializer):
     delivered_at = serializers.DateTimeField(allow_null=True)
 
 
+class OrderPaymentOutput(serializers.Serializer):
+    """One of the order's payments: several when a gift card paid part of it (split tender)."""
+
+    gateway = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField()
+    status = serializers.CharField()
+    amount_refunded = serializers.DecimalField(**MONEY)
+    applied_to_order = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
 class OrderOutput(serializers.Serializer):
     id = serializers.UUIDField(source="token")
     number = serializers.IntegerField()
@@ -82,6 +101,7 @@ class OrderOutput(serializers.Serializer):
     voucher_code = serializers.CharField()
     items = OrderLineOutput(source="lines.all", many=True)
     fulfillments = FulfillmentOutput(source="fulfillments.all", many=True)
+    payments = OrderPaymentOutput(source="payments.all", many=True)
     created_at = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
 
@@ -101,6 +121,9 @@ class PaymentActionOutput(serializers.Serializer):
     type = serializers.CharField()
     url = serializers.URLField(required=False)
     client_secret = serializers.CharField(required=False)
+    # The provider's own page where the shopper approves (PayPal): an app may open it directly
+    # instead of our payment page ("url"), which links to it.
+    approval_url = serializers.URLField(required=False)
 
 
 class OrderCreatedOutput(serializers.Serializer):

@@ -91,7 +91,7 @@ class OrderListCreateApi(ListAPIView):
         answers = checkout_services.CheckoutAnswers(
             email=values["email"],
             address=values["shipping_address"],
-            shipping_method_id=values["shipping_method"],
+            shipping_method_id=values.get("shipping_method"),
             voucher_code=values.get("voucher", ""),
         )
         # The payment starts after the order commits: ask first whether it can start at all.
@@ -108,6 +108,8 @@ class OrderListCreateApi(ListAPIView):
         payment = {"type": "redirect", "url": payment_page_url(start.redirect_url)}
         if start.client_secret:
             payment["client_secret"] = start.client_secret
+        if start.approval_url:
+            payment["approval_url"] = start.approval_url
         body = {
             "order_id": order.token,
             "number": order.number,

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.catalog.models import Product
@@ -50,6 +51,62 @@ class StockInput(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
 
 
+MAX_STOCK_ENTRIES = 20
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 1_000_000,
+                "description": "Units at the store's default location (its first active "
+                "location by priority).",
+            },
+            {
+                "type": "array",
+                "maxItems": MAX_STOCK_ENTRIES,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "warehouse_id": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "Omitted: the default location.",
+                        },
+                        "quantity": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+                    },
+                    "required": ["quantity"],
+                },
+                "description": "Units per location.",
+            },
+        ]
+    }
+)
+class StockField(serializers.Field):
+    """A variant's opening stock: a plain number (the default location) or a list of
+    ``{"warehouse_id"?, "quantity"}``. Always validated into the list form."""
+
+    default_error_messages = {
+        "invalid": "Give a whole number of units, or a list of objects (warehouse_id, quantity).",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool):
+            if not 0 <= data <= 1_000_000:
+                raise serializers.ValidationError("Stock is a number from 0 to 1000000.")
+            return [{"quantity": data}] if data else []
+        if not isinstance(data, list):
+            self.fail("invalid")
+        entries = StockInput(data=data, many=True, max_length=MAX_STOCK_ENTRIES)
+        entries.is_valid(raise_exception=True)
+        return entries.validated_data
+
+    def to_representation(self, value):
+        return value
+
+
 class VariantInput(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -59,7 +116,7 @@ class VariantInput(serializers.Serializer):
     weight_grams = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
     barcode = serializers.CharField(max_length=64, required=False, allow_blank=True)
     options = serializers.DictField(child=serializers.CharField(max_length=60), required=False)
-    stock = StockInput(many=True, required=False, max_length=20)
+    stock = StockField(required=False)
 
 
 class ProductWriteFields(serializers.Serializer):

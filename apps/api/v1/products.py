@@ -146,10 +146,17 @@ def _check_category(category_id) -> None:
 
 
 def _warehouse_id(requested: int | None) -> int:
-    warehouses = Warehouse.objects.filter(active=True)
-    if requested is not None:
-        warehouses = warehouses.filter(pk=requested)
-    warehouse_id = warehouses.order_by("priority", "id").values_list("id", flat=True).first()
+    """The active location asked for, or the store's default one (first active by priority)."""
+    if requested is None:
+        warehouse = inventory_selectors.get_default_warehouse()
+        if warehouse is None:
+            raise serializers.ValidationError(
+                {"warehouse_id": "This store has no active location; add one first."}
+            )
+        return warehouse.id
+    warehouse_id = (
+        Warehouse.objects.filter(active=True, pk=requested).values_list("id", flat=True).first()
+    )
     if warehouse_id is None:
         raise serializers.ValidationError({"warehouse_id": "No such active warehouse."})
     return warehouse_id

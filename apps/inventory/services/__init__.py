@@ -1,6 +1,7 @@
 """Every write to stock. Import as ``from apps.inventory import services as inventory_services``.
 
-Modules: ``stock`` (receive, return, adjust), ``reserving`` (reserve), ``reservations``
+Modules: ``stock`` (receive, return, adjust), ``stock_counts`` (set counted on-hand figures),
+``reserving`` (reserve), ``reservations``
 (commit, release, the sweeper), ``reconciliation`` (the reconciler), ``alerts`` (low-stock
 alerts). Lock order for all of them: ``apps/inventory/locks.py``.
 """
@@ -19,16 +20,21 @@ from apps.inventory.services.reservations import (
 from apps.inventory.services.reserving import reserve
 from apps.inventory.services.stock import (
     ADJUSTMENT_REASONS,
+    DEFAULT_WAREHOUSE_NAME,
     adjust_stock,
+    create_default_warehouse,
     create_warehouse,
     receive_stock,
     restock_return,
     set_stock_level,
 )
+from apps.inventory.services.stock_counts import set_stock_levels
 
 __all__ = [
     "ADJUSTMENT_REASONS",
+    "DEFAULT_WAREHOUSE_NAME",
     "adjust_stock",
+    "create_default_warehouse",
     "commit_reservation",
     "create_warehouse",
     "notify_low_stock",
@@ -41,4 +47,5 @@ __all__ = [
     "resolve_restocked_alerts",
     "set_stock_level",
     "restock_return",
+    "set_stock_levels",
 ]

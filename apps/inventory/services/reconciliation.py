@@ -11,6 +11,7 @@ from apps.inventory.models import StockLevel, StockMovement
 from apps.inventory.selectors import StockDrift
 from apps.inventory.services import alerts
 from apps.inventory.services.counters import write_ledger
+from apps.observability import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def reconcile_stock(
     concurrent checkout is never overwritten.
     """
     drift = selectors.list_stock_drift(stock_level_ids=stock_level_ids)
+    metrics.stock_drift.labels("found").inc(len(drift))
     if not repair or not drift:
         return drift
     locks.lock_stock_levels([d.stock_level_id for d in drift])
@@ -63,6 +65,7 @@ def reconcile_stock(
         )
         logger.warning("stock row %s (%s) repaired: %s", row.stock_level_id, row.sku, row)
     write_ledger(corrections)
+    metrics.count_on_commit(metrics.stock_drift, len(corrections), action="repaired")
     variant_ids = {c.variant_id for c in corrections}
     alerts.resolve_restocked_alerts(variant_ids=variant_ids)
     alerts.queue_check_if_low(variant_ids)

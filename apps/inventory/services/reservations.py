@@ -17,6 +17,7 @@ from apps.inventory.services import alerts
 from apps.inventory.services.counters import change_counters, release_holds, write_ledger
 from apps.inventory.services.reserving import ACTIVE, shortage_error
 from apps.inventory.validation import check_reference
+from apps.observability import metrics
 from apps.search import services as search_services
 
 logger = logging.getLogger(__name__)
@@ -172,6 +173,7 @@ def release_reservation(*, reference: str) -> int:
         holds, reason_for=lambda hold: Reservation.ReleaseReason.CANCELLED, now=now
     )
     change_counters({pk: (0, -units) for pk, units in freed.items()}, now=now)
+    metrics.count_on_commit(metrics.reservations_reclaimed, len(holds))
     return len(holds)
 
 

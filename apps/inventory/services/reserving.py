@@ -37,6 +37,7 @@ from apps.inventory.exceptions import InsufficientStock
 from apps.inventory.models import Reservation
 from apps.inventory.services import alerts
 from apps.inventory.validation import check_minutes, check_reference, normalize_lines
+from apps.observability import metrics
 
 ACTIVE = Reservation.State.ACTIVE
 # The values reserve() builds its Reservation instances from, in this order.
@@ -111,6 +112,7 @@ def reserve(
 
 
 def shortage_error(short: list[dict[str, int]]) -> InsufficientStock:
+    metrics.oversell_refused.inc()
     if len(short) == 1:
         line = short[0]
         message = (

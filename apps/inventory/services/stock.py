@@ -34,6 +34,21 @@ def create_warehouse(
     )
 
 
+DEFAULT_WAREHOUSE_NAME = "Main warehouse"
+
+
+@transaction.atomic
+def create_default_warehouse(*, country: str) -> Warehouse | None:
+    """A new store's one stock location, unless the store has a location already (idempotent).
+
+    Returns the warehouse created, or None. Stock entered without a location (the API's plain
+    ``stock`` number, the CSV's ``stock`` column) goes to the first active location by priority.
+    """
+    if Warehouse.objects.exists():
+        return None
+    return Warehouse.objects.create(name=DEFAULT_WAREHOUSE_NAME, country=country, priority=10)
+
+
 @transaction.atomic
 def receive_stock(
     *,

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
+from apps.observability import metrics
 from apps.orders import events, locks
 from apps.orders.models import Order, OrderEvent
 from apps.orders.services import history, restocking
@@ -35,6 +36,7 @@ def cancel_order(*, order_id: int, actor_id: int | None = None, reason: str = ""
     order.cancelled_at = timezone.now()
     order.save(update_fields=["cancelled_at", "updated_at"])
     events.emit_order_event(order, "order.cancelled")
+    metrics.count_on_commit(metrics.orders_cancelled)
     return order
 
 

@@ -6,6 +6,7 @@ import uuid
 from django.db import connection
 
 from apps.core import tenancy
+from apps.observability import metrics
 from apps.orders.emails import KINDS, build_order_email
 from apps.orders.models import Order, OrderEvent
 from apps.orders.services import history
@@ -62,7 +63,8 @@ def send_order_email(*, order_id: int, kind: str, context: dict | None = None,
         return False
     store = get_current_store()
     message = build_order_email(order=order, store=store, kind=kind, context=context)
-    message.send()  # network; no transaction is open here
+    with metrics.outcome(metrics.emails_sent, success="sent", kind=kind):
+        message.send()  # network; no transaction is open here
     history.record_order_event(
         order_id=order.id,
         type=OrderEvent.Type.EMAIL_SENT,

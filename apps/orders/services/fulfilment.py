@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from apps.observability import metrics
 from apps.orders import events, locks
 from apps.orders.exceptions import InvalidFulfillment, InvalidOrderTransition
 from apps.orders.models import Fulfillment, FulfillmentLine, Order, OrderEvent
@@ -61,6 +62,7 @@ def fulfill_order(
         )  # fmt: skip
     emails.queue_email(order, "shipped", fulfillment_id=fulfillment.id)
     events.emit_order_event(order, "order.fulfilled")
+    metrics.record_fulfilment(paid_at=order.paid_at, shipped_at=fulfillment.shipped_at)
     return fulfillment
 
 

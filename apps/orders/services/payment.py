@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.core.money import quantize
 from apps.inventory import services as inventory_services
 from apps.inventory.exceptions import InsufficientStock
+from apps.observability import metrics
 from apps.orders import events, locks
 from apps.orders.exceptions import OrderNotPayable
 from apps.orders.models import Order, OrderEvent
@@ -65,6 +66,7 @@ def mark_locked_order_paid(*, order: Order, amount: Decimal, payment_reference: 
     )  # fmt: skip
     emails.queue_email(order, "confirmed")
     events.emit_order_event(order, "order.paid")
+    metrics.record_order_paid(placed_at=order.created_at, paid_at=order.paid_at)
     return order
 
 

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from apps.catalog.models import Variant
 from apps.inventory import services as inventory_services
+from apps.observability import metrics
 from apps.orders import events
 from apps.orders.models import Order, OrderEvent, OrderLine
 from apps.orders.services import history
@@ -105,6 +106,7 @@ def create_order(*, draft: OrderDraft) -> Order:
     )
     events.emit_order_event(order, "order.created")
     logger.info("order #%s placed (%s %s)", order.number, order.total, order.currency)
+    metrics.count_on_commit(metrics.orders_placed)
     return order
 
 

@@ -41,6 +41,8 @@ class PaymentStart:
     external_id: str
     redirect_url: str
     client_secret: str = ""
+    # The provider's page where the shopper approves the payment (PayPal's approve link).
+    approval_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class EventKind(StrEnum):
     PAYMENT_SUCCEEDED = "payment_succeeded"
     PAYMENT_FAILED = "payment_failed"
     PAYMENT_PROCESSING = "payment_processing"
+    # The shopper approved at the provider; the money is taken by our own call (PayPal's
+    # capture): the service asks the gateway (``retrieve_payment``) outside any transaction.
+    PAYMENT_APPROVED = "payment_approved"
     REFUNDS = "refunds"
     IGNORED = "ignored"
 
@@ -81,7 +86,11 @@ class GatewayEvent:
     amount: Decimal | None = None
     currency: str = ""
     failure_message: str = ""
+    # A failure that ends the provider's payment object (a declined PayPal capture completes
+    # the PayPal order): a retry needs a new one, opened with a new idempotency key.
+    restart: bool = False
     refunds: tuple[GatewayRefund, ...] = field(default_factory=tuple)
+    note: str = ""  # why an IGNORED event is ignored (the webhook log's outcome)
 
 
 @dataclass(frozen=True)
@@ -109,12 +118,17 @@ class SettingField:
     prefixes: tuple[str, ...] = ()  # accepted beginnings, e.g. ("pk_",)
     help_text: str = ""
     max_length: int = 255
+    # (value, label) pairs when the setting is one of a few values (PayPal's sandbox/live).
+    choices: tuple[tuple[str, str], ...] = ()
 
     def clean(self, value: str) -> str:
         """The value as stored; raises ValidationError for a value of the wrong kind."""
         value = value.strip()
         if len(value) > self.max_length:
             raise ValidationError(f"{self.label}: at most {self.max_length} characters.")
+        if value and self.choices and value not in dict(self.choices):
+            allowed = " or ".join(f"“{choice}”" for choice, _ in self.choices)
+            raise ValidationError(f"{self.label} is {allowed}.")
         if value and self.prefixes and not value.startswith(self.prefixes):
             beginnings = " or ".join(f"“{prefix}”" for prefix in self.prefixes)
             raise ValidationError(f"{self.label} starts with {beginnings}.")
@@ -177,9 +191,21 @@ class PaymentGateway(abc.ABC):
         """Verify a webhook's signature and normalize it; raises InvalidWebhook."""
         raise InvalidWebhook(f"The {self.name} gateway sends no webhooks.")
 
+    def webhook_signature(self, headers: Mapping[str, str]) -> str:
+        """What ``parse_webhook`` receives as ``signature_header``, from the request's headers:
+        ``signature_header``'s value, or what a gateway signing with several headers packs."""
+        return headers.get(self.signature_header, "") if self.signature_header else ""
+
     def retrieve_payment(self, payment: "Payment") -> GatewayEvent:
-        """Ask the provider for the payment's current state (used on the return URL)."""
+        """Ask the provider for the payment's current state (used on the return URL). A
+        gateway whose money is taken by our own call once the shopper approved (PayPal's
+        capture) makes that call here. Called outside any transaction."""
         return GatewayEvent(id="", type="retrieve", kind=EventKind.IGNORED)
+
+    def retry_url(self, payment: "Payment") -> str:
+        """Where a shopper whose payment failed goes to try again ("" = our payment page);
+        PayPal sends a declined funding source back to its approve page."""
+        return ""
 
     def page_ready(self, payment: "Payment") -> bool:
         """Whether the payment page can be shown, or the payment must be started again

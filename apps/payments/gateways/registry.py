@@ -11,6 +11,7 @@ from django.conf import settings
 
 from apps.payments.exceptions import GatewayNotConfigured, TestPaymentsNotAllowed
 from apps.payments.gateways.base import GatewayConfig, PaymentGateway
+from apps.payments.gateways.paypal import PayPalGateway
 from apps.payments.gateways.stripe import StripeGateway
 from apps.payments.gateways.test import TestGateway
 from apps.payments.selectors import get_gateway_config
@@ -23,6 +24,7 @@ GATEWAYS: dict[str, PaymentGateway] = {
     for gateway in (
         TestGateway(),
         StripeGateway(),
+        PayPalGateway(),
     )
 }
 

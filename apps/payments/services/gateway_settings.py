@@ -9,8 +9,23 @@ from django.db import transaction
 from apps.payments.gateways.base import GatewayConfig
 from apps.payments.gateways.registry import get_gateway
 from apps.payments.models import GatewaySettings
+from apps.preferences.models import StoreSettings
 
 logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def create_default_payment_settings() -> None:
+    """A new store takes payments in test mode: the built-in test gateway, which needs no
+    settings, recorded as the store's choice unless one was made (idempotent).
+
+    Where the platform takes no test payments (``ALLOW_TEST_PAYMENTS`` off) such a store shows
+    the test-mode banner and refuses payments until its owner sets up a live gateway.
+    """
+    StoreSettings.objects.get_or_create(
+        pk=StoreSettings.SINGLETON_PK,
+        defaults={"payment_gateway": StoreSettings.DEFAULT_PAYMENT_GATEWAY},
+    )
 
 
 @transaction.atomic

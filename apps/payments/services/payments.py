@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from apps.observability import metrics
 from apps.orders import locks as order_locks
 from apps.orders import services as order_services
 from apps.orders.exceptions import OrderNotPayable
@@ -33,7 +34,8 @@ from apps.payments.exceptions import (
 from apps.payments.gateways import test as test_gateway
 from apps.payments.gateways.base import EventKind, PaymentStart, payment_page_url
 from apps.payments.gateways.registry import check_mode_allowed, get_gateway, in_test_mode
-from apps.payments.models import OPEN, Payment
+from apps.payments.models import OPEN, Payment, new_idempotency_key
+from apps.payments.services.gift_cards import applied_amount
 from apps.payments.services.refunds import refund_unapplied_payment
 from apps.preferences.selectors import get_store_settings
 
@@ -139,11 +141,15 @@ def start_opened_payment(*, payment: Payment) -> PaymentStart:
             external_id=payment.external_id,
             redirect_url=payment_page_url(payment),
             client_secret=payment.client_secret,
+            approval_url=payment.approval_url,
         )
     start = gateway.create_payment(payment, return_url=return_url)  # network, no transaction
     # Conditional: a concurrent start (double click) may have stored the same answer first.
     Payment.objects.filter(pk=payment.pk, external_id__isnull=True).update(
-        external_id=start.external_id, client_secret=start.client_secret, updated_at=timezone.now()
+        external_id=start.external_id,
+        client_secret=start.client_secret,
+        approval_url=start.approval_url,
+        updated_at=timezone.now(),
     )
     return start
 
@@ -161,11 +167,12 @@ def _open_payment(
     if order.total == 0:
         order_services.mark_order_paid(order_id=order.id, amount=Decimal("0"))
         return None
+    due = order.total - applied_amount(order.id)  # less what gift cards paid
     payment = (
         order.payments.filter(
             gateway=gateway_name,
             mode=mode,
-            amount=order.total,
+            amount=due,
             currency=order.currency,
             status__in=OPEN,
         )
@@ -177,7 +184,7 @@ def _open_payment(
             order=order,
             gateway=gateway_name,
             mode=mode,
-            amount=order.total,
+            amount=due,
             currency=order.currency,
             return_url=return_url,
         )
@@ -248,7 +255,7 @@ def sync_payment_status(*, payment_id: int) -> Payment:
         if record_success(payment_id=payment.id, amount=event.amount, currency=event.currency):
             refund_unapplied_payment(payment_id=payment.id)
     elif event.kind == EventKind.PAYMENT_FAILED:
-        record_failure(payment_id=payment.id, message=event.failure_message)
+        record_failure(payment_id=payment.id, message=event.failure_message, restart=event.restart)
     payment.refresh_from_db()
     return payment
 
@@ -306,7 +313,9 @@ def _record_success(
                 # No savepoint needed: a refusal comes before any write of its own.
                 order_services.mark_locked_order_paid(
                     order=order,
-                    amount=amount,  # type: ignore[arg-type]
+                    # With the gift cards that paid part of it first (split tender).
+                    amount=(amount or Decimal("0"))
+                    + applied_amount(order.id, exclude_payment_id=payment.id),
                     payment_reference=payment.external_id or payment.token.hex,
                 )
             except OrderNotPayable as exc:
@@ -333,6 +342,9 @@ def _record_success(
                 "order #%s: payment %s not applied: %s", order.number, payment.pk, problem
             )
         payment.save()
+        metrics.count_on_commit(
+            metrics.payment_attempts, gateway=payment.gateway, outcome="succeeded"
+        )
         return bool(problem), payment
 
 
@@ -350,8 +362,14 @@ def _why_payment_cannot_pay(
     return ""
 
 
-def record_failure(*, payment_id: int, message: str) -> bool:
-    """Record a failed attempt. Ignored once the payment succeeded (events arrive out of order)."""
+def record_failure(*, payment_id: int, message: str, restart: bool = False) -> bool:
+    """Record a failed attempt. Ignored once the payment succeeded (events arrive out of order).
+
+    ``restart``: the provider's payment object is finished (a declined PayPal capture completes
+    the PayPal order), so the retry opens a new one: the payment forgets it and takes a new
+    idempotency key (the old one would replay the finished object). Its id stays in the
+    order's history.
+    """
     message = message or "The payment failed."
     with transaction.atomic():
         order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
@@ -362,6 +380,19 @@ def record_failure(*, payment_id: int, message: str) -> bool:
             return False
         payment.status = S.FAILED
         payment.failure_message = message[:255]
-        payment.save(update_fields=["status", "failure_message", "updated_at"])
+        fields = ["status", "failure_message", "updated_at"]
+        if restart and payment.external_id:
+            order_services.record_order_event(
+                order_id=order_id,
+                type=OrderEvent.Type.NOTE,
+                message=f"{payment.gateway} payment {payment.external_id} closed: {message}"[:255],
+                data={"payment": payment.token.hex, "external_id": payment.external_id},
+            )
+            payment.external_id = None
+            payment.client_secret = payment.approval_url = ""
+            payment.idempotency_key = new_idempotency_key()
+            fields += ["external_id", "client_secret", "approval_url", "idempotency_key"]
+        payment.save(update_fields=fields)
         order_services.mark_payment_failed(order_id=order_id, reason=message)
+        metrics.count_on_commit(metrics.payment_attempts, gateway=payment.gateway, outcome="failed")
         return True

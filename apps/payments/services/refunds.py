@@ -4,9 +4,10 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
+from apps.core.money import quantize
+from apps.observability import metrics
 from apps.orders import locks as order_locks
 from apps.orders import services as order_services
 from apps.orders.exceptions import InvalidRefund
@@ -14,11 +15,13 @@ from apps.orders.models import OrderEvent
 from apps.payments import locks
 from apps.payments.exceptions import PaymentProviderError, RefundRejected
 from apps.payments.gateways.registry import get_gateway
-from apps.payments.models import CAPTURED, Payment, Refund
+from apps.payments.models import CAPTURED, GiftCardTransaction, Payment, Refund
+from apps.payments.services.gift_cards import GIFT_CARD_GATEWAY, refund_to_gift_card
 
 logger = logging.getLogger(__name__)
 
 S = Payment.Status
+ZERO = Decimal("0")
 
 
 def refund_order(
@@ -26,11 +29,33 @@ def refund_order(
 ) -> Refund:
     """Refund part or all of a paid order through its gateway, then book it on the order.
 
+    An order paid partly by gift card (split tender) is refunded to the other method first,
+    then to its gift cards: money goes back where the shopper paid it before store credit
+    does, and the card part — local, with no provider to refuse it — comes last, so a provider
+    refusal leaves nothing half-refunded. Returns the first refund made.
+
     Raises InvalidRefund (nothing to refund, amount out of range), RefundRejected or
     PaymentProviderError (the provider said no or could not be reached: nothing is booked).
     """
+    remaining = quantize(amount)
+    first: Refund | None = None
+    while True:
+        refund = _refund_one_payment(
+            order_id=order_id, amount=remaining, actor_id=actor_id, reason=reason
+        )
+        first = first or refund
+        remaining -= refund.amount
+        if remaining <= 0:
+            return first
+
+
+def _refund_one_payment(
+    *, order_id: int, amount: Decimal, actor_id: int | None, reason: str
+) -> Refund:
     refund = _open_refund(order_id=order_id, amount=amount, actor_id=actor_id, reason=reason)
     payment = refund.payment
+    if payment.gateway == GIFT_CARD_GATEWAY:
+        return _refund_to_gift_card(refund)
     try:
         result = get_gateway(payment.gateway).refund(
             payment, amount=refund.amount, idempotency_key=refund.idempotency_key
@@ -49,22 +74,31 @@ def refund_order(
 def _open_refund(*, order_id: int, amount: Decimal, actor_id: int | None, reason: str) -> Refund:
     order = order_locks.lock_order(order_id)
     amount = order_services.check_refund(order, amount)
-    payment = (
-        order.payments.filter(applied_to_order=True, status__in=CAPTURED).order_by("id").first()
-    )
-    if payment is None:
-        raise InvalidRefund(f"Order #{order.number} has no captured payment to refund.")
     # Refunds already on their way to the provider hold their amount (the order lock
     # serializes this check), so two concurrent refunds can never exceed the total.
-    in_flight = Refund.objects.filter(
-        order=order, applies_to_order=True, status=Refund.Status.PENDING
-    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
-    available = min(order.refundable_amount, payment.refundable_amount) - in_flight
+    pending = list(
+        Refund.objects.filter(order=order, applies_to_order=True, status=Refund.Status.PENDING)
+    )
+    # Split tender: the other method first, gift cards last (see refund_order).
+    payments = sorted(
+        order.payments.filter(applied_to_order=True, status__in=CAPTURED),
+        key=lambda p: (p.gateway == GIFT_CARD_GATEWAY, p.id),
+    )
+    if not payments:
+        raise InvalidRefund(f"Order #{order.number} has no captured payment to refund.")
+    left = {
+        p.id: p.refundable_amount - sum((r.amount for r in pending if r.payment_id == p.id), ZERO)
+        for p in payments
+    }
+    available = min(order.refundable_amount - sum((r.amount for r in pending), ZERO),
+                    sum(left.values(), ZERO))  # fmt: skip
     if amount > available:
         raise InvalidRefund(
-            f"At most {max(available, Decimal('0'))} {order.currency} can be refunded now.",
-            extra={"refundable": str(max(available, Decimal("0"))), "amount": str(amount)},
+            f"At most {max(available, ZERO)} {order.currency} can be refunded now.",
+            extra={"refundable": str(max(available, ZERO)), "amount": str(amount)},
         )
+    payment = next(p for p in payments if left[p.id] > 0)
+    amount = min(amount, left[payment.id])  # the rest goes to the next payment
     return Refund.objects.create(
         payment=payment,
         order=order,
@@ -163,7 +197,21 @@ def book_refund(*, refund_id: int, external_id: str) -> Refund:
             reference=refund.external_id or "",
             reason=refund.reason,
         )
+    metrics.count_on_commit(metrics.refunds, gateway=payment.gateway)
     return refund
+
+
+@transaction.atomic
+def _refund_to_gift_card(refund: Refund) -> Refund:
+    """A gift card's share goes back on the card: its ledger row and the booking together."""
+    payment = refund.payment
+    entry_id = int((payment.external_id or "").removeprefix("giftcard:"))
+    card_id = GiftCardTransaction.objects.values_list("card_id", flat=True).get(pk=entry_id)
+    entry = refund_to_gift_card(
+        card_id=card_id, amount=refund.amount, order_id=refund.order_id,
+        reference=f"refund {refund.idempotency_key}", actor_id=refund.actor_id,
+    )  # fmt: skip
+    return book_refund(refund_id=refund.id, external_id=f"giftcard:{entry.pk}")
 
 
 def _mark_refund_failed(*, refund_id: int, message: str) -> None:

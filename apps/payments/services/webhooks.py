@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from dataclasses import replace
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -11,7 +12,7 @@ from apps.orders.exceptions import InvalidRefund
 from apps.orders.models import OrderEvent
 from apps.payments.gateways.base import EventKind, GatewayEvent, GatewayRefund
 from apps.payments.gateways.registry import get_gateway
-from apps.payments.models import Payment, Refund, WebhookEvent
+from apps.payments.models import OPEN, Payment, Refund, WebhookEvent
 from apps.payments.services.payments import record_failure, record_success
 from apps.payments.services.refunds import book_refund, refund_unapplied_payment
 
@@ -26,6 +27,8 @@ def process_webhook(*, gateway_name: str, payload: bytes, signature_header: str)
     """
     gateway = get_gateway(gateway_name)
     event = gateway.parse_webhook(payload, signature_header)  # may call the provider
+    if event.kind == EventKind.PAYMENT_APPROVED:
+        event = _complete_approved(gateway_name, event)  # network, no transaction
     with transaction.atomic():
         try:
             # Concurrent deliveries of one event wait here on the unique index; all but the
@@ -46,9 +49,27 @@ def process_webhook(*, gateway_name: str, payload: bytes, signature_header: str)
     return outcome
 
 
+def _complete_approved(gateway_name: str, event: GatewayEvent) -> GatewayEvent:
+    """The shopper approved at the provider (PayPal's CHECKOUT.ORDER.APPROVED): take the money
+    now, as the return URL would, in case the shopper never comes back to the store.
+
+    The answer is applied under this event's id, so a replay changes nothing. A provider
+    failure raises (the webhook is answered 502 and redelivered): nothing is recorded.
+    """
+    if event.store and event.store != connection.schema_name:
+        return replace(event, kind=EventKind.IGNORED, note="another store's payment")
+    payment = _find_payment(gateway_name, event)
+    if payment is None:
+        return replace(event, kind=EventKind.IGNORED, note="unknown payment")
+    if payment.status not in OPEN:
+        return replace(event, kind=EventKind.IGNORED, note="payment already settled")
+    outcome = get_gateway(gateway_name).retrieve_payment(payment)
+    return replace(outcome, id=event.id, type=event.type)
+
+
 def _apply_event(gateway_name: str, event: GatewayEvent) -> tuple[str, int | None]:
     if event.kind == EventKind.IGNORED:
-        return "ignored: event type not handled", None
+        return f"ignored: {event.note or 'event type not handled'}", None
     if event.store and event.store != connection.schema_name:
         logger.warning("%s event %s belongs to store %s", gateway_name, event.id, event.store)
         return "ignored: another store's payment", None
@@ -70,11 +91,15 @@ def _apply_event(gateway_name: str, event: GatewayEvent) -> tuple[str, int | Non
             payment.id if needs_refund else None
         )
     if event.kind == EventKind.PAYMENT_FAILED:
-        recorded = record_failure(payment_id=payment.id, message=event.failure_message)
+        recorded = record_failure(
+            payment_id=payment.id, message=event.failure_message, restart=event.restart
+        )
         return ("failed" if recorded else "ignored: payment already settled"), None
     if event.kind == EventKind.REFUNDS:
         booked = _book_provider_refunds(payment, event.refunds)
         return f"refunds booked: {booked}", None
+    if event.kind == EventKind.PAYMENT_APPROVED:  # not completed by _complete_approved
+        return "ignored: approval not completed", None
     return "ignored: payment processing", None
 
 

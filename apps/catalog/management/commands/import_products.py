@@ -49,6 +49,8 @@ class Command(BaseCommand):
                 f"{report.variants_created} created, {report.variants_updated} updated."
             )
         )
+        for note in report.notes:
+            self.stdout.write(note)
 
     def _report_errors(self, errors) -> None:
         for line, reason in errors:
