@@ -137,6 +137,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): two-factor logins
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy, request.csp_nonce
+    # Before launch, a store's storefront may ask visitors for its password (staff never).
+    "apps.storefront.prelaunch.StorefrontPasswordMiddleware",
     # Sets the visitor and recently-viewed cookies only when a product page asked for it.
     "apps.storefront.middleware.VisitorCookiesMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.storefront import prelaunch
+
 admin.site.site_header = "Store admin"
 admin.site.site_title = "Store admin"
 
@@ -20,6 +22,7 @@ urlpatterns = [
     path("reviews/", include("apps.storefront.review_urls")),
     path("recommendations/", include("apps.storefront.recommendation_urls")),
     path("pages/", include("apps.storefront.page_urls")),
+    path("password/", prelaunch.password_page, name="storefront-password"),
     path("", include("apps.storefront.urls")),
 ]
 

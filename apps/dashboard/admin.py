@@ -4,7 +4,10 @@ secrets write-only; the generic StoreSettings change form would render them back
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 
-from apps.dashboard import order_admin  # noqa: F401  (registers the order and return admins)
+from apps.dashboard import (
+    order_admin,  # noqa: F401  (registers the order and return admins)
+    product_admin,  # noqa: F401  (the product page with stock)
+)
 from apps.preferences.models import StoreSettings
 
 try:

@@ -82,11 +82,17 @@ class StoreSettingsForm(forms.Form):
         help_text="Staff without an authenticator app are asked to set one up before they can "
         "use the admin.",
     )
+    storefront_password = forms.CharField(
+        max_length=60,
+        required=False,
+        help_text="Until you launch the store, visitors must enter this password (you and your "
+        "staff never do). Leave it blank to keep the storefront open.",
+    )
 
     PROFILE_FIELDS = ("name", "currency", "country", "timezone", "prices_include_tax")
     PREFERENCE_FIELDS = ("reservation_minutes", "low_stock_threshold", "moderate_reviews",
                          "email_sender", "abandoned_cart_hours", "payment_gateway",
-                         "require_staff_two_factor")  # fmt: skip
+                         "require_staff_two_factor", "storefront_password")  # fmt: skip
 
     def __init__(
         self,
@@ -222,7 +228,8 @@ class StoreSettingsForm(forms.Form):
             ("Tax and shipping", ("prices_include_tax",)),
             ("Checkout and inventory", ("reservation_minutes", "low_stock_threshold")),
             ("Reviews", ("moderate_reviews",)),
-            ("Email", ("email_sender", "abandoned_cart_hours")),
+            ("Storefront", ("storefront_password",)),
+            ("Notifications", ("email_sender", "abandoned_cart_hours")),
             ("Payments", ("payment_gateway",)),
             ("Security", ("require_staff_two_factor",)),
         ]

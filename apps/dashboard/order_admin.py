@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from apps.core.exceptions import DomainError
+from apps.dashboard import order_page
 from apps.dashboard.order_admin_forms import CancelForm, FulfillForm, RefundForm
 from apps.orders import services
 from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine, Return, ReturnLine
@@ -54,6 +55,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("=number", "email", "lines__sku")
     date_hierarchy = "created_at"
     list_per_page = 50
+    show_full_result_count = False  # one COUNT per page, not two
     readonly_fields = [f.name for f in Order._meta.fields]
     inlines = [OrderLineInline, FulfillmentInline, PaymentInline, RefundInline, OrderEventInline]
     change_form_template = "admin/orders/order/change_form.html"
@@ -72,6 +74,11 @@ class OrderAdmin(admin.ModelAdmin):
             path("<int:order_id>/refund/", view(self.refund_view), name="orders_order_refund"),
             path("<int:order_id>/cancel/", view(self.cancel_view), name="orders_order_cancel"),
             path("<int:order_id>/deliver/", view(self.deliver_view), name="orders_order_deliver"),
+            path(
+                "<int:order_id>/packing-slip/",
+                view(self.packing_slip_view),
+                name="orders_order_packing_slip",
+            ),  # fmt: skip
             *super().get_urls(),
         ]
 
@@ -121,17 +128,50 @@ class OrderAdmin(admin.ModelAdmin):
 
     def refund_view(self, request, order_id):
         def refund(order, form, actor_id):
-            payment_services.refund_order(
-                order_id=order.id, amount=form.cleaned_data["amount"], actor_id=actor_id,
+            payment_services.refund_lines(
+                order, actor_id, lines=form.lines(), amount=form.cleaned_data["amount"],
+                restock=form.cleaned_data.get("restock", False),
                 reason=form.cleaned_data["reason"],
             )  # fmt: skip
 
         order = get_object_or_404(Order, pk=order_id)
         return self._order_action(
-            request, order_id, form_class=RefundForm,
-            initial={"amount": order.refundable_amount}, title="Refund", button="Refund",
-            run=refund, done="refund made",
+            request, order_id, form_class=RefundForm, order=order, title="Refund",
+            button="Refund", run=refund, done="refund made",
         )  # fmt: skip
+
+    # --- the order page and its packing slip --------------------------------------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The order as a merchant reads it (nothing on it is edited in place: every change is
+        an action with its own form)."""
+        order = self.get_object(request, object_id)
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, order):
+            raise PermissionDenied
+        page = order_page.get_order_page(order.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": order,
+            "page": page,
+            "title": f"Order #{order.number}",
+            "can_change": self.has_change_permission(request, order),
+            "customer_url": reverse("dashboard:customer", args=[order.user_id])
+            if order.user_id and not order.user.is_staff
+            else "",
+        }
+        return TemplateResponse(request, "admin/orders/order/detail.html", context)
+
+    def packing_slip_view(self, request, order_id):
+        order = get_object_or_404(Order, pk=order_id)
+        if not self.has_view_or_change_permission(request, order):
+            raise PermissionDenied
+        context = {
+            "page": order_page.get_order_page(order.pk),
+            "store": getattr(request, "store", None),
+        }
+        return TemplateResponse(request, "admin/orders/order/packing_slip.html", context)
 
     def cancel_view(self, request, order_id):
         return self._order_action(

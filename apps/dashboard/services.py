@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from apps.payments import selectors as payment_selectors
 from apps.payments import services as payment_services
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 PREFERENCE_FIELDS = {
     "reservation_minutes", "low_stock_threshold", "moderate_reviews", "email_sender",
-    "abandoned_cart_hours", "payment_gateway", "require_staff_two_factor",
+    "abandoned_cart_hours", "payment_gateway", "require_staff_two_factor", "storefront_password",
 }  # fmt: skip
 
 
@@ -67,3 +68,15 @@ def update_store_settings(
     settings_row.save()
     logger.info("store %s settings updated (%s)", store.schema_name, ", ".join(sorted(preferences)))
     return store
+
+
+@transaction.atomic
+def launch_store() -> StoreSettings:
+    """Open the storefront to everyone (the checklist's last step); launching twice is a no-op."""
+    current = preference_selectors.get_store_settings()
+    settings_row = StoreSettings.objects.select_for_update().get(pk=current.pk)
+    if settings_row.launched_at is None:
+        settings_row.launched_at = timezone.now()
+        settings_row.save(update_fields=["launched_at", "updated_at"])
+        logger.info("store launched")
+    return settings_row

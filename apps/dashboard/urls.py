@@ -9,6 +9,9 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("launch/", views.launch, name="launch"),
+    path("customers/", views.customer_list, name="customers"),
+    path("customers/<int:customer_id>/", views.customer_detail, name="customer"),
     path("reports/sales/", views.sales_report, name="sales-report"),
     path("reports/inventory/", views.inventory_report, name="inventory-report"),
     path("reports/customers/", views.customers_report, name="customers-report"),

@@ -9,13 +9,23 @@ from functools import wraps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from apps.accounts import roles
 from apps.accounts import services as account_services
-from apps.dashboard import charts, exports, periods, reports, selectors, services
+from apps.dashboard import (
+    charts,
+    customers,
+    exports,
+    onboarding,
+    periods,
+    reports,
+    selectors,
+    services,
+)
 from apps.dashboard.forms import DateRangeForm, StaffInviteForm, StoreSettingsForm
 from apps.payments import selectors as payment_selectors
 from apps.payments.gateways import registry as gateway_registry
@@ -84,8 +94,19 @@ def index(request):
         dashboard=data,
         revenue_chart=revenue_chart,
         orders_chart=orders_chart,
-        app_list=admin.site.get_app_list(request),
+        # The onboarding steps lead to settings pages: the owner's to follow.
+        checklist=onboarding.get_checklist()
+        if request.user.has_perm(roles.MANAGE_SETTINGS)
+        else None,
     )
+
+
+@require_POST
+@requires(roles.MANAGE_SETTINGS)
+def launch(request):
+    services.launch_store()
+    messages.success(request, "Your store is live: the storefront is open to everyone.")
+    return redirect("dashboard:index")
 
 
 # --- reports ----------------------------------------------------------------------------------
@@ -233,7 +254,7 @@ def store_settings(request):
             messages.success(request, "Store settings saved.")
             return redirect("dashboard:settings")
     return _page(request, "admin/dashboard/settings.html", "Store settings", form=form,
-                 fieldsets=form.fieldsets(),
+                 fieldsets=form.fieldsets(), launched_at=preferences.launched_at,
                  owner_confirmed=tenant_selectors.owner_email_confirmed(store.id))  # fmt: skip
 
 
@@ -282,3 +303,25 @@ def revoke_staff(request, user_id: int):
     else:
         messages.success(request, "Admin access removed.")
     return redirect("dashboard:staff")
+
+
+# --- customers --------------------------------------------------------------------------------
+@requires("orders.view_order")
+def customer_list(request):
+    query = request.GET.get("q", "").strip()[:100]
+    sort = request.GET.get("sort", "newest")
+    page = customers.list_customers(query=query, sort=sort, page=request.GET.get("page") or 1)
+    return _page(request, "admin/dashboard/customers.html", "Customers", page=page, query=query,
+                 sort=sort if sort in customers.SORTS else "newest",
+                 sorts=list(customers.SORTS))  # fmt: skip
+
+
+@requires("orders.view_order")
+def customer_detail(request, customer_id: int):
+    try:
+        customer = customers.get_customer(customer_id)
+    except get_user_model().DoesNotExist as exc:
+        raise Http404("No such customer.") from exc
+    orders = customers.list_customer_orders(customer.pk)
+    return _page(request, "admin/dashboard/customer.html", customer.email, customer=customer,
+                 orders=orders, addresses=customers.customer_addresses(orders))  # fmt: skip

@@ -166,6 +166,7 @@ class StockMovement(models.Model):
         ADJUSTMENT = "adjustment", "Adjustment"
         CORRECTION = "correction", "Correction"
         IMPORT = "import", "Import"
+        INITIAL = "initial", "Initial stock"
 
     variant = models.ForeignKey(
         "catalog.Variant", related_name="stock_movements", on_delete=models.PROTECT

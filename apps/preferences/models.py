@@ -40,6 +40,15 @@ class StoreSettings(models.Model):
         db_default=False,
         help_text="Staff must sign in to the store admin with an authenticator code.",
     )
+    # Pre-launch storefront password (as Shopify's): until the store is launched, visitors
+    # must type it (store staff and the API never). Shown to the merchant in the admin: it is
+    # a shared "coming soon" key handed to friends and testers, not an account credential.
+    # db_default: rows written by code that predates the column (older processes during a
+    # deploy, historical models in migrations) still insert.
+    storefront_password = models.CharField(max_length=60, blank=True, default="", db_default="")
+    launched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the merchant launched the store (opened it)."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -51,3 +60,7 @@ class StoreSettings(models.Model):
 
     def __str__(self) -> str:
         return "Store settings"
+
+    @property
+    def storefront_locked(self) -> bool:
+        return bool(self.storefront_password) and self.launched_at is None

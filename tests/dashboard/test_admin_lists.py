@@ -34,6 +34,9 @@ def _count(client, url, django_assert_max_num_queries) -> int:
     [
         ("/admin/orders/order/", _orders),
         ("/admin/catalog/product/", lambda n: [VariantFactory() for _ in range(n)]),
+        ("/admin/customers/", lambda n: [
+            make_order(total="10.00", user=UserFactory(), email=f"c{i}@x.test")
+            for i in range(n)]),
         ("/admin/reviews/review/", lambda n: [
             review_services.submit_review(product_id=ProductFactory().id,
                                           author_id=UserFactory().id, rating=4, title="ok")

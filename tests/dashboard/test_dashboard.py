@@ -112,16 +112,14 @@ def test_top_products_low_stock_returns_and_reservations(month_of_sales):
 
 
 @pytest.mark.django_db
-def test_dashboard_page_renders_for_the_owner_with_charts_and_app_list(
-    owner_client, month_of_sales
-):
+def test_dashboard_page_renders_for_the_owner_with_charts_and_sidebar(owner_client, month_of_sales):
     response = owner_client.get("/admin/")
     html = response.content.decode()
 
     assert response.status_code == 200
     assert "<svg" in html and "<rect" in html and "Revenue per day" in html
     assert "Paid orders" in html and "Conversion" in html
-    assert 'href="/admin/orders/order/"' in html  # the app list is still there
+    assert 'href="/admin/orders/order/"' in html  # the sidebar
     assert "<script" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
 
 

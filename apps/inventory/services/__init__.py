@@ -26,6 +26,7 @@ from apps.inventory.services.stock import (
     create_warehouse,
     receive_stock,
     restock_return,
+    set_stock_level,
 )
 from apps.inventory.services.stock_counts import set_stock_levels
 
@@ -44,6 +45,7 @@ __all__ = [
     "release_reservation",
     "reserve",
     "resolve_restocked_alerts",
+    "set_stock_level",
     "restock_return",
     "set_stock_levels",
 ]

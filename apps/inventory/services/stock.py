@@ -22,6 +22,7 @@ ADJUSTMENT_REASONS = (
     StockMovement.Reason.RESTOCK,
     StockMovement.Reason.RETURN,
     StockMovement.Reason.CORRECTION,
+    StockMovement.Reason.INITIAL,
 )
 
 
@@ -127,6 +128,50 @@ def adjust_stock(
         variant_id=variant_id,
         warehouse_id=warehouse_id,
         quantity=-delta,
+        reason=reason,
+        actor_id=actor_id,
+        note=note,
+    )
+
+
+@transaction.atomic
+def set_stock_level(
+    *,
+    variant_id: int,
+    warehouse_id: int,
+    on_hand: int,
+    actor_id: int | None = None,
+    note: str = "",
+) -> StockLevel | None:
+    """Bring on_hand to a counted number (the product page's stock cells) with one ledger row.
+
+    The reason is ``initial`` for the first units a location ever records for the variant,
+    else ``adjustment``. The difference is taken under the stock row's lock, so two people
+    saving at once both land on a ledger that sums to on_hand. Returns None when nothing
+    changes (no row, no ledger entry).
+    """
+    if on_hand != 0:
+        check_quantity(on_hand, field="on_hand")
+    _check_stock_item(variant_id, warehouse_id)
+    level_id = (
+        StockLevel.objects.filter(variant_id=variant_id, warehouse_id=warehouse_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    current = locks.lock_stock_levels([level_id])[level_id].on_hand if level_id else 0
+    delta = on_hand - current
+    if delta == 0:
+        return None
+    first = not StockMovement.objects.filter(
+        variant_id=variant_id, warehouse_id=warehouse_id
+    ).exists()
+    reason = (
+        StockMovement.Reason.INITIAL if first and delta > 0 else StockMovement.Reason.ADJUSTMENT
+    )
+    return adjust_stock(
+        variant_id=variant_id,
+        warehouse_id=warehouse_id,
+        delta=delta,
         reason=reason,
         actor_id=actor_id,
         note=note,

@@ -28,6 +28,7 @@ from apps.orders.services.returns import (
     receive_return,
     reject_return,
     request_return,
+    take_back_lines,
 )
 
 __all__ = [
@@ -51,4 +52,5 @@ __all__ = [
     "reject_return",
     "request_return",
     "send_order_email",
+    "take_back_lines",
 ]

@@ -131,3 +131,62 @@ def receive_return(*, return_id: int, actor_id: int | None = None) -> Return:
         actor_id=actor_id,
     )  # fmt: skip
     return return_request
+
+
+@transaction.atomic
+def take_back_lines(
+    *,
+    order_id: int,
+    lines: Sequence[tuple[int, int]],
+    restock: bool,
+    actor_id: int | None = None,
+    reason: str = "",
+) -> Return:
+    """The merchant takes back shipped units (a refund by lines): recorded as a return already
+    received, with the units restocked (``return`` ledger rows) unless ``restock`` is off
+    (damaged goods). Sets the return's refund amount; the refund is the payments app's next
+    step, outside this transaction. No email: the refund sends its own.
+    """
+    order = locks.lock_order(order_id)
+    order_lines = {line.id: line for line in order.lines.all()}
+    pending = _units_in_open_returns(order)
+    taken = [(line_id, qty) for line_id, qty in lines if qty]
+    if not taken:
+        raise InvalidReturn("Choose at least one item.")
+    refund = Decimal("0")
+    for line_id, quantity in taken:
+        line = order_lines.get(line_id)
+        returnable = (
+            line.quantity_fulfilled - line.quantity_returned - pending.get(line_id, 0)
+            if line
+            else 0
+        )
+        if quantity < 0 or quantity > returnable:
+            raise InvalidReturn(
+                "Only shipped units not yet returned can be taken back.",
+                extra={"line": line_id, "quantity": quantity, "returnable": returnable},
+            )
+    return_request = Return.objects.create(
+        order=order, reason=reason.strip()[:500], status=Return.Status.RECEIVED
+    )
+    ReturnLine.objects.bulk_create(
+        ReturnLine(return_request=return_request, order_line_id=line_id, quantity=quantity)
+        for line_id, quantity in taken
+    )
+    for line_id, quantity in taken:
+        line = order_lines[line_id]
+        line.quantity_returned += quantity
+        line.save(update_fields=["quantity_returned"])
+        refund += quantize(line.line_total * quantity / line.quantity)
+        if restock and line.variant_id:
+            restocking.restock_line(line, quantity, order, actor_id=actor_id,
+                                    note=f"Refund of return {return_request.id}")  # fmt: skip
+    return_request.refund_amount = min(refund, order.refundable_amount)
+    return_request.save(update_fields=["refund_amount", "updated_at"])
+    history.record_order_event(
+        order_id=order.id, type=OrderEvent.Type.RETURN_RECEIVED,
+        data={"return": return_request.id, "refund": str(return_request.refund_amount),
+              "restocked": restock},
+        actor_id=actor_id,
+    )  # fmt: skip
+    return return_request

@@ -28,7 +28,11 @@ from apps.payments.services.gift_cards import (
     refund_to_gift_card,
     return_gift_cards_of_cancelled_orders,
 )
-from apps.payments.services.order_flows import cancel_and_refund, receive_return_and_refund
+from apps.payments.services.order_flows import (
+    cancel_and_refund,
+    receive_return_and_refund,
+    refund_lines,
+)
 from apps.payments.services.payments import (
     check_payment_usable,
     check_store_takes_payments,
@@ -48,6 +52,7 @@ __all__ = [
     "IssuedGiftCard",
     "OPEN",
     "cancel_and_refund",
+    "refund_lines",
     "check_store_takes_payments",
     "check_payment_usable",
     "create_default_payment_settings",

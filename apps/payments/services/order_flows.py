@@ -5,6 +5,8 @@ Each step is its own transaction: the order change commits first, then the provi
 orders never call the payments app.
 """
 
+from decimal import Decimal
+
 from apps.orders import services
 from apps.orders.models import Order, Return
 from apps.payments.services.refunds import refund_order
@@ -33,3 +35,29 @@ def receive_return_and_refund(return_request: Return, actor_id: int | None) -> R
             reason=f"Return {received.id}",
         )
     return received
+
+
+def refund_lines(
+    order: Order,
+    actor_id: int | None,
+    *,
+    lines: list[tuple[int, int]],
+    restock: bool,
+    amount: Decimal | None = None,
+    reason: str = "",
+) -> Decimal:
+    """Refund by lines and/or an amount (the order page's refund form).
+
+    Shipped units chosen in ``lines`` are taken back first (restocked unless ``restock`` is
+    off), then the payment is refunded: ``amount`` if given, else those units' value. Returns
+    the amount refunded.
+    """
+    if lines:
+        taken = services.take_back_lines(
+            order_id=order.id, lines=lines, restock=restock, actor_id=actor_id, reason=reason
+        )
+        if amount is None:
+            amount = taken.refund_amount
+    if amount:
+        refund_order(order_id=order.id, amount=amount, actor_id=actor_id, reason=reason)
+    return amount or Decimal("0")

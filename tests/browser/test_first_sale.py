@@ -1,0 +1,158 @@
+"""A new merchant's first sale, in Chromium against gunicorn, through the store admin's
+checklist: add a product with two variants and stock on the product page → preview → a shopper
+buys both with the test card → the merchant fulfils with a tracking number and refunds one
+line with restock. No step opens a technical table. Prints the clicks and the wall time."""
+
+import re
+import time
+
+from apps.catalog.models import Product
+from apps.checkout.models import ShippingMethod
+from apps.inventory.models import StockLevel, StockMovement, Warehouse
+from apps.orders.models import Order
+from apps.tenants import store_defaults
+from tests.browser.conftest import DESKTOP
+from tests.conftest import TEST_PASSWORD
+from tests.live_server import let_server_check_password
+
+TECHNICAL = re.compile(
+    r"/admin/(cart/cart|inventory/(stockmovement|reservation|stocklevel)|payments/webhookevent|"
+    r"recommendations/recomputerun)/"
+)
+
+
+class Journey:
+    """Counts the merchant's and the shopper's clicks and checks no page is a technical table."""
+
+    def __init__(self):
+        self.clicks = 0
+        self.pages: list[str] = []
+
+    def click(self, locator):
+        self.clicks += 1
+        locator.click()
+
+    def watch(self, page):
+        page.on("framenavigated", lambda frame: self.pages.append(frame.url))
+
+
+def test_first_sale_from_the_checklist(committed_store, live_web, open_page):
+    owner_email = f"owner@{committed_store.schema_name}.test"
+    let_server_check_password(owner_email, TEST_PASSWORD)
+    # What create_store gives every new store (the suite's stores are made without it): a
+    # stock location, a shipping zone with a flat rate, tax, payments in test mode.
+    store_defaults.apply_store_defaults(committed_store)
+    warehouse = Warehouse.objects.get(active=True)
+    assert ShippingMethod.objects.filter(active=True, zone__countries__contains=["US"]).exists()
+    host = committed_store.primary_host
+    journey = Journey()
+    started = time.perf_counter()
+
+    # --- the merchant signs in and follows the checklist -----------------------------------
+    admin = open_page(DESKTOP)
+    journey.watch(admin)
+    admin.goto(live_web.url(host, "/admin/"))
+    admin.get_by_label("Email").fill(owner_email)
+    admin.get_by_label("Password").fill(TEST_PASSWORD)
+    journey.click(admin.get_by_role("button", name="Log in"))
+    checklist = admin.locator(".checklist")
+    assert "0 of 6" not in checklist.inner_text()  # shipping and test payments are ready
+    journey.click(checklist.get_by_role("link", name="Add a product"))
+
+    admin.locator("#id_name").press_sequentially("Linen apron")  # the slug follows as typed
+    admin.locator("#id_status").select_option("active")
+    journey.click(admin.get_by_role("button", name="Add another Product option"))
+    admin.locator("#id_options-0-name").fill("Size")
+    admin.locator("#id_options-0-values_text").fill("S, M")
+    admin.locator("#id_generated_variant_price").fill("30.00")
+    journey.click(admin.locator("input[name=_continue]"))
+    admin.wait_for_url(re.compile(r"/admin/catalog/product/\d+/change/"))
+
+    stock_cells = admin.locator(
+        f'.variant-grid tr.has_original input[name$="-stock_{warehouse.id}"]'
+    )
+    assert stock_cells.count() == 2
+    for index in range(2):
+        stock_cells.nth(index).fill("5")
+    journey.click(admin.locator("input[name=_continue]"))
+    admin.wait_for_url(re.compile(r"/admin/catalog/product/\d+/change/"))
+    assert admin.locator(".messagelist .success").count() == 1
+    product = Product.objects.get(slug="linen-apron")
+    small = product.variants.get(sku="LINEN-APRON-S")
+    medium = product.variants.get(sku="LINEN-APRON-M")
+    assert StockLevel.objects.get(variant=small, warehouse=warehouse).on_hand == 5
+
+    journey.click(admin.locator("#store-nav").get_by_role("link", name="Home"))
+    steps = admin.locator(".checklist-step.done")
+    assert {steps.nth(i).get_attribute("data-step") for i in range(steps.count())} >= {
+        "product", "stock", "shipping", "payments"
+    }  # fmt: skip
+    with admin.context.expect_page() as preview_opened:
+        journey.click(admin.get_by_role("link", name="Open the storefront"))
+    preview = preview_opened.value
+    preview.wait_for_load_state()
+    assert committed_store.name in preview.title()
+    preview.close()
+
+    # --- a shopper buys both sizes with the test card ---------------------------------------
+    shopper = open_page(DESKTOP)
+    journey.watch(shopper)
+    shopper.goto(live_web.url(host, product.get_absolute_url()))
+    for size in ("S", "M"):
+        journey.click(
+            shopper.locator(f'label.choice:has(input[name="option-size"][value="{size}"])')
+        )
+        chosen = (small if size == "S" else medium).id
+        shopper.wait_for_function(
+            f"document.querySelector('[data-variant-field]').value == '{chosen}'"
+        )
+        journey.click(shopper.get_by_role("button", name="Add to cart"))
+        shopper.wait_for_url(re.compile(r"/cart/"))
+        if size == "S":
+            shopper.go_back()
+    journey.click(shopper.get_by_role("button", name="Check out"))
+    shopper.get_by_label("Email").fill("shopper@example.test")
+    shopper.get_by_label("Full name").fill("Ada Lovelace")
+    shopper.get_by_label("Address", exact=True).fill("12 Analytical Way")
+    shopper.get_by_label("City").fill("Portland")
+    shopper.get_by_label("Postal code").fill("97201")
+    shopper.get_by_label("Country").select_option("US")
+    journey.click(shopper.locator('input[name="method"]').first)
+    journey.click(shopper.get_by_role("button", name="Continue to payment"))
+    shopper.get_by_label("Card number").fill("4242 4242 4242 4242")
+    shopper.get_by_label("Expiry (MM/YY)").fill("12/34")
+    shopper.get_by_label("CVC").fill("123")
+    shopper.get_by_label("Name on card").fill("Ada Lovelace")
+    journey.click(shopper.get_by_role("button", name=re.compile(r"^Pay ")))
+    shopper.wait_for_url(re.compile(r"/orders/"))
+    order = Order.objects.get(email="shopper@example.test")
+    assert order.payment_status == Order.PaymentStatus.PAID
+
+    # --- back in the admin: fulfil with tracking, refund one line with restock ---------------
+    journey.click(admin.locator("#store-nav").get_by_role("link", name="Orders"))
+    journey.click(admin.locator("#result_list").get_by_role("link", name=str(order.number)))
+    journey.click(admin.get_by_role("link", name="Fulfil items"))
+    admin.get_by_label("Carrier").fill("UPS")
+    admin.get_by_label("Tracking number").fill("1Z999AA10123456784")
+    journey.click(admin.get_by_role("button", name="Ship"))
+    admin.wait_for_url(re.compile(rf"/admin/orders/order/{order.id}/change/"))
+    assert "1Z999AA10123456784" in admin.locator("main").inner_text()
+    journey.click(admin.get_by_role("link", name="Refund"))
+    small_line = order.lines.get(sku="LINEN-APRON-S")
+    admin.locator(f"#id_line_{small_line.id}").fill("1")
+    assert admin.get_by_label("Restock these items").is_checked()
+    journey.click(admin.get_by_role("button", name="Refund"))
+    admin.wait_for_url(re.compile(rf"/admin/orders/order/{order.id}/change/"))
+    elapsed = time.perf_counter() - started
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.FULFILLED
+    assert order.payment_status == Order.PaymentStatus.PARTIALLY_REFUNDED
+    assert order.amount_refunded == small_line.line_total
+    assert StockLevel.objects.get(variant=small, warehouse=warehouse).on_hand == 5 - 1 + 1
+    assert StockLevel.objects.get(variant=medium, warehouse=warehouse).on_hand == 4
+    assert StockMovement.objects.filter(
+        variant=small, reason=StockMovement.Reason.RETURN, delta=1
+    ).exists()
+    assert not [url for url in journey.pages if TECHNICAL.search(url)]
+    print(f"\nfirst sale journey: {journey.clicks} clicks, {elapsed:.1f} s wall time")  # noqa: T201
