@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('preferences', '0003_gateway_settings_moved_to_payments'),
+        ('preferences', '0004_storesettings_require_staff_two_factor'),
     ]
 
     operations = [
