@@ -61,6 +61,7 @@ SECTIONS: tuple[Section, ...] = (
         Page("Import / export", url="admin:catalog_product_import",
              permission="catalog.add_product"),
         Page("Reviews", model="reviews.Review"),
+        Page("Gift cards", model="payments.GiftCard"),
     )),
     Section("Customers", "customers", pages=(
         Page("Customers", url="dashboard:customers", permission="orders.view_order", related=(
@@ -82,6 +83,12 @@ SECTIONS: tuple[Section, ...] = (
         Page("Emails", model="recommendations.BackInStockSubscription", related=(
             Page("Abandoned-cart reminders", model="recommendations.AbandonedCartReminder"),
             Page("Unsubscribed", model="recommendations.EmailUnsubscribe"),
+        )),
+    )),
+    Section("Online store", "store", pages=(
+        Page("Theme", model="content.StoreTheme"),
+        Page("Pages", model="content.Page", related=(
+            Page("Contact messages", model="content.ContactMessage"),
         )),
     )),
     Section("Settings", "settings", pages=(

@@ -16,8 +16,14 @@ def test_owner_sidebar_lists_merchant_sections_and_no_technical_tables(owner_cli
 
     sidebar = _sidebar(html)
     for label in ("Home", "Orders", "Products", "Customers", "Discounts", "Analytics",
-                  "Marketing", "Settings"):  # fmt: skip
+                  "Marketing", "Online store", "Settings"):  # fmt: skip
         assert f"<span>{label}</span>" in sidebar
+    assert "/admin/content/storetheme/" in sidebar  # Online store opens on the theme
+    pages = _sidebar(owner_client.get("/admin/content/page/").content.decode())
+    assert "Contact messages" not in pages and 'aria-current="page">Pages' in pages
+    products = _sidebar(owner_client.get("/admin/catalog/product/").content.decode())
+    assert "/admin/payments/giftcard/" in products
+    assert 'href="/admin/two-factor/">Two-factor sign-in</a>' in html  # the user's own links
     for technical in ("/admin/cart/cart/\"", "stockmovement", "reservation", "webhookevent",
                       "recomputerun"):  # fmt: skip
         assert technical not in sidebar
