@@ -31,9 +31,25 @@ _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _RECOVERY_LENGTH = 10
 
 
+_HAS_TWO_FACTOR = "_has_two_factor"
+
+
 def has_two_factor(user: User) -> bool:
-    """Whether ``user`` has a confirmed authenticator (a login then needs a code)."""
-    return user_has_device(user, confirmed=True)
+    """Whether ``user`` has a confirmed authenticator (a login then needs a code).
+
+    Remembered on the user object, which lives for one request: the admin asks several times
+    per page (its permission check runs for the view and again for the page's context), and
+    each answer costs a query per device type. Enrolling or disabling forgets it."""
+    known = getattr(user, _HAS_TWO_FACTOR, None)
+    if known is None:
+        known = user_has_device(user, confirmed=True)
+        setattr(user, _HAS_TWO_FACTOR, known)
+    return known
+
+
+def _forget_two_factor(user: User) -> None:
+    if hasattr(user, _HAS_TWO_FACTOR):
+        delattr(user, _HAS_TWO_FACTOR)
 
 
 def two_factor_required() -> bool:
@@ -83,6 +99,7 @@ def confirm_totp_enrolment(*, user: User, token: str) -> list[str]:
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    _forget_two_factor(user)
     return regenerate_recovery_codes(user=user)
 
 
@@ -106,6 +123,7 @@ def disable_two_factor(*, user: User) -> None:
     """Remove the user's authenticator and recovery codes."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    _forget_two_factor(user)
 
 
 def recovery_codes_left(user: User) -> int:

@@ -20,6 +20,9 @@ from django.conf import settings
 
 from tests.live_server import LiveWeb, running_web
 
+# The local PayPal API, for the split-payment browser test (its own server in this directory).
+from tests.payments.conftest import _fake_paypal_server, fake_paypal  # noqa: F401
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE_SCRIPT = settings.BASE_DIR / ".data" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 FAILURE_SCREENSHOTS = settings.BASE_DIR / ".data" / "test-screenshots"
