@@ -6,7 +6,8 @@
 - ``public_schema`` switches a test to the platform's schema.
 - ``store_client`` / ``other_store_client`` are test clients bound to each store's host.
 - ``committed_store`` opens a throw-away store whose writes are really committed (for tests that
-  use several connections or a real worker); it is dropped afterwards.
+  use several connections or a real worker); it is dropped afterwards. ``signup_slug`` names a
+  store a test opens through a server's signup page, and drops it afterwards.
 """
 
 import itertools
@@ -200,11 +201,7 @@ def committed_store(django_db_setup, django_db_blocker):
     number = next(_committed_store_numbers)
     slug = f"committed{os.getpid()}x{number}"
     with django_db_blocker.unblock():
-        # pytest-django creates the test database only when some collected test is marked
-        # django_db (or uses `db`); never let a run of committed-store tests alone write to
-        # the real database.
-        if not connection.settings_dict["NAME"].startswith("test_"):
-            pytest.fail("committed_store needs the test database: run it with a django_db test")
+        _require_test_database("committed_store")
         connection.set_schema_to_public()
         store = tenant_services.create_store(
             name=f"Committed {number}",
@@ -217,9 +214,44 @@ def committed_store(django_db_setup, django_db_blocker):
         try:
             yield store
         finally:
+            _drop_committed_store(store)
+
+
+@pytest.fixture
+def signup_slug(django_db_setup, django_db_blocker):
+    """The slug of a store a test opens through the signup page of a server it started; that
+    store, if it was opened, is dropped at teardown (also when the test fails).
+
+    The store is the server's work, committed: a fixture that starts the server must depend on
+    this one, so that the server has stopped (and its sessions ended) before the drop.
+    """
+    slug = f"signup{os.getpid()}x{next(_committed_store_numbers)}"
+    with django_db_blocker.unblock():
+        _require_test_database("signup_slug")
+        connection.set_schema_to_public()
+        try:
+            yield slug
+        finally:
             connection.set_schema_to_public()
-            store.delete(force_drop=True)
-            assert connection.schema_name == get_public_schema_name()
-            # Outside a test transaction nothing else closes this session; the test database
-            # cannot be dropped at the end of the run while it is open.
-            connection.close()
+            store = Store.objects.filter(schema_name=slug).first()
+            if store is None:
+                connection.close()
+            else:
+                _drop_committed_store(store)
+
+
+def _require_test_database(fixture: str) -> None:
+    # pytest-django creates the test database only when some collected test is marked
+    # django_db (or uses `db`); never let a run of committed-store tests alone write to the
+    # real database.
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        pytest.fail(f"{fixture} needs the test database: run it with a django_db test")
+
+
+def _drop_committed_store(store: Store) -> None:
+    connection.set_schema_to_public()
+    store.delete(force_drop=True)
+    assert connection.schema_name == get_public_schema_name()
+    # Outside a test transaction nothing else closes this session; the test database cannot be
+    # dropped at the end of the run while it is open.
+    connection.close()

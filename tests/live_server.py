@@ -1,7 +1,8 @@
 """A real web server (gunicorn) against the test database, for tests that need one.
 
 The server is a separate process: it sees only committed rows, so use it with the
-``committed_store`` fixture. It talks to the test run's Redis under a cache prefix and a Celery
+``committed_store`` fixture (or let it open the store itself, through its signup page:
+``signup_slug``). It talks to the test run's Redis under a cache prefix and a Celery
 queue of its own, so a developer's ``make run`` on the same Redis never answers its tasks.
 """
 
@@ -76,13 +77,18 @@ def server_env(**overrides: str) -> dict[str, str]:
 def running_web(
     log_path: Path, *, workers: int = 1, threads: int = 2, env: dict[str, str] | None = None
 ) -> Iterator[LiveWeb]:
-    """Start gunicorn on a free port, wait until it answers, stop it on the way out."""
+    """Start gunicorn on a free port, wait until it answers, stop it on the way out.
+
+    The links the server writes (the signup page's link to the new store's admin, emails)
+    carry its port: ``PUBLIC_PORT``.
+    """
     port = free_port()
+    env = {**(env or server_env()), "PUBLIC_PORT": str(port)}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers), "--threads", str(threads), "--timeout", "60"],
-            env=env or server_env(), cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+            env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         _wait_until_up(process, port, log_path)

@@ -4,7 +4,8 @@
   Playwright is not installed: ``make test`` installs both where it can).
 - ``open_page(width)`` opens a fresh browser context (no cookies) at a desktop or phone width.
 - ``live_web`` serves the test database through gunicorn; use it with ``committed_store``, whose
-  host ``<slug>.localhost`` Chromium resolves to the loopback address.
+  host ``<slug>.localhost`` Chromium resolves to the loopback address. ``platform_web`` serves
+  it without a store, for a journey that opens one on the signup page (``signup_slug``).
 - ``axe_violations(page)`` runs axe-core in the page and returns the serious and critical ones.
 - A failing test leaves a screenshot of every page it opened under ``.data/test-screenshots/``.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.live_server import LiveWeb, running_web
+from tests.live_server import LiveWeb, running_web, server_env
 
 # The local PayPal API, for the split-payment browser test (its own server in this directory).
 from tests.payments.conftest import _fake_paypal_server, fake_paypal  # noqa: F401
@@ -86,6 +87,16 @@ def open_page(browser, request) -> Iterator[Callable]:
 @pytest.fixture
 def live_web(committed_store, tmp_path) -> Iterator[LiveWeb]:
     with running_web(tmp_path / "web.log", workers=2) as web:
+        yield web
+
+
+@pytest.fixture
+def platform_web(signup_slug, tmp_path) -> Iterator[LiveWeb]:
+    """gunicorn with no committed store, for a journey that starts on the platform host's
+    signup page; the store opened there (``signup_slug``) is dropped after the server stops.
+    Its mail (the owner's confirmation link) goes to ``tmp_path / "mail"``."""
+    env = server_env(EMAIL_FILE_PATH=str(tmp_path / "mail"))
+    with running_web(tmp_path / "web.log", workers=2, env=env) as web:
         yield web
 
 
