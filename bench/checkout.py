@@ -52,6 +52,8 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Benchmarks speak plain HTTP to this machine (the HTTPS-only settings are for deployments).
+os.environ.setdefault("PLAIN_HTTP", "1")
 # Confirmation emails and other tasks queued by the bench go to a private queue, purged at the
 # end (the environment is passed on to gunicorn, so its workers use the same queue).
 RUN = uuid.uuid4().hex[:8]

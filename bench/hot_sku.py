@@ -46,6 +46,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Benchmarks speak plain HTTP to this machine (the HTTPS-only settings are for deployments).
+os.environ.setdefault("PLAIN_HTTP", "1")
 # Low-stock checks queued by the last reservations go to a private queue, purged at the end.
 RUN = uuid.uuid4().hex[:8]
 os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"bench-{RUN}"

@@ -35,6 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Benchmarks speak plain HTTP to this machine (the HTTPS-only settings are for deployments).
+os.environ.setdefault("PLAIN_HTTP", "1")
 
 import django  # noqa: E402
 

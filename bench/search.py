@@ -43,6 +43,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Benchmarks speak plain HTTP to this machine (the HTTPS-only settings are for deployments).
+os.environ.setdefault("PLAIN_HTTP", "1")
 
 import django  # noqa: E402
 
