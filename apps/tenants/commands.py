@@ -5,6 +5,8 @@
 store when none is.
 """
 
+import abc
+
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
@@ -27,7 +29,7 @@ def stores_from_option(slug: str | None) -> list[Store]:
     return list(selectors.list_active_stores())
 
 
-class PerStoreCommand(BaseCommand):
+class PerStoreCommand(BaseCommand, abc.ABC):
     """A command run once in each store's schema (``--store`` picks one).
 
     Subclasses implement ``handle_store``; they may extend ``add_arguments`` (call super).
@@ -41,5 +43,6 @@ class PerStoreCommand(BaseCommand):
             with schema_context(store.schema_name):
                 self.handle_store(store, options)
 
+    @abc.abstractmethod
     def handle_store(self, store: Store, options: dict) -> None:
-        raise NotImplementedError("PerStoreCommand subclasses implement handle_store")
+        """Do the command's work for ``store`` (already in its schema)."""

@@ -135,7 +135,7 @@ def test_contact_mail_goes_to_the_theme_contact_address_and_is_sent_once():
 @pytest.mark.django_db
 def test_the_contact_form_is_limited_per_client_address_per_hour():
     client = "203.0.113.99-limit"
-    cache.delete(f"content:contact:{client}")
+    cache.delete(f"throttle:contact:{client}")
     for _ in range(throttling.CONTACT_MESSAGES_PER_HOUR):
         services.submit_contact_message(
             name="Bot", email="b@example.test", subject="", message="hello hello", client=client
@@ -147,4 +147,4 @@ def test_the_contact_form_is_limited_per_client_address_per_hour():
         )
 
     assert ContactMessage.objects.count() == throttling.CONTACT_MESSAGES_PER_HOUR
-    cache.delete(f"content:contact:{client}")
+    cache.delete(f"throttle:contact:{client}")

@@ -25,23 +25,12 @@ def request_return(*, order_id: int, lines: Sequence[tuple[int, int]], reason: s
         Order.Status.DELIVERED,
     ):
         raise InvalidReturn("Only shipped items can be returned.")
-    order_lines = {line.id: line for line in order.lines.all()}
-    pending = _units_in_open_returns(order)
-    requested = [(line_id, qty) for line_id, qty in lines if qty]
-    if not requested:
-        raise InvalidReturn("Choose at least one item to return.")
-    for line_id, quantity in requested:
-        line = order_lines.get(line_id)
-        returnable = (
-            line.quantity_fulfilled - line.quantity_returned - pending.get(line_id, 0)
-            if line
-            else 0
-        )
-        if quantity < 0 or quantity > returnable:
-            raise InvalidReturn(
-                "You can return at most the units shipped and not yet returned.",
-                extra={"line": line_id, "quantity": quantity, "returnable": returnable},
-            )
+    order_lines, requested = _returnable_lines(
+        order,
+        lines,
+        none_chosen="Choose at least one item to return.",
+        too_many="You can return at most the units shipped and not yet returned.",
+    )
     return_request = Return.objects.create(order=order, reason=reason.strip())
     ReturnLine.objects.bulk_create(
         ReturnLine(return_request=return_request, order_line_id=line_id, quantity=quantity)
@@ -54,6 +43,29 @@ def request_return(*, order_id: int, lines: Sequence[tuple[int, int]], reason: s
     )
     emails.queue_email(order, "return_requested", return_id=return_request.id)
     return return_request
+
+
+def _returnable_lines(order, lines, *, none_chosen: str, too_many: str):
+    """The order's lines by id and the ``(line_id, quantity)`` pairs asked for, checked: at least
+    one, and none beyond the units shipped, not yet returned and not in an open return."""
+    order_lines = {line.id: line for line in order.lines.all()}
+    pending = _units_in_open_returns(order)
+    requested = [(line_id, qty) for line_id, qty in lines if qty]
+    if not requested:
+        raise InvalidReturn(none_chosen)
+    for line_id, quantity in requested:
+        line = order_lines.get(line_id)
+        returnable = (
+            line.quantity_fulfilled - line.quantity_returned - pending.get(line_id, 0)
+            if line
+            else 0
+        )
+        if quantity < 0 or quantity > returnable:
+            raise InvalidReturn(
+                too_many,
+                extra={"line": line_id, "quantity": quantity, "returnable": returnable},
+            )
+    return order_lines, requested
 
 
 def _units_in_open_returns(order: Order) -> dict[int, int]:
@@ -148,24 +160,13 @@ def take_back_lines(
     step, outside this transaction. No email: the refund sends its own.
     """
     order = locks.lock_order(order_id)
-    order_lines = {line.id: line for line in order.lines.all()}
-    pending = _units_in_open_returns(order)
-    taken = [(line_id, qty) for line_id, qty in lines if qty]
-    if not taken:
-        raise InvalidReturn("Choose at least one item.")
+    order_lines, taken = _returnable_lines(
+        order,
+        lines,
+        none_chosen="Choose at least one item.",
+        too_many="Only shipped units not yet returned can be taken back.",
+    )
     refund = Decimal("0")
-    for line_id, quantity in taken:
-        line = order_lines.get(line_id)
-        returnable = (
-            line.quantity_fulfilled - line.quantity_returned - pending.get(line_id, 0)
-            if line
-            else 0
-        )
-        if quantity < 0 or quantity > returnable:
-            raise InvalidReturn(
-                "Only shipped units not yet returned can be taken back.",
-                extra={"line": line_id, "quantity": quantity, "returnable": returnable},
-            )
     return_request = Return.objects.create(
         order=order, reason=reason.strip()[:500], status=Return.Status.RECEIVED
     )

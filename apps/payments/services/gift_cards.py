@@ -112,7 +112,7 @@ def find_gift_card(*, code: str, identity: str) -> GiftCard:
     if not throttling.count_code_attempt(identity):
         raise GiftCardAttemptsExceeded(
             "Too many gift card codes tried. Please wait a few minutes.",
-            extra={"window_seconds": throttling.WINDOW_SECONDS},
+            extra={"window_seconds": throttling.CODE_ATTEMPT_LIMIT.window_seconds},
         )
     key = gift_card_codes.lookup_key(code) if gift_card_codes.normalize(code) else ""
     card = GiftCard.objects.filter(code_key=key).first() if key else None
