@@ -32,6 +32,8 @@ from apps.dashboard import periods
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory.models import Reservation, StockLevel
 from apps.orders.models import Order, OrderLine, Return
+from apps.payments import selectors as payment_selectors
+from apps.payments.models import WebhookEvent
 from apps.preferences import selectors as preference_selectors
 
 ZERO = Decimal("0.00")
@@ -88,6 +90,8 @@ class Dashboard:
     waiting_returns: list[Return]
     waiting_returns_count: int
     active_reservations: dict
+    payment_events: list[WebhookEvent]
+    payment_events_count: int
     currency: str
     zone_name: str
     generated_at: datetime
@@ -229,6 +233,7 @@ def get_dashboard(*, store, now: datetime | None = None) -> Dashboard:
     )
     low_stock, low_stock_count = list_low_stock()
     returns, returns_count = list_waiting_returns()
+    payment_events, payment_events_count = payment_selectors.list_events_needing_attention()
     return Dashboard(
         kpis=get_kpis(windows),
         days=get_daily_sales(chart_range),
@@ -239,6 +244,8 @@ def get_dashboard(*, store, now: datetime | None = None) -> Dashboard:
         waiting_returns=returns,
         waiting_returns_count=returns_count,
         active_reservations=get_active_reservations(now=now),
+        payment_events=payment_events,
+        payment_events_count=payment_events_count,
         currency=store.currency,
         zone_name=zone.key,
         generated_at=now,

@@ -79,11 +79,27 @@ class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("received_at", "gateway", "type", "event_id", "outcome", "processed_at")
-    list_filter = ("gateway", "type")
-    search_fields = ("=event_id",)
+    list_display = (
+        "received_at", "gateway", "type", "event_id", "outcome", "order", "needs_attention",
+        "processed_at",
+    )  # fmt: skip
+    list_filter = ("needs_attention", "gateway", "type")
+    list_select_related = ("order",)
+    search_fields = ("=event_id", "=order__number")
     fields = list_display
     readonly_fields = list_display
+    actions = ["mark_checked"]
+
+    @admin.action(
+        description="Mark as checked (leaves the dashboard's list)", permissions=["change"]
+    )
+    def mark_checked(self, request, queryset):
+        done = services.mark_events_checked(event_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{done} event(s) marked as checked.", messages.SUCCESS)
+
+    def has_change_permission(self, request, obj=None):
+        # The action needs change permission; the form itself has no editable field.
+        return request.user.has_perm("payments.change_webhookevent") if obj is None else False
 
 
 class GiftCardIssueForm(forms.ModelForm):

@@ -124,9 +124,23 @@ class WebhookEvent(models.Model):
     outcome = models.CharField(max_length=255, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # A signed event that could not be applied (e.g. a refund larger than what is left to refund):
+    # recorded and answered 200 so the provider stops retrying, and shown to the merchant until
+    # someone marks it checked.
+    needs_attention = models.BooleanField(default=False)
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["-received_at"],
+                condition=Q(needs_attention=True),
+                name="payments_event_attention",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.type} {self.event_id}"

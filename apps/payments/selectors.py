@@ -2,7 +2,7 @@ from apps.core import raw_rows, store_cache
 from apps.orders.models import Order, OrderLine
 from apps.payments import sql
 from apps.payments.gateways.base import GatewayConfig
-from apps.payments.models import GatewaySettings, GiftCardTransaction, Payment
+from apps.payments.models import GatewaySettings, GiftCardTransaction, Payment, WebhookEvent
 
 
 def get_payment_by_token(*, token) -> Payment:
@@ -52,3 +52,12 @@ def _load_gateway_settings() -> dict[str, tuple[dict, dict]]:
         row.gateway: (row.values, row.secrets)
         for row in GatewaySettings.objects.only("gateway", "values", "secrets")
     }
+
+
+def list_events_needing_attention(*, limit: int = 5) -> tuple[list[WebhookEvent], int]:
+    """Signed provider events that could not be applied and nobody has checked yet, newest
+    first, with their order (the dashboard home lists them)."""
+    flagged = WebhookEvent.objects.filter(needs_attention=True)
+    rows = list(flagged.select_related("order").order_by("-received_at", "-id")[:limit])
+    count = len(rows) if len(rows) < limit else flagged.count()
+    return rows, count

@@ -6,6 +6,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -17,6 +18,7 @@ from apps.payments.exceptions import GatewayNotConfigured, PaymentProviderError,
 from apps.payments.gateways.stripe import StripeGateway
 from apps.payments.models import Payment, Refund, WebhookEvent
 from apps.payments.selectors import get_gateway_config
+from tests.conftest import STORE_SPEC
 from tests.factories.payments import OrderFactory, create_reserved_order
 from tests.payments.conftest import (
     PUBLISHABLE_KEY,
@@ -563,3 +565,43 @@ def test_refund_that_fails_later_at_stripe_is_flagged_on_the_order(stripe_store,
     note = OrderEvent.objects.filter(order=order, type=OrderEvent.Type.NOTE).last()
     assert response.json()["outcome"] == "refunds booked: 0"
     assert f"refund {refund.external_id} as failed" in note.message
+
+
+@pytest.mark.django_db
+def test_provider_refund_larger_than_what_is_left_is_recorded_flagged_and_answered_200(
+    stripe_store, store_client
+):
+    """A signed event that cannot be applied is not a 5xx the provider retries for days."""
+    order, payment = paid_order(store_client, stripe_store)
+    stripe_store.refunds["re_too_big"] = {
+        "id": "re_too_big", "object": "refund", "amount": 999_900, "currency": "usd",
+        "payment_intent": payment.external_id, "status": "succeeded", "metadata": {},
+    }  # fmt: skip
+    event = stripe_event("refund.created", stripe_store.refunds["re_too_big"])
+
+    first = post_webhook(store_client, event)
+    replay = post_webhook(store_client, event)
+
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert first.status_code == 200 and replay.status_code == 200
+    assert first.json()["outcome"].startswith("not applied: refund re_too_big of 9999.00")
+    assert replay.json()["outcome"] == "duplicate"
+    recorded = WebhookEvent.objects.get(event_id=json.loads(event)["id"])
+    assert recorded.needs_attention and recorded.order_id == order.id
+    assert order.amount_refunded == 0 and payment.amount_refunded == 0
+    assert not Refund.objects.exists()
+    note = OrderEvent.objects.filter(order=order, type=OrderEvent.Type.NOTE).last()
+    assert "re_too_big" in note.message and "check it at the provider" in note.message
+
+    # The merchant sees it on the dashboard home until they mark it checked in the admin.
+    owner = get_user_model().objects.get(email=STORE_SPEC["owner_email"])
+    store_client.force_login(owner)
+    home = store_client.get("/admin/").content.decode()
+    assert "Payment events to check" in home and "re_too_big" in home
+    changelist = "/admin/payments/webhookevent/"
+    marked = store_client.post(
+        changelist, {"action": "mark_checked", "_selected_action": [recorded.pk]}, follow=True
+    )
+    assert "1 event(s) marked as checked." in marked.content.decode()
+    assert "Payment events to check" not in store_client.get("/admin/").content.decode()

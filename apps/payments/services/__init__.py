@@ -7,7 +7,7 @@
 - ``gift_cards``: issue_gift_card, disable_gift_card, find_gift_card, redeem_gift_card,
   refund_to_gift_card, pay_with_gift_card (split tender on the payment page),
   return_gift_cards_of_cancelled_orders;
-- ``webhooks``: process_webhook;
+- ``webhooks``: process_webhook, mark_events_checked;
 - ``order_flows``: cancel_and_refund, receive_return_and_refund (an order change, then a
   refund through the provider).
 """
@@ -44,7 +44,7 @@ from apps.payments.services.payments import (
     sync_payment_status,
 )
 from apps.payments.services.refunds import refund_order, refund_unapplied_payment
-from apps.payments.services.webhooks import process_webhook
+from apps.payments.services.webhooks import mark_events_checked, process_webhook
 
 __all__ = [
     "CAPTURED",
@@ -61,6 +61,7 @@ __all__ = [
     "disable_gift_card",
     "find_gift_card",
     "issue_gift_card",
+    "mark_events_checked",
     "process_webhook",
     "receive_return_and_refund",
     "redeem_gift_card",

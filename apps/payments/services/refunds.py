@@ -179,6 +179,11 @@ def book_refund(*, refund_id: int, external_id: str) -> Refund:
     payment = locks.lock_payment(refund.payment_id)
     if refund.status == Refund.Status.SUCCEEDED:
         return refund
+    if payment.amount_refunded + refund.amount > payment.amount:
+        raise InvalidRefund(
+            f"{refund.amount} is more than the {payment.amount - payment.amount_refunded} "
+            f"{payment.currency} left to refund on this payment."
+        )
     if external_id and not refund.external_id:
         refund.external_id = external_id
     refund.status = Refund.Status.SUCCEEDED

@@ -2,7 +2,8 @@
 
 import logging
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -17,6 +18,20 @@ from apps.payments.services.payments import record_failure, record_success
 from apps.payments.services.refunds import book_refund, refund_unapplied_payment
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying one event did: the outcome recorded and answered, and what follows.
+
+    ``refund_payment_id``: a payment to refund after commit (money we could not apply).
+    ``attention_order_id``: the event was signed and valid but could not be applied; it is
+    flagged for the merchant on this order (never a 5xx: the provider would retry for days).
+    """
+
+    outcome: str
+    refund_payment_id: int | None = None
+    attention_order_id: int | None = None
 
 
 def process_webhook(*, gateway_name: str, payload: bytes, signature_header: str) -> str:
@@ -40,13 +55,15 @@ def process_webhook(*, gateway_name: str, payload: bytes, signature_header: str)
         except IntegrityError:
             logger.info("%s event %s already processed", gateway_name, event.id)
             return "duplicate"
-        outcome, refund_payment_id = _apply_event(gateway_name, event)
-        record.outcome = outcome[:255]
+        applied = _apply_event(gateway_name, event)
+        record.outcome = applied.outcome[:255]
         record.processed_at = timezone.now()
-        record.save(update_fields=["outcome", "processed_at"])
-    if refund_payment_id is not None:
-        refund_unapplied_payment(payment_id=refund_payment_id)  # network, after commit
-    return outcome
+        record.needs_attention = applied.attention_order_id is not None
+        record.order_id = applied.attention_order_id
+        record.save(update_fields=["outcome", "processed_at", "needs_attention", "order"])
+    if applied.refund_payment_id is not None:
+        refund_unapplied_payment(payment_id=applied.refund_payment_id)  # network, after commit
+    return applied.outcome
 
 
 def _complete_approved(gateway_name: str, event: GatewayEvent) -> GatewayEvent:
@@ -67,19 +84,19 @@ def _complete_approved(gateway_name: str, event: GatewayEvent) -> GatewayEvent:
     return replace(outcome, id=event.id, type=event.type)
 
 
-def _apply_event(gateway_name: str, event: GatewayEvent) -> tuple[str, int | None]:
+def _apply_event(gateway_name: str, event: GatewayEvent) -> Applied:
     if event.kind == EventKind.IGNORED:
-        return f"ignored: {event.note or 'event type not handled'}", None
+        return Applied(f"ignored: {event.note or 'event type not handled'}")
     if event.store and event.store != connection.schema_name:
         logger.warning("%s event %s belongs to store %s", gateway_name, event.id, event.store)
-        return "ignored: another store's payment", None
+        return Applied("ignored: another store's payment")
     payment = _find_payment(gateway_name, event)
     if payment is None:
         logger.warning(
             "%s event %s (%s): unknown payment %s",
             gateway_name, event.id, event.type, event.payment_external_id or event.payment_token,
         )  # fmt: skip
-        return "ignored: unknown payment", None
+        return Applied("ignored: unknown payment")
     if event.kind == EventKind.PAYMENT_SUCCEEDED:
         needs_refund = record_success(
             payment_id=payment.id,
@@ -87,20 +104,24 @@ def _apply_event(gateway_name: str, event: GatewayEvent) -> tuple[str, int | Non
             currency=event.currency,
             external_id=event.payment_external_id,
         )
-        return ("not applied: refunding" if needs_refund else "succeeded"), (
-            payment.id if needs_refund else None
-        )
+        if needs_refund:
+            return Applied("not applied: refunding", refund_payment_id=payment.id)
+        return Applied("succeeded")
     if event.kind == EventKind.PAYMENT_FAILED:
         recorded = record_failure(
             payment_id=payment.id, message=event.failure_message, restart=event.restart
         )
-        return ("failed" if recorded else "ignored: payment already settled"), None
+        return Applied("failed" if recorded else "ignored: payment already settled")
     if event.kind == EventKind.REFUNDS:
-        booked = _book_provider_refunds(payment, event.refunds)
-        return f"refunds booked: {booked}", None
+        booked, refused = _book_provider_refunds(payment, event.refunds)
+        if refused:
+            return Applied(
+                f"not applied: {'; '.join(refused)}", attention_order_id=payment.order_id
+            )
+        return Applied(f"refunds booked: {booked}")
     if event.kind == EventKind.PAYMENT_APPROVED:  # not completed by _complete_approved
-        return "ignored: approval not completed", None
-    return "ignored: payment processing", None
+        return Applied("ignored: approval not completed")
+    return Applied("ignored: payment processing")
 
 
 def _find_payment(gateway_name: str, event: GatewayEvent) -> Payment | None:
@@ -121,13 +142,19 @@ def _find_payment(gateway_name: str, event: GatewayEvent) -> Payment | None:
     return None
 
 
-def _book_provider_refunds(payment: Payment, refunds: tuple[GatewayRefund, ...]) -> int:
-    """Book refunds the provider reports that we have not booked yet, matched by refund id.
+def _book_provider_refunds(
+    payment: Payment, refunds: tuple[GatewayRefund, ...]
+) -> tuple[int, list[str]]:
+    """Book refunds the provider reports that we have not booked yet, matched by refund id;
+    return how many were booked and why others could not be.
 
     A refund we started carries our idempotency key in its metadata, so an event that beats
-    our own API call's return still finds (and books) our pending row exactly once.
+    our own API call's return still finds (and books) our pending row exactly once. A refund
+    made elsewhere for more than is left to refund is not booked (the payment and order
+    totals would exceed what was captured): it is noted on the order for the merchant.
     """
     booked = 0
+    refused: list[str] = []
     for reported in refunds:
         if not reported.external_id:
             continue
@@ -142,6 +169,10 @@ def _book_provider_refunds(payment: Payment, refunds: tuple[GatewayRefund, ...])
                 logger.warning("refund %s in another currency ignored", reported.external_id)
                 continue
             # Made outside Mercato (e.g. the provider's dashboard).
+            problem = _refund_exceeding_what_is_left(payment, reported)
+            if problem:
+                refused.append(problem)
+                continue
             refund, _ = Refund.objects.get_or_create(
                 idempotency_key=f"provider-{reported.external_id}"[:80],
                 defaults={
@@ -160,9 +191,37 @@ def _book_provider_refunds(payment: Payment, refunds: tuple[GatewayRefund, ...])
             book_refund(refund_id=refund.id, external_id=reported.external_id)
         except InvalidRefund as exc:
             logger.warning("refund %s not booked: %s", reported.external_id, exc.message)
+            refused.append(_flag_unbooked_refund(payment, reported, f"refused: {exc.message}"))
             continue
         booked += 1
-    return booked
+    return booked, refused
+
+
+def _refund_exceeding_what_is_left(payment: Payment, reported: GatewayRefund) -> str:
+    """Why the provider's refund cannot be booked against ``payment``, or "" when it can."""
+    left = Payment.objects.select_for_update().values_list("amount", "amount_refunded")
+    amount, refunded = left.get(pk=payment.pk)
+    if reported.amount <= amount - refunded:
+        return ""
+    return _flag_unbooked_refund(
+        payment,
+        reported,
+        f"more than the {amount - refunded:.2f} {payment.currency} left to refund",
+    )
+
+
+def _flag_unbooked_refund(payment: Payment, reported: GatewayRefund, why: str) -> str:
+    amount = Decimal(reported.amount).quantize(Decimal("0.01"))
+    problem = f"refund {reported.external_id} of {amount} {reported.currency} is {why}"
+    logger.error("payment %s: %s", payment.pk, problem)
+    order_services.record_order_event(
+        order_id=payment.order_id,
+        type=OrderEvent.Type.NOTE,
+        message=f"The payment provider reports a {problem}; it was not booked: "
+        "check it at the provider."[:255],
+        data={"refund": reported.external_id, "amount": str(amount), "problem": why},
+    )
+    return problem
 
 
 def _note_failed_provider_refund(payment: Payment, reported: GatewayRefund) -> None:
@@ -183,4 +242,11 @@ def _note_failed_provider_refund(payment: Payment, reported: GatewayRefund) -> N
         message=f"The provider reports refund {reported.external_id} as {reported.status}: "
         "the customer has not received it."[:255],
         data={"refund": reported.external_id, "status": reported.status},
+    )
+
+
+def mark_events_checked(*, event_ids) -> int:
+    """The merchant has looked into these flagged events: they leave the dashboard's list."""
+    return WebhookEvent.objects.filter(pk__in=event_ids, needs_attention=True).update(
+        needs_attention=False
     )
