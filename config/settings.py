@@ -517,6 +517,8 @@ ORDER_LOOKUPS_PER_IP = int(os.environ.get("ORDER_LOOKUPS_PER_IP", "10"))
 ORDER_LOOKUP_WINDOW_SECONDS = 600
 STORE_SIGNUPS_PER_IP = int(os.environ.get("STORE_SIGNUPS_PER_IP", "5"))
 STORE_SIGNUP_WINDOW_SECONDS = 3600
+# Customer sign-ups per client address and hour, per store: each one sends an email.
+CUSTOMER_SIGNUPS_PER_IP = int(os.environ.get("CUSTOMER_SIGNUPS_PER_IP", "10"))
 # Trusted reverse proxies in front of the web process; 0: REMOTE_ADDR is the client.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))

@@ -1,34 +1,16 @@
-"""Account writes: storefront customers, and store staff with their roles."""
+"""Account writes: store staff with their roles (customers sign up through
+``apps.accounts.customer_signup``)."""
 
 import logging
 
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from apps.accounts import roles
-from apps.accounts.models import User
 
 logger = logging.getLogger(__name__)
-
-
-def register_customer(*, email: str, password: str, first_name: str = "") -> User:
-    """Create a storefront customer account in the current store's schema."""
-    email = User.objects.normalize_email(email.strip()).lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "An account with this email already exists."})
-    try:
-        password_validation.validate_password(password, user=User(email=email))
-    except ValidationError as exc:
-        raise ValidationError({"password1": exc.messages}) from exc
-    try:
-        with transaction.atomic():
-            return User.objects.create_user(
-                email=email, password=password, first_name=first_name.strip()
-            )
-    except IntegrityError as exc:
-        raise ValidationError({"email": "An account with this email already exists."}) from exc
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", account_views.StoreLoginView.as_view(), name="login"),
     path("logout/", account_views.StoreLogoutView.as_view(), name="logout"),
     path("signup/", account_views.signup, name="signup"),
+    path("confirm/<str:token>/", account_views.signup_confirm, name="signup-confirm"),
     path("wishlist/", account_views.wishlist, name="wishlist"),
     path("wishlist/add/", account_views.wishlist_add, name="wishlist-add"),
     path("wishlist/remove/", account_views.wishlist_remove, name="wishlist-remove"),

@@ -1,5 +1,6 @@
 """Customer accounts on a store: sign up, sign in (merging the cart), orders, wishlist."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -10,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
-from apps.accounts import services as account_services
+from apps.accounts import customer_signup
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
+from apps.core import throttling
 from apps.core.exceptions import DomainError
 from apps.core.redirects import safe_next
 from apps.orders import selectors as order_selectors
@@ -72,24 +74,50 @@ class StorePasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+CUSTOMER_SIGNUPS = throttling.Limit("customer-signup", settings.CUSTOMER_SIGNUPS_PER_IP, 3600)
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    """The same answer for every address: the email tells a new shopper from an existing one
+    (``apps.accounts.customer_signup``), the page never does."""
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not throttling.count_hit(CUSTOMER_SIGNUPS, throttling.client_ip(request)):
+            # Every sign-up sends an email: without a brake the form is a way to spam inboxes.
+            form.add_error(None, "Too many sign-ups from your network. Please try again later.")
+            response = render(request, "storefront/account/signup.html", {"form": form}, status=429)
+            response["Retry-After"] = str(CUSTOMER_SIGNUPS.window_seconds)
+            return response
         try:
-            user = account_services.register_customer(
+            customer_signup.start_customer_signup(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 first_name=form.cleaned_data["first_name"],
+                store_base=canonical_base(request),
+                store_name=request.tenant.name,
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome! Your account is ready.")
-            return _merge_anonymous_cart(request, redirect("account:home"))
+            context = {"email": form.cleaned_data["email"], "days": customer_signup.LINK_DAYS}
+            return render(request, "storefront/account/signup_sent.html", context)
     return render(request, "storefront/account/signup.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def signup_confirm(request, token: str):
+    try:
+        user = customer_signup.confirm_customer_signup(token=token)
+    except ValidationError as exc:
+        return render(
+            request, "storefront/account/signup_invalid.html", {"error": exc.messages[0]},
+            status=400,
+        )  # fmt: skip
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Welcome! Your account is ready.")
+    return _merge_anonymous_cart(request, redirect("account:home"))
 
 
 @login_required(login_url=ACCOUNT_LOGIN_URL)

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core import mail
 
 from apps.cart.models import Cart
 from apps.checkout.models import Checkout
@@ -240,12 +241,18 @@ def test_guest_finds_an_order_by_number_and_email_only(store_client):
 
 
 @pytest.mark.django_db
-def test_customer_signs_up_and_sees_account_page(store_client):
-    response = store_client.post(
-        "/account/signup/",
-        {"email": "new@example.test", "password1": "Longer-pass-77", "password2": "Longer-pass-77"},
-        follow=True,
-    )
+def test_customer_signs_up_and_sees_account_page(store_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        store_client.post(
+            "/account/signup/",
+            {
+                "email": "new@example.test",
+                "password1": "Longer-pass-77",
+                "password2": "Longer-pass-77",
+            },
+        )
+    link = re.search(r"/account/confirm/[^/\s]+/", mail.outbox[-1].body).group(0)
+    response = store_client.get(link, follow=True)
 
     assert response.status_code == 200
     assert "Your account" in response.content.decode()
