@@ -200,3 +200,36 @@ def test_links_of_one_store_mean_nothing_in_another(
 
     assert (restore.status_code, unsubscribe.status_code, forged.status_code) == (404, 404, 404)
     assert CART_COOKIE not in restore.cookies
+
+
+@pytest.mark.django_db
+def test_a_send_that_fails_leaves_the_reminder_unmarked_and_the_retry_sends_it_once(
+    mailoutbox, monkeypatch
+):
+    """Claimed, sent and marked in one transaction: a failure in the send (or a worker dying
+    during it) rolls the mark back, so the retry delivers, with the same Message-ID."""
+    from django.core.mail import EmailMultiAlternatives
+
+    cart = _abandoned_cart()
+    reminder = AbandonedCartReminder.objects.create(cart=cart, email=cart.email)
+    real_send = EmailMultiAlternatives.send
+    seen_ids = []
+
+    def send_then_fail(message, *args, **kwargs):
+        seen_ids.append(message.extra_headers["Message-ID"])
+        raise OSError("connection reset by the mail server")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send_then_fail)
+    with pytest.raises(OSError):
+        emails.send_abandoned_cart_email(reminder_id=reminder.id)
+    reminder.refresh_from_db()
+    assert reminder.sent_at is None
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
+    sent = emails.send_abandoned_cart_email(reminder_id=reminder.id)
+    again = emails.send_abandoned_cart_email(reminder_id=reminder.id)
+
+    reminder.refresh_from_db()
+    assert (sent, again) == (True, False) and reminder.sent_at is not None
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].extra_headers["Message-ID"] == seen_ids[0]

@@ -6,11 +6,11 @@ import logging
 import time
 import uuid
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.core import outbox
+from apps.notifications.message_ids import stable_message_id
 from apps.observability import metrics
 from apps.orders.emails import KINDS, build_order_email
 from apps.orders.models import Order, OrderEmail, OrderEvent
@@ -52,8 +52,7 @@ def email_key(*, kind: str, context: dict, email_id: str) -> str:
 def message_id_for(*, order_id: int, key: str) -> str:
     """A Message-ID derived from the message's identity, the same on every attempt: a resend in
     the duplicate window below is the same message to mail clients, not a second one."""
-    digest = hashlib.sha256(f"{connection.schema_name}:{order_id}:{key}".encode()).hexdigest()
-    return f"<order-email.{digest[:40]}@{settings.PLATFORM_DOMAIN}>"
+    return stable_message_id("order-email", order_id, key)
 
 
 def send_order_email(*, order_id: int, kind: str, context: dict | None = None,
