@@ -29,9 +29,11 @@ from django.utils import timezone
 
 from apps.catalog import sql
 from apps.catalog.models import Collection, CollectionProduct, CollectionRule, Product, Variant
+from apps.core import store_cache
 from apps.search import selectors as search_selectors
 
 _NOTHING = Q(pk__in=[])
+STOREFRONT_COLLECTIONS_KEY = "catalog:storefront-collections"
 
 
 def product_ids_in_collection(collection: Collection) -> "QuerySet[Product, int]":
@@ -133,3 +135,33 @@ def _price_filter(low: Decimal | None, high: Decimal | None) -> Q:
     if high is not None:
         condition &= Q(LessThanOrEqual(price, high))
     return condition
+
+
+def get_collection_for_storefront(*, slug: str) -> Collection:
+    """A published collection with its rules. Raises ``Collection.DoesNotExist``."""
+    return Collection.objects.prefetch_related("rules").get(slug=slug, published=True)
+
+
+def get_collection(*, collection_id: int) -> Collection:
+    """Any collection (published or not) with its rules. Raises ``Collection.DoesNotExist``."""
+    return Collection.objects.prefetch_related("rules").get(pk=collection_id)
+
+
+def list_collections_for_storefront() -> list[Collection]:
+    """Published collections, in menu order, each with its ``url``, from the store's cache.
+
+    The header and the home page show them on nearly every page; the entry is dropped whenever
+    a collection is saved or deleted (``CatalogConfig.ready``). Membership is not cached.
+    """
+    return store_cache.get_or_load(STOREFRONT_COLLECTIONS_KEY, _load_storefront_collections)
+
+
+def _load_storefront_collections() -> list[Collection]:
+    collections = list(Collection.objects.filter(published=True))
+    for collection in collections:
+        collection.url = collection.get_absolute_url()  # type: ignore[attr-defined]
+    return collections
+
+
+def list_sitemap_collections() -> QuerySet[Collection]:
+    return Collection.objects.filter(published=True).only("slug", "updated_at").order_by("id")
