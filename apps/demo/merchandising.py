@@ -37,7 +37,7 @@ def seed_collections() -> list[Collection]:
         .order_by("-featured", "name")
         .values_list("id", flat=True)[:STAFF_PICKS]
     )
-    specs = [
+    specs: list[tuple[dict, dict, list[tuple[int, int, int]]]] = [
         (
             {
                 "name": "Staff picks",

@@ -9,10 +9,26 @@ from decimal import Decimal
 from django.db import migrations, models
 
 
+def refresh_roles(apps, schema_editor):
+    """Give existing stores' Staff role the new collection permissions (Staff manage the
+    catalog): permissions are normally created after all migrations, so create them first."""
+    from django.contrib.auth.management import create_permissions
+
+    from apps.accounts.roles import ensure_roles
+
+    app_config = apps.get_app_config("catalog")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
+    app_config.models_module = None
+    ensure_roles(apps=apps)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0002_productimage'),
+        ('auth', '0012_alter_user_first_name_max_length'),
+        ('contenttypes', '0002_remove_content_type_name'),
     ]
 
     operations = [
@@ -100,4 +116,5 @@ class Migration(migrations.Migration):
             model_name='collectionproduct',
             constraint=models.UniqueConstraint(fields=('collection', 'product'), name='catalog_collection_product_unique'),
         ),
+        migrations.RunPython(refresh_roles, migrations.RunPython.noop),
     ]
