@@ -1,13 +1,14 @@
 """Screenshot the demo storefront's journey at desktop and phone widths with headless Chromium.
 
     gunicorn config.wsgi -b 127.0.0.1:8103 &      # the platform, demo store seeded
-    python bench/screenshots.py [--port 8103] [--out bench/screenshots]
+    python bench/screenshots.py [--port 8103] [--out bench/screenshots] [--collection]
 
 A guest walks home → category → product (M / Black) → cart → checkout (WELCOME10) → payment →
 confirmation with Playwright for Python driving Debian's ``/usr/bin/chromium``, at 1280 and
 390 px, and each page is saved as ``storefront-<page>-{desktop,phone}.png`` (the whole page,
 down to 2,400 px). The run places two real test-mode orders in the demo store. Prints the
-files written and, per page, whether it scrolls sideways.
+files written and, per page, whether it scrolls sideways. ``--collection`` shoots only a
+collection's page (``storefront-collection-*.png``: the demo's Summer edit), placing no order.
 """
 
 import argparse
@@ -64,12 +65,21 @@ def walk(page, base: str, shoot) -> None:
     shoot("confirmation")
 
 
+def walk_collection(page, base: str, shoot) -> None:
+    page.goto(f"{base}/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Summer edit").click()
+    page.wait_for_load_state()
+    shoot("collection")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8103)
     parser.add_argument("--host", default="demo.localhost")
     parser.add_argument("--out", default=str(Path(__file__).parent / "screenshots"))
+    parser.add_argument("--collection", action="store_true", help="only a collection's page")
     args = parser.parse_args()
+    journey = walk_collection if args.collection else walk
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     base = f"http://{args.host}:{args.port}"
@@ -94,7 +104,7 @@ def main() -> None:
                     "document.documentElement.scrollWidth > window.innerWidth"
                 )
 
-            walk(page, base, shoot)
+            journey(page, base, shoot)
             context.close()
         browser.close()
     sys.stdout.write(json.dumps({"scrolls_sideways": written}, indent=1) + "\n")

@@ -1,7 +1,15 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.api.v1 import carts, gift_cards, orders, products, recommendations, reviews
+from apps.api.v1 import (
+    carts,
+    collections,
+    gift_cards,
+    orders,
+    products,
+    recommendations,
+    reviews,
+)
 
 app_name = "api"
 
@@ -33,6 +41,12 @@ urlpatterns = [
         name="product-reviews",
     ),
     path("v1/categories", products.CategoryListApi.as_view(), name="categories"),
+    path("v1/collections", collections.CollectionListCreateApi.as_view(), name="collections"),
+    path(
+        "v1/collections/<int:collection_id>",
+        collections.CollectionDetailApi.as_view(),
+        name="collection-detail",
+    ),
     path("v1/inventory", products.InventoryListApi.as_view(), name="inventory"),
     path("v1/carts", carts.CartCreateApi.as_view(), name="cart-create"),
     path("v1/carts/<uuid:cart_id>", carts.CartDetailApi.as_view(), name="cart-detail"),

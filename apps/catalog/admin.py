@@ -16,10 +16,21 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from apps.catalog import product_export, product_import, selectors, services
-from apps.catalog.models import Category, OptionValue, Product, ProductImage, ProductOption, Variant
+from apps.catalog import collections, product_export, product_import, selectors, services
+from apps.catalog.models import (
+    Category,
+    Collection,
+    CollectionProduct,
+    CollectionRule,
+    OptionValue,
+    Product,
+    ProductImage,
+    ProductOption,
+    Variant,
+)
+from apps.catalog.tags import format_tags, normalize_tags
 
 # A sort key per category: the positions and names of its ancestors and itself, so the change
 # list shows the tree in order (the table is small; the subquery runs per listed row).
@@ -174,7 +185,23 @@ class ProductImageInline(admin.TabularInline):
         return "being prepared" if obj.pk else "—"
 
 
+class TagsField(forms.CharField):
+    """Tags typed as "summer, gift idea": a list of normalised tags (``apps.catalog.tags``)."""
+
+    def prepare_value(self, value):
+        return format_tags(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        return normalize_tags(super().to_python(value))
+
+
 class ProductAdminForm(forms.ModelForm):
+    tags = TagsField(
+        required=False,
+        help_text="Separated by commas, e.g. “summer, gift idea”. Automated collections can "
+        "select products by tag.",
+    )
+
     generate_variants = forms.BooleanField(
         required=False,
         help_text="After saving, create a variant for every combination of option values "
@@ -191,7 +218,7 @@ class ProductAdminForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = [
-            "name", "slug", "status", "category", "brand", "featured", "description",
+            "name", "slug", "status", "category", "brand", "featured", "tags", "description",
             "attributes", "seo_title", "seo_description",
         ]  # fmt: skip
 
@@ -218,7 +245,7 @@ class ProductAdmin(admin.ModelAdmin):
     show_full_result_count = False  # one COUNT per page, not two
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["name", "slug", "status", "category", "brand", "featured"]}),
+        (None, {"fields": ["name", "slug", "status", "category", "brand", "featured", "tags"]}),
         ("Description", {"fields": ["description", "attributes"]}),
         ("SEO", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
         ("Variants", {"fields": ["generate_variants", "generated_variant_price"]}),
@@ -379,3 +406,72 @@ class OptionValueAdmin(admin.ModelAdmin):
     list_display = ("option", "value", "position")
     list_select_related = ("option__product",)
     search_fields = ("value", "option__name", "option__product__name")
+
+
+# --- collections -------------------------------------------------------------------------------
+class CollectionRuleInline(admin.TabularInline):
+    model = CollectionRule
+    extra = 0
+    fields = ("field", "value", "category", "min_price", "max_price", "days", "position")
+    verbose_name = "rule (automated collections)"
+    verbose_name_plural = "Rules — automated collections: a product is in when it matches them"
+
+
+class CollectionProductInline(admin.TabularInline):
+    model = CollectionProduct
+    extra = 0
+    fields = ("product", "position")
+    autocomplete_fields = ("product",)
+    verbose_name = "product (manual collections)"
+    verbose_name_plural = "Products — manual collections, shown in this order (position)"
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    """Collections: rules are validated per field (``CollectionRule.clean``), and the page
+    shows which products are in the collection now (``collections.product_ids_in_collection``,
+    the storefront's answer)."""
+
+    list_display = ("name", "kind", "published", "position", "product_count", "storefront_link")
+    list_editable = ("position",)
+    list_filter = ("kind", "published")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("products_now",)
+    inlines = [CollectionRuleInline, CollectionProductInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "match", "published", "position"]}),
+        ("Page", {"fields": ["description", "image"]}),
+        ("SEO", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
+        ("Products now", {"fields": ["products_now"]}),
+    ]
+
+    @admin.display(description="Products")
+    def product_count(self, obj):
+        return collections.product_ids_in_collection(obj).count()
+
+    @admin.display(description="Storefront")
+    def storefront_link(self, obj):
+        return format_html('<a href="{}">view</a>', obj.get_absolute_url())
+
+    @admin.display(description="Active products in it now (first 20)")
+    def products_now(self, obj):
+        if obj.pk is None:
+            return "—"
+        ids = list(collections.product_ids_in_collection(obj)[:20])
+        names = dict(Product.objects.filter(pk__in=ids).values_list("pk", "name"))
+        if not ids:
+            return "None yet."
+        items = format_html_join("", "<li>{}</li>", ((names[i],) for i in ids))
+        return format_html("<ol>{}</ol>", items)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        kind = form.instance.kind
+        if formset.model is CollectionRule and kind == Collection.Kind.MANUAL and instances:
+            messages.warning(request, "Rules are ignored: this collection is manual.")
+        if formset.model is CollectionProduct and kind == Collection.Kind.AUTOMATED and instances:
+            messages.warning(
+                request, "Hand-picked products are ignored: this collection is automated."
+            )
+        formset.save()

@@ -7,8 +7,10 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from apps.catalog import product_cache
+        from apps.catalog.collections import STOREFRONT_COLLECTIONS_KEY
         from apps.catalog.models import (
             Category,
+            Collection,
             OptionValue,
             Product,
             ProductImage,
@@ -19,6 +21,7 @@ class CatalogConfig(AppConfig):
         from apps.core import store_cache
 
         store_cache.invalidate_on_change(Category, STOREFRONT_CATEGORIES_KEY)
+        store_cache.invalidate_on_change(Collection, STOREFRONT_COLLECTIONS_KEY)
         product_cache.bump_on_change(
             Product, Variant, ProductOption, OptionValue, ProductImage, Category,
             Variant.option_values.through,

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from apps.catalog import csv_columns, selectors
 from apps.catalog.models import OptionValue, Product, Variant
 from apps.catalog.product_import import COLUMNS
+from apps.catalog.tags import format_tags
 
 CHUNK = 2000
 
@@ -69,6 +70,7 @@ def export_products(out: TextIO, *, product_ids: Iterable[int] | None = None) ->
                         product.seo_title if shared else "",
                         product.seo_description if shared else "",
                         json.dumps(product.attributes) if shared and product.attributes else "",
+                        format_tags(product.tags) if shared else "",
                         *[part for pair in options for part in pair],
                         variant.sku,
                         variant.price,

@@ -16,6 +16,8 @@ featured                      true/false
 seo_title                     SEO title
 seo_description               SEO meta description
 attributes                    a JSON object, e.g. ``{"material": "cotton"}``
+tags                          comma-separated, e.g. ``summer, gift idea`` (lower-cased);
+                              without the column, products keep their tags
 option1_name ..               up to three options: ``option1_name`` = ``Size``,
 option3_value                 ``option1_value`` = ``M``; every row of a product names the
                               same options in the same order
@@ -49,12 +51,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.catalog import csv_columns, product_cache, sql
 from apps.catalog.models import Category, Product, Variant
+from apps.catalog.tags import format_tags, normalize_tags
 from apps.core.exceptions import DomainError
 from apps.search import services as search_services
 
@@ -62,7 +66,7 @@ Progress = Callable[[str, int, int], None]
 
 PRODUCT_COLUMNS = [
     "handle", "name", "description", "status", "category", "brand", "featured", "seo_title",
-    "seo_description", "attributes",
+    "seo_description", "attributes", "tags",
 ]  # fmt: skip
 OPTION_COLUMNS = [f"option{i}_{part}" for i in (1, 2, 3) for part in ("name", "value")]
 VARIANT_COLUMNS = [
@@ -221,6 +225,15 @@ def _parse_row(
     }
     if product["featured"]:
         _bool(product["featured"], "featured", False)
+    # None without the column (products keep their tags), else the normalised list as text.
+    tags_raw = row.get("tags")
+    if tags_raw is not None:
+        try:
+            product["tags"] = format_tags(normalize_tags(tags_raw))
+        except ValidationError as exc:
+            raise RowError(f"tags: {exc.messages[0]}") from exc
+    else:
+        product["tags"] = None
     extra = {}
     for column_set in csv_columns.column_sets():
         columns = (extra_columns or {}).get(column_set.name)
@@ -420,10 +433,12 @@ def _write(
             seo_title=row.product["seo_title"],
             seo_description=row.product["seo_description"],
             attributes=row.product["attributes"] or {},
+            tags=normalize_tags(row.product["tags"]),
             updated_at=now,
         )
         for handle, row in firsts.items()
     ]
+    with_tags = ["tags"] if any(r.product["tags"] is not None for r in firsts.values()) else []
     product_ids: dict[str, int] = {}
     for start in range(0, len(products), BATCH):
         saved = Product.objects.bulk_create(
@@ -432,7 +447,7 @@ def _write(
             unique_fields=["slug"],
             update_fields=[
                 "name", "description", "status", "category", "brand", "featured", "seo_title",
-                "seo_description", "attributes", "updated_at",
+                "seo_description", "attributes", "updated_at", *with_tags,
             ],
         )  # fmt: skip
         product_ids.update((p.slug, p.pk) for p in saved)

@@ -52,6 +52,7 @@ SECTIONS: tuple[Section, ...] = (
             Page("Option values", model="catalog.OptionValue"),
         )),
         Page("Categories", model="catalog.Category"),
+        Page("Collections", model="catalog.Collection"),
         Page("Inventory", model="inventory.VariantStock", related=(
             Page("Stock by location", model="inventory.StockLevel"),
             Page("Stock movements", model="inventory.StockMovement"),

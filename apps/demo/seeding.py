@@ -9,6 +9,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.catalog import services as catalog_services
 from apps.catalog.models import Category
+from apps.demo import merchandising as demo_merchandising
 from apps.demo import orders as demo_orders
 from apps.demo import reviews as demo_reviews
 from apps.demo import storefront as demo_storefront
@@ -67,6 +68,7 @@ def create_demo_store() -> Store:
     with schema_context(store.schema_name):
         rng = random.Random(2026)
         seed_catalog(rng=rng)
+        demo_merchandising.seed_collections()
         demo_storefront.seed_storefront()
         demo_orders.seed_checkout_rules()
         demo_orders.seed_orders(rng=rng)

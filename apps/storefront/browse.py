@@ -66,13 +66,16 @@ def parse_query(params: QueryDict, *, category_id: int | None = None) -> SearchQ
     )
 
 
-def to_querystring(query: SearchQuery, *, category_param: bool = False) -> str:
+def to_querystring(
+    query: SearchQuery, *, category_param: bool = False, extra: tuple[tuple[str, str], ...] = ()
+) -> str:
     """The canonical query string of a listing (empty values and defaults left out).
 
-    ``category_param``: the search page carries the category in the query string; a category
-    page has it in its path.
+    ``category_param``: the search and collection pages carry the category in the query
+    string; a category page has it in its path. ``extra``: parameters the page adds (the
+    search page's ``collection``).
     """
-    params: list[tuple[str, str]] = []
+    params: list[tuple[str, str]] = list(extra)
     if query.text:
         params.append(("q", query.text))
     if category_param and query.category_id is not None:
@@ -129,4 +132,14 @@ def with_category(query: SearchQuery, category_id: int | None) -> SearchQuery:
 
 
 def without_filters(query: SearchQuery) -> SearchQuery:
-    return SearchQuery(text=query.text, category_id=query.category_id, sort=query.sort)
+    return SearchQuery(
+        text=query.text,
+        category_id=query.category_id,
+        sort=query.sort,
+        product_ids=query.product_ids,
+    )
+
+
+def within_products(query: SearchQuery, product_ids: tuple[int, ...]) -> SearchQuery:
+    """The query limited to these products (a collection's)."""
+    return replace(query, product_ids=product_ids)

@@ -3,6 +3,7 @@ import functools
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
+from apps.catalog import collections as collection_selectors
 from apps.catalog import selectors as catalog_selectors
 from apps.content import selectors as content_selectors
 from apps.content import services as content_services
@@ -16,7 +17,8 @@ CANONICAL_HOST_SECONDS = 300
 
 
 def navigation(request):
-    """Top-level categories for the storefront header; queried only if a template uses them."""
+    """Top-level categories and collections for the storefront header; queried only if a
+    template uses them."""
     if getattr(request, "store", None) is None:
         return {}
     return {
@@ -25,6 +27,8 @@ def navigation(request):
                 c for c in catalog_selectors.list_categories_for_storefront() if c.parent_id is None
             ]
         ),
+        # Published collections in menu order (the first few are in the header).
+        "nav_collections": SimpleLazyObject(collection_selectors.list_collections_for_storefront),
         "canonical_base": SimpleLazyObject(lambda: canonical_base(request)),
         "chrome_urls": chrome_urls(get_script_prefix(), get_urlconf()),
         # The "test mode" banner: the store's gateway takes no real payments.

@@ -13,7 +13,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from apps.catalog.models import Category, Product
+from apps.catalog.models import Category, Collection, Product
 from apps.content.selectors import StorefrontTheme
 
 SCHEMA_IN_STOCK = "https://schema.org/InStock"
@@ -101,6 +101,41 @@ def category_meta(
             site=store_name,
         ),
         "json_ld": [json_ld(_breadcrumbs(base, trail))],
+    }
+
+
+def collection_meta(*, base: str, store_name: str, collection: Collection) -> dict:
+    """Open Graph tags, a ``CollectionPage`` and the ``BreadcrumbList``; the merchant's SEO
+    title and description win over the name and description."""
+    url = base + collection.get_absolute_url()
+    title = collection.seo_title or collection.name
+    description = _description(
+        collection.seo_description or collection.description, f"{collection.name} at {store_name}."
+    )
+    image = _absolute(base, collection.image.url) if collection.image else ""
+    page = {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": title,
+        "description": description,
+        "url": url,
+    }
+    if image:
+        page["image"] = image
+    return {
+        "description": description,
+        "social": _social(
+            kind="website",
+            title=f"{title} · {store_name}",
+            description=description,
+            url=url,
+            image=image,
+            site=store_name,
+        ),
+        "json_ld": [
+            json_ld(page),
+            json_ld(_breadcrumbs(base, [("Home", "/"), (collection.name, url[len(base) :])])),
+        ],
     }
 
 

@@ -6,6 +6,7 @@ Django's sitemap views build URLs from the request's scheme and host; ours come 
 
 from django.contrib.sitemaps import Sitemap
 
+from apps.catalog import collections as collection_selectors
 from apps.catalog import selectors as catalog_selectors
 from apps.content import selectors as content_selectors
 
@@ -40,6 +41,17 @@ class CategorySitemap(StoreSitemap):
         return catalog_selectors.list_categories()
 
 
+class CollectionSitemap(StoreSitemap):
+    changefreq = "daily"
+    priority = 0.6
+
+    def items(self):
+        return collection_selectors.list_sitemap_collections()
+
+    def lastmod(self, collection):
+        return collection.updated_at
+
+
 class PageSitemap(StoreSitemap):
     """The store's published pages (about, contact, policies)."""
 
@@ -53,7 +65,12 @@ class PageSitemap(StoreSitemap):
         return page.updated_at
 
 
-SITEMAPS = {"products": ProductSitemap, "categories": CategorySitemap, "pages": PageSitemap}
+SITEMAPS = {
+    "products": ProductSitemap,
+    "categories": CategorySitemap,
+    "collections": CollectionSitemap,
+    "pages": PageSitemap,
+}
 
 
 def store_sitemaps(base: str) -> dict[str, StoreSitemap]:

@@ -5,6 +5,7 @@ whichever backend is configured; product pages read the catalog and inventory se
 """
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -19,12 +20,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from apps.catalog import collections as collection_selectors
 from apps.catalog import selectors as catalog_selectors
-from apps.catalog.models import Category, Product
+from apps.catalog.models import Category, Collection, Product
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
 from apps.search import selectors as search_selectors
-from apps.search.query import SORTS, SearchQuery
+from apps.search.query import SORT_RELEVANCE, SORTS, SearchQuery
 from apps.storefront import browse, cards, review_views, seo, variant_choice, visitors
 from apps.storefront.context_processors import canonical_base, storefront_theme
 from apps.storefront.http import post_only
@@ -90,22 +92,80 @@ def category_detail(request, slug: str):
 
 
 @require_safe
+def collection_detail(request, slug: str):
+    """A collection's page: the category listing (filters, sorts, facets, pages) over the
+    collection's products, in the collection's order by default."""
+    try:
+        collection = collection_selectors.get_collection_for_storefront(slug=slug)
+    except Collection.DoesNotExist as exc:
+        raise Http404("No such collection") from exc
+    categories, context = _category_context()
+    product_ids = tuple(collection_selectors.product_ids_in_collection(collection))
+    query = browse.within_products(browse.parse_query(request.GET), product_ids)
+    url = collection.get_absolute_url()
+    context.update(
+        _listing_context(
+            replace(query, text=""),
+            categories,
+            currency=request.store.currency,
+            current_category=None,
+            listing_path=url,
+        )
+    )
+    context["collection"] = collection
+    for sort in context["sorts"]:
+        if sort["key"] == SORT_RELEVANCE:
+            sort["label"] = "Featured"  # the collection's own order
+    context["all_categories_url"] = url + browse.to_querystring(
+        browse.with_category(context["query"], None), category_param=True
+    )
+    context["seo"] = seo.collection_meta(
+        base=canonical_base(request), store_name=request.store.name, collection=collection
+    )
+    return render(request, "storefront/collection.html", context)
+
+
+@require_safe
 def search(request):
     query = browse.parse_query(request.GET)
     categories, context = _category_context()
+    extra: tuple[tuple[str, str], ...] = ()
+    collection = _collection_filter(request.GET.get("collection", ""))
+    if collection is not None:
+        # A search within a collection (its page's search box, or ?collection=<slug>).
+        product_ids = tuple(collection_selectors.product_ids_in_collection(collection))
+        query = browse.within_products(query, product_ids)
+        extra = (("collection", collection.slug),)
+    search_url = reverse("storefront:search")
     context.update(
         _listing_context(
             query,
             categories,
             currency=request.store.currency,
             current_category=None,
-            on_search_page=True,
+            listing_path=search_url,
+            extra_params=extra,
         )
     )
-    context["all_categories_url"] = reverse("storefront:search") + browse.to_querystring(
-        browse.with_category(context["query"], None), category_param=True
+    context["all_categories_url"] = search_url + browse.to_querystring(
+        browse.with_category(context["query"], None), category_param=True, extra=extra
     )
+    if collection is not None:
+        context["search_collection"] = collection
+        context["all_products_url"] = search_url + browse.to_querystring(
+            browse.within_products(context["query"], ()), category_param=True
+        )
     return render(request, "storefront/search.html", context)
+
+
+def _collection_filter(slug: str) -> Collection | None:
+    """The published collection a search is limited to; an unknown slug limits nothing."""
+    if not slug or len(slug) > 140:
+        return None
+    try:
+        return collection_selectors.get_collection_for_storefront(slug=slug)
+    except Collection.DoesNotExist:
+        return None
 
 
 def _listing_context(
@@ -114,10 +174,16 @@ def _listing_context(
     *,
     currency: str,
     current_category: Category | None,
-    on_search_page: bool = False,
+    listing_path: str | None = None,
+    extra_params: tuple[tuple[str, str], ...] = (),
 ) -> dict:
+    """One listing: the category page, and (``listing_path``: the category is a parameter of
+    that page, not its path) the search and collection pages. ``extra_params`` ride along on
+    every link (the search page's collection)."""
+    on_search_page = listing_path is not None
+
     def link(q: SearchQuery) -> str:
-        return browse.to_querystring(q, category_param=on_search_page)
+        return browse.to_querystring(q, category_param=on_search_page, extra=extra_params)
 
     result = search_selectors.search_products(query=query)
     num_pages = max(1, math.ceil(result.total / query.per_page))
@@ -138,10 +204,11 @@ def _listing_context(
         "corrected_text": result.corrected_text,
         "page": _page_links(query, num_pages, link),
         "facets": _facet_links(
-            query, result.facets, categories, current_category, link, on_search_page
+            query, result.facets, categories, current_category, link, listing_path
         ),
         "sorts": [
             {
+                "key": key,
                 "label": label,
                 "url": link(browse.with_sort(query, key)),
                 "selected": key == query.sort,
@@ -153,6 +220,8 @@ def _listing_context(
         ),
         "clear_url": link(browse.without_filters(query)),
         "current_category": current_category,
+        "on_search_page": on_search_page,
+        "listing_params": extra_params,
     }
 
 
@@ -166,14 +235,15 @@ def _page_links(query: SearchQuery, num_pages: int, link) -> dict:
     }
 
 
-def _facet_links(query, facets, categories, current, link, on_search_page: bool) -> dict:
+def _facet_links(query, facets, categories, current, link, listing_path: str | None) -> dict:
     # Category facet: the children of the current category (top-level ones when none). On the
-    # search page it narrows the search; on a category page it leads to the subcategory's page.
+    # search and collection pages it narrows the listing; on a category page it leads to the
+    # subcategory's page.
     parent_id = current.id if current else None
 
     def category_url(category: Category) -> str:
-        if on_search_page:
-            return reverse("storefront:search") + link(browse.with_category(query, category.id))
+        if listing_path is not None:
+            return listing_path + link(browse.with_category(query, category.id))
         return category.url + link(browse.with_page(query, 1))
 
     category_links = [

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from apps.catalog import services
-from apps.catalog.models import Category, Product
+from apps.catalog.models import Category, Collection, Product
 
 CSV = (
     "handle,name,sku,price,option1_name,option1_value\n"
@@ -99,6 +99,7 @@ def test_generate_variants_action_fills_missing_combinations(admin_client):
 def test_saving_a_product_with_option_values_can_generate_its_variants(admin_client):
     data = {
         "name": "Cap", "slug": "cap", "status": "active", "brand": "", "description": "",
+        "tags": "Summer, gift idea, summer",
         "attributes": "{}", "seo_title": "", "seo_description": "", "category": "",
         "generate_variants": "on", "generated_variant_price": "15.00",
         "options-TOTAL_FORMS": "1", "options-INITIAL_FORMS": "0",
@@ -116,6 +117,7 @@ def test_saving_a_product_with_option_values_can_generate_its_variants(admin_cli
         ("S", Decimal("15.00")),
     ]
     assert product.search_document.option_values == ["Size:M", "Size:S"]
+    assert product.tags == ["summer", "gift idea"]
 
 
 @pytest.mark.django_db
@@ -132,3 +134,41 @@ def test_category_tree_lists_children_under_parents_and_refuses_cycles(admin_cli
     assert listing.index("Zeta") < listing.index("↳ Alpha")
     assert response.status_code == 200
     assert Category.objects.get(id=top.id).parent is None
+
+
+COLLECTION_FORM = {
+    "name": "Summer", "slug": "summer", "kind": "automated", "match": "all", "published": "on",
+    "position": "0", "description": "", "seo_title": "", "seo_description": "",
+    "rules-TOTAL_FORMS": "1", "rules-INITIAL_FORMS": "0",
+    "rules-0-field": "tag", "rules-0-value": "Summer", "rules-0-position": "0",
+    "entries-TOTAL_FORMS": "0", "entries-INITIAL_FORMS": "0",
+}  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_merchant_builds_an_automated_collection_and_sees_its_products(admin_client):
+    services.create_product_with_variants(
+        name="Sun Hat", category=None, price=Decimal("9.00"), sku_prefix="H", tags=["summer"]
+    )
+
+    response = admin_client.post("/admin/catalog/collection/add/", COLLECTION_FORM)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    collection = Collection.objects.get(slug="summer")
+    assert collection.rules.get().value == "summer"
+    page = admin_client.get(f"/admin/catalog/collection/{collection.id}/change/").content.decode()
+    assert "<li>Sun Hat</li>" in page
+    listing = admin_client.get("/admin/catalog/collection/").content.decode()
+    assert 'href="/collections/summer/"' in listing
+    assert 'href="/admin/catalog/collection/"' in listing  # the sidebar, under Products
+
+
+@pytest.mark.django_db
+def test_a_rule_without_its_value_is_a_form_error(admin_client):
+    data = {**COLLECTION_FORM, "rules-0-field": "price", "rules-0-value": ""}
+
+    response = admin_client.post("/admin/catalog/collection/add/", data)
+
+    assert response.status_code == 200
+    assert "Enter a lowest or a highest price." in response.content.decode()
+    assert not Collection.objects.exists()

@@ -1,3 +1,4 @@
+import csv
 import io
 from decimal import Decimal
 
@@ -189,3 +190,30 @@ def test_import_and_export_commands_work_on_a_store(tmp_path, store, capsys):
 def test_import_command_rejects_an_unknown_store(tmp_path, db):
     with pytest.raises(CommandError, match="No store"):
         call_command("import_products", str(tmp_path / "x.csv"), "--store", "nope")
+
+
+@pytest.mark.django_db
+def test_tags_column_imports_normalised_tags_exports_them_and_its_absence_keeps_them():
+    run_import(
+        "handle,name,option1_name,option1_value,sku,price,tags\n"
+        'sun-hat,Sun Hat,Size,S,HAT-S,12.00,"Summer, Gift Idea,summer"\n'
+        "sun-hat,,Size,M,HAT-M,12.00,\n"
+    )
+    run_import(
+        "handle,name,option1_name,option1_value,sku,price\nsun-hat,Sun Hat,Size,S,HAT-S,14.00\n"
+    )
+
+    out = io.StringIO()
+    product_export.export_products(out)
+
+    assert Product.objects.get(slug="sun-hat").tags == ["summer", "gift idea"]
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [row["tags"] for row in rows] == ["summer, gift idea", ""]
+
+
+@pytest.mark.django_db
+def test_a_tag_longer_than_60_characters_is_a_bad_row():
+    with pytest.raises(product_import.ImportFailed) as failed:
+        run_import("handle,name,sku,price,tags\nsun-hat,Sun Hat,HAT-S,12.00," + "x" * 61 + "\n")
+
+    assert "tags" in failed.value.errors[0][1]

@@ -70,3 +70,10 @@ def test_platform_admin_keeps_its_own_sidebar(platform_client, public_schema):
 
     assert 'id="store-nav"' not in html
     assert "#008000" not in html
+
+
+@pytest.mark.django_db
+def test_collections_are_a_products_page_staff_can_open(staff_client):
+    sidebar = _sidebar(staff_client.get("/admin/catalog/collection/").content.decode())
+
+    assert 'aria-current="page">Collections' in sidebar

@@ -79,3 +79,23 @@ def test_demo_store_is_created_whole_and_committed(django_db_setup, django_db_bl
     assert us_zones == ["United States"]
     assert us_methods == ["Express (1–2 days)", "Standard (3–5 days)"]
     assert us_taxes == [("Sales tax", Decimal("0.0700"))]
+
+
+@pytest.mark.django_db
+def test_demo_has_tagged_products_a_manual_and_two_automated_collections(store_client):
+    from apps.catalog.collections import product_ids_in_collection
+    from apps.catalog.models import Collection
+    from apps.demo import merchandising
+
+    seeding.seed_catalog(rng=random.Random(2026))
+    merchandising.seed_collections()
+
+    sizes = {c.slug: len(product_ids_in_collection(c)) for c in Collection.objects.all()}
+    home = store_client.get("/").content.decode()
+    assert Product.objects.filter(tags__contains=["summer"]).exists()
+    assert Collection.objects.get(slug="staff-picks").kind == Collection.Kind.MANUAL
+    assert sizes["staff-picks"] == merchandising.STAFF_PICKS
+    assert sizes["summer-edit"] > 0 and sizes["gifts-under-25"] > 0
+    for slug in sizes:
+        assert f'href="/collections/{slug}/"' in home
+        assert store_client.get(f"/collections/{slug}/").status_code == 200

@@ -37,6 +37,7 @@ class ProductOutput(serializers.Serializer):
     brand = serializers.CharField()
     attributes = serializers.DictField()
     featured = serializers.BooleanField()
+    tags = serializers.ListField(child=serializers.CharField())
     seo_title = serializers.CharField()
     seo_description = serializers.CharField()
     rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2)
@@ -128,6 +129,12 @@ class ProductWriteFields(serializers.Serializer):
     brand = serializers.CharField(max_length=120, required=False, allow_blank=True)
     attributes = serializers.DictField(required=False)
     featured = serializers.BooleanField(required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        max_length=50,
+        required=False,
+        help_text="Lower-cased on save; duplicates dropped.",
+    )
     seo_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     seo_description = serializers.CharField(max_length=320, required=False, allow_blank=True)
 

@@ -21,8 +21,9 @@ from apps.api.v1.product_serializers import (
     ProductUpdateInput,
     StockLevelOutput,
 )
+from apps.catalog import collections as collection_selectors
 from apps.catalog import services as catalog_services
-from apps.catalog.models import Category, OptionValue, Product, Variant
+from apps.catalog.models import Category, Collection, OptionValue, Product, Variant
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
 from apps.inventory.models import StockLevel, Warehouse
@@ -56,11 +57,26 @@ class ProductFilter(django_filters.FilterSet):
     category = django_filters.NumberFilter(field_name="category_id")
     brand = django_filters.CharFilter(lookup_expr="iexact")
     sku = django_filters.CharFilter(field_name="variants__sku", distinct=True)
+    tag = django_filters.CharFilter(method="filter_tag")
+    collection = django_filters.NumberFilter(method="filter_collection")
     updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Product
         fields = ["status", "featured"]
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__contains=[value.strip().lower()])
+
+    def filter_collection(self, queryset, name, value):
+        """The collection's products, as its page lists them (an unknown or hidden one: none)."""
+        try:
+            collection = collection_selectors.get_collection(collection_id=int(value))
+        except (Collection.DoesNotExist, OverflowError, ValueError):
+            return queryset.none()
+        if not collection.published and not is_integrator(self.request):
+            return queryset.none()
+        return queryset.filter(pk__in=collection_selectors.product_ids_in_collection(collection))
 
 
 def _emit_product_updated(product: Product) -> None:
