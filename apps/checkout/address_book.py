@@ -88,7 +88,9 @@ def delete_address(*, user_id: int, address_id: int) -> None:
 
 
 def _clear_defaults(user_id: int, *, shipping: bool, billing: bool, keep: int | None) -> None:
-    others = SavedAddress.objects.filter(user_id=user_id).exclude(pk=keep)
+    others = SavedAddress.objects.filter(user_id=user_id)
+    if keep is not None:
+        others = others.exclude(pk=keep)
     if shipping:
         others.filter(is_default_shipping=True).update(is_default_shipping=False)
     if billing:

@@ -29,3 +29,8 @@ class SavedAddressForm(AddressForm):
 
     is_default_shipping = forms.BooleanField(label="Default shipping address", required=False)
     is_default_billing = forms.BooleanField(label="Default billing address", required=False)
+
+    def clean(self):
+        others = dict(self.cleaned_data)
+        address = super().clean() or {}  # the normalised address fields only
+        return {**others, **address}

@@ -2,6 +2,8 @@
 
 import re
 
+from django.contrib.auth.hashers import make_password
+
 from apps.checkout import address_book
 from apps.orders.models import Order
 from tests.browser.shop import open_shop
@@ -14,6 +16,10 @@ def test_returning_customer_checks_out_with_the_saved_address_in_one_click(
 ):
     open_shop()
     user = UserFactory(email="returning@example.test")
+    # The test process hashes with MD5 (tests/conftest.py); the server verifies with its own
+    # hashers, Argon2 first.
+    user.password = make_password("Customer-pass-1", hasher="argon2")
+    user.save(update_fields=["password"])
     address_book.save_address(user_id=user.id, address={**ADDRESS, "line1": "7 Saved Street"})
     page = open_page()
 

@@ -35,7 +35,7 @@ def cancel_order(*, order_id: int, actor_id: int | None = None, reason: str = ""
     )
     if was_paid:
         for line in order.lines.exclude(variant=None):
-            units = line.quantity - min(owed.pop(line.variant_id, 0), line.quantity)
+            units = line.quantity - min(owed.pop(line.variant_id or 0, 0), line.quantity)
             if units:
                 restocking.restock_line(
                     line, units, order, actor_id=actor_id, note="Order cancelled"
