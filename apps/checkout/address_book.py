@@ -78,8 +78,8 @@ def delete_address(*, user_id: int, address_id: int) -> None:
     row = next((a for a in existing if a.pk == address_id), None)
     if row is None:
         raise SavedAddress.DoesNotExist("No such address")
-    row.delete()
     rest = sorted((a for a in existing if a.pk != address_id), key=lambda a: a.pk, reverse=True)
+    row.delete()
     if rest and (row.is_default_shipping or row.is_default_billing):
         heir = rest[0]
         heir.is_default_shipping = heir.is_default_shipping or row.is_default_shipping

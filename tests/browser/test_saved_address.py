@@ -2,7 +2,7 @@
 
 import re
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import Argon2PasswordHasher
 
 from apps.checkout import address_book
 from apps.orders.models import Order
@@ -18,7 +18,8 @@ def test_returning_customer_checks_out_with_the_saved_address_in_one_click(
     user = UserFactory(email="returning@example.test")
     # The test process hashes with MD5 (tests/conftest.py); the server verifies with its own
     # hashers, Argon2 first.
-    user.password = make_password("Customer-pass-1", hasher="argon2")
+    argon2 = Argon2PasswordHasher()
+    user.password = argon2.encode("Customer-pass-1", argon2.salt())
     user.save(update_fields=["password"])
     address_book.save_address(user_id=user.id, address={**ADDRESS, "line1": "7 Saved Street"})
     page = open_page()
