@@ -40,6 +40,11 @@ urlpatterns = [
         reviews.ProductReviewListCreateApi.as_view(),
         name="product-reviews",
     ),
+    path(
+        "v1/variants/<int:variant_id>/inventory-policy",
+        products.VariantPolicyApi.as_view(),
+        name="variant-inventory-policy",
+    ),
     path("v1/categories", products.CategoryListApi.as_view(), name="categories"),
     path("v1/collections", collections.CollectionListCreateApi.as_view(), name="collections"),
     path(

@@ -13,6 +13,7 @@ from apps.cart.models import Cart, CartLine, WishlistItem
 from apps.catalog.models import Product, Variant
 from apps.core import raw_rows
 from apps.core.money import quantize
+from apps.inventory import policies
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,21 @@ class CartLineView:
     line_total: Decimal
     available: int | None  # None: not read (``get_cart_view(with_availability=False)``)
     purchasable: bool
+    free: int | None = None  # free units (``available`` counts units a policy sells beyond)
 
     @property
     def quantity(self) -> int:
         return self.line.quantity
+
+    @property
+    def shipping_note(self) -> str:
+        """ "Back-order: ships in 14 days" when this line's units are sold beyond stock."""
+        if self.free is not None and self.line.quantity <= self.free:
+            return ""
+        note = policies.stock_note(self.variant, 0)
+        if note and self.free is None and self.variant.inventory_policy == "backorder":
+            return f"{note} if out of stock"
+        return note
 
 
 @dataclass(frozen=True)
@@ -133,7 +145,10 @@ def _view_of_lines(cart: Cart, lines: list[CartLine], *, available: dict | None)
                 variant=variant,
                 unit_price=unit_price,
                 line_total=quantize(unit_price * line.quantity),
-                available=None if available is None else available.get(variant.id, 0),
+                available=None
+                if available is None
+                else policies.sellable_units(variant, available.get(variant.id, 0)),
+                free=None if available is None else available.get(variant.id, 0),
                 purchasable=variant.active and variant.product.status == Product.Status.ACTIVE,
             )
         )

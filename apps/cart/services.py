@@ -12,6 +12,7 @@ from apps.cart.exceptions import CartError, QuantityUnavailable, VariantUnavaila
 from apps.cart.models import Cart, CartLine, WishlistItem
 from apps.catalog.models import Product, Variant
 from apps.core import raw_rows
+from apps.inventory import policies
 from apps.inventory import selectors as inventory_selectors
 
 MAX_LINE_QUANTITY = 999
@@ -54,7 +55,8 @@ def _get_sellable_variant_and_available(variant_id: int) -> tuple[Variant, int]:
         raise _variant_unavailable(variant_id)
     variant, product = raw_rows.split(row, Variant, Product)
     variant.product = product
-    return variant, max(int(row[-1]), 0)  # the availability column comes last
+    # The availability column comes last; a back-order or pre-order policy sells beyond it.
+    return variant, policies.sellable_units(variant, int(row[-1]))
 
 
 def _refuse_unavailable(variant: Variant, quantity: int, available: int) -> None:
@@ -166,9 +168,12 @@ def merge_cart_into_user_cart(*, anonymous_cart: Cart | None, user_id: int) -> C
         return anonymous_cart
     incoming = list(anonymous_cart.lines.all())
     existing = {line.variant_id: line for line in user_cart.lines.all()}
-    available = inventory_selectors.get_available_by_variant(
-        {line.variant_id for line in incoming} | set(existing)
-    )
+    variant_ids = {line.variant_id for line in incoming} | set(existing)
+    free = inventory_selectors.get_available_by_variant(variant_ids)
+    available = {
+        variant.id: policies.sellable_units(variant, free.get(variant.id, 0))
+        for variant in Variant.objects.filter(pk__in=variant_ids)
+    }
     for line in incoming:
         current = existing.get(line.variant_id)
         wanted = line.quantity + (current.quantity if current else 0)

@@ -161,6 +161,7 @@ class VariantInline(admin.TabularInline):
     fields = (
         "sku", "name", "option_summary", "price", "compare_at_price", "cost_price",
         "weight_grams", "barcode", "active", "position",
+        "inventory_policy", "backorder_lead_days", "preorder_until", "preorder_cap",
     )  # fmt: skip
     readonly_fields = ("option_summary",)
 

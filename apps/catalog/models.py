@@ -107,6 +107,14 @@ class OptionValue(models.Model):
         return f"{self.option.name}: {self.value}"
 
 
+class InventoryPolicy(models.TextChoices):
+    """What a variant does when it is out of stock."""
+
+    DENY = "deny", "Stop selling"
+    BACKORDER = "backorder", "Continue selling (back-order)"
+    PREORDER = "preorder", "Pre-order until a date"
+
+
 class Variant(models.Model):
     """A sellable unit with its own SKU, price and stock."""
 
@@ -129,6 +137,26 @@ class Variant(models.Model):
     barcode = models.CharField(max_length=64, blank=True)
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    # Selling beyond stock (apps/inventory/policies.py applies it; units sold beyond stock are
+    # recorded as back-orders, never as negative stock).
+    inventory_policy = models.CharField(
+        max_length=10,
+        choices=InventoryPolicy.choices,
+        default=InventoryPolicy.DENY,
+        help_text="What happens when the variant is out of stock.",
+    )
+    backorder_lead_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Back-order: shown to shoppers as “ships in N days”."
+    )
+    preorder_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Pre-order: accepted until this date (the expected shipping date); "
+        "afterwards out-of-stock units are refused again.",
+    )
+    preorder_cap = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Pre-order: at most this many units. Empty: no limit."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -138,10 +166,20 @@ class Variant(models.Model):
             models.CheckConstraint(
                 condition=models.Q(price__gte=0), name="catalog_variant_price_non_negative"
             ),
+            models.CheckConstraint(
+                condition=~models.Q(inventory_policy="preorder")
+                | models.Q(preorder_until__isnull=False),
+                name="catalog_variant_preorder_has_date",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.product.name} — {self.name}" if self.name else self.product.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.inventory_policy == InventoryPolicy.PREORDER and self.preorder_until is None:
+            raise ValidationError({"preorder_until": "A pre-order needs its shipping date."})
 
 
 def product_image_path(instance: "ProductImage", filename: str) -> str:

@@ -263,8 +263,12 @@ PRODUCT_FIELDS = (
     "name", "slug", "description", "status", "category_id", "brand", "attributes", "featured",
     "seo_title", "seo_description", "tags",
 )  # fmt: skip
+INVENTORY_POLICY_FIELDS = (
+    "inventory_policy", "backorder_lead_days", "preorder_until", "preorder_cap",
+)  # fmt: skip
 VARIANT_FIELDS = (
     "sku", "name", "price", "compare_at_price", "cost_price", "weight_grams", "barcode", "active",
+    *INVENTORY_POLICY_FIELDS,
 )  # fmt: skip
 
 
@@ -315,6 +319,21 @@ def update_product(*, product_id: int, fields: dict) -> Product:
     product.save()
     search_services.mark_products_changed(product_ids=[product.id])
     return product
+
+
+@transaction.atomic
+def set_inventory_policy(*, variant_id: int, fields: dict) -> Variant:
+    """Change what a variant does when out of stock (``INVENTORY_POLICY_FIELDS`` only).
+
+    Raises ``Variant.DoesNotExist`` or ``ValidationError`` (a pre-order needs its date).
+    """
+    variant = Variant.objects.select_for_update().get(pk=variant_id)
+    for name, value in fields.items():
+        if name in INVENTORY_POLICY_FIELDS:
+            setattr(variant, name, value)
+    variant.full_clean(exclude=["product"])
+    variant.save()
+    return variant
 
 
 def archive_product(*, product_id: int) -> Product:

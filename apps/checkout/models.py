@@ -9,6 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from apps.checkout.addresses import FIELDS as ADDRESS_FIELDS
+
 MONEY: dict = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -141,3 +143,50 @@ class Checkout(models.Model):
     @property
     def reservation_reference(self) -> str:
         return f"checkout:{self.token}"
+
+
+class SavedAddress(models.Model):
+    """An address in a signed-in customer's address book (``address_book.py``).
+
+    The fields are those of ``addresses.FIELDS``, checked by ``addresses.clean_address``; a
+    checkout copies one into its own snapshot. At most one default of each kind per customer.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="saved_addresses", on_delete=models.CASCADE
+    )
+    full_name = models.CharField(max_length=120)
+    line1 = models.CharField(max_length=120)
+    line2 = models.CharField(max_length=120, blank=True)
+    city = models.CharField(max_length=120)
+    region = models.CharField(max_length=120, blank=True)
+    postal_code = models.CharField(max_length=16)
+    country = models.CharField(max_length=2)
+    phone = models.CharField(max_length=32, blank=True)
+    is_default_shipping = models.BooleanField(default=False)
+    is_default_billing = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default_shipping", "-is_default_billing", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_default_shipping=True),
+                name="checkout_one_default_shipping_address",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_default_billing=True),
+                name="checkout_one_default_billing_address",
+            ),
+        ]
+        verbose_name_plural = "saved addresses"
+
+    def __str__(self) -> str:
+        return f"{self.full_name}, {self.line1}, {self.city}"
+
+    def as_dict(self) -> dict:
+        """The address as checkouts and orders store it."""
+        return {field: getattr(self, field) for field in ADDRESS_FIELDS}

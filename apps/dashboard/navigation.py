@@ -42,6 +42,9 @@ SECTIONS: tuple[Section, ...] = (
             Page("Payment provider events", model="payments.WebhookEvent"),
         )),
         Page("Returns", model="orders.Return"),
+        Page("Back-orders", model="inventory.Backorder", query="state__exact=waiting", related=(
+            Page("All back-orders and pre-orders", model="inventory.Backorder"),
+        )),
         Page("Abandoned checkouts", model="cart.Cart", query="status__exact=open", related=(
             Page("All carts", model="cart.Cart"),
             Page("Reminders sent", model="recommendations.AbandonedCartReminder"),

@@ -43,14 +43,24 @@ class VariantGridForm(forms.ModelForm):
 
     class Meta:
         model = Variant
-        fields = ["sku", "price", "compare_at_price", "weight_grams", "active"]
+        fields = [
+            "sku", "price", "compare_at_price", "weight_grams", "active",
+            "inventory_policy", "backorder_lead_days", "preorder_until", "preorder_cap",
+        ]  # fmt: skip
         widgets = {
             "sku": forms.TextInput(attrs={"size": 16}),
             "price": forms.NumberInput(attrs={"step": "0.01", "class": "cell-money"}),
             "compare_at_price": forms.NumberInput(attrs={"step": "0.01", "class": "cell-money"}),
             "weight_grams": forms.NumberInput(attrs={"class": "cell-int"}),
+            "backorder_lead_days": forms.NumberInput(attrs={"class": "cell-int"}),
+            "preorder_cap": forms.NumberInput(attrs={"class": "cell-int"}),
+            "preorder_until": forms.DateInput(attrs={"type": "date"}),
         }
-        labels = {"compare_at_price": "Compare at", "weight_grams": "Weight (g)"}
+        labels = {
+            "compare_at_price": "Compare at", "weight_grams": "Weight (g)",
+            "inventory_policy": "When out of stock", "backorder_lead_days": "Ships in (days)",
+            "preorder_until": "Pre-order until", "preorder_cap": "Pre-order cap",
+        }  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,7 +116,8 @@ class VariantGridInline(admin.TabularInline):
     def get_fields(self, request, obj=None):
         stock = [f"{STOCK_PREFIX}{w.pk}" for w in _active_warehouses(request)]
         return ["option_summary", "sku", "price", "compare_at_price", *stock, "weight_grams",
-                "active"]  # fmt: skip
+                "active", "inventory_policy", "backorder_lead_days", "preorder_until",
+                "preorder_cap"]  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         return ["option_summary"]

@@ -9,6 +9,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.catalog import services as catalog_services
 from apps.catalog.models import Category
+from apps.demo import beyond_stock as demo_beyond_stock
 from apps.demo import merchandising as demo_merchandising
 from apps.demo import orders as demo_orders
 from apps.demo import reviews as demo_reviews
@@ -72,6 +73,8 @@ def create_demo_store() -> Store:
         demo_storefront.seed_storefront()
         demo_orders.seed_checkout_rules()
         demo_orders.seed_orders(rng=rng)
+        demo_beyond_stock.seed_beyond_stock()
+        demo_beyond_stock.seed_saved_addresses()
         demo_reviews.seed_reviews(rng=rng)
         demo_reviews.seed_staff()
         demo_reviews.backdate_carts()

@@ -18,6 +18,7 @@ from apps.core.exceptions import DomainError
 from apps.inventory import selectors, services
 from apps.inventory.forms import AdjustStockForm
 from apps.inventory.models import (
+    Backorder,
     LowStockAlert,
     Reservation,
     StockLevel,
@@ -307,6 +308,38 @@ class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         self.message_user(request, f"Released {released} hold(s).")
 
     def has_release_permission(self, request) -> bool:
+        return request.user.has_perm("inventory.change_stocklevel")
+
+
+@admin.register(Backorder)
+class BackorderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The back-order list: units sold beyond stock, oldest first, until stock fills them."""
+
+    list_display = (
+        "order_reference",
+        "variant",
+        "kind",
+        "quantity",
+        "filled_quantity",
+        "state",
+        "ships_on",
+        "created_at",
+    )
+    list_select_related = ("variant__product",)
+    list_filter = ("state", "kind", "ships_on")
+    search_fields = ("order_reference", "variant__sku", "variant__product__name")
+    ordering = ("created_at", "id")
+    actions = ["fill_from_stock"]
+
+    @admin.action(
+        description="Fill the selected back-orders from stock on hand", permissions=["fill"]
+    )
+    def fill_from_stock(self, request, queryset):
+        variant_ids = sorted(set(queryset.values_list("variant_id", flat=True)))
+        filled = services.fill_backorders(variant_ids=variant_ids)
+        self.message_user(request, f"Allocated {filled} unit(s) to waiting back-orders.")
+
+    def has_fill_permission(self, request) -> bool:
         return request.user.has_perm("inventory.change_stocklevel")
 
 

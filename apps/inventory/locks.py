@@ -11,6 +11,16 @@ Lock order, which is what makes deadlocks impossible between any two inventory w
    a caller's transaction, or, when the call is its own transaction, by failing the call,
    whose retry starts again at level 1).
 
+Selling beyond stock adds two levels before these (``services/backorders.py``):
+
+0a. *variant rows* of variants sold beyond stock, in id order: placing an order that may
+    back-order a variant serializes on it, so the free units read and the pre-order cap checked
+    stay true until the transaction ends (a "deny" variant is never locked here);
+0b. *waiting back-order rows* of a variant, in id order: receiving stock fills them before it
+    touches the stock row. A reference's own pending back-orders are changed only by that
+    order's flows, which hold the order's row lock (paying confirms them after committing the
+    holds; receiving never locks a pending row, so the two never wait on each other).
+
 A transaction never waits for a lock of an earlier level while it holds one of a later level:
 the sweeper skips reservation rows others hold (SKIP LOCKED) and nobody locks reservation rows
 after stock rows. Inserting a new reservation or ledger row waits for no one.
@@ -31,8 +41,9 @@ from uuid import UUID
 from django.db import connection
 from django.db.models import Q
 
+from apps.catalog.models import Variant
 from apps.inventory import sql
-from apps.inventory.models import Reservation, StockLevel
+from apps.inventory.models import Backorder, Reservation, StockLevel
 
 
 def lock_reference(reference: str) -> None:
@@ -113,3 +124,36 @@ def lock_stock_levels(stock_level_ids: Collection[int]) -> dict[int, StockLevel]
         .select_for_update(of=("self",), no_key=True)
     )
     return {row.pk: row for row in rows}
+
+
+def lock_variants_for_backorder(variant_ids: Collection[int]) -> dict[int, Variant]:
+    """Level 0a: lock the variants an order may sell beyond stock, in id order; return them
+    fresh (their policy as it stands now). Call before any other inventory lock."""
+    if not variant_ids:
+        return {}
+    rows = (
+        Variant.objects.filter(pk__in=list(variant_ids))
+        .order_by("pk")
+        .select_for_update(of=("self",), no_key=True)
+    )
+    return {row.pk: row for row in rows}
+
+
+def lock_waiting_backorders(variant_ids: Collection[int]) -> list[Backorder]:
+    """Level 0b: lock the variants' paid back-orders still waiting for stock, oldest first."""
+    if not variant_ids:
+        return []
+    return list(
+        Backorder.objects.filter(variant_id__in=list(variant_ids), state=Backorder.State.WAITING)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+
+
+def lock_backorders_of_reference(reference: str, *, states: Collection[str]) -> list[Backorder]:
+    """A checkout's back-orders in ``states``, locked in id order (its order's flows only)."""
+    return list(
+        Backorder.objects.filter(reference=reference, state__in=list(states))
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )

@@ -167,6 +167,8 @@ class StockMovement(models.Model):
         CORRECTION = "correction", "Correction"
         IMPORT = "import", "Import"
         INITIAL = "initial", "Initial stock"
+        BACKORDER = "backorder", "Back-ordered"
+        BACKORDER_FILL = "backorder_fill", "Back-order filled"
 
     variant = models.ForeignKey(
         "catalog.Variant", related_name="stock_movements", on_delete=models.PROTECT
@@ -175,6 +177,10 @@ class StockMovement(models.Model):
         Warehouse, related_name="stock_movements", on_delete=models.PROTECT
     )
     delta = models.IntegerField()
+    # Units sold beyond stock: +n when a paid order back-orders them (delta 0: nothing left
+    # the shelf), −n when received stock fills them (with delta −n). Their sum per variant is
+    # what is still owed to customers; on_hand never goes negative for them.
+    backordered = models.IntegerField(default=0, db_default=0)
     reason = models.CharField(max_length=16, choices=Reason.choices)
     order_reference = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(
@@ -189,6 +195,62 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delta:+d} {self.reason} ({self.variant_id}@{self.warehouse_id})"
+
+
+class Backorder(models.Model):
+    """Units of one variant an order bought beyond stock, owed until received stock fills them.
+
+    ``pending`` while the order awaits payment (it counts against a pre-order cap, like a hold),
+    ``waiting`` once paid (a ``backorder`` ledger row records it), ``filled`` when receiving
+    stock allocated every unit (oldest first), ``cancelled`` with its order.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Awaiting payment"
+        WAITING = "waiting", "Waiting for stock"
+        FILLED = "filled", "Filled"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Kind(models.TextChoices):
+        BACKORDER = "backorder", "Back-order"
+        PREORDER = "preorder", "Pre-order"
+
+    reference = models.CharField(max_length=100, help_text="The checkout's stock reference")
+    order_reference = models.CharField(max_length=64, blank=True)
+    variant = models.ForeignKey(
+        "catalog.Variant", related_name="backorders", on_delete=models.PROTECT
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    quantity = models.PositiveIntegerField()
+    filled_quantity = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    ships_on = models.DateField(help_text="When the customer was told it ships.")
+    expires_at = models.DateTimeField(help_text="An unpaid order's back-order lapses then.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) & Q(filled_quantity__lte=F("quantity")),
+                name="inventory_backorder_filled_within_quantity",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reference", "state"], name="inventory_bo_reference"),
+            # Receiving stock fills the variant's waiting back-orders, oldest first.
+            models.Index(
+                fields=["variant", "id"], condition=Q(state="waiting"), name="inventory_bo_waiting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.quantity} × {self.variant_id} ({self.state})"
+
+    @property
+    def outstanding(self) -> int:
+        return self.quantity - self.filled_quantity
 
 
 class LowStockAlert(models.Model):

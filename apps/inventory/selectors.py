@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.inventory import sql
 from apps.inventory.models import (
+    Backorder,
     LowStockAlert,
     Reservation,
     StockLevel,
@@ -232,12 +233,20 @@ def list_stock_drift(*, stock_level_ids: Collection[int] | None = None) -> list[
 def get_hold_expiry(*, reference: str):
     """When the reference's latest holds lapse (whatever their state now); None if it never
     reserved."""
-    return (
+    expires_at = (
         Reservation.objects.filter(reference=reference)
         .order_by("-pk")
         .values_list("expires_at", flat=True)
         .first()
     )
+    if expires_at is None:  # an order sold wholly beyond stock holds nothing: its back-orders
+        expires_at = (
+            Backorder.objects.filter(reference=reference)
+            .order_by("-pk")
+            .values_list("expires_at", flat=True)
+            .first()
+        )
+    return expires_at
 
 
 def get_restock_warehouse_id(*, variant_id: int, order_reference: str = "") -> int | None:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from apps.inventory.policies import shipping_note
 from apps.orders.numbering import next_order_number
 
 MONEY: dict = {"max_digits": 12, "decimal_places": 2}
@@ -64,6 +65,9 @@ class Order(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Some units were sold beyond stock (back-order or pre-order): paying and cancelling then
+    # also confirm or cancel the back-orders (a "deny"-only order never reads them).
+    has_backorder = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -102,6 +106,12 @@ class OrderLine(models.Model):
     line_total = models.DecimalField(**MONEY)
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_returned = models.PositiveIntegerField(default=0)
+    # Units of ``quantity`` sold beyond stock, and when they are expected to ship (snapshot).
+    backordered_quantity = models.PositiveIntegerField(default=0)
+    backorder_kind = models.CharField(
+        max_length=10, blank=True, help_text="backorder or preorder (the variant's policy)"
+    )
+    backorder_ships_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -115,6 +125,10 @@ class OrderLine(models.Model):
                 condition=Q(quantity_returned__lte=F("quantity_fulfilled")),
                 name="orders_line_returned_within_fulfilled",
             ),
+            models.CheckConstraint(
+                condition=Q(backordered_quantity__lte=F("quantity")),
+                name="orders_line_backordered_within_quantity",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,6 +137,14 @@ class OrderLine(models.Model):
     @property
     def quantity_unfulfilled(self) -> int:
         return self.quantity - self.quantity_fulfilled
+
+    @property
+    def backorder_note(self) -> str:
+        """ "2 of 3: Back-order: ships in 14 days" for units sold beyond stock; else ""."""
+        if not self.backordered_quantity:
+            return ""
+        note = shipping_note(kind=self.backorder_kind, ships=self.backorder_ships_on)
+        return f"{self.backordered_quantity} of {self.quantity}: {note}"
 
 
 class OrderEvent(models.Model):

@@ -1,5 +1,7 @@
 from django import forms
 
+from apps.storefront.checkout_forms import AddressForm
+
 NEW_PASSWORD = forms.PasswordInput(attrs={"autocomplete": "new-password"})
 
 
@@ -20,3 +22,15 @@ class SignupForm(forms.Form):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", "The two passwords differ.")
         return data
+
+
+class SavedAddressForm(AddressForm):
+    """An address-book entry: the checkout's address fields plus the two defaults."""
+
+    is_default_shipping = forms.BooleanField(label="Default shipping address", required=False)
+    is_default_billing = forms.BooleanField(label="Default billing address", required=False)
+
+    def clean(self):
+        others = dict(self.cleaned_data)
+        address = super().clean() or {}  # the normalised address fields only
+        return {**others, **address}

@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django_countries import countries
 
 from apps.cart.services import MAX_LINE_QUANTITY
-from apps.checkout.addresses import clean_address
+from apps.checkout.addresses import clean_address, format_address
 from apps.core.widgets import PlainEmailInput, PlainRadioSelect, PlainTextInput
 
 
@@ -138,6 +138,7 @@ class VoucherForm(forms.Form):
 
 
 ADDRESS_FIELDS = tuple(AddressForm.base_fields)
+NEW_ADDRESS = "new"
 
 
 class CheckoutForm(AddressForm):
@@ -152,11 +153,30 @@ class CheckoutForm(AddressForm):
         coerce=int, widget=PlainRadioSelect, label="Delivery", empty_value=None
     )
     voucher = forms.CharField(max_length=40, label="Voucher code", required=False)
+    # Signed-in customers only (the fields are removed for guests): a saved address instead of
+    # the fields, and whether to save a new one to the address book.
+    saved_address = forms.ChoiceField(label="Ship to", required=False, widget=PlainRadioSelect)
+    save_address = forms.BooleanField(label="Save this address to my address book", required=False)
 
     field_order = ["email", *ADDRESS_FIELDS, "method", "voucher"]
 
-    def __init__(self, *args, options: list[dict], currency: str, **kwargs):
+    def __init__(
+        self,
+        *args,
+        options: list[dict],
+        currency: str,
+        saved_addresses: list | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if saved_addresses is None:  # a guest
+            del self.fields["saved_address"], self.fields["save_address"]
+        elif not saved_addresses:
+            del self.fields["saved_address"]
+        else:
+            self.fields["saved_address"].choices = [
+                (str(a.pk), ", ".join(format_address(a.as_dict()))) for a in saved_addresses
+            ] + [(NEW_ADDRESS, "A new address (below)")]
         self.fields["method"].choices = [
             (o["method"].id, f"{o['method'].name} — {o['price']} {currency}") for o in options
         ]

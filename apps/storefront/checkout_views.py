@@ -19,16 +19,21 @@ from django.views.decorators.http import require_http_methods
 
 from apps.cart import selectors as cart_selectors
 from apps.catalog.models import Variant
+from apps.checkout import address_book, shipping
 from apps.checkout import selectors as checkout_selectors
 from apps.checkout import services as checkout_services
-from apps.checkout import shipping
 from apps.checkout.exceptions import InvalidVoucher, ShippingUnavailable
-from apps.checkout.models import Checkout
+from apps.checkout.models import Checkout, SavedAddress
 from apps.core.exceptions import DomainError
 from apps.inventory.exceptions import InsufficientStock
 from apps.payments import services as payment_services
 from apps.storefront.carts import CART_COOKIE, current_cart
-from apps.storefront.checkout_forms import ADDRESS_FIELDS, CheckoutForm, VoucherForm
+from apps.storefront.checkout_forms import (
+    ADDRESS_FIELDS,
+    NEW_ADDRESS,
+    CheckoutForm,
+    VoucherForm,
+)
 from apps.storefront.http import post_only
 
 logger = logging.getLogger(__name__)
@@ -91,14 +96,19 @@ def checkout_page(request, token):
     and places the pending order in one POST; "Update" saves what is valid and shows the
     delivery options and totals for it."""
     checkout = _get_checkout(request, token)
-    paying = request.method == "POST" and request.POST.get("action") not in UPDATE_ACTIONS
+    saved = _saved_addresses(request)
+    post = _with_saved_address(request, request.POST) if request.method == "POST" else None
+    paying = post is not None and post.get("action") not in UPDATE_ACTIONS
     if paying:
         # Placing the order reads the cart itself, under its lock; the form only needs to
         # know which methods serve the country (the service re-checks weight and prices).
-        country = str(request.POST.get("country", "")).strip().upper()
+        country = str(post.get("country", "")).strip().upper()
         methods = shipping.list_methods_for_country(country) if country else []
         form = CheckoutForm(
-            request.POST, options=[{"method": m, "price": m.price} for m in methods], currency=""
+            post,
+            options=[{"method": m, "price": m.price} for m in methods],
+            currency="",
+            saved_addresses=saved,
         )
         if form.is_valid():
             response = _submit(request, checkout, form)
@@ -109,18 +119,20 @@ def checkout_page(request, token):
     if cart_view.is_empty:
         messages.error(request, "Your cart is empty.")
         return redirect("cart:detail")
-    if request.method == "POST":
-        country = str(request.POST.get("country", "")).strip().upper()
+    initial_address = _initial_address(request, checkout, saved)
+    if post is not None:
+        country = str(post.get("country", "")).strip().upper()
     else:
-        country = checkout.shipping_address.get("country") or request.store.country
+        country = initial_address.get("country") or request.store.country
     options = shipping.list_options(
         country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
     )
     form = CheckoutForm(
-        request.POST or None,
+        post,
         options=options,
         currency=request.store.currency,
-        initial=_initial(request, checkout, options),
+        saved_addresses=saved,
+        initial=_initial(request, checkout, options, initial_address),
     )
     if paying:
         form.is_valid()
@@ -136,8 +148,45 @@ def checkout_page(request, token):
 UPDATE_ACTIONS = ("update", "remove_voucher")
 
 
-def _initial(request, checkout: Checkout, options: list[dict]) -> dict:
-    address = checkout.shipping_address or {"country": request.store.country}
+def _saved_addresses(request) -> list[SavedAddress] | None:
+    """The signed-in customer's address book (None for a guest)."""
+    if not request.user.is_authenticated:
+        return None
+    return address_book.list_addresses(user_id=request.user.id)
+
+
+def _with_saved_address(request, data):
+    """The submitted data with the chosen saved address in the address fields (a saved address
+    wins over what the fields hold). Another customer's address id is a 404."""
+    choice = str(data.get("saved_address", ""))
+    if not choice or choice == NEW_ADDRESS or not request.user.is_authenticated:
+        return data
+    try:
+        address = address_book.get_address_for_user(user_id=request.user.id, address_id=int(choice))
+    except (ValueError, SavedAddress.DoesNotExist) as exc:
+        raise Http404("No such address") from exc
+    data = data.copy()
+    for name, value in address.as_dict().items():
+        data[name] = value
+    return data
+
+
+def _initial_address(request, checkout: Checkout, saved: list[SavedAddress] | None) -> dict:
+    """The address the page starts with: the checkout's own, else the customer's default
+    shipping address (chosen for them: a returning customer pays in one click)."""
+    if checkout.shipping_address:
+        chosen = next((a for a in saved or [] if a.as_dict() == checkout.shipping_address), None)
+        return {
+            **checkout.shipping_address,
+            "saved_address": str(chosen.pk) if chosen else NEW_ADDRESS,
+        }
+    default = next((a for a in saved or [] if a.is_default_shipping), None)
+    if default is not None:
+        return {**default.as_dict(), "saved_address": str(default.pk)}
+    return {"country": request.store.country, "saved_address": NEW_ADDRESS}
+
+
+def _initial(request, checkout: Checkout, options: list[dict], address: dict) -> dict:
     method_ids = [o["method"].id for o in options]
     method = checkout.shipping_method_id if checkout.shipping_method_id in method_ids else None
     return {
@@ -177,6 +226,8 @@ def _submit(request, checkout: Checkout, form: CheckoutForm):
     except DomainError as exc:
         form.add_error(None, exc.message)
         return None
+    if data.get("save_address") and data.get("saved_address") in ("", NEW_ADDRESS, None):
+        address_book.remember_address(user_id=request.user.id, address=form.address())
     if submission.payment is None:  # placed before, or nothing to pay: the general path
         return redirect_to_payment(request, submission.order)
     try:

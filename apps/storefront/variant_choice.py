@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import OptionValue, Product, ProductImage, ProductOption, Variant
+from apps.inventory import policies
 from apps.inventory import selectors as inventory_selectors
 
 AVAILABLE, SOLD_OUT, NOT_OFFERED = "available", "sold-out", "not-offered"
@@ -50,12 +51,13 @@ def stock_status(available: int) -> str:
 @dataclass
 class VariantRow:
     variant: Variant
-    available: int
+    available: int  # what the shopper may buy: free units, or more under a back-order policy
     value_ids: frozenset[int]
+    note: str = ""  # "Back-order: ships in 14 days" when the free units ran out
 
     @property
     def status(self) -> str:
-        return stock_status(self.available)
+        return self.note or stock_status(self.available)
 
     @property
     def on_sale(self) -> bool:
@@ -139,11 +141,13 @@ def _options_of(rows: list[VariantRow]) -> list[tuple[ProductOption, list[Option
 
 
 def rows_for(variants: Iterable[Variant], available: Mapping[int, int]) -> list[VariantRow]:
+    """``available``: free units per variant; a variant's policy may sell beyond them."""
     return [
         VariantRow(
             variant=v,
-            available=available.get(v.id, 0),
+            available=policies.sellable_units(v, available.get(v.id, 0)),
             value_ids=frozenset(ov.id for ov in v.option_values.all()),
+            note=policies.stock_note(v, available.get(v.id, 0)),
         )
         for v in variants
     ]

@@ -61,6 +61,9 @@ class OrderLineOutput(serializers.Serializer):
     unit_price = serializers.DecimalField(**MONEY)
     tax_amount = serializers.DecimalField(**MONEY)
     line_total = serializers.DecimalField(**MONEY)
+    backordered_quantity = serializers.IntegerField()
+    backorder_kind = serializers.CharField()
+    backorder_ships_on = serializers.DateField(allow_null=True)
 
 
 class FulfillmentOutput(serializers.Serializer):

@@ -3,7 +3,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.catalog.models import Product
+from apps.catalog.models import InventoryPolicy, Product
 
 MONEY: dict = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 
@@ -19,6 +19,10 @@ class VariantOutput(serializers.Serializer):
     active = serializers.BooleanField()
     options = serializers.SerializerMethodField()
     available = serializers.SerializerMethodField()
+    inventory_policy = serializers.CharField()
+    backorder_lead_days = serializers.IntegerField()
+    preorder_until = serializers.DateField(allow_null=True)
+    preorder_cap = serializers.IntegerField(allow_null=True)
 
     def get_options(self, variant) -> dict[str, str]:
         return {v.option.name: v.value for v in variant.option_values.all()}
@@ -118,6 +122,23 @@ class VariantInput(serializers.Serializer):
     barcode = serializers.CharField(max_length=64, required=False, allow_blank=True)
     options = serializers.DictField(child=serializers.CharField(max_length=60), required=False)
     stock = StockField(required=False)
+    inventory_policy = serializers.ChoiceField(choices=InventoryPolicy.choices, required=False)
+    backorder_lead_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+    preorder_until = serializers.DateField(required=False, allow_null=True)
+    preorder_cap = serializers.IntegerField(
+        min_value=1, max_value=1_000_000, required=False, allow_null=True
+    )
+
+
+class VariantPolicyInput(serializers.Serializer):
+    """PATCH of a variant's out-of-stock policy: deny, backorder, or preorder (with its date)."""
+
+    inventory_policy = serializers.ChoiceField(choices=InventoryPolicy.choices, required=False)
+    backorder_lead_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+    preorder_until = serializers.DateField(required=False, allow_null=True)
+    preorder_cap = serializers.IntegerField(
+        min_value=1, max_value=1_000_000, required=False, allow_null=True
+    )
 
 
 class ProductWriteFields(serializers.Serializer):

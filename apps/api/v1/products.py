@@ -20,6 +20,8 @@ from apps.api.v1.product_serializers import (
     ProductOutput,
     ProductUpdateInput,
     StockLevelOutput,
+    VariantOutput,
+    VariantPolicyInput,
 )
 from apps.catalog import collections as collection_selectors
 from apps.catalog import services as catalog_services
@@ -176,6 +178,39 @@ def _warehouse_id(requested: int | None) -> int:
     if warehouse_id is None:
         raise serializers.ValidationError({"warehouse_id": "No such active warehouse."})
     return warehouse_id
+
+
+class VariantPolicyApi(APIView):
+    """A variant's out-of-stock policy (deny / backorder / preorder), read and changed."""
+
+    scope = "products"
+
+    def _variant(self, request, variant_id) -> Variant:
+        variant = (
+            Variant.objects.select_related("product")
+            .prefetch_related("option_values__option")
+            .filter(pk=variant_id)
+            .first()
+        )
+        if variant is None:
+            raise Http404("No such variant")
+        get_product_or_404(request, variant.product_id)
+        return variant
+
+    @extend_schema(responses=VariantOutput)
+    def get(self, request, variant_id):
+        variant = self._variant(request, variant_id)
+        available = inventory_selectors.get_available_by_variant([variant.id])
+        return Response(VariantOutput(variant, context={"available": available}).data)
+
+    @extend_schema(request=VariantPolicyInput, responses=VariantOutput)
+    @idempotent
+    def patch(self, request, variant_id):
+        self._variant(request, variant_id)
+        data = VariantPolicyInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        catalog_services.set_inventory_policy(variant_id=variant_id, fields=data.validated_data)
+        return self.get(request, variant_id)
 
 
 class CategoryListApi(ListAPIView):

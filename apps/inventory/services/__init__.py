@@ -1,7 +1,7 @@
 """Every write to stock. Import as ``from apps.inventory import services as inventory_services``.
 
 Modules: ``stock`` (receive, return, adjust), ``stock_counts`` (set counted on-hand figures),
-``reserving`` (reserve), ``reservations``
+``reserving`` (reserve), ``backorders`` (selling beyond stock), ``reservations``
 (commit, release, the sweeper), ``reconciliation`` (the reconciler), ``alerts`` (low-stock
 alerts). Lock order for all of them: ``apps/inventory/locks.py``.
 """
@@ -10,6 +10,12 @@ from apps.inventory.services.alerts import (
     notify_low_stock,
     raise_low_stock_alerts,
     resolve_restocked_alerts,
+)
+from apps.inventory.services.backorders import (
+    cancel_backorders,
+    confirm_backorders,
+    fill_backorders,
+    reserve_allowing_backorders,
 )
 from apps.inventory.services.reconciliation import reconcile_stock
 from apps.inventory.services.reservations import (
@@ -34,6 +40,10 @@ __all__ = [
     "ADJUSTMENT_REASONS",
     "DEFAULT_WAREHOUSE_NAME",
     "adjust_stock",
+    "cancel_backorders",
+    "confirm_backorders",
+    "fill_backorders",
+    "reserve_allowing_backorders",
     "create_default_warehouse",
     "commit_reservation",
     "create_warehouse",

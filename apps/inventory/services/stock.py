@@ -11,7 +11,7 @@ from apps.catalog.models import Variant
 from apps.inventory import locks
 from apps.inventory.exceptions import InsufficientStock, InvalidQuantity, UnknownStockItem
 from apps.inventory.models import Reservation, StockLevel, StockMovement, Warehouse
-from apps.inventory.services import alerts
+from apps.inventory.services import alerts, backorders
 from apps.inventory.services.counters import change_counters, release_holds, write_ledger
 from apps.inventory.validation import MAX_STOCK_LEVEL, check_delta, check_quantity
 from apps.search import services as search_services
@@ -153,6 +153,7 @@ def set_stock_level(
     if on_hand != 0:
         check_quantity(on_hand, field="on_hand")
     _check_stock_item(variant_id, warehouse_id)
+    locks.lock_waiting_backorders([variant_id])  # level 0b first, as adding units takes it
     level_id = (
         StockLevel.objects.filter(variant_id=variant_id, warehouse_id=warehouse_id)
         .values_list("pk", flat=True)
@@ -189,6 +190,8 @@ def _add_units(
     order_reference: str = "",
 ) -> StockLevel:
     _check_stock_item(variant_id, warehouse_id)
+    # Level 0b before the stock row: arriving units go to waiting back-orders first.
+    waiting = locks.lock_waiting_backorders([variant_id])
     level, _ = StockLevel.objects.get_or_create(variant_id=variant_id, warehouse_id=warehouse_id)
     # One conditional statement: concurrent receipts add up, and the 32-bit counter never
     # overflows into an SQL error.
@@ -213,6 +216,8 @@ def _add_units(
             )
         ]
     )
+    if waiting and level.warehouse.active:
+        backorders.fill_waiting_backorders(waiting, [locks.lock_stock_levels([level.pk])[level.pk]])
     alerts.resolve_restocked_alerts(variant_ids=[variant_id])
     search_services.mark_stock_changed(variant_ids=[variant_id])  # "in stock" facet
     level.refresh_from_db()

@@ -26,11 +26,20 @@ def cancel_order(*, order_id: int, actor_id: int | None = None, reason: str = ""
         order, Order.Status.CANCELLED, event=OrderEvent.Type.CANCELLED, actor_id=actor_id,
         reason=reason,
     )  # fmt: skip
+    # Units still owed to the order never left the shelf: its back-orders are cancelled
+    # (first: lock level 0b) and only the rest is restocked.
+    owed = (
+        inventory_services.cancel_backorders(reference=order.reservation_reference)
+        if order.has_backorder
+        else {}
+    )
     if was_paid:
         for line in order.lines.exclude(variant=None):
-            restocking.restock_line(
-                line, line.quantity, order, actor_id=actor_id, note="Order cancelled"
-            )
+            units = line.quantity - min(owed.pop(line.variant_id or 0, 0), line.quantity)
+            if units:
+                restocking.restock_line(
+                    line, units, order, actor_id=actor_id, note="Order cancelled"
+                )
     else:
         inventory_services.release_reservation(reference=order.reservation_reference)
     order.cancelled_at = timezone.now()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.core.money import quantize
 from apps.inventory import services as inventory_services
-from apps.inventory.exceptions import InsufficientStock
+from apps.inventory.exceptions import InsufficientStock, ReservationNotFound
 from apps.observability import metrics
 from apps.orders import events, locks
 from apps.orders.exceptions import OrderNotPayable
@@ -52,12 +52,20 @@ def mark_locked_order_paid(*, order: Order, amount: Decimal, payment_reference: 
         inventory_services.commit_reservation(
             reference=order.reservation_reference, order_reference=str(order.number)
         )
+    except ReservationNotFound:
+        if not order.has_backorder:
+            raise
+        # Every unit was sold beyond stock: nothing was held, the back-orders below are all.
     except InsufficientStock as exc:
         # The hold expired and the units were sold to someone else meanwhile.
         raise OrderNotPayable(
             f"Order #{order.number}'s items are no longer in stock.",
             extra={"order": order.number, **exc.extra},
         ) from exc
+    if order.has_backorder:  # after the holds' commit, which may still refuse
+        inventory_services.confirm_backorders(
+            reference=order.reservation_reference, order_reference=str(order.number)
+        )
     order.payment_status = Order.PaymentStatus.PAID
     order.paid_at = timezone.now()
     history.transition(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from apps.catalog.models import Variant
+from apps.catalog.models import InventoryPolicy, Variant
 from apps.inventory import services as inventory_services
 from apps.observability import metrics
 from apps.orders import events
@@ -66,10 +66,18 @@ def create_order(*, draft: OrderDraft) -> Order:
     commits.
     """
     # Stock first: InsufficientStock aborts everything below.
-    inventory_services.reserve(
-        reference=draft.reservation_reference,
-        lines=[(line.variant.id, line.quantity) for line in draft.lines],
-    )
+    backorders: dict = {}
+    if any(line.variant.inventory_policy != InventoryPolicy.DENY for line in draft.lines):
+        # Some variant may sell beyond stock: free units are held, the rest back-ordered.
+        backorders = inventory_services.reserve_allowing_backorders(
+            reference=draft.reservation_reference,
+            lines=[(line.variant, line.quantity) for line in draft.lines],
+        )
+    else:
+        inventory_services.reserve(
+            reference=draft.reservation_reference,
+            lines=[(line.variant.id, line.quantity) for line in draft.lines],
+        )
     order = Order.objects.create(
         checkout_token=draft.checkout_token,
         user_id=draft.user_id,
@@ -85,6 +93,7 @@ def create_order(*, draft: OrderDraft) -> Order:
         billing_address=draft.billing_address,
         shipping_method_name=draft.shipping_method_name,
         voucher_code=draft.voucher_code,
+        has_backorder=bool(backorders),
     )
     OrderLine.objects.bulk_create(
         OrderLine(
@@ -98,6 +107,7 @@ def create_order(*, draft: OrderDraft) -> Order:
             tax_rate=line.tax_rate,
             tax_amount=line.tax_amount,
             line_total=line.line_total,
+            **_backorder_fields(backorders.get(line.variant.id)),
         )
         for line in draft.lines
     )
@@ -108,6 +118,16 @@ def create_order(*, draft: OrderDraft) -> Order:
     logger.info("order #%s placed (%s %s)", order.number, order.total, order.currency)
     metrics.count_on_commit(metrics.orders_placed)
     return order
+
+
+def _backorder_fields(backorder) -> dict:
+    if backorder is None:
+        return {}
+    return {
+        "backordered_quantity": backorder.quantity,
+        "backorder_kind": backorder.kind,
+        "backorder_ships_on": backorder.ships_on,
+    }
 
 
 def get_order_of_checkout(*, checkout_token: UUID) -> Order | None:
