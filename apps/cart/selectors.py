@@ -14,6 +14,9 @@ from apps.catalog.models import Product, Variant
 from apps.core import raw_rows
 from apps.core.money import quantize
 
+# A gift card holds no stock; the cart's own quantity limit (999 a line) is all that caps it.
+GIFT_CARD_AVAILABLE = 999
+
 
 @dataclass(frozen=True)
 class CartLineView:
@@ -27,6 +30,10 @@ class CartLineView:
     @property
     def quantity(self) -> int:
         return self.line.quantity
+
+    @property
+    def is_gift_card(self) -> bool:
+        return self.variant.product.is_gift_card
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,11 @@ class CartView:
     @property
     def is_empty(self) -> bool:
         return not self.lines
+
+    @property
+    def requires_shipping(self) -> bool:
+        """False when every line is a gift card (nothing to ship: no delivery method)."""
+        return any(not line.is_gift_card for line in self.lines)
 
     @property
     def has_problems(self) -> bool:
@@ -133,7 +145,13 @@ def _view_of_lines(cart: Cart, lines: list[CartLine], *, available: dict | None)
                 variant=variant,
                 unit_price=unit_price,
                 line_total=quantize(unit_price * line.quantity),
-                available=None if available is None else available.get(variant.id, 0),
+                available=None
+                if available is None
+                else (
+                    GIFT_CARD_AVAILABLE
+                    if variant.product.is_gift_card
+                    else available.get(variant.id, 0)
+                ),  # fmt: skip
                 purchasable=variant.active and variant.product.status == Product.Status.ACTIVE,
             )
         )
@@ -141,7 +159,7 @@ def _view_of_lines(cart: Cart, lines: list[CartLine], *, available: dict | None)
         cart=cart,
         lines=views,
         subtotal=sum((v.line_total for v in views), Decimal("0.00")),
-        weight_grams=sum(v.variant.weight_grams * v.quantity for v in views),
+        weight_grams=sum(v.variant.weight_grams * v.quantity for v in views if not v.is_gift_card),
     )
 
 

@@ -47,6 +47,12 @@ class Product(models.Model):
     brand = models.CharField(max_length=120, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     featured = models.BooleanField(default=False)
+    # Sold as a gift card: each variant's price is a denomination; paying for the order issues
+    # one card per unit and emails its code. Such a product holds no stock and needs no shipping.
+    is_gift_card = models.BooleanField(
+        "gift card", default=False,
+        help_text="Each variant is a denomination; buyers get a code by email, nothing is shipped.",
+    )  # fmt: skip
     seo_title = models.CharField(max_length=200, blank=True)
     seo_description = models.CharField(max_length=320, blank=True)
     # Denormalized from reviews, updated in the same transaction as the review that moves them.

@@ -20,8 +20,34 @@ SUBJECTS = {
     "return_requested": "We received your return request for order #{number}",
     "return_approved": "Your return for order #{number} is approved",
     "return_rejected": "Update on your return for order #{number}",
+    "gift_card": "You have received a gift card",
 }
 KINDS = frozenset(SUBJECTS)
+
+
+def list_order_payments(order: Order) -> list[dict]:
+    """What paid the order, one entry per payment (a gift card's and the card's of a split
+    payment), for the emails: method, amount, last 4 of a gift card, refunded so far."""
+    rows = order.payments.filter(applied_to_order=True).select_related("gift_card").order_by("id")
+    return [
+        {
+            "method": payment_method_label(row.gateway),
+            "gift_card_last4": row.gift_card.last4 if row.gift_card else "",
+            "amount": row.amount,
+            "amount_refunded": row.amount_refunded,
+            "currency": row.currency,
+        }
+        for row in rows
+    ]
+
+
+def payment_method_label(gateway: str) -> str:
+    """ "Gift card", "Card (test)", "PayPal"… as shoppers read it."""
+    return PAYMENT_METHOD_LABELS.get(gateway, gateway.replace("_", " ").capitalize())
+
+
+PAYMENT_METHOD_LABELS = {"gift_card": "Gift card", "test": "Card (test)", "stripe": "Card",
+                         "paypal": "PayPal"}  # fmt: skip
 
 
 def order_page_url(order: Order, store: Store) -> str:
@@ -58,11 +84,15 @@ def build_order_email(
             .prefetch_related("lines__order_line")
             .first()
         )
+    if kind == "gift_card":  # the sold card: its code and the buyer's words, for the recipient
+        page["gift_card"] = context
+        page["shop_url"] = public_urls.store_url(store, "/")
+    page["payments"] = list_order_payments(order)
     message = EmailMultiAlternatives(
         subject=f"{store.name}: {SUBJECTS[kind].format(number=order.number)}",
         body=render_to_string(f"emails/order_{kind}.txt", page),
         from_email=sender_for(store),
-        to=[order.email],
+        to=[context.get("to") or order.email],
     )
     message.attach_alternative(render_to_string(f"emails/order_{kind}.html", page), "text/html")
     return message

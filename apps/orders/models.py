@@ -102,6 +102,10 @@ class OrderLine(models.Model):
     line_total = models.DecimalField(**MONEY)
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_returned = models.PositiveIntegerField(default=0)
+    # A gift card bought as a product: paying issues one card per unit (no stock, no shipping).
+    is_gift_card = models.BooleanField(default=False)
+    # Its recipient as the buyer entered it (``recipient_name``, ``recipient_email``, ``message``).
+    gift_card = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -98,8 +98,9 @@ def checkout_page(request, token):
         country = str(request.POST.get("country", "")).strip().upper()
         methods = shipping.list_methods_for_country(country) if country else []
         form = CheckoutForm(
-            request.POST, options=[{"method": m, "price": m.price} for m in methods], currency=""
-        )
+            request.POST, options=[{"method": m, "price": m.price} for m in methods], currency="",
+            requires_shipping=_requires_shipping(checkout),
+        )  # fmt: skip
         if form.is_valid():
             response = _submit(request, checkout, form)
             if response is not None:
@@ -113,13 +114,18 @@ def checkout_page(request, token):
         country = str(request.POST.get("country", "")).strip().upper()
     else:
         country = checkout.shipping_address.get("country") or request.store.country
-    options = shipping.list_options(
-        country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
+    options = (
+        shipping.list_options(
+            country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
+        )
+        if cart_view.requires_shipping
+        else []
     )
     form = CheckoutForm(
         request.POST or None,
         options=options,
         currency=request.store.currency,
+        requires_shipping=cart_view.requires_shipping,
         initial=_initial(request, checkout, options),
     )
     if paying:
@@ -134,6 +140,11 @@ def checkout_page(request, token):
 
 
 UPDATE_ACTIONS = ("update", "remove_voucher")
+
+
+def _requires_shipping(checkout: Checkout) -> bool:
+    """False for a cart of gift cards only (they are emailed: no delivery method)."""
+    return cart_selectors.get_cart_view(checkout.cart, with_availability=False).requires_shipping
 
 
 def _initial(request, checkout: Checkout, options: list[dict]) -> dict:
@@ -245,6 +256,7 @@ def _render_page(request, checkout: Checkout, form: CheckoutForm, cart_view):
         "contact_fields": [form.field_row("email")],
         "address_fields": [form.field_row(name) for name in ADDRESS_FIELDS],
         "voucher_field": form.field_row("voucher"),
+        "requires_shipping": cart_view.requires_shipping,
     }
     return render(request, "storefront/checkout/page.html", context)
 

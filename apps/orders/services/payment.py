@@ -49,9 +49,11 @@ def mark_locked_order_paid(*, order: Order, amount: Decimal, payment_reference: 
             extra={"order": order.number, "amount": str(amount), "total": str(order.total)},
         )
     try:
-        inventory_services.commit_reservation(
-            reference=order.reservation_reference, order_reference=str(order.number)
-        )
+        # Gift cards hold no stock: an order of gift cards only reserved nothing.
+        if order.lines.filter(is_gift_card=False).exists():
+            inventory_services.commit_reservation(
+                reference=order.reservation_reference, order_reference=str(order.number)
+            )
     except InsufficientStock as exc:
         # The hold expired and the units were sold to someone else meanwhile.
         raise OrderNotPayable(

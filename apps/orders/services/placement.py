@@ -8,7 +8,7 @@ yield at most one order.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
@@ -30,6 +30,9 @@ class OrderLineDraft:
     tax_rate: Decimal
     tax_amount: Decimal
     line_total: Decimal
+    # A gift card bought as a product: no stock is held for it; ``gift_card`` is its recipient.
+    is_gift_card: bool = False
+    gift_card: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,11 @@ def create_order(*, draft: OrderDraft) -> Order:
     order row is unique per checkout token. Payment starts after the caller's transaction
     commits.
     """
-    # Stock first: InsufficientStock aborts everything below.
-    inventory_services.reserve(
-        reference=draft.reservation_reference,
-        lines=[(line.variant.id, line.quantity) for line in draft.lines],
-    )
+    # Stock first: InsufficientStock aborts everything below. Gift cards hold no stock; an
+    # order of gift cards only reserves nothing (paying it then commits nothing).
+    stocked = [(line.variant.id, line.quantity) for line in draft.lines if not line.is_gift_card]
+    if stocked:
+        inventory_services.reserve(reference=draft.reservation_reference, lines=stocked)
     order = Order.objects.create(
         checkout_token=draft.checkout_token,
         user_id=draft.user_id,
@@ -98,6 +101,8 @@ def create_order(*, draft: OrderDraft) -> Order:
             tax_rate=line.tax_rate,
             tax_amount=line.tax_amount,
             line_total=line.line_total,
+            is_gift_card=line.is_gift_card,
+            gift_card=line.gift_card,
         )
         for line in draft.lines
     )
