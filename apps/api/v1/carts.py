@@ -158,7 +158,7 @@ class CartGiftCardCreateApi(APIView):
         responses={201: CartOutput},
         description="Apply a gift card by its code. The cart then lists it with what it would "
         "pay and the amount left (`amount_due`). An unknown, disabled, expired or empty card "
-        "is a 400 `gift_card_refused`; too many codes tried, a 429.",
+        "is a 409 `gift_card_refused`; too many codes tried, a 429.",
     )
     @idempotent
     def post(self, request, cart_id):
