@@ -111,9 +111,11 @@ def create_product_with_variants(
     weight_grams: int = 0,
     attributes: dict | None = None,
     slug: str = "",
+    is_gift_card: bool = False,
 ) -> Product:
     """Create a product, its options and one variant per combination of option values."""
     product = Product.objects.create(
+        is_gift_card=is_gift_card,
         name=name,
         slug=slug or slugify(name),
         category=category,
