@@ -86,7 +86,6 @@ def ensure_platform_admin() -> None:
             User.objects.create_superuser(email=PLATFORM_ADMIN_EMAIL, password=DEMO_OWNER_PASSWORD)
 
 
-@transaction.atomic
 GIFT_CARD_AMOUNTS = ("25", "50", "100")
 
 
@@ -110,6 +109,7 @@ def seed_gift_card() -> Product:
     return product
 
 
+@transaction.atomic
 def seed_catalog(*, rng: random.Random) -> int:
     categories: dict[str, Category] = {}
     for position, (name, parent) in enumerate(CATALOG.items()):
