@@ -135,7 +135,7 @@ def get_order_page(order_id: int) -> OrderPage:
 
 def _payment_label(payment: Payment) -> str:
     """ "Gift card …7K3M" for a gift card's share, else the gateway's label ("Test gateway")."""
-    if payment.gift_card_id:
+    if payment.gift_card is not None:
         return f"Gift card …{payment.gift_card.last4}"
     gateway = gateway_registry.GATEWAYS.get(payment.gateway)
     return gateway.label if gateway else payment.gateway
