@@ -156,6 +156,7 @@ def place_order(
     user_id: int | None = None,
     answers: CheckoutAnswers | None = None,
     payment_return_url: Callable[[Order], str] | None = None,
+    spend_gift_cards: bool = False,
 ) -> PlacedOrder:
     """Place the checkout's order: reserve its stock and write the pending order, all lines or
     nothing, in one transaction. ``checkout``: as the caller read it (``selectors.get_checkout``);
@@ -164,7 +165,9 @@ def place_order(
     ``answers``: save the shopper's email, address, delivery method and voucher first — every
     step's rules apply, or nothing is saved (without them, the checkout's saved answers are
     used). ``payment_return_url(order)``: where the shopper lands after paying; with it, the
-    order's pending payment is opened in the same transaction.
+    order's pending payment is opened in the same transaction. ``spend_gift_cards``: the
+    cards applied to the cart (``apply_gift_card_to_cart``, the API) pay first, in this
+    transaction.
 
     Idempotent: the cart row is the lock (checkout and cart are one to one, and add-to-cart
     takes it too), so a double click, a retried request or ten concurrent ones make one order;
@@ -187,12 +190,15 @@ def place_order(
             update_fields=["email", "shipping_address", "shipping_method", "voucher", "updated_at"]
         )
     order = _create_order(checkout, user_id=user_id, strict=answers is not None)
-    applied = list(
-        CartGiftCard.objects.filter(cart_id=checkout.cart_id).values_list("gift_card_id", flat=True)
-    )
-    if applied and order.total > 0:  # gift cards applied through the API pay first
-        payment_services.spend_gift_cards_on_new_order(order=order, card_ids=applied)
-        order.refresh_from_db()
+    if spend_gift_cards and order.total > 0:
+        applied = list(
+            CartGiftCard.objects.filter(cart_id=checkout.cart_id).values_list(
+                "gift_card_id", flat=True
+            )
+        )
+        if applied:
+            payment_services.spend_gift_cards_on_new_order(order=order, card_ids=applied)
+            order.refresh_from_db()
     payment = None
     if payment_return_url is not None and order.total > 0 and order.paid_at is None:
         payment = payment_services.open_payment_for_new_order(
@@ -337,7 +343,9 @@ def checkout_in_one_step(
     """The API's checkout: open (or reuse) the cart's checkout and place its order with the
     client's answers, in one transaction — a failure leaves no half-built checkout."""
     checkout = start_checkout(cart=cart, user_id=user_id, email=answers.email)
-    return place_order(checkout=checkout, user_id=user_id, answers=answers).order
+    return place_order(
+        checkout=checkout, user_id=user_id, answers=answers, spend_gift_cards=True
+    ).order
 
 
 @transaction.atomic

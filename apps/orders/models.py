@@ -59,6 +59,8 @@ class Order(models.Model):
     billing_address = models.JSONField(default=dict, blank=True)
     shipping_method_name = models.CharField(max_length=120, blank=True)
     voucher_code = models.CharField(max_length=40, blank=True)
+    # Some lines are gift cards (issued when paid, no stock held): set once, at placement.
+    has_gift_cards = models.BooleanField(default=False)
     customer_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -99,7 +99,8 @@ def checkout_page(request, token):
         methods = shipping.list_methods_for_country(country) if country else []
         form = CheckoutForm(
             request.POST, options=[{"method": m, "price": m.price} for m in methods], currency="",
-            requires_shipping=_requires_shipping(checkout),
+            # A posted delivery method: something to ship (no read of the cart needed).
+            requires_shipping=bool(request.POST.get("method")) or _requires_shipping(checkout),
         )  # fmt: skip
         if form.is_valid():
             response = _submit(request, checkout, form)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.core.money import quantize
 from apps.inventory import services as inventory_services
-from apps.inventory.exceptions import InsufficientStock
+from apps.inventory.exceptions import InsufficientStock, ReservationNotFound
 from apps.observability import metrics
 from apps.orders import events, locks
 from apps.orders.exceptions import OrderNotPayable
@@ -49,11 +49,13 @@ def mark_locked_order_paid(*, order: Order, amount: Decimal, payment_reference: 
             extra={"order": order.number, "amount": str(amount), "total": str(order.total)},
         )
     try:
+        inventory_services.commit_reservation(
+            reference=order.reservation_reference, order_reference=str(order.number)
+        )
+    except ReservationNotFound:
+        if not order.has_gift_cards:
+            raise
         # Gift cards hold no stock: an order of gift cards only reserved nothing.
-        if order.lines.filter(is_gift_card=False).exists():
-            inventory_services.commit_reservation(
-                reference=order.reservation_reference, order_reference=str(order.number)
-            )
     except InsufficientStock as exc:
         # The hold expired and the units were sold to someone else meanwhile.
         raise OrderNotPayable(

@@ -88,6 +88,7 @@ def create_order(*, draft: OrderDraft) -> Order:
         billing_address=draft.billing_address,
         shipping_method_name=draft.shipping_method_name,
         voucher_code=draft.voucher_code,
+        has_gift_cards=any(line.is_gift_card for line in draft.lines),
     )
     OrderLine.objects.bulk_create(
         OrderLine(

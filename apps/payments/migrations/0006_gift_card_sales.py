@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0003_orderline_gift_card'),
+        ('orders', '0003_gift_card_lines'),
         ('payments', '0005_gift_cards'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

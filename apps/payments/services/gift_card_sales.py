@@ -34,7 +34,7 @@ def pay_locked_order(*, order: Order, amount: Decimal, payment_reference: str = 
     order = order_services.mark_locked_order_paid(
         order=order, amount=amount, payment_reference=payment_reference
     )
-    if not was_paid and order.paid_at is not None:
+    if not was_paid and order.paid_at is not None and order.has_gift_cards:
         issue_sold_gift_cards(order=order)
     return order
 

@@ -11,6 +11,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name='order',
+            name='has_gift_cards',
+            field=models.BooleanField(default=False),
+        ),
+        migrations.AddField(
             model_name='orderline',
             name='gift_card',
             field=models.JSONField(blank=True, default=dict),
