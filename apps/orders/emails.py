@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 
 from apps.notifications.senders import sender_for
 from apps.notifications.tracking import tracking_url
+from apps.orders import selectors
 from apps.orders.models import Order
 from apps.tenants import public_urls
 from apps.tenants.models import Store
@@ -23,31 +24,6 @@ SUBJECTS = {
     "gift_card": "You have received a gift card",
 }
 KINDS = frozenset(SUBJECTS)
-
-
-def list_order_payments(order: Order) -> list[dict]:
-    """What paid the order, one entry per payment (a gift card's and the card's of a split
-    payment), for the emails: method, amount, last 4 of a gift card, refunded so far."""
-    rows = order.payments.filter(applied_to_order=True).select_related("gift_card").order_by("id")
-    return [
-        {
-            "method": payment_method_label(row.gateway),
-            "gift_card_last4": row.gift_card.last4 if row.gift_card else "",
-            "amount": row.amount,
-            "amount_refunded": row.amount_refunded,
-            "currency": row.currency,
-        }
-        for row in rows
-    ]
-
-
-def payment_method_label(gateway: str) -> str:
-    """ "Gift card", "Card (test)", "PayPal"… as shoppers read it."""
-    return PAYMENT_METHOD_LABELS.get(gateway, gateway.replace("_", " ").capitalize())
-
-
-PAYMENT_METHOD_LABELS = {"gift_card": "Gift card", "test": "Card (test)", "stripe": "Card",
-                         "paypal": "PayPal"}  # fmt: skip
 
 
 def order_page_url(order: Order, store: Store) -> str:
@@ -87,7 +63,7 @@ def build_order_email(
     if kind == "gift_card":  # the sold card: its code and the buyer's words, for the recipient
         page["gift_card"] = context
         page["shop_url"] = public_urls.store_url(store, "/")
-    page["payments"] = list_order_payments(order)
+    page["payments"] = selectors.list_order_payments(order)
     message = EmailMultiAlternatives(
         subject=f"{store.name}: {SUBJECTS[kind].format(number=order.number)}",
         body=render_to_string(f"emails/order_{kind}.txt", page),

@@ -67,3 +67,13 @@ def test_dashboard_revenue_counts_a_split_paid_order_once_at_its_total(split_pai
     today = next(k for k in kpis if k.key == "today")
     assert Payment.objects.filter(order=order, applied_to_order=True).count() == 2
     assert (today.revenue, today.orders) == (order.total, 1)
+
+
+@pytest.mark.django_db
+def test_the_shoppers_order_page_lists_each_payment(store_client, split_paid_order):
+    order, card = split_paid_order
+
+    page = store_client.get(f"/orders/{order.token}/").content.decode()
+
+    assert f"Paid with Gift card …{card.last4}</dt><dd class=\"muted\">15.00" in page
+    assert "Paid with Card (test)</dt><dd class=\"muted\">25.00" in page
