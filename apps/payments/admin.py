@@ -48,7 +48,7 @@ class PaymentInline(ReadOnlyMixin, admin.TabularInline):
 
     @admin.display(description="method")
     def method(self, payment: Payment) -> str:
-        if payment.gift_card_id:
+        if payment.gift_card is not None:
             return f"Gift card …{payment.gift_card.last4}"
         return payment.gateway
 
@@ -65,7 +65,7 @@ class RefundInline(ReadOnlyMixin, admin.TabularInline):
     @admin.display(description="refunded to")
     def refunded_to(self, refund: Refund) -> str:
         payment = refund.payment
-        if payment.gift_card_id:
+        if payment.gift_card is not None:
             return f"Gift card …{payment.gift_card.last4}"
         return payment.gateway
 
