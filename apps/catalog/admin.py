@@ -219,8 +219,10 @@ class ProductAdmin(admin.ModelAdmin):
     show_full_result_count = False  # one COUNT per page, not two
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["name", "slug", "status", "category", "brand", "featured",
-                           "is_gift_card"]}),  # fmt: skip
+        (
+            None,
+            {"fields": ["name", "slug", "status", "category", "brand", "featured", "is_gift_card"]},
+        ),  # fmt: skip
         ("Description", {"fields": ["description", "attributes"]}),
         ("SEO", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
         ("Variants", {"fields": ["generate_variants", "generated_variant_price"]}),

@@ -75,5 +75,5 @@ def test_the_shoppers_order_page_lists_each_payment(store_client, split_paid_ord
 
     page = store_client.get(f"/orders/{order.token}/").content.decode()
 
-    assert f"Paid with Gift card …{card.last4}</dt><dd class=\"muted\">15.00" in page
-    assert "Paid with Card (test)</dt><dd class=\"muted\">25.00" in page
+    assert f'Paid with Gift card …{card.last4}</dt><dd class="muted">15.00' in page
+    assert 'Paid with Card (test)</dt><dd class="muted">25.00' in page
