@@ -57,6 +57,16 @@ urlpatterns = [
     path("v1/carts/<uuid:cart_id>", carts.CartDetailApi.as_view(), name="cart-detail"),
     path("v1/carts/<uuid:cart_id>/items", carts.CartItemCreateApi.as_view(), name="cart-items"),
     path(
+        "v1/carts/<uuid:cart_id>/gift-cards",
+        carts.CartGiftCardCreateApi.as_view(),
+        name="cart-gift-cards",
+    ),
+    path(
+        "v1/carts/<uuid:cart_id>/gift-cards/<int:gift_card_id>",
+        carts.CartGiftCardDetailApi.as_view(),
+        name="cart-gift-card-detail",
+    ),
+    path(
         "v1/carts/<uuid:cart_id>/shipping-rates",
         carts.CartShippingRatesApi.as_view(),
         name="cart-shipping-rates",

@@ -46,6 +46,9 @@ class CartLine(models.Model):
     cart = models.ForeignKey(Cart, related_name="lines", on_delete=models.CASCADE)
     variant = models.ForeignKey("catalog.Variant", related_name="+", on_delete=models.CASCADE)
     quantity = models.PositiveIntegerField()
+    # A gift card's recipient (``recipient_name``, ``recipient_email``, ``message``), entered on
+    # the product page; empty for other products.
+    gift_card = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,6 +15,9 @@ from apps.core import raw_rows
 from apps.core.money import quantize
 from apps.inventory import policies
 
+# A gift card holds no stock; the cart's own quantity limit (999 a line) is all that caps it.
+GIFT_CARD_AVAILABLE = 999
+
 
 @dataclass(frozen=True)
 class CartLineView:
@@ -40,6 +43,10 @@ class CartLineView:
             return f"{note} if out of stock"
         return note
 
+    @property
+    def is_gift_card(self) -> bool:
+        return self.variant.product.is_gift_card
+
 
 @dataclass(frozen=True)
 class CartView:
@@ -55,6 +62,11 @@ class CartView:
     @property
     def is_empty(self) -> bool:
         return not self.lines
+
+    @property
+    def requires_shipping(self) -> bool:
+        """False when every line is a gift card (nothing to ship: no delivery method)."""
+        return any(not line.is_gift_card for line in self.lines)
 
     @property
     def has_problems(self) -> bool:
@@ -147,8 +159,18 @@ def _view_of_lines(cart: Cart, lines: list[CartLine], *, available: dict | None)
                 line_total=quantize(unit_price * line.quantity),
                 available=None
                 if available is None
-                else policies.sellable_units(variant, available.get(variant.id, 0)),
-                free=None if available is None else available.get(variant.id, 0),
+                else (
+                    GIFT_CARD_AVAILABLE
+                    if variant.product.is_gift_card
+                    else policies.sellable_units(variant, available.get(variant.id, 0))
+                ),  # fmt: skip
+                free=None
+                if available is None
+                else (
+                    GIFT_CARD_AVAILABLE
+                    if variant.product.is_gift_card
+                    else available.get(variant.id, 0)
+                ),  # fmt: skip
                 purchasable=variant.active and variant.product.status == Product.Status.ACTIVE,
             )
         )
@@ -156,7 +178,7 @@ def _view_of_lines(cart: Cart, lines: list[CartLine], *, available: dict | None)
         cart=cart,
         lines=views,
         subtotal=sum((v.line_total for v in views), Decimal("0.00")),
-        weight_grams=sum(v.variant.weight_grams * v.quantity for v in views),
+        weight_grams=sum(v.variant.weight_grams * v.quantity for v in views if not v.is_gift_card),
     )
 
 

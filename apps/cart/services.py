@@ -4,6 +4,8 @@ Adding to the cart takes no stock (architecture §3 step 1); it only refuses qua
 what is available now, so shoppers are not surprised at checkout.
 """
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -55,8 +57,29 @@ def _get_sellable_variant_and_available(variant_id: int) -> tuple[Variant, int]:
         raise _variant_unavailable(variant_id)
     variant, product = raw_rows.split(row, Variant, Product)
     variant.product = product
+    if product.is_gift_card:  # holds no stock: always available
+        return variant, MAX_LINE_QUANTITY
     # The availability column comes last; a back-order or pre-order policy sells beyond it.
     return variant, policies.sellable_units(variant, int(row[-1]))
+
+
+def clean_gift_card_recipient(details: dict | None) -> dict:
+    """A gift card's recipient as entered on the product page: name, email and message, each
+    optional (no email: the card goes to the buyer). Raises ValidationError per field."""
+    details = details or {}
+    cleaned = {
+        "recipient_name": str(details.get("recipient_name") or "").strip()[:120],
+        "recipient_email": str(details.get("recipient_email") or "").strip().lower(),
+        "message": str(details.get("message") or "").strip(),
+    }
+    if len(cleaned["message"]) > 1000:
+        raise ValidationError({"message": ["Keep the message under 1000 characters."]})
+    if cleaned["recipient_email"]:
+        try:
+            validate_email(cleaned["recipient_email"])
+        except ValidationError as exc:
+            raise ValidationError({"recipient_email": exc.messages}) from exc
+    return {key: value for key, value in cleaned.items() if value}
 
 
 def _refuse_unavailable(variant: Variant, quantity: int, available: int) -> None:
@@ -82,17 +105,25 @@ def get_or_create_cart(*, cart: Cart | None, user_id: int | None) -> Cart:
         return Cart.objects.get(user_id=user_id, status=Cart.Status.OPEN)
 
 
-def add_to_cart(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
-    """Add units of a variant; the line's new quantity may not exceed availability."""
+def add_to_cart(
+    *, cart: Cart, variant_id: int, quantity: int = 1, gift_card: dict | None = None
+) -> CartLine:
+    """Add units of a variant; the line's new quantity may not exceed availability.
+
+    ``gift_card``: for a gift card product, its recipient (``clean_gift_card_recipient``);
+    it replaces the recipient of the variant's line (one recipient per denomination in a cart).
+    """
     _check_quantity(quantity)
     variant, available = _get_sellable_variant_and_available(variant_id)
+    recipient = clean_gift_card_recipient(gift_card) if variant.product.is_gift_card else {}
     limit = min(available, MAX_LINE_QUANTITY)
     row = None
     if quantity <= limit:
         now = timezone.now()
         row = sql.add_units(
-            cart_id=cart.pk, variant_id=variant.id, quantity=quantity, limit=limit, now=now
-        )
+            cart_id=cart.pk, variant_id=variant.id, quantity=quantity, limit=limit, now=now,
+            gift_card=recipient,
+        )  # fmt: skip
     if row is None:  # refused: say why, for the quantity the line would have had
         current = (
             CartLine.objects.filter(cart=cart, variant=variant)
@@ -108,7 +139,7 @@ def add_to_cart(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
     line_id, new_quantity, created_at = row
     return CartLine(
         id=line_id, cart=cart, variant=variant, quantity=new_quantity, created_at=created_at,
-        updated_at=now,
+        updated_at=now, gift_card=recipient,
     )  # fmt: skip
 
 
@@ -171,8 +202,10 @@ def merge_cart_into_user_cart(*, anonymous_cart: Cart | None, user_id: int) -> C
     variant_ids = {line.variant_id for line in incoming} | set(existing)
     free = inventory_selectors.get_available_by_variant(variant_ids)
     available = {
-        variant.id: policies.sellable_units(variant, free.get(variant.id, 0))
-        for variant in Variant.objects.filter(pk__in=variant_ids)
+        variant.id: MAX_LINE_QUANTITY  # gift cards hold no stock
+        if variant.product.is_gift_card
+        else policies.sellable_units(variant, free.get(variant.id, 0))
+        for variant in Variant.objects.filter(pk__in=variant_ids).select_related("product")
     }
     for line in incoming:
         current = existing.get(line.variant_id)
@@ -182,7 +215,10 @@ def merge_cart_into_user_cart(*, anonymous_cart: Cart | None, user_id: int) -> C
             current.quantity = max(current.quantity, capped)  # never shrink what they had
             current.save(update_fields=["quantity", "updated_at"])
         elif capped > 0:
-            CartLine.objects.create(cart=user_cart, variant_id=line.variant_id, quantity=capped)
+            CartLine.objects.create(
+                cart=user_cart, variant_id=line.variant_id, quantity=capped,
+                gift_card=line.gift_card,
+            )  # fmt: skip
     anonymous_cart.status = Cart.Status.MERGED
     anonymous_cart.save(update_fields=["status", "updated_at"])
     return user_cart

@@ -4,6 +4,7 @@ Each statement says what the ORM could not do or what it cost. Rows come back as
 ``raw_rows.columns(...)``; the selectors and services turn them into model instances.
 """
 
+import json
 from datetime import datetime
 
 from django.db import connection
@@ -41,10 +42,14 @@ def sellable_variant_row(*, variant_id: int, now: datetime) -> tuple | None:
 # the newest quantity.
 _ADD_UNITS_SQL = f"""
 WITH line AS (
-    INSERT INTO {CartLine._meta.db_table} (cart_id, variant_id, quantity, created_at, updated_at)
-    VALUES (%(cart)s, %(variant)s, %(quantity)s, %(now)s, %(now)s)
+    INSERT INTO {CartLine._meta.db_table}
+        (cart_id, variant_id, quantity, gift_card, created_at, updated_at)
+    VALUES (%(cart)s, %(variant)s, %(quantity)s, %(gift_card)s::jsonb, %(now)s, %(now)s)
     ON CONFLICT (cart_id, variant_id) DO UPDATE
         SET quantity = {CartLine._meta.db_table}.quantity + EXCLUDED.quantity,
+            -- a gift card's recipient entered again replaces the line's
+            gift_card = CASE WHEN EXCLUDED.gift_card = '{{}}'::jsonb
+                             THEN {CartLine._meta.db_table}.gift_card ELSE EXCLUDED.gift_card END,
             updated_at = EXCLUDED.updated_at
         WHERE {CartLine._meta.db_table}.quantity + EXCLUDED.quantity <= %(limit)s
     RETURNING id, quantity, created_at
@@ -57,14 +62,16 @@ SELECT id, quantity, created_at FROM line
 
 
 def add_units(
-    *, cart_id: int, variant_id: int, quantity: int, limit: int, now: datetime
-) -> tuple | None:
-    """(line id, new quantity, created_at), or None when the new quantity would pass ``limit``."""
+    *, cart_id: int, variant_id: int, quantity: int, limit: int, now: datetime,
+    gift_card: dict | None = None,
+) -> tuple | None:  # fmt: skip
+    """(line id, new quantity, created_at), or None when the new quantity would pass ``limit``.
+    ``gift_card``: the recipient of a gift card line (kept when empty)."""
     with connection.cursor() as cursor:
         cursor.execute(
             _ADD_UNITS_SQL,
             {"cart": cart_id, "variant": variant_id, "quantity": quantity, "limit": limit,
-             "now": now},
+             "now": now, "gift_card": json.dumps(gift_card or {})},
         )  # fmt: skip
         return cursor.fetchone()
 

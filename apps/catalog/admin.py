@@ -219,8 +219,8 @@ class ProductAdminForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = [
-            "name", "slug", "status", "category", "brand", "featured", "tags", "description",
-            "attributes", "seo_title", "seo_description",
+            "name", "slug", "status", "category", "brand", "featured", "is_gift_card", "tags",
+            "description", "attributes", "seo_title", "seo_description",
         ]  # fmt: skip
 
 
@@ -236,7 +236,8 @@ class ProductAdmin(admin.ModelAdmin):
     form = ProductAdminForm
     list_display = ("name", "category", "brand", "status", "featured", "price_from", "updated_at")
     list_select_related = ("category",)
-    list_filter = ("status", "featured", ("category", admin.RelatedOnlyFieldListFilter), "brand")
+    list_filter = ("status", "featured", "is_gift_card",
+                   ("category", admin.RelatedOnlyFieldListFilter), "brand")  # fmt: skip
     search_fields = ("name", "slug", "brand", "=variants__sku")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("rating_avg", "rating_count", "created_at", "updated_at")
@@ -246,7 +247,21 @@ class ProductAdmin(admin.ModelAdmin):
     show_full_result_count = False  # one COUNT per page, not two
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["name", "slug", "status", "category", "brand", "featured", "tags"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "status",
+                    "category",
+                    "brand",
+                    "featured",
+                    "is_gift_card",
+                    "tags",
+                ]
+            },
+        ),  # fmt: skip
         ("Description", {"fields": ["description", "attributes"]}),
         ("SEO", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
         ("Variants", {"fields": ["generate_variants", "generated_variant_price"]}),

@@ -53,6 +53,12 @@ class Product(models.Model):
     # Free-form labels for merchandising ("summer", "gift idea"): lower-cased, no duplicates
     # (``apps.catalog.tags.normalize_tags``); automated collections select on them.
     tags = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    # Sold as a gift card: each variant's price is a denomination; paying for the order issues
+    # one card per unit and emails its code. Such a product holds no stock and needs no shipping.
+    is_gift_card = models.BooleanField(
+        "gift card", default=False,
+        help_text="Each variant is a denomination; buyers get a code by email, nothing is shipped.",
+    )  # fmt: skip
     seo_title = models.CharField(max_length=200, blank=True)
     seo_description = models.CharField(max_length=320, blank=True)
     # Denormalized from reviews, updated in the same transaction as the review that moves them.

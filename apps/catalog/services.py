@@ -113,10 +113,12 @@ def create_product_with_variants(
     attributes: dict | None = None,
     slug: str = "",
     tags: list[str] | None = None,
+    is_gift_card: bool = False,
 ) -> Product:
     """Create a product, its options and one variant per combination of option values."""
     product = Product.objects.create(
         tags=normalize_tags(tags),
+        is_gift_card=is_gift_card,
         name=name,
         slug=slug or slugify(name),
         category=category,

@@ -190,3 +190,21 @@ class SavedAddress(models.Model):
     def as_dict(self) -> dict:
         """The address as checkouts and orders store it."""
         return {field: getattr(self, field) for field in ADDRESS_FIELDS}
+
+
+class CartGiftCard(models.Model):
+    """A gift card applied to a cart through the API: spent on the order placed from the cart
+    (``services.place_order``). Holds the card, never its code."""
+
+    cart = models.ForeignKey("cart.Cart", related_name="+", on_delete=models.CASCADE)
+    gift_card = models.ForeignKey("payments.GiftCard", related_name="+", on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "gift_card"], name="checkout_cart_gift_card")
+        ]
+
+    def __str__(self) -> str:
+        return f"Gift card {self.gift_card_id} on cart {self.cart_id}"

@@ -6,7 +6,7 @@ from apps.cart.models import Cart
 from apps.cart.selectors import CartView
 from apps.checkout import pricing, shipping, sql, vouchers
 from apps.checkout.exceptions import InvalidVoucher
-from apps.checkout.models import Checkout, ShippingMethod, Voucher
+from apps.checkout.models import CartGiftCard, Checkout, ShippingMethod, Voucher
 from apps.checkout.pricing import Totals
 from apps.core import raw_rows
 from apps.tenants.selectors import get_current_store
@@ -49,7 +49,7 @@ def get_checkout_summary(
         shipping.list_options(
             country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
         )
-        if country
+        if country and cart_view.requires_shipping  # gift cards alone: nothing to ship
         else []
     )
     method = next(
@@ -122,3 +122,30 @@ def list_shipping_rates(*, cart_view: CartView, country: str) -> list[ShippingRa
             )
         )
     return sorted(rates, key=lambda rate: (rate.price, rate.method.id))
+
+
+@dataclass(frozen=True)
+class AppliedGiftCard:
+    """A gift card on a cart and what it would pay of ``total`` (cards pay in the order they
+    were applied, each what it can of what the ones before left)."""
+
+    gift_card_id: int
+    last4: str
+    balance: Decimal
+    currency: str
+    amount: Decimal
+
+
+def list_cart_gift_cards(*, cart: Cart, total: Decimal) -> list[AppliedGiftCard]:
+    """The gift cards applied to the cart, each with what it would pay of ``total``."""
+    applied, due = [], total
+    rows = CartGiftCard.objects.filter(cart=cart).select_related("gift_card").order_by("id")
+    for row in rows:
+        card = row.gift_card
+        amount = max(min(card.balance, due), Decimal("0"))
+        due -= amount
+        applied.append(AppliedGiftCard(
+            gift_card_id=card.pk, last4=card.last4, balance=card.balance,
+            currency=card.currency, amount=amount,
+        ))  # fmt: skip
+    return applied

@@ -23,12 +23,13 @@ from apps.cart.selectors import CartView
 from apps.checkout import shipping, standard_rates, vouchers
 from apps.checkout.addresses import clean_address
 from apps.checkout.exceptions import CheckoutError, EmptyCart, ShippingUnavailable
-from apps.checkout.models import Checkout, ShippingMethod, ShippingZone, TaxRate
+from apps.checkout.models import CartGiftCard, Checkout, ShippingMethod, ShippingZone, TaxRate
 from apps.checkout.selectors import CheckoutSummary, get_checkout_summary, list_shipping_rates
 from apps.observability import metrics
 from apps.orders import services as order_services
 from apps.orders.models import Order
 from apps.payments import services as payment_services
+from apps.payments.exceptions import GiftCardRefused
 from apps.payments.models import Payment
 from apps.tenants.selectors import get_current_store
 
@@ -120,7 +121,7 @@ def _require_ready(checkout: Checkout, summary: CheckoutSummary) -> None:
         missing.append("email")
     if not checkout.shipping_address:
         missing.append("shipping address")
-    if summary.shipping_method is None:
+    if summary.shipping_method is None and summary.cart.requires_shipping:
         missing.append("delivery method")
     if missing:
         raise CheckoutError(
@@ -155,6 +156,7 @@ def place_order(
     user_id: int | None = None,
     answers: CheckoutAnswers | None = None,
     payment_return_url: Callable[[Order], str] | None = None,
+    spend_gift_cards: bool = False,
 ) -> PlacedOrder:
     """Place the checkout's order: reserve its stock and write the pending order, all lines or
     nothing, in one transaction. ``checkout``: as the caller read it (``selectors.get_checkout``);
@@ -163,7 +165,9 @@ def place_order(
     ``answers``: save the shopper's email, address, delivery method and voucher first — every
     step's rules apply, or nothing is saved (without them, the checkout's saved answers are
     used). ``payment_return_url(order)``: where the shopper lands after paying; with it, the
-    order's pending payment is opened in the same transaction.
+    order's pending payment is opened in the same transaction. ``spend_gift_cards``: the
+    cards applied to the cart (``apply_gift_card_to_cart``, the API) pay first, in this
+    transaction.
 
     Idempotent: the cart row is the lock (checkout and cart are one to one, and add-to-cart
     takes it too), so a double click, a retried request or ten concurrent ones make one order;
@@ -181,17 +185,44 @@ def place_order(
     if answers is not None:
         if answers.shipping_method_id is None:
             # Chosen now that the cart is ours: the basket priced is the basket ordered.
-            checkout.shipping_method = _cheapest_method(checkout)
+            checkout.shipping_method = _cheapest_method(checkout)  # None: nothing to ship
         checkout.save(
             update_fields=["email", "shipping_address", "shipping_method", "voucher", "updated_at"]
         )
     order = _create_order(checkout, user_id=user_id, strict=answers is not None)
+    if spend_gift_cards and order.total > 0:
+        applied = list(
+            CartGiftCard.objects.filter(cart_id=checkout.cart_id).values_list(
+                "gift_card_id", flat=True
+            )
+        )
+        if applied:
+            payment_services.spend_gift_cards_on_new_order(order=order, card_ids=applied)
+            order.refresh_from_db()
     payment = None
-    if payment_return_url is not None and order.total > 0:
+    if payment_return_url is not None and order.total > 0 and order.paid_at is None:
         payment = payment_services.open_payment_for_new_order(
             order=order, return_url=payment_return_url(order)
         )
     return PlacedOrder(order=order, payment=payment)
+
+
+def apply_gift_card_to_cart(*, cart: Cart, code: str, identity: str) -> CartGiftCard:
+    """Apply a gift card to an open cart (the API's checkout): spent on the order placed from
+    it. Code entry is throttled per ``identity``. Raises GiftCardRefused (unknown, disabled,
+    expired, empty or another currency), GiftCardAttemptsExceeded."""
+    card = payment_services.find_gift_card(code=code, identity=identity)
+    currency = get_current_store().currency
+    if card.currency != currency:
+        raise GiftCardRefused(f"This gift card is in {card.currency}, the store in {currency}.")
+    applied, _ = CartGiftCard.objects.get_or_create(cart=cart, gift_card=card)
+    return applied
+
+
+def remove_gift_card_from_cart(*, cart: Cart, gift_card_id: int) -> bool:
+    """Take a gift card off the cart; False if it was not on it."""
+    removed, _ = CartGiftCard.objects.filter(cart=cart, gift_card_id=gift_card_id).delete()
+    return bool(removed)
 
 
 def _apply_answers(checkout: Checkout, answers: CheckoutAnswers) -> None:
@@ -210,9 +241,12 @@ def _apply_answers(checkout: Checkout, answers: CheckoutAnswers) -> None:
     checkout.voucher = vouchers.find_voucher(code) if code else None
 
 
-def _cheapest_method(checkout: Checkout) -> ShippingMethod:
-    """The cheapest delivery method serving the checkout's address and basket."""
+def _cheapest_method(checkout: Checkout) -> ShippingMethod | None:
+    """The cheapest delivery method serving the checkout's address and basket (None for a
+    basket of gift cards only: nothing is shipped)."""
     cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=False)
+    if not cart_view.requires_shipping:
+        return None
     rates = list_shipping_rates(
         cart_view=cart_view, country=checkout.shipping_address.get("country", "")
     )
@@ -267,7 +301,6 @@ def _draft(
 ) -> order_services.OrderDraft:
     totals = summary.totals
     priced = {line.variant_id: line for line in totals.lines}
-    assert summary.shipping_method is not None  # _require_ready
     return order_services.OrderDraft(
         checkout_token=checkout.token,
         user_id=user_id or checkout.user_id,
@@ -281,7 +314,8 @@ def _draft(
         total=totals.total,
         shipping_address=checkout.shipping_address,
         billing_address=checkout.shipping_address,
-        shipping_method_name=summary.shipping_method.name,
+        # None only for gift cards alone (_require_ready): nothing to ship.
+        shipping_method_name=summary.shipping_method.name if summary.shipping_method else "",
         voucher_code=checkout.voucher.code if checkout.voucher else "",
         lines=tuple(
             order_services.OrderLineDraft(
@@ -291,6 +325,8 @@ def _draft(
                 tax_rate=priced[line.variant.id].tax_rate,
                 tax_amount=priced[line.variant.id].tax_amount,
                 line_total=priced[line.variant.id].line_total,
+                is_gift_card=line.is_gift_card,
+                gift_card=dict(line.line.gift_card) if line.is_gift_card else {},
             )
             for line in summary.cart.lines
         ),
@@ -307,7 +343,9 @@ def checkout_in_one_step(
     """The API's checkout: open (or reuse) the cart's checkout and place its order with the
     client's answers, in one transaction — a failure leaves no half-built checkout."""
     checkout = start_checkout(cart=cart, user_id=user_id, email=answers.email)
-    return place_order(checkout=checkout, user_id=user_id, answers=answers).order
+    return place_order(
+        checkout=checkout, user_id=user_id, answers=answers, spend_gift_cards=True
+    ).order
 
 
 @transaction.atomic

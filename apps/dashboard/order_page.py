@@ -105,11 +105,15 @@ def get_order_page(order_id: int) -> OrderPage:
     )
     for fulfillment in fulfillments:
         fulfillment.units = sum(line.quantity for line in fulfillment.shipped_lines)  # type: ignore[attr-defined]
-    payments = list(Payment.objects.filter(order=order).order_by("created_at", "id"))
+    payments = list(
+        Payment.objects.filter(order=order).select_related("gift_card").order_by("created_at", "id")
+    )
     for payment in payments:
-        gateway = gateway_registry.GATEWAYS.get(payment.gateway)
-        payment.gateway_label = gateway.label if gateway else payment.gateway  # type: ignore[attr-defined]
+        payment.gateway_label = _payment_label(payment)  # type: ignore[attr-defined]
+    labels = {payment.pk: payment.gateway_label for payment in payments}  # type: ignore[attr-defined]
     refunds = list(Refund.objects.filter(order=order).order_by("created_at", "id"))
+    for refund in refunds:  # each refund goes back to one of the payments
+        refund.refunded_to = labels.get(refund.payment_id, "")  # type: ignore[attr-defined]
     return OrderPage(
         order=order,
         lines=[
@@ -127,3 +131,11 @@ def get_order_page(order_id: int) -> OrderPage:
         refunds=refunds,
         timeline=[_event_entry(event) for event in events],
     )
+
+
+def _payment_label(payment: Payment) -> str:
+    """ "Gift card …7K3M" for a gift card's share, else the gateway's label ("Test gateway")."""
+    if payment.gift_card is not None:
+        return f"Gift card …{payment.gift_card.last4}"
+    gateway = gateway_registry.GATEWAYS.get(payment.gateway)
+    return gateway.label if gateway else payment.gateway

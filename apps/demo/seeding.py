@@ -8,7 +8,7 @@ from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.catalog import services as catalog_services
-from apps.catalog.models import Category
+from apps.catalog.models import Category, Product
 from apps.demo import beyond_stock as demo_beyond_stock
 from apps.demo import merchandising as demo_merchandising
 from apps.demo import orders as demo_orders
@@ -70,6 +70,7 @@ def create_demo_store() -> Store:
         rng = random.Random(2026)
         seed_catalog(rng=rng)
         demo_merchandising.seed_collections()
+        seed_gift_card()
         demo_storefront.seed_storefront()
         demo_orders.seed_checkout_rules()
         demo_orders.seed_orders(rng=rng)
@@ -88,6 +89,29 @@ def ensure_platform_admin() -> None:
         User = get_user_model()
         if not User.objects.filter(email=PLATFORM_ADMIN_EMAIL).exists():
             User.objects.create_superuser(email=PLATFORM_ADMIN_EMAIL, password=DEMO_OWNER_PASSWORD)
+
+
+GIFT_CARD_AMOUNTS = ("25", "50", "100")
+
+
+def seed_gift_card() -> Product:
+    """The demo's gift card: one variant per denomination, no stock, emailed when paid."""
+    product = catalog_services.create_product_with_variants(
+        name="Gift card",
+        slug="gift-card",
+        category=None,
+        price=Decimal(GIFT_CARD_AMOUNTS[0]),
+        sku_prefix="GIFT",
+        options={"Amount": list(GIFT_CARD_AMOUNTS)},
+        is_gift_card=True,
+        featured=True,
+        description="A gift card for the whole store, emailed to whoever you choose with your "
+        "message. It can pay all or part of an order; whatever is left stays on the card.",
+    )
+    for variant in product.variants.all():
+        variant.price = Decimal(variant.name)  # the variant is named after its Amount value
+        variant.save(update_fields=["price", "updated_at"])
+    return product
 
 
 @transaction.atomic

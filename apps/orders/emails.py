@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 
 from apps.notifications.senders import sender_for
 from apps.notifications.tracking import tracking_url
+from apps.orders import selectors
 from apps.orders.models import Order
 from apps.tenants import public_urls
 from apps.tenants.models import Store
@@ -20,6 +21,7 @@ SUBJECTS = {
     "return_requested": "We received your return request for order #{number}",
     "return_approved": "Your return for order #{number} is approved",
     "return_rejected": "Update on your return for order #{number}",
+    "gift_card": "You have received a gift card",
 }
 KINDS = frozenset(SUBJECTS)
 
@@ -58,11 +60,15 @@ def build_order_email(
             .prefetch_related("lines__order_line")
             .first()
         )
+    if kind == "gift_card":  # the sold card: its code and the buyer's words, for the recipient
+        page["gift_card"] = context
+        page["shop_url"] = public_urls.store_url(store, "/")
+    page["payments"] = selectors.list_order_payments(order)
     message = EmailMultiAlternatives(
         subject=f"{store.name}: {SUBJECTS[kind].format(number=order.number)}",
         body=render_to_string(f"emails/order_{kind}.txt", page),
         from_email=sender_for(store),
-        to=[order.email],
+        to=[context.get("to") or order.email],
     )
     message.attach_alternative(render_to_string(f"emails/order_{kind}.html", page), "text/html")
     return message

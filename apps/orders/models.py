@@ -60,6 +60,8 @@ class Order(models.Model):
     billing_address = models.JSONField(default=dict, blank=True)
     shipping_method_name = models.CharField(max_length=120, blank=True)
     voucher_code = models.CharField(max_length=40, blank=True)
+    # Some lines are gift cards (issued when paid, no stock held): set once, at placement.
+    has_gift_cards = models.BooleanField(default=False)
     customer_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -112,6 +114,10 @@ class OrderLine(models.Model):
         max_length=10, blank=True, help_text="backorder or preorder (the variant's policy)"
     )
     backorder_ships_on = models.DateField(null=True, blank=True)
+    # A gift card bought as a product: paying issues one card per unit (no stock, no shipping).
+    is_gift_card = models.BooleanField(default=False)
+    # Its recipient as the buyer entered it (``recipient_name``, ``recipient_email``, ``message``).
+    gift_card = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -76,3 +76,28 @@ def get_order_for_lookup(*, number: int, email: str) -> Order:
 
 def list_orders_for_user(*, user_id: int) -> QuerySet[Order]:
     return Order.objects.filter(user_id=user_id).prefetch_related("lines").order_by("-created_at")
+
+
+def list_order_payments(order: Order) -> list[dict]:
+    """What paid the order, one entry per payment (a gift card's and the card's of a split
+    payment), for the order page and emails: method, amount, gift card last 4, refunded."""
+    rows = order.payments.filter(applied_to_order=True).select_related("gift_card").order_by("id")
+    return [
+        {
+            "method": payment_method_label(row.gateway),
+            "gift_card_last4": row.gift_card.last4 if row.gift_card else "",
+            "amount": row.amount,
+            "amount_refunded": row.amount_refunded,
+            "currency": row.currency,
+        }
+        for row in rows
+    ]
+
+
+def payment_method_label(gateway: str) -> str:
+    """ "Gift card", "Card (test)", "PayPal"… as shoppers read it."""
+    return PAYMENT_METHOD_LABELS.get(gateway, gateway.replace("_", " ").capitalize())
+
+
+PAYMENT_METHOD_LABELS = {"gift_card": "Gift card", "test": "Card (test)", "stripe": "Card",
+                         "paypal": "PayPal"}  # fmt: skip

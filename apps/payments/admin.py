@@ -35,18 +35,39 @@ class ReadOnlyMixin:
 
 
 class PaymentInline(ReadOnlyMixin, admin.TabularInline):
+    """Each payment of the order (a gift card's and the gateway's of a split payment)."""
+
     model = Payment
-    fields = PAYMENT_FIELDS
-    readonly_fields = PAYMENT_FIELDS
+    fields = ("method", *PAYMENT_FIELDS)
+    readonly_fields = fields
     extra = 0
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("gift_card")
+
+    @admin.display(description="method")
+    def method(self, payment: Payment) -> str:
+        if payment.gift_card is not None:
+            return f"Gift card …{payment.gift_card.last4}"
+        return payment.gateway
 
 
 class RefundInline(ReadOnlyMixin, admin.TabularInline):
     model = Refund
-    fields = REFUND_FIELDS
-    readonly_fields = REFUND_FIELDS
+    fields = ("refunded_to", *REFUND_FIELDS)
+    readonly_fields = fields
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("payment__gift_card")
+
+    @admin.display(description="refunded to")
+    def refunded_to(self, refund: Refund) -> str:
+        payment = refund.payment
+        if payment.gift_card is not None:
+            return f"Gift card …{payment.gift_card.last4}"
+        return payment.gateway
 
 
 @admin.register(Payment)

@@ -44,6 +44,11 @@ class Payment(models.Model):
     # paid order is refunded automatically instead and stays False.
     applied_to_order = models.BooleanField(default=False)
     external_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # The card that paid this share of the order (gateway "gift_card"), for its last 4.
+    gift_card = models.ForeignKey(
+        "payments.GiftCard", null=True, blank=True, related_name="payments",
+        on_delete=models.PROTECT,
+    )  # fmt: skip
     idempotency_key = models.CharField(max_length=80, unique=True, default=new_idempotency_key)
     client_secret = models.CharField(max_length=255, blank=True)
     # The provider's page where the shopper approves the payment (PayPal's approve link);
@@ -189,6 +194,15 @@ class GiftCard(models.Model):
     recipient_email = models.EmailField(blank=True)
     customer_email = models.EmailField(blank=True)
     note = models.CharField(max_length=255, blank=True)
+    # A card bought as a product: the order line that sold it and which of its units it is.
+    # Unique together: paying an order issues each unit's card once, however often it runs.
+    order_line = models.ForeignKey(
+        "orders.OrderLine", null=True, blank=True, related_name="gift_cards",
+        on_delete=models.PROTECT,
+    )  # fmt: skip
+    unit = models.PositiveIntegerField(null=True, blank=True)
+    recipient_name = models.CharField(max_length=120, blank=True)
+    message = models.TextField(blank=True, max_length=1000)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -204,6 +218,9 @@ class GiftCard(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(initial_balance__gt=0), name="payments_gift_card_initial_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["order_line", "unit"], name="payments_gift_card_once_per_unit"
             ),
         ]
 

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from apps.cart import selectors as cart_selectors
@@ -7,7 +8,7 @@ from apps.core.exceptions import DomainError
 from apps.core.redirects import safe_next
 from apps.storefront import variant_choice
 from apps.storefront.carts import CART_COOKIE, current_cart, current_or_new_cart, remember_cart
-from apps.storefront.checkout_forms import CartAddForm, CartUpdateForm
+from apps.storefront.checkout_forms import CartAddForm, CartUpdateForm, GiftCardRecipientForm
 from apps.storefront.http import post_only
 
 
@@ -36,13 +37,25 @@ def cart_add(request):
     if not form.is_valid():
         messages.error(request, "Choose an item and a quantity between 1 and 999.")
         return _back(request)
+    recipient = GiftCardRecipientForm(request.POST)
+    if choice.product is not None and choice.product.is_gift_card and not recipient.is_valid():
+        for errors in recipient.errors.values():
+            messages.error(request, errors[0])
+        return redirect(choice.product_url())
     cart = current_or_new_cart(request)
     try:
         line = cart_services.add_to_cart(
             cart=cart,
             variant_id=form.cleaned_data["variant_id"],
             quantity=form.cleaned_data["quantity"],
+            gift_card=recipient.cleaned_data
+            if recipient.is_bound and recipient.is_valid()
+            else None,
         )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        back = redirect(choice.product_url()) if choice.product else _back(request)
+        return remember_cart(back, cart)
     except DomainError as exc:
         messages.error(request, exc.message)
         back = redirect(choice.product_url()) if choice.product else _back(request)

@@ -18,6 +18,19 @@ class CartAddForm(forms.Form):
     quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, initial=1)
 
 
+class GiftCardRecipientForm(forms.Form):
+    """A gift card's recipient on its product page (all optional: no email sends it to you)."""
+
+    recipient_name = forms.CharField(label="Recipient's name", max_length=120, required=False)
+    recipient_email = forms.EmailField(
+        label="Recipient's email", required=False,
+        help_text="The code is emailed here once the order is paid (blank: to you).",
+    )  # fmt: skip
+    message = forms.CharField(
+        label="Message", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class CartUpdateForm(forms.Form):
     variant_id = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY)
@@ -126,8 +139,11 @@ class AddressForm(forms.Form):
 class ShippingMethodForm(forms.Form):
     method = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Delivery")
 
-    def __init__(self, *args, options: list[dict], currency: str, **kwargs):
+    def __init__(self, *args, options: list[dict], currency: str, requires_shipping: bool = True,
+                 **kwargs):  # fmt: skip
         super().__init__(*args, **kwargs)
+        # Gift cards alone: nothing to ship, no delivery method to choose.
+        self.fields["method"].required = requires_shipping
         self.fields["method"].choices = [
             (o["method"].id, f"{o['method'].name} — {o['price']} {currency}") for o in options
         ]
@@ -166,9 +182,12 @@ class CheckoutForm(AddressForm):
         options: list[dict],
         currency: str,
         saved_addresses: list | None = None,
+        requires_shipping: bool = True,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        # Gift cards alone: nothing to ship, no delivery method to choose.
+        self.fields["method"].required = requires_shipping
         if saved_addresses is None:  # a guest
             del self.fields["saved_address"], self.fields["save_address"]
         elif not saved_addresses:

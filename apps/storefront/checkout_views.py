@@ -109,6 +109,8 @@ def checkout_page(request, token):
             options=[{"method": m, "price": m.price} for m in methods],
             currency="",
             saved_addresses=saved,
+            # A posted delivery method: something to ship (no read of the cart needed).
+            requires_shipping=bool(post.get("method")) or _requires_shipping(checkout),
         )
         if form.is_valid():
             response = _submit(request, checkout, form)
@@ -124,14 +126,19 @@ def checkout_page(request, token):
         country = str(post.get("country", "")).strip().upper()
     else:
         country = initial_address.get("country") or request.store.country
-    options = shipping.list_options(
-        country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
+    options = (
+        shipping.list_options(
+            country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
+        )
+        if cart_view.requires_shipping
+        else []
     )
     form = CheckoutForm(
         post,
         options=options,
         currency=request.store.currency,
         saved_addresses=saved,
+        requires_shipping=cart_view.requires_shipping,
         initial=_initial(request, checkout, options, initial_address),
     )
     if paying:
@@ -146,6 +153,11 @@ def checkout_page(request, token):
 
 
 UPDATE_ACTIONS = ("update", "remove_voucher")
+
+
+def _requires_shipping(checkout: Checkout) -> bool:
+    """False for a cart of gift cards only (they are emailed: no delivery method)."""
+    return cart_selectors.get_cart_view(checkout.cart, with_availability=False).requires_shipping
 
 
 def _saved_addresses(request) -> list[SavedAddress] | None:
@@ -296,6 +308,7 @@ def _render_page(request, checkout: Checkout, form: CheckoutForm, cart_view):
         "contact_fields": [form.field_row("email")],
         "address_fields": [form.field_row(name) for name in ADDRESS_FIELDS],
         "voucher_field": form.field_row("voucher"),
+        "requires_shipping": cart_view.requires_shipping,
     }
     return render(request, "storefront/checkout/page.html", context)
 

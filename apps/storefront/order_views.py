@@ -40,6 +40,8 @@ def order_detail(request, token):
             "page": page,
             "address_lines": format_address(order.shipping_address),
             "can_return": order.status in RETURNABLE,
+            # What paid it, one entry per payment (a gift card and a card, say).
+            "payments": order_selectors.list_order_payments(order) if order.paid_at else [],
         },
     )
 

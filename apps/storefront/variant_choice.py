@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.utils.text import slugify
 
+from apps.cart import selectors as cart_selectors
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import OptionValue, Product, ProductImage, ProductOption, Variant
 from apps.inventory import policies
@@ -300,6 +301,8 @@ def resolve_posted(
 def rows_of_product(product: Product) -> list[VariantRow]:
     """The product's active variants (prefetched) with their free units: one query."""
     variants = list(product.variants.all())
+    if product.is_gift_card:  # holds no stock
+        return rows_for(variants, {v.id: cart_selectors.GIFT_CARD_AVAILABLE for v in variants})
     return rows_for(variants, inventory_selectors.get_available_by_variant(v.id for v in variants))
 
 

@@ -28,6 +28,7 @@ from apps.recommendations import services as recommendation_services
 from apps.search import selectors as search_selectors
 from apps.search.query import SORT_RELEVANCE, SORTS, SearchQuery
 from apps.storefront import browse, cards, review_views, seo, variant_choice, visitors
+from apps.storefront.checkout_forms import GiftCardRecipientForm
 from apps.storefront.context_processors import canonical_base, storefront_theme
 from apps.storefront.http import post_only
 from apps.storefront.sitemaps import store_sitemaps
@@ -328,6 +329,7 @@ def product_detail(request, slug: str):
             "recs_back_in_stock": recs.back_in_stock,
             "product": product,
             "picker": picker,
+            "gift_card_form": GiftCardRecipientForm() if product.is_gift_card else None,
             "picker_data": picker.data(image_for=image_for),
             "selected": picker.selected,
             "images": _lead_image_first(images, first_image),

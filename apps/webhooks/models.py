@@ -12,6 +12,10 @@ TOPICS = [
     ("order.cancelled", "Order cancelled"),
     ("inventory.low", "Inventory low"),
     ("product.updated", "Product updated"),
+    ("gift_card.issued", "Gift card issued"),
+    ("gift_card.used", "Gift card used"),
+    ("gift_card.refunded", "Gift card credited (refund)"),
+    ("gift_card.disabled", "Gift card disabled"),
 ]
 
 

@@ -7,6 +7,39 @@ from apps.cart.services import MAX_LINE_QUANTITY
 class CartItemInput(serializers.Serializer):
     variant_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+    gift_card = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False,
+        help_text="For a gift card product: recipient_name, recipient_email, message.",
+    )  # fmt: skip
+
+
+class GiftCardRecipientInput(serializers.Serializer):
+    recipient_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    recipient_email = serializers.EmailField(
+        required=False, allow_blank=True,
+        help_text="Where the code is emailed once the order is paid (blank: the buyer).",
+    )  # fmt: skip
+    message = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class CartGiftCardInput(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=64, help_text="The gift card's code as the shopper typed it (any case, dashes "
+        "optional). Code entry is limited to 10 tries per 15 minutes per client.",
+    )  # fmt: skip
+
+
+class CartGiftCardOutput(serializers.Serializer):
+    id = serializers.IntegerField(
+        source="gift_card_id", help_text="DELETE /carts/{cart_id}/gift-cards/{id} removes it."
+    )
+    last4 = serializers.CharField()
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2,
+        help_text="What this card would pay of the cart's total (cards pay in the order applied).",
+    )  # fmt: skip
 
 
 class CartItemUpdateInput(serializers.Serializer):
@@ -36,6 +69,15 @@ class CartOutput(serializers.Serializer):
         "GET /carts/{cart_id}/shipping-rates gives the total with each rate.",
     )
     currency = serializers.CharField()
+    gift_cards = CartGiftCardOutput(many=True, help_text="Gift cards applied to the cart.")
+    amount_due = serializers.DecimalField(
+        max_digits=12, decimal_places=2,
+        help_text="The total less what the applied gift cards pay: what is left for the payment "
+        "method (before shipping and tax, which the order adds).",
+    )  # fmt: skip
+    requires_shipping = serializers.BooleanField(
+        help_text="False when every item is a gift card: the order needs no shipping method."
+    )
 
 
 class ShippingRatesQuery(serializers.Serializer):

@@ -1,5 +1,7 @@
 """Cart endpoints. The cart id (an unguessable token) is the capability, as in the storefront."""
 
+from decimal import Decimal
+
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -8,6 +10,7 @@ from rest_framework.views import APIView
 
 from apps.api.idempotency import idempotent
 from apps.api.v1.cart_serializers import (
+    CartGiftCardInput,
     CartItemInput,
     CartItemUpdateInput,
     CartOutput,
@@ -18,11 +21,13 @@ from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.cart.models import Cart
 from apps.checkout import selectors as checkout_selectors
+from apps.checkout import services as checkout_services
 from apps.tenants.selectors import get_current_store
 
 
 def cart_payload(cart: Cart) -> dict:
     view = cart_selectors.get_cart_view(cart)
+    gift_cards = checkout_selectors.list_cart_gift_cards(cart=cart, total=view.subtotal)
     data = {
         "cart": cart,
         "lines": view.lines,
@@ -30,6 +35,9 @@ def cart_payload(cart: Cart) -> dict:
         "subtotal": view.subtotal,
         "total": view.subtotal,
         "currency": get_current_store().currency,
+        "gift_cards": gift_cards,
+        "amount_due": view.subtotal - sum((card.amount for card in gift_cards), Decimal("0")),
+        "requires_shipping": view.requires_shipping,
     }
     return CartOutput(data).data
 
@@ -136,3 +144,48 @@ class CartShippingRatesApi(APIView):
             "rates": rates,
         }
         return Response(ShippingRatesOutput(body).data)
+
+
+class CartGiftCardCreateApi(APIView):
+    """Apply a gift card to the cart: the order placed from it (POST /orders with cart_id) is
+    paid by the card first, the payment method takes the rest."""
+
+    scope = "carts"
+    public_methods = ("POST",)
+
+    @extend_schema(
+        request=CartGiftCardInput,
+        responses={201: CartOutput},
+        description="Apply a gift card by its code. The cart then lists it with what it would "
+        "pay and the amount left (`amount_due`). An unknown, disabled, expired or empty card "
+        "is a 409 `gift_card_refused`; too many codes tried, a 429.",
+    )
+    @idempotent
+    def post(self, request, cart_id):
+        cart = get_open_cart_or_404(cart_id)
+        data = CartGiftCardInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        checkout_services.apply_gift_card_to_cart(
+            cart=cart, code=data.validated_data["code"], identity=_client_identity(request)
+        )
+        return Response(cart_payload(cart), status=status.HTTP_201_CREATED)
+
+
+class CartGiftCardDetailApi(APIView):
+    scope = "carts"
+    public_methods = ("DELETE",)
+
+    @extend_schema(request=None, responses=CartOutput, description="Take a gift card off the cart.")
+    @idempotent
+    def delete(self, request, cart_id, gift_card_id: int):
+        cart = get_open_cart_or_404(cart_id)
+        if not checkout_services.remove_gift_card_from_cart(cart=cart, gift_card_id=gift_card_id):
+            raise Http404
+        return Response(cart_payload(cart))
+
+
+def _client_identity(request) -> str:
+    """Who is typing codes, for the code-entry limit: the API key or the client's address."""
+    key = getattr(request, "auth", None)
+    key_id = getattr(key, "pk", None)
+    return f"api-key:{key_id}" if key_id else f"ip:{request.META.get('REMOTE_ADDR', '')}"

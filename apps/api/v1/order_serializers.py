@@ -23,6 +23,10 @@ class AddressInput(serializers.Serializer):
 class OrderItemInput(serializers.Serializer):
     variant_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+    gift_card = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False,
+        help_text="For a gift card product: recipient_name, recipient_email, message.",
+    )  # fmt: skip
 
 
 class OrderCreateInput(serializers.Serializer):
@@ -77,13 +81,22 @@ class FulfillmentOutput(serializers.Serializer):
 class OrderPaymentOutput(serializers.Serializer):
     """One of the order's payments: several when a gift card paid part of it (split tender)."""
 
+    method = serializers.CharField(
+        source="gateway", help_text="gift_card, or the gateway that took it (test, stripe, paypal)."
+    )
     gateway = serializers.CharField()
+    gift_card_last4 = serializers.SerializerMethodField(
+        help_text="The last 4 characters of the gift card's code (gift card payments only)."
+    )
     amount = serializers.DecimalField(**MONEY)
     currency = serializers.CharField()
     status = serializers.CharField()
     amount_refunded = serializers.DecimalField(**MONEY)
     applied_to_order = serializers.BooleanField()
     created_at = serializers.DateTimeField()
+
+    def get_gift_card_last4(self, payment) -> str | None:
+        return payment.gift_card.last4 if payment.gift_card_id else None
 
 
 class OrderOutput(serializers.Serializer):
@@ -130,6 +143,9 @@ class PaymentActionOutput(serializers.Serializer):
 
 
 class OrderCreatedOutput(serializers.Serializer):
+    """``payment.type``: "redirect" (send the shopper to ``payment.url``) or "none" (the
+    order is paid already: gift cards applied to the cart covered it)."""
+
     order_id = serializers.UUIDField()
     number = serializers.IntegerField()
     status = serializers.CharField()

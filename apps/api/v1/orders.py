@@ -103,13 +103,16 @@ class OrderListCreateApi(ListAPIView):
             order = checkout_services.checkout_in_one_step(
                 cart=cart, answers=answers, user_id=user_id
             )
-        return_url = reverse("orders:detail", args=[order.token])
-        start = payment_services.start_payment(order_id=order.id, return_url=return_url)
-        payment = {"type": "redirect", "url": payment_page_url(start.redirect_url)}
-        if start.client_secret:
-            payment["client_secret"] = start.client_secret
-        if start.approval_url:
-            payment["approval_url"] = start.approval_url
+        if order.paid_at is not None:  # gift cards applied to the cart paid all of it
+            payment: dict = {"type": "none"}
+        else:
+            return_url = reverse("orders:detail", args=[order.token])
+            start = payment_services.start_payment(order_id=order.id, return_url=return_url)
+            payment = {"type": "redirect", "url": payment_page_url(start.redirect_url)}
+            if start.client_secret:
+                payment["client_secret"] = start.client_secret
+            if start.approval_url:
+                payment["approval_url"] = start.approval_url
         body = {
             "order_id": order.token,
             "number": order.number,

@@ -1,5 +1,7 @@
 """Cancelling orders: by the merchant or the customer, and when an unpaid hold lapses."""
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,6 +11,7 @@ from apps.observability import metrics
 from apps.orders import events, locks
 from apps.orders.models import Order, OrderEvent
 from apps.orders.services import history, restocking
+from apps.preferences.selectors import get_store_settings
 
 
 @transaction.atomic
@@ -62,6 +65,10 @@ def cancel_expired_orders(*, now=None, limit: int = 200) -> int:
         # The hold's own deadline counts, not its state: a declined payment releases the units
         # at once, yet the shopper may still retry with another card until the deadline.
         expires_at = inventory_selectors.get_hold_expiry(reference=order.reservation_reference)
+        if expires_at is None and not order.lines.filter(is_gift_card=False).exists():
+            # Gift cards alone hold no stock: the order gets as long as a hold would.
+            minutes = get_store_settings().reservation_minutes
+            expires_at = order.created_at + timedelta(minutes=minutes)
         if expires_at is not None and expires_at > now:
             continue
         cancel_order(order_id=order.id, reason="Payment not received before the hold expired")

@@ -56,8 +56,11 @@ def message_id_for(*, order_id: int, key: str) -> str:
 
 
 def send_order_email(*, order_id: int, kind: str, context: dict | None = None,
-                     email_id: str = "") -> bool:  # fmt: skip
+                     email_id: str = "", private_context: dict | None = None) -> bool:  # fmt: skip
     """Render and send one order email, then record it on the order. Returns False if skipped.
+
+    ``private_context``: rendered into the message but never recorded (a gift card's code).
+    ``context["to"]``: the recipient when it is not the order's email (a gift card's).
 
     Sent at most once per message (``email_key``), however often the task runs:
 
@@ -100,7 +103,9 @@ def send_order_email(*, order_id: int, kind: str, context: dict | None = None,
         ):
             logger.info("order #%s: %s email already sent", order.number, kind)
             return False
-        message = build_order_email(order=order, store=store, kind=kind, context=context)
+        message = build_order_email(
+            order=order, store=store, kind=kind, context={**context, **(private_context or {})}
+        )
         message.extra_headers["Message-ID"] = claim.message_id
         with metrics.outcome(metrics.emails_sent, success="sent", kind=kind):
             message.send()  # network, under this email's own row lock (see above)
@@ -110,8 +115,8 @@ def send_order_email(*, order_id: int, kind: str, context: dict | None = None,
         history.record_order_event(
             order_id=order.id,
             type=OrderEvent.Type.EMAIL_SENT,
-            message=f"{message.subject} — sent to {order.email}"[:255],
-            data={"kind": kind, "context": context, "email_id": email_id, "to": order.email},
+            message=f"{message.subject} — sent to {message.to[0]}"[:255],
+            data={"kind": kind, "context": context, "email_id": email_id, "to": message.to[0]},
         )
     window_ms = (time.perf_counter() - accepted) * 1000
     logger.info("order #%s: %s email sent, recorded %.1f ms after the mail server accepted it",

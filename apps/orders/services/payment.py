@@ -53,9 +53,10 @@ def mark_locked_order_paid(*, order: Order, amount: Decimal, payment_reference: 
             reference=order.reservation_reference, order_reference=str(order.number)
         )
     except ReservationNotFound:
-        if not order.has_backorder:
+        if not (order.has_backorder or order.has_gift_cards):
             raise
-        # Every unit was sold beyond stock: nothing was held, the back-orders below are all.
+        # Nothing was held: every unit was sold beyond stock (the back-orders below are all),
+        # or the order is of gift cards only, which hold no stock.
     except InsufficientStock as exc:
         # The hold expired and the units were sold to someone else meanwhile.
         raise OrderNotPayable(

@@ -8,7 +8,7 @@ yield at most one order.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
@@ -30,6 +30,9 @@ class OrderLineDraft:
     tax_rate: Decimal
     tax_amount: Decimal
     line_total: Decimal
+    # A gift card bought as a product: no stock is held for it; ``gift_card`` is its recipient.
+    is_gift_card: bool = False
+    gift_card: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,18 +68,20 @@ def create_order(*, draft: OrderDraft) -> Order:
     order row is unique per checkout token. Payment starts after the caller's transaction
     commits.
     """
-    # Stock first: InsufficientStock aborts everything below.
+    # Stock first: InsufficientStock aborts everything below. Gift cards hold no stock (an
+    # order of gift cards only reserves nothing, and paying it then commits nothing).
+    stocked = [line for line in draft.lines if not line.is_gift_card]
     backorders: dict = {}
-    if any(line.variant.inventory_policy != InventoryPolicy.DENY for line in draft.lines):
+    if any(line.variant.inventory_policy != InventoryPolicy.DENY for line in stocked):
         # Some variant may sell beyond stock: free units are held, the rest back-ordered.
         backorders = inventory_services.reserve_allowing_backorders(
             reference=draft.reservation_reference,
-            lines=[(line.variant, line.quantity) for line in draft.lines],
+            lines=[(line.variant, line.quantity) for line in stocked],
         )
-    else:
+    elif stocked:
         inventory_services.reserve(
             reference=draft.reservation_reference,
-            lines=[(line.variant.id, line.quantity) for line in draft.lines],
+            lines=[(line.variant.id, line.quantity) for line in stocked],
         )
     order = Order.objects.create(
         checkout_token=draft.checkout_token,
@@ -94,6 +99,7 @@ def create_order(*, draft: OrderDraft) -> Order:
         shipping_method_name=draft.shipping_method_name,
         voucher_code=draft.voucher_code,
         has_backorder=bool(backorders),
+        has_gift_cards=any(line.is_gift_card for line in draft.lines),
     )
     OrderLine.objects.bulk_create(
         OrderLine(
@@ -108,6 +114,8 @@ def create_order(*, draft: OrderDraft) -> Order:
             tax_amount=line.tax_amount,
             line_total=line.line_total,
             **_backorder_fields(backorders.get(line.variant.id)),
+            is_gift_card=line.is_gift_card,
+            gift_card=line.gift_card,
         )
         for line in draft.lines
     )

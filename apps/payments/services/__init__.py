@@ -7,6 +7,8 @@
 - ``gift_cards``: issue_gift_card, disable_gift_card, find_gift_card, redeem_gift_card,
   refund_to_gift_card, pay_with_gift_card (split tender on the payment page),
   return_gift_cards_of_cancelled_orders;
+- ``gift_card_sales``: pay_locked_order (every payment path pays the order through it),
+  issue_sold_gift_cards, send_gift_card_email (gift cards sold as products);
 - ``webhooks``: process_webhook, mark_events_checked;
 - ``order_flows``: cancel_and_refund, receive_return_and_refund (an order change, then a
   refund through the provider).
@@ -16,6 +18,11 @@ from apps.payments.models import CAPTURED, OPEN
 from apps.payments.services.gateway_settings import (
     create_default_payment_settings,
     update_gateway_settings,
+)
+from apps.payments.services.gift_card_sales import (
+    issue_sold_gift_cards,
+    pay_locked_order,
+    send_gift_card_email,
 )
 from apps.payments.services.gift_cards import (
     GIFT_CARD_GATEWAY,
@@ -27,6 +34,7 @@ from apps.payments.services.gift_cards import (
     redeem_gift_card,
     refund_to_gift_card,
     return_gift_cards_of_cancelled_orders,
+    spend_gift_cards_on_new_order,
 )
 from apps.payments.services.order_flows import (
     cancel_and_refund,
@@ -61,12 +69,16 @@ __all__ = [
     "disable_gift_card",
     "find_gift_card",
     "issue_gift_card",
+    "issue_sold_gift_cards",
     "mark_events_checked",
+    "pay_locked_order",
+    "send_gift_card_email",
     "process_webhook",
     "receive_return_and_refund",
     "redeem_gift_card",
     "refund_to_gift_card",
     "return_gift_cards_of_cancelled_orders",
+    "spend_gift_cards_on_new_order",
     "refund_order",
     "open_payment_for_new_order",
     "pay_with_gift_card",

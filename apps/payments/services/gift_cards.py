@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from apps.core.money import quantize
 from apps.orders import locks as order_locks
 from apps.orders import services as order_services
 from apps.orders.models import Order, OrderEvent
-from apps.payments import gift_card_codes, locks, throttling
+from apps.payments import gift_card_codes, gift_card_events, locks, throttling
 from apps.payments.exceptions import (
     GiftCardAttemptsExceeded,
     GiftCardRefused,
@@ -35,10 +35,25 @@ from apps.payments.models import (
     Payment,
     new_idempotency_key,
 )
+from apps.payments.services import gift_card_sales
 
 logger = logging.getLogger(__name__)
 
 Kind = GiftCardTransaction.Kind
+
+
+@dataclass(frozen=True)
+class SoldUnit:
+    """One unit of a gift card order line: the card it buys is issued once (unique per unit)."""
+
+    order_line_id: int
+    unit: int
+    recipient_name: str = ""
+    message: str = ""
+
+    @property
+    def identity(self) -> str:
+        return f"{connection.schema_name}:{self.order_line_id}:{self.unit}"
 
 
 @dataclass(frozen=True)
@@ -56,8 +71,12 @@ def issue_gift_card(
     customer_email: str = "",
     note: str = "",
     actor_id: int | None = None,
+    sold: "SoldUnit | None" = None,
 ) -> IssuedGiftCard:
-    """Create a card with ``amount`` on it and a new code. Raises InvalidGiftCard."""
+    """Create a card with ``amount`` on it and a new code. Raises InvalidGiftCard.
+
+    ``sold``: the order line unit that bought the card (``gift_card_sales``); its code is
+    derived (``gift_card_codes.derive_code``) instead of drawn at random."""
     amount = quantize(Decimal(amount))
     if amount <= 0:
         raise InvalidGiftCard("A gift card needs a positive amount.", extra={"amount": str(amount)})
@@ -65,8 +84,10 @@ def issue_gift_card(
         raise InvalidGiftCard("The currency is a 3-letter ISO code.", extra={"currency": currency})
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidGiftCard("The expiry date must be in the future.")
-    for _ in range(3):  # 80 random bits: a clash is next to impossible, but never fatal
-        code = gift_card_codes.generate_code()
+    for _ in range(1 if sold else 3):  # 80 random bits: a clash is next to impossible
+        code = (
+            gift_card_codes.derive_code(sold.identity) if sold else gift_card_codes.generate_code()
+        )
         try:
             with transaction.atomic():
                 card = GiftCard.objects.create(
@@ -80,15 +101,22 @@ def issue_gift_card(
                     customer_email=customer_email,
                     note=note[:255],
                     created_by_id=actor_id,
+                    order_line_id=sold.order_line_id if sold else None,
+                    unit=sold.unit if sold else None,
+                    recipient_name=sold.recipient_name if sold else "",
+                    message=sold.message if sold else "",
                 )
                 GiftCardTransaction.objects.create(
                     card=card, kind=Kind.ISSUE, amount=amount, balance_after=amount,
                     actor_id=actor_id,
                 )  # fmt: skip
         except IntegrityError:
+            if sold:  # this unit's card exists (derived codes are unique per unit)
+                raise
             continue
         # Never the code itself: logs are read by more people than the card's owner.
         logger.info("gift card …%s issued: %s %s", card.last4, amount, card.currency)
+        gift_card_events.emit(card, "gift_card.issued", amount=amount)
         return IssuedGiftCard(card=card, code=code)
     raise RuntimeError("Could not draw an unused gift card code.")
 
@@ -102,6 +130,7 @@ def disable_gift_card(*, card_id: int, actor_id: int | None = None) -> GiftCard:
         card.disabled_at = timezone.now()
         card.save(update_fields=["is_active", "disabled_at", "updated_at"])
         logger.info("gift card …%s disabled by user %s", card.last4, actor_id)
+        gift_card_events.emit(card, "gift_card.disabled")
     return card
 
 
@@ -155,10 +184,12 @@ def redeem_gift_card(
             raise GiftCardRefused(_why_refused(card, amount, currency, now), extra={
                 "balance": str(card.balance), "currency": card.currency,
             })  # fmt: skip
-        return GiftCardTransaction.objects.create(
+        entry = GiftCardTransaction.objects.create(
             card=card, kind=Kind.REDEEM, amount=-amount, balance_after=card.balance,
             order_id=order_id, reference=reference[:100], actor_id=actor_id,
         )  # fmt: skip
+        gift_card_events.emit(card, "gift_card.used", amount=-amount, order_id=order_id)
+        return entry
 
 
 def refund_to_gift_card(
@@ -179,10 +210,12 @@ def refund_to_gift_card(
             balance=F("balance") + amount, updated_at=timezone.now()
         )
         card = GiftCard.objects.get(pk=card_id)
-        return GiftCardTransaction.objects.create(
+        entry = GiftCardTransaction.objects.create(
             card=card, kind=Kind.REFUND, amount=amount, balance_after=card.balance,
             order_id=order_id, reference=reference[:100], actor_id=actor_id,
         )  # fmt: skip
+        gift_card_events.emit(card, "gift_card.refunded", amount=amount, order_id=order_id)
+        return entry
 
 
 def _why_refused(card: GiftCard, amount: Decimal, currency: str, now: datetime) -> str:
@@ -230,28 +263,12 @@ def pay_with_gift_card(*, payment_id: int, code: str, identity: str) -> Payment:
         amount = min(card.balance, due)
         if amount <= 0:
             raise GiftCardRefused("This gift card has no balance left.")
-        entry = redeem_gift_card(
-            card_id=card.id, amount=amount, currency=order.currency, order_id=order.id,
-            reference=f"payment {payment.token.hex}",
-        )  # fmt: skip
-        share = Payment.objects.create(
-            order=order,
-            gateway=GIFT_CARD_GATEWAY,
-            amount=amount,
-            currency=order.currency,
-            status=Payment.Status.SUCCEEDED,
-            applied_to_order=True,
-            external_id=f"giftcard:{entry.pk}",
+        share = _spend_on_order(
+            order=order, card=card, amount=amount, reference=f"payment {payment.token.hex}",
             return_url=payment.return_url,
-        )
-        order_services.record_order_event(
-            order_id=order.id,
-            type=OrderEvent.Type.NOTE,
-            message=f"Gift card …{card.last4} paid {amount} {order.currency}.",
-            data={"gift_card": card.last4, "amount": str(amount), "payment": share.token.hex},
-        )
+        )  # fmt: skip
         if amount == due:
-            order_services.mark_locked_order_paid(
+            gift_card_sales.pay_locked_order(
                 order=order, amount=order.total, payment_reference=share.external_id or ""
             )
             return share
@@ -274,6 +291,59 @@ def pay_with_gift_card(*, payment_id: int, code: str, identity: str) -> Payment:
                            "idempotency_key", "updated_at"],
         )  # fmt: skip
         return share
+
+
+def _spend_on_order(
+    *, order: Order, card: GiftCard, amount: Decimal, reference: str, return_url: str = ""
+) -> Payment:
+    """Take ``amount`` off the card as a payment of the order (its share of a split payment).
+    Call inside the transaction that holds the order's lock."""
+    entry = redeem_gift_card(
+        card_id=card.id, amount=amount, currency=order.currency, order_id=order.id,
+        reference=reference,
+    )  # fmt: skip
+    share = Payment.objects.create(
+        order=order,
+        gateway=GIFT_CARD_GATEWAY,
+        amount=amount,
+        currency=order.currency,
+        status=Payment.Status.SUCCEEDED,
+        applied_to_order=True,
+        external_id=f"giftcard:{entry.pk}",
+        gift_card=card,
+        return_url=return_url,
+    )
+    order_services.record_order_event(
+        order_id=order.id,
+        type=OrderEvent.Type.NOTE,
+        message=f"Gift card …{card.last4} paid {amount} {order.currency}.",
+        data={"gift_card": card.last4, "amount": str(amount), "payment": share.token.hex},
+    )
+    return share
+
+
+def spend_gift_cards_on_new_order(*, order: Order, card_ids: list[int]) -> list[Payment]:
+    """Spend the cards applied to a cart on the order just placed from it, in the order given,
+    each paying what it can of what is left; the order is paid at once when they cover it.
+
+    Call inside the transaction that created the order (nobody else sees it yet). Raises
+    GiftCardRefused when a card can no longer pay (disabled, expired, spent meanwhile): the
+    order is not placed, the shopper removes the card or tries again.
+    """
+    shares = []
+    for card in GiftCard.objects.filter(pk__in=card_ids).order_by("id"):
+        due = order.total - applied_amount(order.id)
+        amount = min(card.balance, due)
+        if amount <= 0:
+            break
+        shares.append(_spend_on_order(
+            order=order, card=card, amount=amount, reference=f"order #{order.number}",
+        ))  # fmt: skip
+    if shares and applied_amount(order.id) == order.total:
+        gift_card_sales.pay_locked_order(
+            order=order, amount=order.total, payment_reference=shares[-1].external_id or ""
+        )
+    return shares
 
 
 def return_gift_cards_of_cancelled_orders(*, limit: int = 200) -> int:

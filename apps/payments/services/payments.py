@@ -35,6 +35,7 @@ from apps.payments.gateways import test as test_gateway
 from apps.payments.gateways.base import EventKind, PaymentStart, payment_page_url
 from apps.payments.gateways.registry import check_mode_allowed, get_gateway, in_test_mode
 from apps.payments.models import OPEN, Payment, new_idempotency_key
+from apps.payments.services import gift_card_sales
 from apps.payments.services.gift_cards import applied_amount
 from apps.payments.services.refunds import refund_unapplied_payment
 from apps.preferences.selectors import get_store_settings
@@ -165,7 +166,7 @@ def _open_payment(
             extra={"order": order.number, "status": order.status},
         )
     if order.total == 0:
-        order_services.mark_order_paid(order_id=order.id, amount=Decimal("0"))
+        gift_card_sales.pay_locked_order(order=order, amount=Decimal("0"))
         return None
     due = order.total - applied_amount(order.id)  # less what gift cards paid
     payment = (
@@ -311,7 +312,7 @@ def _record_success(
         if not problem:
             try:
                 # No savepoint needed: a refusal comes before any write of its own.
-                order_services.mark_locked_order_paid(
+                gift_card_sales.pay_locked_order(
                     order=order,
                     # With the gift cards that paid part of it first (split tender).
                     amount=(amount or Decimal("0"))
