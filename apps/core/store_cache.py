@@ -35,10 +35,21 @@ def get_or_load(key: str, load: Callable[[], T], *, timeout: int = TIMEOUT_SECON
     return value
 
 
+# Called with every invalidation (now and after the commit): caches built from these entries,
+# such as the storefront's page cache (``apps.storefront.page_cache``), drop theirs too.
+INVALIDATION_HOOKS: list[Callable[[], None]] = []
+
+
 def invalidate(*keys: str) -> None:
     """Drop the current store's entries now and once more when the transaction commits."""
-    cache.delete_many(list(keys))
-    tenancy.on_commit(lambda: cache.delete_many(list(keys)))
+    _drop(list(keys))
+    tenancy.on_commit(lambda: _drop(list(keys)))
+
+
+def _drop(keys: list[str]) -> None:
+    cache.delete_many(keys)
+    for hook in INVALIDATION_HOOKS:
+        hook()
 
 
 def invalidate_on_change(model, *keys: str) -> None:
