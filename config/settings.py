@@ -127,6 +127,7 @@ MIDDLEWARE = [
     "apps.core.middleware.HealthCheckMiddleware",  # answers /healthz, /readyz on any host
     "apps.core.bad_input.RejectNulMiddleware",  # NUL in path, query or form: 400, not a 500
     "apps.tenants.middleware.StoreMiddleware",  # django-tenants' host → schema, friendly 404
+    "apps.core.middleware.RequestMemoMiddleware",  # store configuration read once a request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous shoppers' storefront pages from Redis; a hit skips everything below.

@@ -228,6 +228,7 @@ class PageCacheMiddleware:
         if fresh.stock is not None:
             _stock_checked[key] = time.monotonic()
         response.content = personalise(request, fresh, nonce=getattr(request, "_csp_nonce", ""))
+        response["Content-Length"] = str(len(response.content))
         response["X-Page-Cache"] = "miss"
         return response
 
@@ -333,6 +334,7 @@ def _hit_response(request, entry: Entry) -> HttpResponse:
     for name, value in entry.headers:
         response[name] = value.replace(NONCE_MARK, nonce) if NONCE_MARK in value else value
     response["X-Page-Cache"] = "hit"
+    response["Content-Length"] = str(len(response.content))
     set_visitor_cookies(request, response)
     return _csrf.process_response(request, response)
 

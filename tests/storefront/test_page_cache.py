@@ -198,3 +198,39 @@ def test_listings_are_cached_per_query_and_dropped_by_a_theme_or_settings_change
     assert first["X-Page-Cache"] == "miss" and same["X-Page-Cache"] == "hit"
     assert other["X-Page-Cache"] == "miss"
     assert after["X-Page-Cache"] == "miss"
+
+
+@pytest.mark.django_db
+def test_anonymous_browsing_writes_no_session(store):
+    url = stocked_variant().product.get_absolute_url()
+    shopper = visitor(store)
+
+    responses = [shopper.get(path) for path in ("/", "/search/?q=x", url, url)]
+
+    assert all(r.status_code == 200 for r in responses)
+    assert not any(settings_cookie in r.cookies for r in responses for settings_cookie in (
+        "sessionid",
+    ))  # fmt: skip
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache pointed at a port where nothing listens (connection refused at once)."""
+    from apps.core import redis_outage
+
+    cache_settings = {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"}
+    settings.CACHES = {"default": cache_settings}
+    yield
+    redis_outage._counter.down_until = float("-inf")  # the real Redis is up again at once
+
+
+@pytest.mark.django_db
+def test_pages_are_rendered_when_redis_is_down(store, redis_down):
+    url = stocked_variant().product.get_absolute_url()
+
+    first = visitor(store).get(url)
+    second = visitor(store).get(url)
+
+    assert first.status_code == 200 and second.status_code == 200
+    assert "X-Page-Cache" not in second or second["X-Page-Cache"] == "miss"
+    assert "Add to cart" in second.content.decode()
