@@ -42,7 +42,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.template.loader import get_template
 from django.urls import Resolver404, resolve
@@ -185,7 +185,7 @@ class Entry:
 
 # Per process: when each cached product page's stock was last compared with the database.
 _stock_checked: dict[str, float] = {}
-_csrf = CsrfViewMiddleware(lambda request: None)
+_csrf = CsrfViewMiddleware(HttpResponse)  # only its cookie methods are used, never called
 
 
 class PageCacheMiddleware:
@@ -269,6 +269,7 @@ def _entry_from(request, response, render: PageRender) -> Entry | None:
         or not response.get("Content-Type", "").startswith("text/html")
         or settings.SESSION_COOKIE_NAME in response.cookies  # the view wrote a session
         or MESSAGES_COOKIE in response.cookies
+        or any(word in response.get("Cache-Control", "") for word in ("private", "no-store"))
         or render.catalog_version is None
         or render.page_version is None
         # A store behind its pre-launch password: this visitor typed it, the next may not have.
@@ -314,7 +315,7 @@ def personalise(request, entry: Entry, *, nonce: str) -> str:
     return body
 
 
-def _hit_response(request, entry: Entry) -> HttpResponse:
+def _hit_response(request, entry: Entry) -> HttpResponseBase:
     request.user = AnonymousUser()  # bypass_reason ruled out a signed-in session
     _csrf.process_request(request)  # the visitor's CSRF cookie, if any, into request.META
     nonce = base64.b64encode(os.urandom(16)).decode("ascii")
