@@ -10,7 +10,8 @@ shipping zone and tax rate) and starts two servers side by side, each ``gunicorn
 ``--connections``) then drives, for ``--seconds`` each:
 
 - ``bare``: the bare view, the ceiling;
-- ``home``, ``category``, ``search``, ``product`` as an anonymous first-time visitor:
+- ``home``, ``category``, ``search``, ``product`` as an anonymous first-time visitor
+  (cold runs last ``--cold-seconds``: on a loaded machine a render can take seconds):
   ``cold`` right after a catalog change, with a unique query string on every request, so each
   request misses the page cache (and the first ones the lower caches: product structure,
   cards, search results) and renders the page; ``warm``: the same page again and again, served
@@ -157,7 +158,7 @@ def pages(options, store, items, port: int, bare: dict) -> dict:
     results = {}
     for name, path in paths.items():
         catalog_changed(store)
-        cold = wrk(port, path, host, unique=True, **run)
+        cold = wrk(port, path, host, unique=True, **{**run, "seconds": options.cold_seconds})
         checkout_bench.Shopper(f"http://127.0.0.1:{port}", host).get(path)  # caches it
         warm = wrk(port, path, host, unique=False, **run)
         for figures in (cold, warm):
@@ -220,6 +221,9 @@ def checkout_steps(options, items, method_id: int, base: str, host: str) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=5, help="wrk run per page and state")
+    parser.add_argument(
+        "--cold-seconds", type=int, default=10, help="wrk run of each cold page (renders)"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers, each")
     parser.add_argument("--shoppers", type=int, default=16, help="concurrent checkouts")
