@@ -127,8 +127,11 @@ MIDDLEWARE = [
     "apps.core.middleware.HealthCheckMiddleware",  # answers /healthz, /readyz on any host
     "apps.core.bad_input.RejectNulMiddleware",  # NUL in path, query or form: 400, not a 500
     "apps.tenants.middleware.StoreMiddleware",  # django-tenants' host → schema, friendly 404
+    "apps.core.middleware.RequestMemoMiddleware",  # store configuration read once a request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous shoppers' storefront pages from Redis; a hit skips everything below.
+    "apps.storefront.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -527,6 +530,12 @@ ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "mercato")
 # Search pages and facet counts are cached this long (seconds); any index change invalidates them.
 SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "60"))
+# The storefront's page cache for anonymous shoppers (apps/storefront/page_cache.py, README
+# "Page cache"): on/off, how long a page is kept (the bound for time-based changes that write
+# nothing), and how often a process compares a cached product page's stock with the database.
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+PAGE_CACHE_STOCK_SECONDS = float(os.environ.get("PAGE_CACHE_STOCK_SECONDS", "1"))
 # Safety net for stock changes made without search_services.mark_stock_changed (e.g. expiry).
 CELERY_BEAT_SCHEDULE["search-refresh-stock-flags"] = {
     "task": "apps.tenants.tasks.fan_out_to_stores_task",

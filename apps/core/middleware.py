@@ -1,6 +1,6 @@
 from django.http import JsonResponse
 
-from apps.core import health, tasks
+from apps.core import health, store_cache, tasks
 
 
 class HealthCheckMiddleware:
@@ -21,3 +21,14 @@ class HealthCheckMiddleware:
                 return JsonResponse({"status": "unavailable", "failing": failures}, status=503)
             return JsonResponse({"status": "ready", "worker_heartbeat": tasks.last_heartbeat()})
         return self.get_response(request)
+
+
+class RequestMemoMiddleware:
+    """Read each cached store-configuration entry once per request (``store_cache``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with store_cache.memo_for_request():
+            return self.get_response(request)

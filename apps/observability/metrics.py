@@ -114,7 +114,7 @@ worker_processes = Gauge(
 # --- caches, search --------------------------------------------------------------------------
 cache_requests = Counter(
     "mercato_cache_requests",
-    "Cache look-ups by cache (routing / store_config / search) and result (hit / miss).",
+    "Cache look-ups by cache (routing / store_config / search / page) and result (hit / miss).",
     ["cache", "result"],
 )
 search_duration = Histogram(

@@ -539,3 +539,26 @@ def list_click_through(*, days: int = 30) -> list[ClickThrough]:
         )
         for widget in Widget
     ]
+
+
+def get_recently_viewed(
+    *, recent_ids: Sequence[int], current_product_id: int | None = None
+) -> WidgetView | None:
+    """The "recently viewed" strip alone, for a page whose other widgets were cached (the
+    storefront's page cache fills it in per visitor); ``None`` when the store hides it."""
+    config, _ = get_config()
+    if not config.is_enabled(Widget.RECENTLY_VIEWED):
+        return None
+    recent = [pid for pid in recent_ids if pid != current_product_id]
+    exclude = set(config.excluded(Widget.RECENTLY_VIEWED))
+    if current_product_id is not None:
+        exclude.add(current_product_id)
+    cards = _cards(
+        Widget.RECENTLY_VIEWED,
+        recent,
+        load_products(recent),
+        limit=config.limit * 2,
+        exclude=exclude,
+        require_stock=False,
+    )
+    return WidgetView(Widget.RECENTLY_VIEWED, Widget.RECENTLY_VIEWED.label, cards)

@@ -39,6 +39,8 @@ def navigation(request):
         "theme": SimpleLazyObject(lambda: storefront_theme(request)),
         "footer_pages": SimpleLazyObject(content_selectors.list_footer_pages),
         "policy_pages": SimpleLazyObject(content_selectors.list_policy_pages),
+        # Rendering for the page cache: per-visitor parts become markers (see page_cache).
+        "page_cache_render": getattr(request, "page_cache", None) is not None,
     }
 
 

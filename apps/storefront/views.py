@@ -25,6 +25,7 @@ from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Category, Collection, Product
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
+from apps.recommendations.models import Widget
 from apps.search import selectors as search_selectors
 from apps.search.query import SORT_RELEVANCE, SORTS, SearchQuery
 from apps.storefront import browse, cards, review_views, seo, variant_choice, visitors
@@ -50,6 +51,7 @@ def home(request):
         user_id=visitor.user_id, recent_ids=visitor.recent_ids
     )
     recommendation_services.record_impressions(widgets=recs.shown_widgets())
+    _tell_page_cache(request, impressions=recs.shown_widgets())
     return render(
         request,
         "storefront/home.html",
@@ -315,6 +317,12 @@ def product_detail(request, slug: str):
         impressions=recs.shown_widgets(),
     )
     visitors.remember_recently_viewed(request, product.id)
+    _tell_page_cache(
+        request,
+        impressions=recs.shown_widgets(),
+        product_id=product.id,
+        stock={row.variant.id: row.available for row in rows},
+    )
     image_for = variant_choice.images_by_variant(picker, images)
     first_image = image_for.get(picker.selected.variant.id) if picker.selected else None
     ancestors = catalog_selectors.ancestors_from(product.category_id, categories)
@@ -347,6 +355,18 @@ def product_detail(request, slug: str):
             ),
         },
     )
+
+
+def _tell_page_cache(request, *, impressions: list[str], **facts) -> None:
+    """What a page cached for anonymous shoppers (``apps.storefront.page_cache``) must redo or
+    check on each hit: the widget impressions to count (the per-visitor "recently viewed" strip
+    is filled in, and counted, per request), and on a product page its view and stock."""
+    render = getattr(request, "page_cache", None)
+    if render is None:
+        return
+    render.impressions = [w for w in impressions if w != Widget.RECENTLY_VIEWED]
+    for name, value in facts.items():
+        setattr(render, name, value)
 
 
 def _asks_by_options(request) -> bool:

@@ -33,7 +33,8 @@ def test_header_shows_the_number_of_items_in_the_cart(store_client):
 @pytest.mark.django_db
 def test_cart_count_costs_no_query_of_its_own(store_client):
     variant = stocked_variant(price="5.00")
-    store_client.get("/")  # warms the per-store caches
+    store_client.get("/")  # warms the per-store caches (and creates the settings row)
+    store_client.get("/")  # now kept by the page cache: both pages below are cache hits
     with CaptureQueriesContext(connection) as no_cart:
         store_client.get("/")
     store_client.post("/cart/add/", {"variant_id": variant.id, "quantity": 2})
