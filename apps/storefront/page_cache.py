@@ -65,6 +65,7 @@ CACHED_VIEWS = frozenset(
         "storefront:home",
         "storefront:search",
         "storefront:category-detail",
+        "storefront:collection-detail",
         "storefront:product-detail",
         "pages:detail",
     }
