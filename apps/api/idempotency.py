@@ -7,17 +7,19 @@ The key is claimed with a unique INSERT, committed on its own before the work st
 - a failed request (5xx or exception) releases the key so the client may retry.
 A replay answers the first response's exact bytes, status and content type: the response is
 rendered here and its bytes stored (a JSON column would hand the keys back in PostgreSQL's
-order, not ours). Keys belong to (store schema, API key / customer / client IP, key) and expire after 24 hours.
+order, not ours). Keys belong to (store schema, API key / customer / client IP, key) and
+expire after 24 hours.
 """
 
 import functools
 import hashlib
 import json
+import re
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.http import HttpResponse
+from django.utils import timezone
 from rest_framework.response import Response
 
 from apps.api.exceptions import error_body
@@ -26,6 +28,7 @@ from apps.api.models import ApiKey, IdempotencyKey
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 LIFETIME = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+KEY_PATTERN = re.compile(r"^[!-~]+$")  # visible ASCII: what a header carries unchanged
 
 
 def _owner(request) -> str:
@@ -68,12 +71,16 @@ def idempotent(view_method):
 
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
-        key = request.META.get(HEADER, "").strip()
-        if not key:
+        if HEADER not in request.META:
             return view_method(self, request, *args, **kwargs)
-        if len(key) > MAX_KEY_LENGTH:
+        key = request.META[HEADER]
+        if len(key) > MAX_KEY_LENGTH or not KEY_PATTERN.fullmatch(key):
             return Response(
-                error_body("invalid_idempotency_key", "Idempotency-Key is too long."), status=400
+                error_body(
+                    "invalid_idempotency_key",
+                    f"Idempotency-Key is 1 to {MAX_KEY_LENGTH} visible ASCII characters.",
+                ),
+                status=400,
             )
         owner, request_hash = _owner(request), _request_hash(request)
         row, claimed = _claim(owner, key, request_hash)

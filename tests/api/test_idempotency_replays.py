@@ -60,8 +60,10 @@ def test_every_idempotent_operation_replays_the_first_response_byte_for_byte(
         "status": "active",
         "brand": "Paper & Co",
         "attributes": {"zeta": 1, "alpha": 2, "pages": 96},
-        "variants": [{"sku": "NB-1", "price": "12.00", "stock": 50, "options": {"b": "x", "a": "y"}}],
-    }  # fmt: skip
+        "variants": [
+            {"sku": "NB-1", "price": "12.00", "stock": 50, "options": {"b": "x", "a": "y"}}
+        ],
+    }
 
     product = replays.send(api, "POST", "v1/products", "v1/products", new_product)
     pid, variant_id = product["id"], product["variants"][0]["id"]
