@@ -9,21 +9,21 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 class StrictPageSize:
     """``limit``: a whole number from 1 to ``max_page_size``, or absent (the default size)."""
 
-    page_size_query_param = "limit"
-    max_page_size = 100
+    page_size: int | None
+    page_size_query_param: str | None = "limit"
+    max_page_size: int | None = 100
 
     def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
+        raw = request.query_params.get(self.page_size_query_param or "limit")
         if raw is None:
             return self.page_size
-        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
-            raise ValidationError(
-                {self.page_size_query_param: f"A whole number from 1 to {self.max_page_size}."}
-            )
+        largest = self.max_page_size or 100
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= largest:
+            raise ValidationError({"limit": f"A whole number from 1 to {largest}."})
         return int(raw)
 
     def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
+        parameters = super().get_schema_operation_parameters(view)  # type: ignore[misc]
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}

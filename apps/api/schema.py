@@ -43,7 +43,7 @@ ERROR_DESCRIPTIONS = {
 class ErrorDetailOutput(serializers.Serializer):
     code = serializers.CharField(help_text="Stable, machine-readable (e.g. `insufficient_stock`).")
     message = serializers.CharField()
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]  # the API's own key name
         child=serializers.JSONField(), required=False, help_text="Field name → its errors."
     )
     details = serializers.DictField(child=serializers.JSONField(), required=False)
