@@ -93,6 +93,8 @@ class ApiAutoSchema(AutoSchema):
                     "replayed byte for byte (`Idempotent-Replayed: true`).",
                 }
             )
+        if "requestBody" in operation and getattr(self.view, "request_body_required", False):
+            operation["requestBody"]["required"] = True  # a raw request schema hides it
         for status in sorted(self._error_statuses(operation, idempotent)):
             operation["responses"].setdefault(
                 str(status),
@@ -130,6 +132,16 @@ class ApiAutoSchema(AutoSchema):
                 schema["minItems"] = field.min_length
             if field.max_length is not None:
                 schema["maxItems"] = field.max_length
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and not field.allow_blank
+            and field.trim_whitespace
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+            and "enum" not in schema
+        ):
+            schema["pattern"] = r"\S"  # DRF trims: whitespace alone is blank, refused
         if isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal":
             schema["pattern"] = decimal_pattern(field)
         return schema

@@ -176,6 +176,7 @@ class CategoryListApi(ListAPIView):
 class ProductInventoryApi(APIView):
     scope = "inventory"
     error_statuses = {"POST": (409,)}  # no active location
+    request_body_required = True
 
     @extend_schema(
         request={"application/json": INVENTORY_CHANGE_SCHEMA},
