@@ -31,10 +31,40 @@ def error_body(code: str, message: str, *, fields=None, details=None) -> dict:
     return {"error": error}
 
 
+class Unprocessable(DomainError):
+    """A well-formed request (as the schema describes it) the store cannot act on now, e.g. an
+    expiry date already past: 422, so that "valid per the schema" never meets a 400."""
+
+    code = "unprocessable"
+    http_status = 422
+
+
+class Conflict(DomainError):
+    """The store's state forbids the request (e.g. no active location to stock)."""
+
+    code = "conflict"
+    http_status = 409
+
+
+def _only_uniqueness(exc: DjangoValidationError) -> bool:
+    """A model's unique check failed (a slug or SKU taken): a conflict with existing data."""
+    if not hasattr(exc, "error_dict"):
+        return False
+    codes = [error.code for errors in exc.error_dict.values() for error in errors]
+    return bool(codes) and all(code == "unique" for code in codes)
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.message, details=exc.extra or None), status=exc.http_status
+        )
+    if isinstance(exc, DjangoValidationError) and _only_uniqueness(exc):
+        return Response(
+            error_body(
+                "conflict", "Another record already has this value.", fields=exc.message_dict
+            ),
+            status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DjangoValidationError):
         fields = (
@@ -68,7 +98,9 @@ def api_exception_handler(exc, context):
         return response
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
     code = getattr(detail, "code", None) or DRF_CODES.get(response.status_code, "error")
-    if response.status_code == 404:
+    if response.status_code == 404 and not isinstance(exc, exceptions.NotFound):
+        # A missing row (Http404, DoesNotExist) says no more than that; an explicit NotFound
+        # names what is missing (a body's reference, a cursor).
         code, detail = "not_found", "Not found."
     response.data = error_body(code, str(detail))
     return response

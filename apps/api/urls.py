@@ -1,6 +1,10 @@
-from django.urls import path
+from django.http import HttpResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.renderers import JSONRenderer
 
+from apps.api.exceptions import error_body
 from apps.api.v1 import (
     carts,
     collections,
@@ -101,3 +105,14 @@ urlpatterns = [
         name="gift-card-disable",
     ),
 ]
+
+
+@csrf_exempt  # it changes nothing; a POST must get the same JSON 404, not a CSRF page
+def unknown_endpoint(request, rest: str) -> HttpResponse:
+    """Any other address under /api/: the API's 404 (JSON, the one error shape), not the
+    storefront's page (e.g. a path whose id is not a number)."""
+    body = JSONRenderer().render(error_body("not_found", "Not found."))
+    return HttpResponse(body, status=404, content_type="application/json")
+
+
+urlpatterns.append(re_path(r"^(?P<rest>(?s:.*))$", unknown_endpoint))

@@ -1,5 +1,6 @@
 """Catalog writes. Every write that changes what shoppers can find tells search explicitly."""
 
+import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 from itertools import product as cartesian_product
@@ -279,7 +280,8 @@ def create_product(*, fields: dict, variants: list[dict]) -> Product:
     """Create a product and its variants; each variant names its option values by option name,
     e.g. ``{"sku": "TEE-M", "price": "20.00", "options": {"Size": "M"}}``."""
     data = {k: v for k, v in fields.items() if k in PRODUCT_FIELDS}
-    data.setdefault("slug", slugify(data.get("name", "")))
+    # A name without a letter or digit (e.g. "¿?") slugifies to nothing: give it a unique one.
+    data.setdefault("slug", slugify(data.get("name", "")) or f"product-{uuid.uuid4().hex[:12]}")
     if "tags" in data:
         data["tags"] = normalize_tags(data["tags"])
     product = Product(**data)

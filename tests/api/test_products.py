@@ -31,12 +31,13 @@ def test_create_product_with_variants_and_stock(api):
 
 
 @pytest.mark.django_db
-def test_duplicate_sku_is_a_400_and_creates_nothing(api):
+def test_duplicate_sku_is_a_409_conflict_and_creates_nothing(api):
     VariantFactory(sku="LIN-S")
 
     response = api.post("/api/v1/products", NEW_PRODUCT, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
     assert "sku" in str(response.json()["error"]["fields"])
     assert not Product.objects.filter(name="Linen Shirt").exists()
 

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from apps.api.idempotency import idempotent
 from apps.api.v1.cart_serializers import (
+    COUNTRY_CODES,
     CartGiftCardInput,
     CartItemInput,
     CartItemUpdateInput,
@@ -121,7 +122,9 @@ class CartShippingRatesApi(APIView):
                 "country",
                 str,
                 required=True,
-                description="The shipping address's country, ISO 3166-1 alpha-2 (e.g. US).",
+                enum=COUNTRY_CODES,
+                description="The shipping address's country, ISO 3166-1 alpha-2 (e.g. US; "
+                "lower case is accepted too).",
             )
         ],
         responses=ShippingRatesOutput,

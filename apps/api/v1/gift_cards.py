@@ -11,6 +11,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.exceptions import Unprocessable
 from apps.api.idempotency import idempotent
 from apps.api.pagination import IdCursorPagination
 from apps.payments import selectors as payment_selectors
@@ -54,15 +55,12 @@ class GiftCardDetailOutput(GiftCardOutput):
 class GiftCardInput(serializers.Serializer):
     amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="In the future (422 otherwise)."
+    )
     recipient_email = serializers.EmailField(required=False, allow_blank=True)
     customer_email = serializers.EmailField(required=False, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=255)
-
-    def validate_expires_at(self, value):
-        if value is not None and value <= timezone.now():
-            raise serializers.ValidationError("Must be in the future.")
-        return value
 
 
 def get_gift_card_or_404(card_id: int) -> GiftCard:
@@ -87,6 +85,9 @@ class GiftCardListCreateApi(ListAPIView):
         data = GiftCardInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        if values.get("expires_at") and values["expires_at"] <= timezone.now():
+            # Well formed, but already past: a 422 (the schema cannot say "in the future").
+            raise Unprocessable("expires_at must be in the future.", extra={"field": "expires_at"})
         currency = values.pop("currency", "") or tenant_selectors.get_current_store().currency
         issued = payment_services.issue_gift_card(
             currency=currency.upper(),

@@ -31,7 +31,7 @@ class OrderItemInput(serializers.Serializer):
 
 class OrderCreateInput(serializers.Serializer):
     cart_id = serializers.UUIDField(required=False)
-    items = OrderItemInput(many=True, required=False, max_length=100)
+    items = OrderItemInput(many=True, required=False, min_length=1, max_length=100)
     email = serializers.EmailField()
     shipping_address = AddressInput()
     shipping_method = serializers.IntegerField(
@@ -47,8 +47,10 @@ class OrderCreateInput(serializers.Serializer):
         choices=gateway_registry.gateway_names(), required=False
     )
 
+    openapi_extra = {"oneOf": [{"required": ["cart_id"]}, {"required": ["items"]}]}
+
     def validate(self, attrs):
-        if bool(attrs.get("cart_id")) == bool(attrs.get("items")):
+        if ("cart_id" in attrs) == ("items" in attrs):
             raise serializers.ValidationError("Send either cart_id or items, not both.")
         return attrs
 

@@ -5,7 +5,8 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -75,6 +76,10 @@ class OrderListCreateApi(ListAPIView):
     scope = "orders"
     public_methods = ("POST",)  # guest checkout from storefront clients
     customer_methods = ("GET",)
+    # The store's gateway may refuse to start a payment (test mode in production, live
+    # payments not confirmed) or its provider may fail to answer.
+    # cart_id or an item's variant_id may name nothing sellable: 404.
+    error_statuses = {"POST": (402, 404, 502)}
     serializer_class = OrderListOutput
     filterset_class = OrderFilter
 
@@ -129,7 +134,7 @@ class OrderListCreateApi(ListAPIView):
         if values.get("cart_id"):
             cart = Cart.objects.filter(token=values["cart_id"], status=Cart.Status.OPEN).first()
             if cart is None:
-                raise serializers.ValidationError({"cart_id": "No open cart has this id."})
+                raise NotFound("No open cart has this id.")
             return cart
         cart = Cart.objects.create()  # a one-off cart for this request's items
         for item in values["items"]:
@@ -166,6 +171,7 @@ class OrderFulfillmentCreateApi(APIView):
 
 class OrderCancelApi(APIView):
     scope = "orders"
+    error_statuses = {"POST": (502,)}  # the refund at the provider failed
 
     @extend_schema(request=CancelInput, responses=OrderOutput)
     @idempotent
@@ -179,6 +185,7 @@ class OrderCancelApi(APIView):
 
 class OrderRefundCreateApi(APIView):
     scope = "orders"
+    error_statuses = {"POST": (502,)}  # the refund at the provider failed
 
     @extend_schema(request=RefundInput, responses={201: OrderOutput})
     @idempotent

@@ -196,6 +196,40 @@ class InventoryChangeInput(serializers.Serializer):
         return attrs
 
 
+def _inventory_change(reasons: list[str], quantity: dict, description: str) -> dict:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {
+            "variant_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            "quantity": {"type": "integer", **quantity},
+            "warehouse_id": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 2**31 - 1,
+                "description": "Omitted: the store's default location.",
+            },
+            "reason": {"type": "string", "enum": reasons},
+            "note": {"type": "string", "maxLength": 255},
+        },
+        "required": ["variant_id", "quantity", "reason"],
+    }
+
+
+# What InventoryChangeInput accepts, said in the schema (the serializer's own mapping cannot
+# say "a restock adds units; an adjustment is any change but zero").
+INVENTORY_CHANGE_SCHEMA = {
+    "oneOf": [
+        _inventory_change(["restock"], {"minimum": 1, "maximum": 1_000_000}, "Units received."),
+        _inventory_change(
+            ["adjustment", "correction"],
+            {"minimum": -1_000_000, "maximum": 1_000_000, "not": {"enum": [0]}},
+            "Units added (positive) or removed (negative).",
+        ),
+    ]
+}
+
+
 class StockLevelOutput(serializers.Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField(source="variant.sku")

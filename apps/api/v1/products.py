@@ -4,16 +4,19 @@ import django_filters
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.api.filters import IsoDateTimeFilter
+from apps.api.exceptions import Conflict
+from apps.api.filters import BooleanFilter, IdFilter, IsoDateTimeFilter
 from apps.api.idempotency import idempotent
 from apps.api.permissions import is_integrator
 from apps.api.v1.product_serializers import (
+    INVENTORY_CHANGE_SCHEMA,
     CategoryOutput,
     InventoryChangeInput,
     ProductCreateInput,
@@ -56,7 +59,8 @@ def get_product_or_404(request, product_id) -> Product:
 
 class ProductFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Product.Status.choices)
-    category = django_filters.NumberFilter(field_name="category_id")
+    category = IdFilter(field_name="category_id")
+    featured = BooleanFilter()
     brand = django_filters.CharFilter(lookup_expr="iexact")
     sku = django_filters.CharFilter(field_name="variants__sku", distinct=True)
     tag = django_filters.CharFilter(method="filter_tag")
@@ -91,6 +95,8 @@ def _emit_product_updated(product: Product) -> None:
 class ProductListCreateApi(ListAPIView):
     scope = "products"
     public_methods = ("GET",)
+    # category_id or a warehouse_id naming nothing: 404; no active location to stock: 409.
+    error_statuses = {"POST": (404, 409)}
     serializer_class = ProductOutput
     filterset_class = ProductFilter
 
@@ -160,7 +166,7 @@ class ProductDetailApi(APIView):
 
 def _check_category(category_id) -> None:
     if category_id and not Category.objects.filter(pk=category_id).exists():
-        raise serializers.ValidationError({"category_id": "No such category."})
+        raise NotFound("No such category.")
 
 
 def _warehouse_id(requested: int | None) -> int:
@@ -168,15 +174,13 @@ def _warehouse_id(requested: int | None) -> int:
     if requested is None:
         warehouse = inventory_selectors.get_default_warehouse()
         if warehouse is None:
-            raise serializers.ValidationError(
-                {"warehouse_id": "This store has no active location; add one first."}
-            )
+            raise Conflict("This store has no active location; add one first.")
         return warehouse.id
     warehouse_id = (
         Warehouse.objects.filter(active=True, pk=requested).values_list("id", flat=True).first()
     )
     if warehouse_id is None:
-        raise serializers.ValidationError({"warehouse_id": "No such active warehouse."})
+        raise NotFound("No such active warehouse.")
     return warehouse_id
 
 
@@ -222,8 +226,13 @@ class CategoryListApi(ListAPIView):
 
 class ProductInventoryApi(APIView):
     scope = "inventory"
+    error_statuses = {"POST": (409,)}  # no active location
+    request_body_required = True
 
-    @extend_schema(request=InventoryChangeInput, responses=StockLevelOutput(many=True))
+    @extend_schema(
+        request={"application/json": INVENTORY_CHANGE_SCHEMA},
+        responses=StockLevelOutput(many=True),
+    )
     @idempotent
     def post(self, request, product_id):
         product = get_product_or_404(request, product_id)
@@ -231,7 +240,7 @@ class ProductInventoryApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if not product.variants.filter(pk=values["variant_id"]).exists():
-            raise serializers.ValidationError({"variant_id": "Not a variant of this product."})
+            raise NotFound("Not a variant of this product.")
         warehouse_id = _warehouse_id(values.get("warehouse_id"))
         if values["reason"] == "restock":
             inventory_services.receive_stock(
@@ -267,12 +276,19 @@ def _levels(*, variant_ids=None, sku=None):
     return list(levels)
 
 
+class InventoryQuery(serializers.Serializer):
+    sku = serializers.CharField(max_length=64, help_text="The variant's SKU (exact).")
+
+
 class InventoryListApi(APIView):
     scope = "inventory"
 
-    @extend_schema(responses=StockLevelOutput(many=True))
+    @extend_schema(
+        parameters=[InventoryQuery],
+        responses=inline_serializer("InventoryLevels", {"results": StockLevelOutput(many=True)}),
+    )
     def get(self, request):
-        sku = request.query_params.get("sku", "")[:64]
-        if not sku:
-            raise serializers.ValidationError({"sku": "Give a SKU: /api/v1/inventory?sku=…"})
-        return Response({"results": StockLevelOutput(_levels(sku=sku), many=True).data})
+        query = InventoryQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        levels = _levels(sku=query.validated_data["sku"])
+        return Response({"results": StockLevelOutput(levels, many=True).data})

@@ -58,6 +58,8 @@ class ProductRecommendationsApi(APIView):
         responses=ProductRecommendationsOutput,
     )
     def get(self, request, product_id):
+        if request.query_params.get("kind", KINDS[0]) not in KINDS:  # "kind=" too, not the default
+            raise serializers.ValidationError({"kind": f"One of {', '.join(KINDS)}."})
         data = KindInput(data=request.query_params)
         data.is_valid(raise_exception=True)
         kind = data.validated_data["kind"]

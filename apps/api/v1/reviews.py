@@ -4,11 +4,11 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from apps.api.idempotency import idempotent
 from apps.api.models import ApiKey
+from apps.api.pagination import StrictPageNumberPagination
 from apps.catalog.models import Product
 from apps.reviews import selectors as review_selectors
 from apps.reviews import services as review_services
@@ -39,18 +39,12 @@ class ReviewInput(serializers.Serializer):
     body = serializers.CharField(max_length=BODY_MAX_LENGTH, required=False, allow_blank=True)
 
 
-class ReviewPagination(PageNumberPagination):
-    page_size = 20
-    max_page_size = 100
-    page_size_query_param = "limit"
-
-
 class ProductReviewListCreateApi(ListAPIView):
     scope = "reviews"
     public_methods = ("GET",)
     customer_methods = ("POST",)
     serializer_class = ReviewOutput
-    pagination_class = ReviewPagination
+    pagination_class = StrictPageNumberPagination
     filter_backends = []
 
     def _product_id(self) -> int:
