@@ -1,7 +1,7 @@
 """Grow a fleet of stores in a database of its own and measure what each store costs; print JSON.
 
     python bench/tenancy.py [--stores 1000] [--database-url postgres://…/mercato_bench_tenancy]
-                            [--pending recommendations:0002_drop_duplicate_product_indexes] [--keep]
+                            [--pending app:migration,…] [--keep]
 
 1. **Creation**: N stores through ``create_store`` (with the new-store defaults, as signup),
    in blocks of 100: before each block the schema pool is topped up (beat's background work,
@@ -10,8 +10,8 @@
    ~0.1 s to every signup at any fleet size (``argon2_hash_ms``). ``direct_clone`` times
    creations with an empty pool (the fallback).
 2. **Footprint**: bytes and relations of one empty store's schema, and the duplicate indexes.
-3. **A real pending migration across the fleet**: the template is migrated back before ``--pending``
-   (so every store is cloned one migration behind), then ``migrate_fleet`` applies it to every
+3. **A real pending migration across the fleet**: the template is migrated back before
+   ``--pending`` (default: this release's index cuts, so every store is cloned behind them), then ``migrate_fleet`` applies it to every
    store; the run is killed (SIGKILL) half-way and a second run resumes and finishes.
 4. **No-op fleet migration**: ``migrate_fleet`` once everything is current (wall time, whole
    command: Django start, public schema, the one query).
@@ -43,7 +43,11 @@ def parse_args():
     parser = argparse.ArgumentParser()
     parser.add_argument("--stores", type=int, default=1000)
     parser.add_argument("--database-url", default=DEFAULT_URL)
-    parser.add_argument("--pending", default="recommendations:0002_drop_duplicate_product_indexes")
+    parser.add_argument(
+        "--pending",
+        default="recommendations:0002_drop_duplicate_product_indexes,"
+        "reviews:0002_drop_fk_indexes_covered_by_composites",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     return parser.parse_args()
@@ -212,18 +216,29 @@ def footprint(schema: str) -> dict:
 
 
 def roll_template_back(pending: str) -> None:
-    """Migrate the template back before ``pending``: stores cloned from it are one behind."""
-    app, name = pending.split(":")
-    previous = f"{int(name[:4]) - 1:04d}"
-    call_command(
-        "migrate_schemas",
-        app,
-        previous,
-        schema_name=template_schema.template_schema_name(),
-        interactive=False,
-        verbosity=0,
-    )
+    """Migrate the template back before each of ``pending`` (``app:migration,…``): stores
+    cloned from it are behind by those migrations."""
+    for item in pending.split(","):
+        app, name = item.split(":")
+        previous = f"{int(name[:4]) - 1:04d}"
+        call_command(
+            "migrate_schemas",
+            app,
+            previous,
+            schema_name=template_schema.template_schema_name(),
+            interactive=False,
+            verbosity=0,
+        )
     fleet.record([template_schema.template_schema_name()], fingerprint="behind")
+
+
+def forget_routing() -> None:
+    """Host → store entries cached by an earlier run against this Redis name dead rows."""
+    from django.core.cache import cache
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    with schema_context(get_public_schema_name()):
+        cache.delete_pattern("routing:host:*")
 
 
 def current_count(code: str) -> int:
@@ -383,6 +398,7 @@ def main() -> None:
     result: dict = {"stores": ARGS.stores}
     try:
         call_command("migrate_schemas", interactive=False, verbosity=0)
+        forget_routing()
         roll_template_back(ARGS.pending)
         result["argon2_hash_ms"] = argon2_ms()
         result["creation"], slugs = grow(ARGS.stores)

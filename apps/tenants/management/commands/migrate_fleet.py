@@ -25,6 +25,7 @@ from django.db import connection, connections
 from django_tenants.migration_executors.base import run_migrations
 
 from apps.tenants import due, fleet, schema_pool, template_schema
+from apps.tenants.fleet_executor import FleetExecutor
 from apps.tenants.models import SchemaState
 
 
@@ -36,15 +37,20 @@ def _migrate_options(verbosity: int) -> dict:
 
 
 def migrate_schema(
-    schema_name: str, fingerprint: str, verbosity: int = 0
+    schema_name: str, fingerprint: str, verbosity: int = 0, executor: FleetExecutor | None = None
 ) -> tuple[str, str, float]:
-    """Migrate one schema, recording its state; return (schema, error or "", seconds)."""
+    """Migrate one schema, recording its state; return (schema, error or "", seconds).
+
+    With ``executor`` (stores), its shared graph and states; else (or when the plan needs
+    ``post_migrate``) django-tenants' per-schema ``migrate``.
+    """
     started = time.monotonic()
     connection.set_schema_to_public()
     fleet.record([schema_name], status=SchemaState.Status.RUNNING)
     try:
         with due.quiet():  # data migrations are not store activity
-            run_migrations([], _migrate_options(verbosity), "fleet", schema_name)
+            if executor is None or not executor.apply(schema_name):
+                run_migrations([], _migrate_options(verbosity), "fleet", schema_name)
     except Exception as exc:  # any failure of one store is recorded; the fleet goes on
         connection.close()
         connection.set_schema_to_public()
@@ -58,7 +64,13 @@ def migrate_schema(
 
 def migrate_batch(schemas: list[str], fingerprint: str, verbosity: int) -> list:
     """A worker process's share: its schemas one after the other."""
-    return [migrate_schema(name, fingerprint, verbosity) for name in schemas]
+    global _executor
+    if _executor is None:
+        _executor = FleetExecutor()
+    return [migrate_schema(name, fingerprint, verbosity, _executor) for name in schemas]
+
+
+_executor: FleetExecutor | None = None  # one per worker process
 
 
 class Command(BaseCommand):
