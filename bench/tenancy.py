@@ -11,8 +11,9 @@
    creations with an empty pool (the fallback).
 2. **Footprint**: bytes and relations of one empty store's schema, and the duplicate indexes.
 3. **A real pending migration across the fleet**: the template is migrated back before
-   ``--pending`` (default: this release's index cuts, so every store is cloned behind them), then ``migrate_fleet`` applies it to every
-   store; the run is killed (SIGKILL) half-way and a second run resumes and finishes.
+   ``--pending`` (default: this release's index cuts, so every store is cloned behind them),
+   then ``migrate_fleet`` applies them to every store; the run is killed (SIGKILL) half-way
+   and a second run resumes and finishes.
 4. **No-op fleet migration**: ``migrate_fleet`` once everything is current (wall time, whole
    command: Django start, public schema, the one query).
 5. **Idle worker CPU**: a Celery worker's CPU seconds over one minute of beat's schedule
@@ -151,7 +152,7 @@ def grow(count: int) -> tuple[list[dict], list[str]]:
                 "pool_top_up_ms_per_schema": round(pool_seconds * 1000 / size, 1),
             }
         )
-        print(json.dumps(blocks[-1]), file=sys.stderr)
+        sys.stderr.write(json.dumps(blocks[-1]) + "\n")
     return blocks, slugs
 
 
@@ -410,7 +411,7 @@ def main() -> None:
         result["idle_worker"] = idle_cpu(slugs)
         result["storefront"] = storefront(slugs)
     finally:
-        print(json.dumps(result, indent=2))
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
         connections.close_all()
         if not ARGS.keep:
             _drop_database()
