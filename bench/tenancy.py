@@ -49,7 +49,7 @@ def parse_args():
         default="recommendations:0002_drop_duplicate_product_indexes,"
         "reviews:0002_drop_fk_indexes_covered_by_composites",
     )
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     return parser.parse_args()
 
@@ -123,11 +123,15 @@ def manage(*args: str, **popen) -> subprocess.Popen:
 # --- 1. creation -----------------------------------------------------------------------------
 
 
+CPU_MS: list[float] = []  # this process's CPU time per creation (the machine's load aside)
+
+
 def create(slug: str) -> float:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     services.create_store(
         name=f"Bench {slug}", slug=slug, owner_email=f"owner@{slug}.test", owner_password=PASSWORD
     )
+    CPU_MS.append((time.process_time() - cpu) * 1000)
     return (time.perf_counter() - started) * 1000
 
 
@@ -140,6 +144,7 @@ def grow(count: int) -> tuple[list[dict], list[str]]:
         schema_pool.top_up(size)
         pool_seconds = time.perf_counter() - started
         timings = []
+        CPU_MS.clear()
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             for i in range(block, block + size):
                 slug = f"s{i:05d}"
@@ -149,6 +154,8 @@ def grow(count: int) -> tuple[list[dict], list[str]]:
             {
                 "stores": f"{block}-{block + size}",
                 **summary(timings),
+                "python_cpu": summary(CPU_MS),
+                "load_average": round(os.getloadavg()[0], 1),
                 "pool_top_up_ms_per_schema": round(pool_seconds * 1000 / size, 1),
             }
         )
@@ -244,7 +251,7 @@ def forget_routing() -> None:
 
 def current_count(code: str) -> int:
     connection.set_schema_to_public()
-    return SchemaState.objects.filter(fingerprint=code, schema_name__startswith="s").count()
+    return SchemaState.objects.filter(fingerprint=code, schema_name__regex=r"^s[0-9]+$").count()
 
 
 def pending_migration(stores: int) -> dict:
@@ -276,11 +283,22 @@ def pending_migration(stores: int) -> dict:
 
 
 def noop_migration() -> dict:
+    """The whole command's wall time, and the part that depends on the fleet: the query
+    finding the stores behind."""
+    code = fleet.code_fingerprint()
+    started = time.perf_counter()
+    pending = fleet.pending_stores(code)
+    query_ms = (time.perf_counter() - started) * 1000
     connections.close_all()
     started = time.monotonic()
     run = manage("migrate_fleet", "--no-pool")
     _, err = run.communicate()
-    return {"seconds": round(time.monotonic() - started, 2), "exit_status": run.returncode}
+    return {
+        "seconds": round(time.monotonic() - started, 2),
+        "exit_status": run.returncode,
+        "pending_stores_query_ms": round(query_ms, 1),
+        "pending_stores": len(pending),
+    }
 
 
 # --- 5. idle worker CPU ----------------------------------------------------------------------
@@ -334,7 +352,14 @@ def worker_cpu(*, old: bool = False) -> float:
         start_new_session=True,
     )  # fmt: skip
     try:
-        time.sleep(15)  # booted
+        time.sleep(10)
+        last = _cpu_seconds(worker.pid)
+        for _ in range(30):  # booted: its CPU time stops growing
+            time.sleep(3)
+            now = _cpu_seconds(worker.pid)
+            if now - last < 0.05:
+                break
+            last = now
         before = _cpu_seconds(worker.pid)
         beat_minute(old=old)
         time.sleep(60)
@@ -345,7 +370,11 @@ def worker_cpu(*, old: bool = False) -> float:
 
 
 def idle_cpu(slugs: list[str]) -> dict:
-    result = {"all_quiet_stores_cpu_s_per_min": worker_cpu()}
+    from apps.tenants.models import StoreWork
+
+    connection.set_schema_to_public()
+    result: dict = {"stores_in_due_index": StoreWork.objects.count()}
+    result["all_quiet_stores_cpu_s_per_min"] = worker_cpu()
     connection.set_schema_to_public()
     Store.objects.filter(schema_name__in=slugs[10:]).update(status="suspended")
     result["ten_quiet_stores_cpu_s_per_min"] = worker_cpu()
@@ -357,8 +386,17 @@ def idle_cpu(slugs: list[str]) -> dict:
 # --- 6. storefront ---------------------------------------------------------------------------
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def storefront(slugs: list[str]) -> dict:
     connections.close_all()
+    ARGS.port = ARGS.port or free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{ARGS.port}",
          "--workers", "2", "--log-level", "warning"],
@@ -379,6 +417,8 @@ def storefront(slugs: list[str]) -> dict:
 
     try:
         for _ in range(120):
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {server.returncode}")
             try:
                 if session.get(f"http://127.0.0.1:{ARGS.port}/healthz", timeout=2).ok:
                     break
