@@ -7,7 +7,8 @@ that grows with the fleet), the project state of every applied migration, and th
 are alike, so a worker process does that work once:
 
 - the graph is loaded once, without a connection; a store's applied migrations are one
-  ``SELECT`` of its ``django_migrations`` (which every store has: it is a template clone);
+  ``SELECT`` of its ``django_migrations`` (checked by name first: a schema without one is left
+  to ``migrate``);
 - the project state before a plan is built once per distinct plan and cloned per store;
 - ``post_migrate`` (content types, permissions) is only needed when a plan creates, deletes or
   renames a model or changes its options: such a plan is run by ``migrate`` itself.
@@ -19,6 +20,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
+
+from apps.tenants import sql
 
 # Operations whose content types or permissions post_migrate (or pre_migrate) must follow.
 _NEEDS_MIGRATE = (
@@ -38,7 +41,12 @@ class FleetExecutor:
         self._states: dict[tuple, ProjectState] = {}
 
     def apply(self, schema_name: str) -> bool:
-        """Apply the store's pending migrations; False if its plan needs a full ``migrate``."""
+        """Apply the store's pending migrations; False if its plan needs a full ``migrate``
+        (or the schema has no ``django_migrations`` of its own: unqualified, the name would
+        find the public schema's)."""
+        connection.set_schema_to_public()
+        if not sql.has_migrations_table(schema_name):
+            return False
         connection.set_schema(schema_name)
         executor = MigrationExecutor.__new__(MigrationExecutor)
         executor.connection = connection

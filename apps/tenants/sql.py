@@ -49,6 +49,14 @@ def drop_schema(name: str) -> None:
         cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
+def has_migrations_table(schema: str) -> bool:
+    """Whether ``schema`` has its own ``django_migrations`` (one catalog lookup by name, not
+    an introspection of every table)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [f'"{schema}".django_migrations'])
+        return cursor.fetchone()[0] is not None
+
+
 def applied_fingerprint(schema: str) -> str:
     """md5 of the migrations ``schema`` has applied (``app.name``, sorted): equal for two
     schemas at the same migration state."""
