@@ -115,6 +115,9 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # New stores are cloned from this migrated template schema instead of being migrated one by one.
 TENANT_BASE_SCHEMA = "store_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Schemas cloned ahead of signups, claimed by a rename (apps/tenants/schema_pool.py); beat
+# keeps this many waiting. 0: every signup clones the template itself.
+STORE_SCHEMA_POOL_SIZE = int(os.environ.get("STORE_SCHEMA_POOL_SIZE", "10"))
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
@@ -411,66 +414,93 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The periodic outbox relay leaves messages younger than this to the after-commit publish of
 # their own transaction (apps/core/outbox.py).
 OUTBOX_RELAY_GRACE_SECONDS = float(os.environ.get("OUTBOX_RELAY_GRACE_SECONDS", "10"))
-CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "apps.core.tasks.record_heartbeat_task", "schedule": 60.0},
+FAN_OUT = "apps.tenants.tasks.fan_out_to_stores_task"
+HOUR, DAY = 3600.0, 24 * 3600.0
+# Periodic store work visits only the stores that need it (apps/tenants/due.py): those with
+# work due (`due_kind`) or active lately (`window_seconds`); each task also runs once a day in
+# every store (DAILY_SWEEP below), the safety net that rebuilds the due index from the data.
+STORE_PERIODIC_WORK = {
+    # Expired stock holds are released, and the unpaid orders they backed cancelled.
+    "holds": {
+        "tasks": [
+            "apps.inventory.tasks.release_expired_reservations_task",
+            "apps.orders.tasks.cancel_expired_orders_task",
+        ],
+        "schedule": 60.0,
+        "due_kind": "holds",
+    },
     # The transactional outbox (apps/core/outbox.py): messages whose after-commit publish found
-    # the broker down are queued by this pass, in every store and in the public schema.
+    # the broker down are queued by this pass.
     "outbox-relay": {
-        "task": "apps.tenants.tasks.fan_out_to_stores_task",
+        "tasks": ["apps.core.tasks.relay_outbox_task"],
         "schedule": 60.0,
-        "args": ["apps.core.tasks.relay_outbox_task"],
-    },
-    "outbox-relay-public": {"task": "apps.core.tasks.relay_outbox_task", "schedule": 60.0},
-    "cancel-expired-orders": {
-        "task": "apps.tenants.tasks.fan_out_to_stores_task",
-        "schedule": 60.0,
-        "args": ["apps.orders.tasks.cancel_expired_orders_task"],
-    },
-    # Tidiness: review services keep product ratings right in their own transactions.
-    "repair-rating-aggregates": {
-        "task": "apps.tenants.tasks.fan_out_to_stores_task",
-        "schedule": 24 * 3600.0,
-        "args": ["apps.reviews.tasks.repair_rating_aggregates_task"],
-    },
-    # Recommendations (apps/recommendations/tasks.py): each fans out one task per store.
-    "recs-flush-signals": {
-        "task": "apps.tenants.tasks.fan_out_to_stores_task",
-        "schedule": 300.0,
-        "args": ["apps.recommendations.tasks.flush_signals_task"],
-    },
-    "recs-recompute": {
-        "task": "apps.tenants.tasks.fan_out_to_stores_task",
-        "schedule": 3600.0,
-        "args": ["apps.recommendations.tasks.recompute_recommendations_task"],
-    },
-    "recs-back-in-stock": {
-        "task": "apps.tenants.tasks.fan_out_to_stores_task",
-        "schedule": 600.0,
-        "args": ["apps.recommendations.tasks.check_back_in_stock_task"],
-    },
-    "recs-abandoned-carts": {
-        "task": "apps.tenants.tasks.fan_out_to_stores_task",
-        "schedule": 900.0,
-        "args": ["apps.recommendations.tasks.queue_abandoned_cart_reminders_task"],
+        "due_kind": "outbox",
     },
     # Gift cards applied to orders that were then cancelled unpaid go back on their cards.
     "payments-return-gift-cards": {
-        "task": "apps.tenants.tasks.fan_out_to_stores_task",
+        "tasks": ["apps.payments.tasks.return_gift_cards_of_cancelled_orders_task"],
         "schedule": 300.0,
-        "args": ["apps.payments.tasks.return_gift_cards_of_cancelled_orders_task"],
+        "window_seconds": HOUR,
     },
-    # Per-store work goes through the one public-schema fan-out task.
-    "inventory-release-expired": {
-        "task": "apps.tenants.tasks.fan_out_to_stores_task",
-        "schedule": 60.0,
-        "args": ("apps.inventory.tasks.release_expired_reservations_task",),
+    # Recommendations (apps/recommendations/tasks.py).
+    "recs-flush-signals": {
+        "tasks": ["apps.recommendations.tasks.flush_signals_task"],
+        "schedule": 300.0,
+        "window_seconds": HOUR,
+    },
+    "recs-recompute": {
+        "tasks": ["apps.recommendations.tasks.recompute_recommendations_task"],
+        "schedule": HOUR,
+        "window_seconds": 2 * HOUR,
+    },
+    "recs-back-in-stock": {
+        "tasks": ["apps.recommendations.tasks.check_back_in_stock_task"],
+        "schedule": 600.0,
+        "window_seconds": HOUR,
+    },
+    # Carts older than 7 days are never reminded (recommendations.services): 8 days covers all.
+    "recs-abandoned-carts": {
+        "tasks": ["apps.recommendations.tasks.queue_abandoned_cart_reminders_task"],
+        "schedule": 900.0,
+        "window_seconds": 8 * DAY,
+    },
+    "search-refresh-stock-flags": {
+        "tasks": ["apps.search.tasks.refresh_stock_flags_task"],
+        "schedule": 300.0,
+        "window_seconds": HOUR,
     },
     "inventory-report-drift": {
-        "task": "apps.tenants.tasks.fan_out_to_stores_task",
-        "schedule": 3600.0,
-        "args": ("apps.inventory.tasks.report_stock_drift_task",),
+        "tasks": ["apps.inventory.tasks.report_stock_drift_task"],
+        "schedule": HOUR,
+        "window_seconds": DAY,
     },
 }
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "apps.core.tasks.record_heartbeat_task", "schedule": 60.0},
+    "outbox-relay-public": {"task": "apps.core.tasks.relay_outbox_task", "schedule": 60.0},
+    "schema-pool-top-up": {"task": "apps.tenants.tasks.top_up_schema_pool_task", "schedule": 60.0},
+    # Tidiness: review services keep product ratings right in their own transactions.
+    "repair-rating-aggregates": {
+        "task": FAN_OUT,
+        "schedule": DAY,
+        "args": ["apps.reviews.tasks.repair_rating_aggregates_task"],
+        "kwargs": {"spread_seconds": HOUR},
+    },
+}
+for _name, _work in STORE_PERIODIC_WORK.items():
+    _selector = {k: _work[k] for k in ("due_kind", "window_seconds") if k in _work}
+    CELERY_BEAT_SCHEDULE[_name] = {
+        "task": FAN_OUT,
+        "schedule": _work["schedule"],
+        "args": [_work["tasks"]],
+        "kwargs": _selector,
+    }
+    CELERY_BEAT_SCHEDULE[f"{_name}-daily-sweep"] = {
+        "task": FAN_OUT,
+        "schedule": DAY,
+        "args": [_work["tasks"]],
+        "kwargs": {"spread_seconds": HOUR},
+    }
 
 # --- REST API and webhooks -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -536,11 +566,6 @@ PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
 PAGE_CACHE_STOCK_SECONDS = float(os.environ.get("PAGE_CACHE_STOCK_SECONDS", "1"))
 # Safety net for stock changes made without search_services.mark_stock_changed (e.g. expiry).
-CELERY_BEAT_SCHEDULE["search-refresh-stock-flags"] = {
-    "task": "apps.tenants.tasks.fan_out_to_stores_task",
-    "schedule": 300.0,
-    "args": ["apps.search.tasks.refresh_stock_flags_task"],
-}
 # PostgreSQL's JIT costs 100 ms–1 s of compile time on the large search and indexing
 # statements and saves nothing on OLTP queries: off for our connections.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")

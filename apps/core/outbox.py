@@ -31,7 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from apps.core import tenancy
+from apps.core import due_hooks, tenancy
 from apps.core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,9 @@ def enqueue(task: Task | str, *args: object, **kwargs: object) -> uuid.UUID:
     name = task if isinstance(task, str) else task.name
     _registered_task(name)  # a typo fails here, in the caller's test, not in a worker log
     message = OutboxMessage.objects.create(task_name=name, args=list(args), kwargs=kwargs)
+    # Should this process die before its publish, the periodic relay visits the store later
+    # (a few minutes ahead: one upsert per store and minute however many messages it writes).
+    due_hooks.mark_due(due_hooks.OUTBOX, timezone.now() + due_hooks.OUTBOX_SAFETY_DELAY)
     # robust: the change is committed whatever the broker says; a failed publish only leaves
     # the row to the periodic relay.
     tenancy.on_commit(lambda: _relay_committed(message), robust=True)
@@ -74,6 +77,8 @@ def _relay_committed(message: OutboxMessage) -> None:
         _publish(message)
     except PUBLISH_ERRORS as exc:
         _record_failure(message, exc, left=1)
+        grace = timedelta(seconds=settings.OUTBOX_RELAY_GRACE_SECONDS)
+        due_hooks.mark_due(due_hooks.OUTBOX, timezone.now() + grace)
         return
     OutboxMessage.objects.filter(pk=message.pk, dispatched_at__isnull=True).update(
         dispatched_at=timezone.now()
@@ -172,6 +177,8 @@ def relay_pending(*, max_batches: int = 25, min_age: timedelta | None = None) ->
             break
     cutoff = timezone.now() - KEEP_DISPATCHED
     OutboxMessage.objects.filter(dispatched_at__lt=cutoff).delete()
+    if count_pending():  # left for a later pass (broker down): come back in a minute
+        due_hooks.mark_due(due_hooks.OUTBOX, timezone.now() + timedelta(minutes=1))
     if total:
         logger.info("outbox: relayed %d pending message(s) in %s", total, connection.schema_name)
     return total

@@ -230,6 +230,16 @@ def list_stock_drift(*, stock_level_ids: Collection[int] | None = None) -> list[
     ]
 
 
+def next_hold_expiry():
+    """When the store's next active hold lapses (None: no active hold)."""
+    return (
+        Reservation.objects.filter(state=Reservation.State.ACTIVE)
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
+
+
 def get_hold_expiry(*, reference: str):
     """When the reference's latest holds lapse (whatever their state now); None if it never
     reserved."""

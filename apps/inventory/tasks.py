@@ -10,7 +10,8 @@ import smtplib
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from apps.inventory import services
+from apps.inventory import selectors, services
+from apps.tenants import due
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ def release_expired_reservations_task() -> int:
     released = services.release_expired()
     if released:
         logger.info("released %d expired reservations", released)
+    next_expiry = selectors.next_hold_expiry()
+    if next_expiry is not None:  # beat comes back to this store when it lapses
+        due.mark_due(due.HOLDS, next_expiry)
     return released
 
 

@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 
 # Schemas that are not stores: the platform's, PostgreSQL's own, and the store template that
 # new stores are cloned from (read by the clone itself).
-NON_STORE_SCHEMAS = frozenset({"public", "pg_catalog", "information_schema", "pg_toast"})
+NON_STORE_SCHEMAS = frozenset(
+    {"public", "pg_catalog", "information_schema", "pg_toast", settings.TENANT_BASE_SCHEMA}
+)
 
 _QUOTED_QUALIFIER = re.compile(r'"([A-Za-z_][\w$-]*)"\s*\.')
 _known_tables: frozenset[str] | None = None

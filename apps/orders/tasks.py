@@ -1,14 +1,25 @@
+from datetime import timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.utils import timezone
 
 from apps.orders import services
+from apps.orders.models import Order
+from apps.tenants import due
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def cancel_expired_orders_task() -> int:
-    """Per store (queued by the beat fan-out): cancel unpaid orders whose hold lapsed."""
-    return services.cancel_expired_orders()
+    """Per store (queued by the beat fan-out): cancel unpaid orders whose hold lapsed.
+
+    Orders still unpaid keep the store in beat's due index (their holds lapse within the
+    store's reservation minutes; a released hold no longer marks it).
+    """
+    cancelled = services.cancel_expired_orders()
+    if Order.objects.filter(status=Order.Status.PENDING).exists():
+        due.mark_due(due.HOLDS, timezone.now() + timedelta(minutes=1))
+    return cancelled
 
 
 @shared_task(

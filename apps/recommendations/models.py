@@ -71,7 +71,6 @@ class ProductViewDaily(models.Model):
         ]
         indexes = [
             models.Index(fields=["visitor_key", "day"], name="recs_view_visitor_idx"),
-            models.Index(fields=["product"], name="recs_view_product_idx"),
         ]
 
     def __str__(self) -> str:
@@ -102,7 +101,7 @@ class ProductNeighbour(models.Model):
                 fields=["kind", "product", "neighbour"], name="recs_neighbour_unique_pair"
             ),
         ]
-        indexes = [models.Index(fields=["neighbour"], name="recs_neighbour_nb_idx")]
+        # neighbour lookups use the foreign key's own index (a second one served nothing)
 
     def __str__(self) -> str:
         return f"{self.product_id} → {self.neighbour_id} ({self.kind} #{self.rank})"
@@ -126,7 +125,7 @@ class ProductRanking(models.Model):
             models.UniqueConstraint(fields=["kind", "rank"], name="recs_ranking_unique_rank"),
             models.UniqueConstraint(fields=["kind", "product"], name="recs_ranking_unique_product"),
         ]
-        indexes = [models.Index(fields=["product"], name="recs_ranking_product_idx")]
+        # product lookups use the foreign key's own index (a second one served nothing)
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.rank}: {self.product_id}"

@@ -29,6 +29,7 @@ from apps.recommendations.models import (
     ProductViewDaily,
     Widget,
 )
+from apps.tenants import due
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def record_product_view(
     """
     key = f"u:{user_id}" if user_id is not None else visitor_key
     widgets = [w for w in impressions if w in Widget.values]
+    due.mark_active()  # signals wait in Redis for the store's next flush
     try:
         if key:
             tracking.push_view(visitor_key=key, product_id=product_id, impressions=widgets)
@@ -69,6 +71,7 @@ def record_product_view(
 
 def record_impressions(*, widgets: Iterable[str]) -> None:
     """Count widgets shown on a page without a product view (home page)."""
+    due.mark_active()
     try:
         tracking.count_impressions(w for w in widgets if w in Widget.values)
     except RedisError:
@@ -78,6 +81,7 @@ def record_impressions(*, widgets: Iterable[str]) -> None:
 def record_click(*, widget: str) -> None:
     if widget not in Widget.values:
         return
+    due.mark_active()
     try:
         tracking.count_click(widget)
     except RedisError:

@@ -15,7 +15,10 @@ class Review(models.Model):
         PENDING = "pending", "Pending moderation"
         REJECTED = "rejected", "Rejected"
 
-    product = models.ForeignKey("catalog.Product", related_name="reviews", on_delete=models.CASCADE)
+    # No index of its own: three indexes below start with product (one of them unique).
+    product = models.ForeignKey(
+        "catalog.Product", related_name="reviews", on_delete=models.CASCADE, db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="reviews", on_delete=models.CASCADE
     )
@@ -65,7 +68,10 @@ class Review(models.Model):
 class ReviewVote(models.Model):
     """One customer's helpful / not helpful vote on someone else's review."""
 
-    review = models.ForeignKey(Review, related_name="votes", on_delete=models.CASCADE)
+    # No index of its own: reviews_one_vote_per_user (review, user) serves review lookups.
+    review = models.ForeignKey(
+        Review, related_name="votes", on_delete=models.CASCADE, db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="review_votes", on_delete=models.CASCADE
     )

@@ -13,7 +13,7 @@ from apps.accounts.admin import UserAdmin
 from apps.accounts.admin_sites import TwoFactorAdminSite
 from apps.accounts.models import User
 from apps.tenants import commission, services
-from apps.tenants.models import Domain, Store
+from apps.tenants.models import Domain, SchemaState, Store
 
 
 class PlatformAdminSite(TwoFactorAdminSite):
@@ -123,3 +123,16 @@ class DomainAdmin(admin.ModelAdmin):
 
 # Platform staff: the public schema's users, with the same admin as a store's users.
 platform_admin_site.register(User, UserAdmin)
+
+
+@admin.register(SchemaState, site=platform_admin_site)
+class SchemaStateAdmin(admin.ModelAdmin):
+    """Each store's migration state as ``migrate_fleet`` left it (failed ones with the error)."""
+
+    list_display = ("schema_name", "status", "fingerprint", "updated_at")
+    list_filter = ("status",)
+    search_fields = ("schema_name",)
+    readonly_fields = ("schema_name", "fingerprint", "status", "error", "updated_at")
+
+    def has_add_permission(self, request):
+        return False

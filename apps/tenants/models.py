@@ -56,18 +56,24 @@ class Store(TenantMixin):
         return self.status == self.Status.SUSPENDED
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
-        """Clone the template schema; fall back to django-tenants' migrate-from-scratch.
+        """Claim a pooled schema, else clone the template; with no template, fall back to
+        django-tenants' migrate-from-scratch.
 
         django-tenants' own path reinstalls its clone function and runs a fake migration on
         every clone; both are unneeded (the cloned rows include the migration records).
         """
+        from apps.tenants import fleet, schema_pool
+
         template = template_schema.template_schema_name()
         if not sync_schema or not schema_exists(template):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         _check_schema_name(self.schema_name)
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        template_schema.clone_template_schema(self.schema_name)
+        connection.set_schema_to_public()
+        if not schema_pool.claim(self.schema_name):
+            template_schema.clone_template_schema(self.schema_name)
+        fleet.record_clone_of_template(self.schema_name)
         connection.set_schema_to_public()
         return True
 
@@ -88,3 +94,62 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class SchemaState(models.Model):
+    """The migration state of one store-shaped schema (a store's or the template), recorded in
+    the public schema so a fleet migration knows every store's state in one query.
+
+    ``fingerprint`` identifies the migrations the schema has applied (``apps/tenants/fleet.py``):
+    a store whose fingerprint equals the code's is skipped. Keyed by schema name, not by store,
+    because the template has no ``Store`` row (and a later pod column belongs on ``Store``).
+    """
+
+    class Status(models.TextChoices):
+        CURRENT = "current", "Current"
+        RUNNING = "running", "Migrating"
+        FAILED = "failed", "Failed"
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    fingerprint = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CURRENT)
+    error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.schema_name} ({self.status})"
+
+
+class PooledSchema(models.Model):
+    """A schema made ahead of time from the template, waiting for a signup to claim it
+    (``apps/tenants/schema_pool.py``). ``fingerprint`` is the template's applied migrations when
+    it was made: only a schema as current as the template is ever claimed."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    fingerprint = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.schema_name
+
+
+class StoreWork(models.Model):
+    """When a store next needs periodic work of one kind (``apps/tenants/due.py``).
+
+    For a *due* kind (``holds``, ``outbox``) ``at`` is when the work falls due; beat's fan-out
+    claims the rows whose time has come. For the ``active`` kind it is the store's last write,
+    and the fan-out of work that follows activity picks stores active within its window.
+    """
+
+    schema_name = models.CharField(max_length=63)
+    kind = models.CharField(max_length=32)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "schema_name"], name="tenants_storework_kind")
+        ]
+        indexes = [models.Index(fields=["kind", "at"], name="tenants_storework_due")]
+
+    def __str__(self) -> str:
+        return f"{self.schema_name} {self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"

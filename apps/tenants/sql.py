@@ -37,6 +37,80 @@ def clone_schema(source: str, target: str) -> None:
         cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')", [source, target])
 
 
+def rename_schema(old: str, new: str) -> None:
+    """``ALTER SCHEMA … RENAME``: instant whatever the schema holds (tables, sequences and
+    functions follow by OID; column defaults name their sequences by OID too)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER SCHEMA "{old}" RENAME TO "{new}"')
+
+
+def drop_schema(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def has_migrations_table(schema: str) -> bool:
+    """Whether ``schema`` has its own ``django_migrations`` (one catalog lookup by name, not
+    an introspection of every table)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [f'"{schema}".django_migrations'])
+        return cursor.fetchone()[0] is not None
+
+
+def applied_fingerprint(schema: str) -> str:
+    """md5 of the migrations ``schema`` has applied (``app.name``, sorted): equal for two
+    schemas at the same migration state."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(md5(string_agg(app || '.' || name, ',' ORDER BY app, name)), '') "
+            f'FROM "{schema}".django_migrations'
+        )
+        return cursor.fetchone()[0]
+
+
+def schema_tables_with_rows(schema: str) -> list[str]:
+    """The tables of ``schema`` holding at least one row (what a clone must copy)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+            [schema],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        with_rows = []
+        for table in tables:
+            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{schema}"."{table}")')
+            if cursor.fetchone()[0]:
+                with_rows.append(table)
+        return with_rows
+
+
+def schema_sequences(schema: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY c.relname",
+            [schema],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def replay_clone(
+    *, ddl: str, source: str, target: str, tables: list[str], sequences: list[str]
+) -> None:
+    """Create schema ``target`` from ``ddl`` (the source schema's definition with every
+    qualifier already pointing at ``target``), then copy ``source``'s rows of ``tables`` and
+    its sequences' positions. One round trip; no query reads the catalog."""
+    src, dst = connection.ops.quote_name(source), connection.ops.quote_name(target)
+    statements = [f"CREATE SCHEMA {dst}", "SET LOCAL check_function_bodies = off", ddl]
+    statements += [f'INSERT INTO {dst}."{t}" SELECT * FROM {src}."{t}"' for t in tables]
+    statements += [
+        f'SELECT setval(\'{dst}."{s}"\', last_value, is_called) FROM {src}."{s}"' for s in sequences
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(statements))
+
+
 # --- platform reports: store tables read by name ------------------------------------------
 # The platform sits below the store apps and imports none of them: its reports read a store's
 # tables by name, in that store's schema, one store at a time (no query joins two schemas).
@@ -77,3 +151,32 @@ def read_store_order_totals(
         cursor.execute(sql, params)
         orders, gross, net = cursor.fetchone()
     return {"orders": orders, "gross": gross, "net": net}
+
+
+# --- the due index (apps/tenants/due.py) ----------------------------------------------------
+# Qualified with public: called from inside store schemas, whose search_path also holds public.
+
+
+def mark_work(*, schema_name: str, kind: str, at: datetime, earliest: bool) -> None:
+    """Upsert a store's row of ``kind``: keep the earlier time (``earliest``) or the later."""
+    keep = "LEAST" if earliest else "GREATEST"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO public.tenants_storework (schema_name, kind, at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (kind, schema_name) DO UPDATE "
+            f"SET at = {keep}(public.tenants_storework.at, EXCLUDED.at)",
+            [schema_name, kind, at],
+        )
+
+
+def claim_due_work(*, kind: str, now: datetime) -> list[str]:
+    """Delete and return the active stores whose ``kind`` work is due (suspended stores keep
+    their rows until they resume)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM public.tenants_storework w USING public.tenants_store s "
+            "WHERE w.kind = %s AND w.at <= %s AND s.schema_name = w.schema_name "
+            "AND s.status = 'active' RETURNING w.schema_name",
+            [kind, now],
+        )
+        return sorted(row[0] for row in cursor.fetchall())

@@ -26,10 +26,11 @@ def wait_for(condition, timeout: float = 30):
 
 
 def test_beat_sweeps_expired_reservations_every_minute_through_the_store_fan_out():
-    entry = settings.CELERY_BEAT_SCHEDULE["inventory-release-expired"]
+    entry = settings.CELERY_BEAT_SCHEDULE["holds"]
 
     assert entry["task"] == "apps.tenants.tasks.fan_out_to_stores_task"
-    assert entry["args"] == (SWEEP_TASK,)
+    assert SWEEP_TASK in entry["args"][0]
+    assert entry["kwargs"] == {"due_kind": "holds"}
     assert entry["schedule"] == 60.0
 
 

@@ -38,6 +38,7 @@ from apps.inventory.models import Reservation
 from apps.inventory.services import alerts
 from apps.inventory.validation import check_minutes, check_reference, normalize_lines
 from apps.observability import metrics
+from apps.tenants import due
 
 ACTIVE = Reservation.State.ACTIVE
 # The values reserve() builds its Reservation instances from, in this order.
@@ -108,6 +109,7 @@ def reserve(
         for pk, stock_level_id, variant_id, warehouse_id, quantity in result["holds"]
     ]
     alerts.queue_low_stock_check(result["low"])
+    due.mark_due(due.HOLDS, expires_at)  # beat's sweep visits this store when they lapse
     return holds
 
 
