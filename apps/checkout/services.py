@@ -20,7 +20,7 @@ from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.cart.models import Cart, CartLine
 from apps.cart.selectors import CartView
-from apps.checkout import shipping, standard_rates, vouchers
+from apps.checkout import pricing, shipping, standard_rates, vouchers
 from apps.checkout.addresses import clean_address
 from apps.checkout.exceptions import CheckoutError, EmptyCart, ShippingUnavailable
 from apps.checkout.models import Checkout, ShippingMethod, ShippingZone, TaxRate
@@ -291,9 +291,22 @@ def _draft(
                 tax_rate=priced[line.variant.id].tax_rate,
                 tax_amount=priced[line.variant.id].tax_amount,
                 line_total=priced[line.variant.id].line_total,
+                discounts=_discount_drafts(priced[line.variant.id].allocations),
             )
             for line in summary.cart.lines
         ),
+        shipping_discounts=_discount_drafts(totals.shipping_allocations),
+    )
+
+
+def _discount_drafts(
+    allocations: tuple[pricing.Allocation, ...],
+) -> tuple[order_services.DiscountDraft, ...]:
+    return tuple(
+        order_services.DiscountDraft(
+            source=a.source, source_id=a.source_id, label=a.label, amount=a.amount
+        )
+        for a in allocations
     )
 
 

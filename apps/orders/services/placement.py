@@ -16,10 +16,20 @@ from apps.catalog.models import Variant
 from apps.inventory import services as inventory_services
 from apps.observability import metrics
 from apps.orders import events
-from apps.orders.models import Order, OrderEvent, OrderLine
+from apps.orders.models import Order, OrderDiscount, OrderEvent, OrderLine
 from apps.orders.services import history
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DiscountDraft:
+    """One promotion's or voucher's share of a line or of shipping."""
+
+    source: str  # OrderDiscount.Source
+    source_id: int | None
+    label: str
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -29,7 +39,12 @@ class OrderLineDraft:
     unit_price: Decimal
     tax_rate: Decimal
     tax_amount: Decimal
-    line_total: Decimal
+    line_total: Decimal  # before discounts
+    discounts: tuple[DiscountDraft, ...] = ()
+
+    @property
+    def discount_amount(self) -> Decimal:
+        return sum((d.amount for d in self.discounts), Decimal("0.00"))
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class OrderDraft:
     shipping_method_name: str
     voucher_code: str
     lines: tuple[OrderLineDraft, ...]
+    shipping_discounts: tuple[DiscountDraft, ...] = ()
 
     @property
     def reservation_reference(self) -> str:
@@ -86,7 +102,7 @@ def create_order(*, draft: OrderDraft) -> Order:
         shipping_method_name=draft.shipping_method_name,
         voucher_code=draft.voucher_code,
     )
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             variant=line.variant,
@@ -98,9 +114,11 @@ def create_order(*, draft: OrderDraft) -> Order:
             tax_rate=line.tax_rate,
             tax_amount=line.tax_amount,
             line_total=line.line_total,
+            discount_amount=line.discount_amount,
         )
         for line in draft.lines
     )
+    _record_discounts(order, draft, order_lines)
     history.record_order_event(
         order_id=order.id, type=OrderEvent.Type.PLACED, data={"total": str(order.total)}
     )
@@ -108,6 +126,23 @@ def create_order(*, draft: OrderDraft) -> Order:
     logger.info("order #%s placed (%s %s)", order.number, order.total, order.currency)
     metrics.count_on_commit(metrics.orders_placed)
     return order
+
+
+def _record_discounts(order: Order, draft: OrderDraft, order_lines: list[OrderLine]) -> None:
+    """How each promotion and voucher was allocated: one row per line (or shipping) and
+    source, in one INSERT (none when nothing was discounted)."""
+    rows = [
+        OrderDiscount(order=order, line=order_line, source=d.source, source_id=d.source_id,
+                      label=d.label[:100], amount=d.amount)
+        for line, order_line in zip(draft.lines, order_lines, strict=True)
+        for d in line.discounts
+    ] + [
+        OrderDiscount(order=order, source=d.source, source_id=d.source_id, label=d.label[:100],
+                      amount=d.amount)
+        for d in draft.shipping_discounts
+    ]  # fmt: skip
+    if rows:
+        OrderDiscount.objects.bulk_create(rows)
 
 
 def get_order_of_checkout(*, checkout_token: UUID) -> Order | None:
