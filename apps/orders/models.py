@@ -132,9 +132,11 @@ class OrderLine(models.Model):
         """What the shopper paid for the line's items: after promotions and voucher."""
         return self.line_total - self.discount_amount
 
-    def value_of_units(self, quantity: int) -> Decimal:
-        """What ``quantity`` of the line's units were paid (a refund's amount for them)."""
-        return quantize(self.net_total * quantity / self.quantity)
+    def value_of_units(self, quantity: int, *, prices_include_tax: bool) -> Decimal:
+        """What ``quantity`` of the line's units were paid, after discounts, with their tax
+        when it was added on top (a refund's amount for them)."""
+        paid = self.net_total if prices_include_tax else self.net_total + self.tax_amount
+        return quantize(paid * quantity / self.quantity)
 
 
 class OrderDiscount(models.Model):
