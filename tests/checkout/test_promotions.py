@@ -175,7 +175,7 @@ def test_tiers_free_shipping_and_times():
     assert price("60.00").shipping_total == D("0.00")
 
 
-def _worked_basket():
+def worked_basket():
     """The worked table's basket in the store: categories, products, stock, promotions."""
     TaxRate.objects.update_or_create(country="US", defaults={"rate": D("0.1000")})
     shoes, socks = CategoryFactory(name="Shoes"), CategoryFactory(name="Socks")
@@ -201,7 +201,7 @@ def _worked_basket():
 
 @pytest.mark.django_db
 def test_the_worked_table_at_checkout_on_the_order_and_after_a_partial_refund():
-    bogo, shoe_sale, lines = _worked_basket()
+    bogo, shoe_sale, lines = worked_basket()
     VoucherFactory(code="TEN", value=D("10"))
     checkout = ready_checkout(lines=lines)
     checkout_services.apply_voucher(checkout=checkout, code="TEN")
@@ -248,7 +248,7 @@ def _sums(order) -> dict:
 
 @pytest.mark.django_db
 def test_a_voucher_that_does_not_combine_is_refused_and_the_order_placed_without_it():
-    bogo, _, lines = _worked_basket()
+    bogo, _, lines = worked_basket()
     bogo.combines_with_vouchers = False
     promotions.save_promotion(promotion=bogo)
     VoucherFactory(code="TEN", value=D("10"))
