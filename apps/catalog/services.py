@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from apps.catalog import product_cache, selectors, thumbnails
 from apps.catalog.models import Category, OptionValue, Product, ProductImage, ProductOption, Variant
+from apps.catalog.tags import normalize_tags
 from apps.core import outbox
 from apps.search import services as search_services
 from apps.webhooks import services as webhook_services
@@ -111,9 +112,11 @@ def create_product_with_variants(
     weight_grams: int = 0,
     attributes: dict | None = None,
     slug: str = "",
+    tags: list[str] | None = None,
 ) -> Product:
     """Create a product, its options and one variant per combination of option values."""
     product = Product.objects.create(
+        tags=normalize_tags(tags),
         name=name,
         slug=slug or slugify(name),
         category=category,
@@ -258,7 +261,7 @@ def queue_thumbnails(*, image_id: int) -> None:
 
 PRODUCT_FIELDS = (
     "name", "slug", "description", "status", "category_id", "brand", "attributes", "featured",
-    "seo_title", "seo_description",
+    "seo_title", "seo_description", "tags",
 )  # fmt: skip
 VARIANT_FIELDS = (
     "sku", "name", "price", "compare_at_price", "cost_price", "weight_grams", "barcode", "active",
@@ -271,6 +274,8 @@ def create_product(*, fields: dict, variants: list[dict]) -> Product:
     e.g. ``{"sku": "TEE-M", "price": "20.00", "options": {"Size": "M"}}``."""
     data = {k: v for k, v in fields.items() if k in PRODUCT_FIELDS}
     data.setdefault("slug", slugify(data.get("name", "")))
+    if "tags" in data:
+        data["tags"] = normalize_tags(data["tags"])
     product = Product(**data)
     product.full_clean()
     product.save()
@@ -305,7 +310,7 @@ def update_product(*, product_id: int, fields: dict) -> Product:
     product = Product.objects.select_for_update().get(pk=product_id)
     for name, value in fields.items():
         if name in PRODUCT_FIELDS:
-            setattr(product, name, value)
+            setattr(product, name, normalize_tags(value) if name == "tags" else value)
     product.full_clean()
     product.save()
     search_services.mark_products_changed(product_ids=[product.id])

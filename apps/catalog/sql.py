@@ -31,21 +31,23 @@ def list_product_card_rows(ids: list[int]) -> list[tuple]:
         return cursor.fetchall()
 
 
+# These categories (one array parameter) and all their descendants: a recursive CTE, which
+# the ORM cannot write (the alternative is one query per tree level). Also a subquery of
+# automated collections' category rules (``collections.rule_filter``).
+SUBTREE_CATEGORY_IDS_SQL = """
+WITH RECURSIVE down AS (
+    SELECT id FROM catalog_category WHERE id = ANY(%s)
+    UNION
+    SELECT c.id FROM catalog_category c JOIN down ON c.parent_id = down.id
+)
+SELECT id FROM down
+"""
+
+
 def list_subtree_category_ids(category_ids: list[int]) -> list[int]:
-    """These categories and all their descendants: a recursive CTE, which the ORM cannot
-    write (the alternative is one query per tree level)."""
+    """These categories and all their descendants (``SUBTREE_CATEGORY_IDS_SQL``)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH RECURSIVE down AS (
-                SELECT id FROM catalog_category WHERE id = ANY(%s)
-                UNION
-                SELECT c.id FROM catalog_category c JOIN down ON c.parent_id = down.id
-            )
-            SELECT id FROM down
-            """,
-            [category_ids],
-        )
+        cursor.execute(SUBTREE_CATEGORY_IDS_SQL, [category_ids])
         return [row[0] for row in cursor.fetchall()]
 
 

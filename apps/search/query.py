@@ -68,6 +68,9 @@ class SearchQuery:
     sort: str = SORT_RELEVANCE
     page: int = 1
     per_page: int = PER_PAGE
+    # Only these products (a collection's, in its order), or None for the whole catalog. When
+    # browsing (no text) with the relevance sort, results keep this order.
+    product_ids: tuple[int, ...] | None = None
 
     @property
     def offset(self) -> int:
@@ -91,6 +94,7 @@ class SearchQuery:
                 sorted([name, sorted(values)] for name, values in self.options),
                 self.in_stock,
                 [self.sort, self.page, self.per_page] if with_page else None,
+                None if self.product_ids is None else list(self.product_ids),
             ]
         )
         return hashlib.sha1(payload.encode()).hexdigest()  # noqa: S324 - a cache key, not a secret

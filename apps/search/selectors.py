@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from apps.observability import metrics
+from apps.search import sql
 from apps.search.backends import get_backend
 from apps.search.query import SearchQuery, SearchResult
 from apps.search.services import FACETS_VERSION_KEY
@@ -42,3 +43,13 @@ def search_products(*, query: SearchQuery) -> SearchResult:
         timeout=ttl,
     )
     return replace(result, facets=facets)
+
+
+def product_in_stock_sql(*, product_column: str) -> str:
+    """SQL condition: the product whose id is ``product_column`` has a sellable unit now.
+
+    The same definition the index's in-stock flag is computed with (active variants' free
+    units, as ``inventory_free_stock`` defines them), for callers that must answer live, such
+    as automated collections. One ``%s`` parameter: the current time.
+    """
+    return sql.IN_STOCK_SQL.format(product=product_column, now="%s")

@@ -516,13 +516,27 @@ def _option_conditions(query: SearchQuery, params: dict) -> list[tuple[str, str]
     return conditions
 
 
-def _from(query: SearchQuery) -> str:
-    if query.text:
-        return (
-            "search_productdocument d "
-            "CROSS JOIN websearch_to_tsquery(%(cfg)s::regconfig, %(text)s) AS tsq"
+def _from(query: SearchQuery, params: dict) -> str:
+    tables = "search_productdocument d"
+    if query.product_ids is not None:
+        # A collection's products: joined (hashed) with their positions, which the relevance
+        # sort follows when browsing; `= ANY(array)` would cost a scan of the array per row.
+        params["within"] = list(query.product_ids)
+        tables += (
+            " JOIN unnest(%(within)s::bigint[]) WITH ORDINALITY AS m(product_id, pos)"
+            " ON m.product_id = d.product_id"
         )
-    return "search_productdocument d"
+    if query.text:
+        tables += " CROSS JOIN websearch_to_tsquery(%(cfg)s::regconfig, %(text)s) AS tsq"
+    return tables
+
+
+def _browse_relevance(query: SearchQuery, *, source: str) -> tuple[str, list[str]]:
+    """ORDER BY of the relevance sort without text, and the columns it needs from ``source``
+    (``m`` in a statement over the tables, ``d`` over the materialized hits)."""
+    if query.product_ids is not None:
+        return f"{source}.pos, d.product_id", ["m.pos"]
+    return _ORDER_BY_RELEVANCE_BROWSE, ["d.featured", "d.product_created_at"]
 
 
 def _all_conditions(query: SearchQuery, text: str) -> tuple[str, dict]:
@@ -540,9 +554,9 @@ def _results_sql(query: SearchQuery, text: str) -> tuple[str, dict]:
     params["offset"] = query.offset
     if not query.text:
         # Browsing: the page comes straight from an index in sort order (count separate).
-        order_by = _ORDER_BY.get(query.sort, _ORDER_BY_RELEVANCE_BROWSE)
+        order_by = _ORDER_BY.get(query.sort) or _browse_relevance(query, source="m")[0]
         sql = (
-            f"SELECT d.product_id, 0 AS total FROM {_from(query)} WHERE {where} "
+            f"SELECT d.product_id, 0 AS total FROM {_from(query, params)} WHERE {where} "
             f"ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s"
         )
         return sql, params
@@ -560,7 +574,7 @@ def _results_sql(query: SearchQuery, text: str) -> tuple[str, dict]:
     sql = f"""
         WITH hits AS MATERIALIZED (
             SELECT {", ".join(["d.product_id", "d.min_price", *columns])}
-            FROM {_from(query)} WHERE {where}
+            FROM {_from(query, params)} WHERE {where}
         )
         SELECT d.product_id, count(*) OVER () AS total FROM hits d
         ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s
@@ -570,7 +584,7 @@ def _results_sql(query: SearchQuery, text: str) -> tuple[str, dict]:
 
 def _count_sql(query: SearchQuery, text: str) -> tuple[str, dict]:
     where, params = _all_conditions(query, text)
-    return f"SELECT count(*) FROM {_from(query)} WHERE {where}", params
+    return f"SELECT count(*) FROM {_from(query, params)} WHERE {where}", params
 
 
 def _combined_sql(query: SearchQuery, text: str) -> tuple[str, dict]:
@@ -616,8 +630,8 @@ def _combined_sql(query: SearchQuery, text: str) -> tuple[str, dict]:
             f"{_SKU_HIT_SQL} AS sku_hit",
         ]
     else:
-        order_by = _ORDER_BY_RELEVANCE_BROWSE
-        columns += ["d.featured", "d.product_created_at"]
+        order_by, relevance_columns = _browse_relevance(query, source="d")
+        columns += relevance_columns
     # A value of option N is counted with every option filter but N's own.
     option_case = "TRUE"
     if options:
@@ -641,7 +655,7 @@ def _combined_sql(query: SearchQuery, text: str) -> tuple[str, dict]:
     sql = f"""
         WITH hits AS MATERIALIZED (
             SELECT {", ".join(columns)}
-            FROM {_from(query)}
+            FROM {_from(query, params)}
             WHERE {" AND ".join(conditions)}
         )
         SELECT 'r', page.product_id::text, row_number() OVER () FROM (

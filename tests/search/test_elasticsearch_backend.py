@@ -245,3 +245,10 @@ def test_document_rows_carry_the_category_path_and_free_units_as_in_stock():
     assert sources[held.id]["category_names"] == "Home Lamps"
     assert sources[held.id]["in_stock"] is False  # its only unit is held
     assert sources[freed.id]["in_stock"] is True  # the hold on it expired: free again
+
+
+def test_a_collections_products_are_a_filter_of_the_query_not_of_the_facets():
+    body = build_search_body(SearchQuery(text="tee", product_ids=(3, 1, 2)))
+
+    assert {"ids": {"values": ["3", "1", "2"]}} in body["query"]["bool"]["filter"]
+    assert "ids" not in str(body["post_filter"])

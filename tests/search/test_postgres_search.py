@@ -448,3 +448,43 @@ def test_in_stock_flag_counts_units_of_expired_holds_as_free():
 
     assert held == 0
     assert search(text="kettle", in_stock=True).total == 1
+
+
+@pytest.mark.django_db
+def test_product_ids_restrict_results_and_facets_and_keep_their_order_when_browsing():
+    backend = PostgresSearchBackend()
+    cup, jug, mug = (
+        make_product(n, price=p) for n, p in [("Cup", "5"), ("Jug", "9"), ("Mug", "7")]
+    )
+    make_product("Bowl", price="6")
+    within = (mug.id, cup.id, jug.id)
+
+    for with_facets in (True, False):
+        browse = backend.search(SearchQuery(product_ids=within), with_facets=with_facets)
+        by_price = backend.search(
+            SearchQuery(product_ids=within, sort="price_asc"), with_facets=with_facets
+        )
+        assert browse.product_ids == [mug.id, cup.id, jug.id]
+        assert browse.total == 3
+        assert by_price.product_ids == [cup.id, mug.id, jug.id]
+    text = backend.search(SearchQuery(text="mug", product_ids=(cup.id, jug.id)))
+    paged = backend.search(SearchQuery(product_ids=within, per_page=2, page=2))
+    empty = backend.search(SearchQuery(product_ids=()))
+
+    assert text.product_ids == [] and text.total == 0
+    assert paged.product_ids == [jug.id] and paged.total == 3
+    assert (
+        sum(b.count for b in backend.search(SearchQuery(product_ids=within)).facets.price_bands)
+        == 3
+    )
+    assert empty.product_ids == [] and empty.total == 0
+
+
+@pytest.mark.django_db
+def test_searches_restricted_to_other_products_are_cached_apart():
+    cup, jug = make_product("Cup"), make_product("Jug")
+
+    first = search(product_ids=(cup.id,))
+    second = search(product_ids=(jug.id,))
+
+    assert (first.product_ids, second.product_ids) == ([cup.id], [jug.id])

@@ -170,6 +170,10 @@ def build_search_body(query: SearchQuery) -> dict:
         should.append({"match_phrase": {"name": {"query": query.text, "boost": 2}}})
     if query.category_id is not None:
         filters.append({"term": {"category_ids": query.category_id}})
+    if query.product_ids is not None:
+        # A collection's products (document ids are product ids). Its hand-made order is not
+        # followed here: browsing sorts as everywhere else (featured, then newest).
+        filters.append({"ids": {"values": [str(i) for i in query.product_ids]}})
     price = {}
     if query.min_price is not None:
         price["gte"] = float(query.min_price)
