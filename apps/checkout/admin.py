@@ -45,10 +45,11 @@ class PromotionAdmin(admin.ModelAdmin):
     list_filter = ("kind", "active")
     search_fields = ("name",)
     autocomplete_fields = ("products", "categories")
+    filter_horizontal = ("collections",)
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "active", "kind", "value_type", "value")}),
-        ("Applies to", {"fields": ("applies_to", "products", "categories")}),
+        ("Applies to", {"fields": ("applies_to", "products", "categories", "collections")}),
         ("Buy X get Y", {"fields": ("buy_quantity", "get_quantity")}),
         ("Conditions", {"fields": ("minimum_subtotal", "starts_at", "ends_at")}),
         (

@@ -168,6 +168,7 @@ class Promotion(models.Model):
         ALL = "all", "All products"
         PRODUCTS = "products", "Chosen products"
         CATEGORIES = "categories", "Chosen categories (with their subcategories)"
+        COLLECTIONS = "collections", "Chosen collections"
 
     name = models.CharField(max_length=100, help_text="Shown to shoppers, e.g. “20 % off shoes”")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ITEMS)
@@ -183,6 +184,7 @@ class Promotion(models.Model):
     applies_to = models.CharField(max_length=12, choices=AppliesTo.choices, default=AppliesTo.ALL)
     products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
     categories = models.ManyToManyField("catalog.Category", blank=True, related_name="+")
+    collections = models.ManyToManyField("catalog.Collection", blank=True, related_name="+")
     buy_quantity = models.PositiveSmallIntegerField(default=0, help_text="Buy X get Y: X")
     get_quantity = models.PositiveSmallIntegerField(default=0, help_text="Buy X get Y: Y")
     minimum_subtotal = models.DecimalField(

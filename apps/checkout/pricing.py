@@ -55,6 +55,9 @@ class PromotionRule:
     applies_to_all: bool
     product_ids: frozenset[int] = frozenset()
     category_ids: frozenset[int] = frozenset()  # with their subcategories
+    # Collections are resolved to product ids for the basket at hand (``promotions.rules_for``):
+    # automated collections change with stock and time, so their members are read live.
+    collection_ids: frozenset[int] = frozenset()
     buy_quantity: int = 0
     get_quantity: int = 0
     minimum_subtotal: Decimal = ZERO

@@ -11,12 +11,14 @@ product cards' cache key names the promotions live at that instant (``live_key``
 switch at the second a promotion starts or ends. A page cache keyed on the catalog version
 alone shows a start or an end up to its own timeout late; that timeout bounds the delay.
 
-Targets: all products, chosen products, or chosen categories with their subcategories. A new
-kind of target (a collection) is one more branch in ``_target_ids``: it adds product ids.
+Targets: all products, chosen products, chosen categories with their subcategories, or chosen
+collections. Collections are resolved per basket or page (``rules_for``), through the catalog's
+one membership answer; the others are resolved when the rules are loaded.
 """
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -26,6 +28,8 @@ from django.utils import timezone
 
 from apps.catalog import product_cache
 from apps.catalog import selectors as catalog_selectors
+from apps.catalog.collections import product_ids_in_collection
+from apps.catalog.models import Collection, Product
 from apps.checkout.models import Promotion
 from apps.checkout.pricing import PromotionRule, UnitPrice, unit_price
 
@@ -42,7 +46,7 @@ def _load_rules() -> list[PromotionRule]:
     promotions = (
         Promotion.objects.filter(active=True)
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .prefetch_related("products", "categories")
+        .prefetch_related("products", "categories", "collections")
     )
     rules = []
     for promotion in promotions:
@@ -57,6 +61,11 @@ def _load_rules() -> list[PromotionRule]:
                 applies_to_all=promotion.applies_to == Promotion.AppliesTo.ALL,
                 product_ids=frozenset(product_ids),
                 category_ids=frozenset(category_ids),
+                collection_ids=frozenset(
+                    c.id
+                    for c in promotion.collections.all()
+                    if promotion.applies_to == Promotion.AppliesTo.COLLECTIONS
+                ),
                 buy_quantity=promotion.buy_quantity,
                 get_quantity=promotion.get_quantity,
                 minimum_subtotal=promotion.minimum_subtotal,
@@ -80,11 +89,47 @@ def _target_ids(promotion: Promotion) -> tuple[list[int], list[int]]:
     return [], []
 
 
+def rules_for(product_ids: Iterable[int]) -> list[PromotionRule]:
+    """The promotion rules for a basket or a page of products: ``list_promotion_rules``, with
+    each live collection target resolved to the products among ``product_ids`` that are in
+    the collection now (``catalog.collections.product_ids_in_collection``, the one answer).
+
+    Read live, not cached: an automated collection changes with stock and with time. Costs
+    nothing without collection promotions; with them, one query for the collections and their
+    rules, plus one per such promotion.
+    """
+    rules = list_promotion_rules()
+    now = timezone.now()
+    wanted = set(product_ids)
+    needed = {pk for r in rules if r.collection_ids and r.is_live(now) for pk in r.collection_ids}
+    if not needed or not wanted:
+        return rules
+    collections = {c.id: c for c in Collection.objects.filter(id__in=needed).prefetch_related(
+        "rules"
+    )}  # fmt: skip
+    resolved = []
+    for rule in rules:
+        if rule.collection_ids and rule.is_live(now):
+            members = Q(pk__in=[])
+            for pk in rule.collection_ids & collections.keys():
+                members |= Q(pk__in=product_ids_in_collection(collections[pk]))
+            found = Product.objects.filter(members, pk__in=wanted).values_list("pk", flat=True)
+            rule = replace(rule, product_ids=rule.product_ids | frozenset(found))
+        resolved.append(rule)
+    return resolved
+
+
 def live_key(rules: Sequence[PromotionRule], now: datetime | None = None) -> str:
-    """A short name for the set of promotions live now: part of a cache key for anything
-    that shows promotion prices, so the entry changes when a promotion starts or ends."""
+    """A short name for the set of promotions live now (``rules`` from ``rules_for``): part
+    of a cache key for anything that shows promotion prices, so the entry changes when a
+    promotion starts or ends, or a collection gains or loses one of those products."""
     now = now or timezone.now()
-    live = ",".join(str(rule.id) for rule in rules if rule.is_live(now))
+    live = ",".join(
+        # A collection's members among the products at hand (``rules_for``) can change alone.
+        f"{rule.id}:{sorted(rule.product_ids)}" if rule.collection_ids else str(rule.id)
+        for rule in rules
+        if rule.is_live(now)
+    )
     return hashlib.blake2s(live.encode(), digest_size=6).hexdigest() if live else "none"
 
 
@@ -92,7 +137,7 @@ def get_unit_price(
     *, price: Decimal, product_id: int, category_id: int | None, rules=None
 ) -> UnitPrice:
     """What a card or product page shows for one unit of a product at ``price``."""
-    rules = list_promotion_rules() if rules is None else rules
+    rules = rules_for([product_id]) if rules is None else rules
     return unit_price(price=price, product_id=product_id, category_id=category_id, promotions=rules)
 
 
@@ -120,10 +165,13 @@ def set_promotion_targets(
     promotion: Promotion,
     product_ids: Sequence[int] = (),
     category_ids: Sequence[int] = (),
+    collection_ids: Sequence[int] = (),
 ) -> Promotion:
-    """Set which products and categories a promotion targets (the demo store, tests, API)."""
+    """Set which products, categories and collections a promotion targets (the demo store,
+    tests)."""
     promotion.products.set(product_ids)
     promotion.categories.set(category_ids)
+    promotion.collections.set(collection_ids)
     product_cache.bump_version()
     return promotion
 

@@ -65,7 +65,7 @@ def get_checkout_summary(
     store = get_current_store()
     totals = pricing.compute_totals(
         lines=pricing_lines(cart_view),
-        promotions=promotions.list_promotion_rules(),
+        promotions=promotions.rules_for(line.variant.product_id for line in cart_view.lines),
         voucher=voucher if voucher_error is None else None,
         shipping=shipping_total,
         tax_rate=pricing.tax_rate_for(country or store.country),
@@ -117,7 +117,7 @@ def price_cart(cart_view: CartView) -> pricing.Totals:
     pricing as the checkout's, ``pricing.compute_totals``)."""
     return pricing.compute_totals(
         lines=pricing_lines(cart_view),
-        promotions=promotions.list_promotion_rules() if cart_view.lines else (),
+        promotions=promotions.rules_for(line.variant.product_id for line in cart_view.lines),
         shipping=Decimal("0"),
         tax_rate=Decimal("0"),
         prices_include_tax=True,
@@ -133,7 +133,7 @@ def list_shipping_rates(*, cart_view: CartView, country: str) -> list[ShippingRa
     """
     store = get_current_store()
     lines = pricing_lines(cart_view)
-    rules = promotions.list_promotion_rules()
+    rules = promotions.rules_for(line.variant.product_id for line in cart_view.lines)
     rates = []
     for option in shipping.list_options(
         country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams

@@ -35,7 +35,7 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
     if not ids:
         return []
     version = product_cache.current_version()
-    rules = promotions.list_promotion_rules()
+    rules = promotions.rules_for(ids)
     # One Redis hash per store, catalog version and currency, one field per product: a page's
     # cards are one HMGET and one HSET (per-key get_many/set_many cost 3-4x the CPU in
     # redis-py). The hash expires CARD_CACHE_SECONDS after its last write; a version bump
@@ -71,7 +71,8 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
 
 def card_list(products, currency: str) -> list[SafeString]:
     """Cards of products already read (``ProductCard`` or annotated ``Product``), uncached."""
-    rules = promotions.list_promotion_rules()
+    products = list(products)
+    rules = promotions.rules_for(product.id for product in products)
     return [mark_safe(card_html(product, currency, rules)) for product in products]  # noqa: S308
 
 

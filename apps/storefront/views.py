@@ -245,7 +245,7 @@ def product_detail(request, slug: str):
         impressions=recs.shown_widgets(),
     )
     visitors.remember_recently_viewed(request, product.id)
-    rules = checkout_promotions.list_promotion_rules()
+    rules = checkout_promotions.rules_for([product.id])
     promo = {
         row.variant.id: checkout_promotions.get_unit_price(
             price=row.variant.price,

@@ -10,6 +10,9 @@ The basket of the worked table (store prices exclude tax; US tax 10 %; shipping 
 | 3    | socks    | 2 × 6.00    |                |            | 1.20         | 10.80 | 1.08 |
 | 4    | socks    | 1 × 4.00    | 4.00 (cheapest)|            | 0.00         | 0.00  | 0.00 |
 
+In the store, the BOGO targets the socks category and the 20 % an automated collection (the
+products tagged "shoes").
+
 Subtotal 126.00, promotions 26.00, voucher 10.00 (10 % of the 100.00 left), tax 9.00,
 total 126.00 − 36.00 + 5.00 + 9.00 = 104.00. With a BOGO that does not combine with vouchers
 the voucher is refused and the order, without it, is 100.00 + 10.00 tax + 5.00 = 115.00.
@@ -22,6 +25,7 @@ import pytest
 from django.utils import timezone
 
 from apps.catalog import product_cache
+from apps.catalog.models import Collection, CollectionRule
 from apps.checkout import promotions
 from apps.checkout import services as checkout_services
 from apps.checkout.exceptions import InvalidVoucher
@@ -176,9 +180,16 @@ def test_tiers_free_shipping_and_times():
 
 
 def worked_basket():
-    """The worked table's basket in the store: categories, products, stock, promotions."""
+    """The worked table's basket in the store: the BOGO targets the socks category, the 20 %
+    the automated collection of products tagged "shoes"."""
     TaxRate.objects.update_or_create(country="US", defaults={"rate": D("0.1000")})
     shoes, socks = CategoryFactory(name="Shoes"), CategoryFactory(name="Socks")
+    shoe_collection = Collection.objects.create(
+        name="Shoes", slug="shoes", kind=Collection.Kind.AUTOMATED
+    )
+    CollectionRule.objects.create(
+        collection=shoe_collection, field=CollectionRule.Field.TAG, value="shoes"
+    )
     bogo = PromotionFactory(
         name="Socks: buy 2 get 1 free", kind=Promotion.Kind.BUY_X_GET_Y, value=D("100"),
         buy_quantity=2, get_quantity=1, applies_to=Promotion.AppliesTo.CATEGORIES,
@@ -186,12 +197,14 @@ def worked_basket():
     )  # fmt: skip
     promotions.set_promotion_targets(promotion=bogo, category_ids=[socks.id])
     shoe_sale = PromotionFactory(
-        name="20 % off shoes", value=D("20"), applies_to=Promotion.AppliesTo.CATEGORIES,
+        name="20 % off shoes", value=D("20"), applies_to=Promotion.AppliesTo.COLLECTIONS,
         priority=10, combines_with_promotions=True, combines_with_vouchers=True,
     )  # fmt: skip
-    promotions.set_promotion_targets(promotion=shoe_sale, category_ids=[shoes.id])
+    promotions.set_promotion_targets(promotion=shoe_sale, collection_ids=[shoe_collection.id])
     lines = [
-        (stocked_variant(price=price, product=ProductFactory(category=category)), quantity)
+        (stocked_variant(price=price, product=ProductFactory(
+            category=category, tags=["shoes"] if category == shoes else []
+        )), quantity)
         for price, quantity, category in [
             ("50.00", 1, shoes), ("30.00", 2, shoes), ("6.00", 2, socks), ("4.00", 1, socks),
         ]
@@ -290,3 +303,25 @@ def test_a_promotion_applies_only_between_its_start_and_end():
     summary = get_checkout_summary(ready_checkout(lines=[(variant, 1)]))
 
     assert summary.totals.discount_total == D("1.00")
+
+
+@pytest.mark.django_db
+def test_a_collection_promotion_follows_the_collection_as_products_change():
+    from apps.catalog import services as catalog_services
+
+    summer = Collection.objects.create(name="Summer", slug="summer", kind=Collection.Kind.AUTOMATED)
+    CollectionRule.objects.create(collection=summer, field=CollectionRule.Field.TAG, value="summer")
+    sale = PromotionFactory(name="Summer sale", applies_to=Promotion.AppliesTo.COLLECTIONS)
+    promotions.set_promotion_targets(promotion=sale, collection_ids=[summer.id])
+    variant = stocked_variant(price="20.00")
+
+    def shown():
+        return promotions.get_unit_price(
+            price=variant.price, product_id=variant.product_id, category_id=None
+        ).sale_price
+
+    before = shown()
+    catalog_services.update_product(product_id=variant.product_id, fields={"tags": ["summer"]})
+    tagged = shown()
+
+    assert (before, tagged) == (None, D("18.00"))
