@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Max, Min, Prefetch, Q, Sum
 
 from apps.catalog.models import ProductImage
 from apps.checkout import addresses
-from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine
+from apps.orders.models import Fulfillment, Order, OrderDiscount, OrderEvent, OrderLine
 from apps.payments.gateways import registry as gateway_registry
 from apps.payments.models import Payment, Refund
 
@@ -47,6 +47,9 @@ class OrderPage:
     payments: list[Payment]
     refunds: list[Refund]
     timeline: list[TimelineEntry] = field(default_factory=list)
+    # Per promotion and voucher: {"source", "label", "items", "shipping"}: the amounts taken
+    # off the lines and off shipping.
+    discounts: list[dict] = field(default_factory=list)
 
     @property
     def fulfilment_label(self) -> str:
@@ -110,6 +113,17 @@ def get_order_page(order_id: int) -> OrderPage:
         gateway = gateway_registry.GATEWAYS.get(payment.gateway)
         payment.gateway_label = gateway.label if gateway else payment.gateway  # type: ignore[attr-defined]
     refunds = list(Refund.objects.filter(order=order).order_by("created_at", "id"))
+    discounts = list(
+        OrderDiscount.objects.filter(order=order)
+        .values("source", "source_id")
+        .annotate(
+            label=Max("label"),
+            items=Sum("amount", filter=Q(line__isnull=False), default=Decimal("0")),
+            shipping=Sum("amount", filter=Q(line__isnull=True), default=Decimal("0")),
+            first=Min("id"),
+        )
+        .order_by("first")
+    )
     return OrderPage(
         order=order,
         lines=[
@@ -126,4 +140,5 @@ def get_order_page(order_id: int) -> OrderPage:
         payments=payments,
         refunds=refunds,
         timeline=[_event_entry(event) for event in events],
+        discounts=discounts,
     )

@@ -67,3 +67,18 @@ def _promotion_form(**overrides) -> dict:
         "value": "20", "applies_to": "categories", "buy_quantity": "0", "get_quantity": "0",
         "minimum_subtotal": "0", "priority": "0",
     } | overrides  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_order_page_shows_what_each_promotion_and_the_voucher_took_off(owner_client):
+    _, _, lines = worked_basket()
+    VoucherFactory(code="TEN", value=D("10"))
+    checkout = ready_checkout(lines=lines)
+    checkout_services.apply_voucher(checkout=checkout, code="TEN")
+    order = pay_with_test_card(checkout_services.place_order(checkout=checkout).order)
+
+    html = owner_client.get(f"/admin/orders/order/{order.id}/change/").content.decode()
+
+    totals = html[html.index('class="order-totals"') :]
+    assert totals.index("Socks: buy 2 get 1 free") < totals.index("20 % off shoes")
+    assert "−4.00" in totals and "−22.00" in totals and "Voucher TEN" in totals

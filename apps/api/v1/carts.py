@@ -23,12 +23,15 @@ from apps.tenants.selectors import get_current_store
 
 def cart_payload(cart: Cart) -> dict:
     view = cart_selectors.get_cart_view(cart)
+    totals = checkout_selectors.price_cart(view)  # promotions, as the checkout prices them
     data = {
         "cart": cart,
         "lines": view.lines,
         "item_count": view.item_count,
         "subtotal": view.subtotal,
-        "total": view.subtotal,
+        "discount_total": totals.discount_total,
+        "promotions": totals.promotions,
+        "total": totals.items_total,
         "currency": get_current_store().currency,
     }
     return CartOutput(data).data
