@@ -5,7 +5,7 @@ order's events, refunds and shipments. Internal identifiers (the order's and pay
 provider ids, idempotency keys) are not part of it. A fixed number of queries per order.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -49,7 +49,7 @@ class OrderPage:
     timeline: list[TimelineEntry] = field(default_factory=list)
     # Per promotion and voucher: {"source", "label", "items", "shipping"}: the amounts taken
     # off the lines and off shipping.
-    discounts: list[dict] = field(default_factory=list)
+    discounts: Sequence[Mapping] = field(default_factory=list)
 
     @property
     def fulfilment_label(self) -> str:
