@@ -22,7 +22,10 @@ ADDRESS = {
 def stocked_variant(*, price: str = "20.00", stock: int = 10, warehouse=None, **kwargs):
     warehouse = warehouse or WarehouseFactory()
     variant = VariantFactory(
-        product=ProductFactory(), price=Decimal(price), weight_grams=500, **kwargs
+        product=kwargs.pop("product", None) or ProductFactory(),
+        price=Decimal(price),
+        weight_grams=500,
+        **kwargs,
     )
     if stock:
         inventory_services.receive_stock(

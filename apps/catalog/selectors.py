@@ -60,6 +60,7 @@ class ProductCard:
     variant_count: int
     rating_avg: Decimal
     rating_count: int
+    category_id: int | None = None  # what promotions target
 
 
 def list_product_cards(*, ids: Sequence[int]) -> list[ProductCard]:
@@ -80,6 +81,7 @@ def list_product_cards(*, ids: Sequence[int]) -> list[ProductCard]:
             variant_count=row[7],
             rating_avg=row[4],
             rating_count=row[5],
+            category_id=row[9],
         )
         for row in rows
     }

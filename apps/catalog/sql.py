@@ -11,7 +11,8 @@ from django.db import connection
 _PRODUCT_CARDS_SQL = """
 SELECT p.id, p.name, p.slug, p.brand, p.rating_avg, p.rating_count, v.min_price, v.variant_count,
        (SELECT i.thumbnail_medium FROM catalog_productimage i WHERE i.product_id = p.id
-        ORDER BY i.position, i.id LIMIT 1)
+        ORDER BY i.position, i.id LIMIT 1),
+       p.category_id
 FROM catalog_product p
 JOIN LATERAL (
     SELECT min(cv.price) AS min_price, count(*) AS variant_count
@@ -23,7 +24,8 @@ WHERE p.id = ANY(%s) AND p.status = 'active'
 
 def list_product_card_rows(ids: list[int]) -> list[tuple]:
     """Rows (id, name, slug, brand, rating_avg, rating_count, min_price, variant_count,
-    thumbnail) of the active, sellable products among ``ids``, in no particular order."""
+    thumbnail, category_id) of the active, sellable products among ``ids``, in no particular
+    order."""
     with connection.cursor() as cursor:
         cursor.execute(_PRODUCT_CARDS_SQL, [ids])
         return cursor.fetchall()

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -208,3 +209,97 @@ class CartGiftCard(models.Model):
 
     def __str__(self) -> str:
         return f"Gift card {self.gift_card_id} on cart {self.cart_id}"
+
+
+class Promotion(models.Model):
+    """An automatic discount: no code, applied by ``pricing.compute_totals`` wherever a basket
+    is priced (cart, checkout, order placement) while it is active and between its times.
+
+    Promotions apply by priority (higher first, then oldest). One that does not combine with
+    other promotions applies only alone: it is skipped when another already applied, and once
+    it applies nothing after it does. A promotion that does not combine with vouchers makes an
+    entered voucher unusable while it applies.
+    """
+
+    class Kind(models.TextChoices):
+        ITEMS = "items", "Percentage or amount off items"
+        BUY_X_GET_Y = "buy_x_get_y", "Buy X get Y (the cheapest items discounted)"
+        ORDER = "order", "Order discount over an amount (spend X save Y)"
+        FREE_SHIPPING = "free_shipping", "Free shipping over an amount"
+
+    class ValueType(models.TextChoices):
+        PERCENT = "percent", "Percentage"
+        FIXED = "fixed", "Fixed amount"
+
+    class AppliesTo(models.TextChoices):
+        ALL = "all", "All products"
+        PRODUCTS = "products", "Chosen products"
+        CATEGORIES = "categories", "Chosen categories (with their subcategories)"
+        COLLECTIONS = "collections", "Chosen collections"
+
+    name = models.CharField(max_length=100, help_text="Shown to shoppers, e.g. “20 % off shoes”")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ITEMS)
+    value_type = models.CharField(
+        max_length=8, choices=ValueType.choices, default=ValueType.PERCENT
+    )
+    value = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        help_text="Percent, or amount: off each unit (items) or off the order (order). "
+        "Buy X get Y: percent off the Y items (100 = free).",
+    )
+    applies_to = models.CharField(max_length=12, choices=AppliesTo.choices, default=AppliesTo.ALL)
+    products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
+    categories = models.ManyToManyField("catalog.Category", blank=True, related_name="+")
+    collections = models.ManyToManyField("catalog.Collection", blank=True, related_name="+")
+    buy_quantity = models.PositiveSmallIntegerField(default=0, help_text="Buy X get Y: X")
+    get_quantity = models.PositiveSmallIntegerField(default=0, help_text="Buy X get Y: Y")
+    minimum_subtotal = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        help_text="Order discount and free shipping: the eligible items' subtotal needed",
+    )
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    priority = models.IntegerField(default=0, help_text="Higher applies first")
+    combines_with_promotions = models.BooleanField(default=False)
+    combines_with_vouchers = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-priority", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="promotion_value_non_neg"),
+            models.CheckConstraint(
+                condition=~Q(value_type="percent") | Q(value__lte=100),
+                name="promotion_percent_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="promotion_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.value_type == self.ValueType.PERCENT and self.value > 100:
+            errors["value"] = "A percentage is at most 100."
+        if self.kind == self.Kind.BUY_X_GET_Y:
+            if not self.buy_quantity or not self.get_quantity:
+                errors["buy_quantity"] = "Buy X get Y needs both quantities (e.g. buy 2 get 1)."
+            if self.value_type != self.ValueType.PERCENT:
+                errors["value_type"] = "Buy X get Y takes a percentage off (100 = free)."
+        takes_off = (self.Kind.ITEMS, self.Kind.ORDER, self.Kind.BUY_X_GET_Y)
+        if self.kind in takes_off and not self.value:
+            errors["value"] = "Enter how much is taken off."
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = "The end must come after the start."
+        if errors:
+            raise ValidationError(errors)

@@ -4,7 +4,7 @@ from decimal import Decimal
 from apps.cart import selectors as cart_selectors
 from apps.cart.models import Cart
 from apps.cart.selectors import CartView
-from apps.checkout import pricing, shipping, sql, vouchers
+from apps.checkout import pricing, promotions, shipping, sql, vouchers
 from apps.checkout.exceptions import InvalidVoucher
 from apps.checkout.models import CartGiftCard, Checkout, ShippingMethod, Voucher
 from apps.checkout.pricing import Totals
@@ -61,18 +61,22 @@ def get_checkout_summary(
             vouchers.check_voucher(voucher, subtotal=cart_view.subtotal, email=checkout.email)
         except InvalidVoucher as exc:
             voucher_error = exc
-    usable_voucher = voucher if voucher_error is None else None
-    shipping_total = next((o["price"] for o in options if o["method"] is method), 0)
-    if usable_voucher and usable_voucher.kind == Voucher.Kind.FREE_SHIPPING:
-        shipping_total = 0
+    shipping_total = next((o["price"] for o in options if o["method"] is method), Decimal("0"))
     store = get_current_store()
     totals = pricing.compute_totals(
-        lines=[(line.variant.id, line.quantity, line.unit_price) for line in cart_view.lines],
-        discount=vouchers.discount_for(usable_voucher, subtotal=cart_view.subtotal),
-        shipping=shipping_total,  # type: ignore[arg-type]
+        lines=pricing_lines(cart_view),
+        promotions=promotions.rules_for(line.variant.product_id for line in cart_view.lines),
+        voucher=voucher if voucher_error is None else None,
+        shipping=shipping_total,
         tax_rate=pricing.tax_rate_for(country or store.country),
         prices_include_tax=store.prices_include_tax,
     )
+    if voucher is not None and totals.voucher_blocked_by:
+        voucher_error = InvalidVoucher(
+            f"Voucher {voucher.code} cannot be combined with the promotion "
+            f"“{totals.voucher_blocked_by}”; remove the voucher to continue.",
+            extra={"promotion": totals.voucher_blocked_by},
+        )
     return CheckoutSummary(
         checkout=checkout,
         cart=cart_view,
@@ -94,21 +98,49 @@ class ShippingRate:
     total: Decimal
 
 
+def pricing_lines(cart_view: CartView) -> list[pricing.PricingLine]:
+    """The cart's lines as pricing reads them (what promotions target comes with them)."""
+    return [
+        pricing.PricingLine(
+            variant_id=line.variant.id,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            product_id=line.variant.product_id,
+            category_id=line.variant.product.category_id,
+        )
+        for line in cart_view.lines
+    ]
+
+
+def price_cart(cart_view: CartView) -> pricing.Totals:
+    """The cart page's prices: its promotions, before delivery, vouchers and tax (the same
+    pricing as the checkout's, ``pricing.compute_totals``)."""
+    return pricing.compute_totals(
+        lines=pricing_lines(cart_view),
+        promotions=promotions.rules_for(line.variant.product_id for line in cart_view.lines),
+        shipping=Decimal("0"),
+        tax_rate=Decimal("0"),
+        prices_include_tax=True,
+    )
+
+
 def list_shipping_rates(*, cart_view: CartView, country: str) -> list[ShippingRate]:
     """The delivery methods that serve ``country`` for this basket, cheapest first (ties: the
-    older method), each with the total an order would have with it (before vouchers).
+    older method), each with the total an order would have with it (with promotions, before
+    vouchers).
 
     The first is the one an order placed without a delivery method gets (``place_order``).
     """
     store = get_current_store()
-    lines = [(line.variant.id, line.quantity, line.unit_price) for line in cart_view.lines]
+    lines = pricing_lines(cart_view)
+    rules = promotions.rules_for(line.variant.product_id for line in cart_view.lines)
     rates = []
     for option in shipping.list_options(
         country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
     ):
         totals = pricing.compute_totals(
             lines=lines,
-            discount=Decimal("0"),
+            promotions=rules,
             shipping=option["price"],
             tax_rate=pricing.tax_rate_for(country),
             prices_include_tax=store.prices_include_tax,

@@ -20,7 +20,7 @@ from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.cart.models import Cart, CartLine
 from apps.cart.selectors import CartView
-from apps.checkout import shipping, standard_rates, vouchers
+from apps.checkout import pricing, shipping, standard_rates, vouchers
 from apps.checkout.addresses import clean_address
 from apps.checkout.exceptions import CheckoutError, EmptyCart, ShippingUnavailable
 from apps.checkout.models import CartGiftCard, Checkout, ShippingMethod, ShippingZone, TaxRate
@@ -327,9 +327,22 @@ def _draft(
                 line_total=priced[line.variant.id].line_total,
                 is_gift_card=line.is_gift_card,
                 gift_card=dict(line.line.gift_card) if line.is_gift_card else {},
+                discounts=_discount_drafts(priced[line.variant.id].allocations),
             )
             for line in summary.cart.lines
         ),
+        shipping_discounts=_discount_drafts(totals.shipping_allocations),
+    )
+
+
+def _discount_drafts(
+    allocations: tuple[pricing.Allocation, ...],
+) -> tuple[order_services.DiscountDraft, ...]:
+    return tuple(
+        order_services.DiscountDraft(
+            source=a.source, source_id=a.source_id, label=a.label, amount=a.amount
+        )
+        for a in allocations
     )
 
 

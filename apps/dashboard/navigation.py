@@ -72,7 +72,10 @@ SECTIONS: tuple[Section, ...] = (
             Page("Accounts", model="accounts.User"),
         )),
     )),
-    Section("Discounts", "discounts", pages=(Page("Discount codes", model="checkout.Voucher"),)),
+    Section("Discounts", "discounts", pages=(
+        Page("Discount codes", model="checkout.Voucher"),
+        Page("Promotions", model="checkout.Promotion"),
+    )),
     Section("Analytics", "analytics", pages=(
         Page("Sales", url="dashboard:sales-report", permission=roles.VIEW_REPORTS),
         Page("Inventory value", url="dashboard:inventory-report", permission=roles.VIEW_REPORTS),

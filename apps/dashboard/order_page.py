@@ -5,15 +5,15 @@ order's events, refunds and shipments. Internal identifiers (the order's and pay
 provider ids, idempotency keys) are not part of it. A fixed number of queries per order.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Max, Min, Prefetch, Q, Sum
 
 from apps.catalog.models import ProductImage
 from apps.checkout import addresses
-from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine
+from apps.orders.models import Fulfillment, Order, OrderDiscount, OrderEvent, OrderLine
 from apps.payments.gateways import registry as gateway_registry
 from apps.payments.models import Payment, Refund
 
@@ -47,6 +47,9 @@ class OrderPage:
     payments: list[Payment]
     refunds: list[Refund]
     timeline: list[TimelineEntry] = field(default_factory=list)
+    # Per promotion and voucher: {"source", "label", "items", "shipping"}: the amounts taken
+    # off the lines and off shipping.
+    discounts: Sequence[Mapping] = field(default_factory=list)
 
     @property
     def fulfilment_label(self) -> str:
@@ -114,6 +117,17 @@ def get_order_page(order_id: int) -> OrderPage:
     refunds = list(Refund.objects.filter(order=order).order_by("created_at", "id"))
     for refund in refunds:  # each refund goes back to one of the payments
         refund.refunded_to = labels.get(refund.payment_id, "")  # type: ignore[attr-defined]
+    discounts = list(
+        OrderDiscount.objects.filter(order=order)
+        .values("source", "source_id")
+        .annotate(
+            label=Max("label"),
+            items=Sum("amount", filter=Q(line__isnull=False), default=Decimal("0")),
+            shipping=Sum("amount", filter=Q(line__isnull=True), default=Decimal("0")),
+            first=Min("id"),
+        )
+        .order_by("first")
+    )
     return OrderPage(
         order=order,
         lines=[
@@ -130,6 +144,7 @@ def get_order_page(order_id: int) -> OrderPage:
         payments=payments,
         refunds=refunds,
         timeline=[_event_entry(event) for event in events],
+        discounts=discounts,
     )
 
 

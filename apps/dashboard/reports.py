@@ -12,9 +12,14 @@ from django.db.models.functions import Coalesce, Lower, TruncDate
 from apps.dashboard import periods
 from apps.dashboard.selectors import MONEY_FIELD, PAID_STATUSES, ZERO, low_stock_levels, paid_orders
 from apps.inventory.models import StockLevel
-from apps.orders.models import OrderLine
+from apps.orders.models import OrderDiscount, OrderLine
 
-SALES_GROUPS = {"day": "Day", "product": "Product", "category": "Category"}
+SALES_GROUPS = {
+    "day": "Day",
+    "product": "Product",
+    "category": "Category",
+    "discount": "Discount",
+}
 
 
 def _money(value) -> Decimal:
@@ -94,6 +99,31 @@ def sales_by_category(range_: periods.DateRange) -> QuerySet:
             sales=Sum("line_total"),
         )
         .order_by("-sales", "name")
+    )
+
+
+def sales_by_discount(range_: periods.DateRange) -> QuerySet:
+    """Per promotion and per voucher: orders, the amount taken off items and off shipping
+    (``OrderDiscount`` rows, as allocated when each order was placed)."""
+    return (
+        OrderDiscount.objects.filter(
+            order__payment_status__in=PAID_STATUSES,
+            order__created_at__gte=range_.start,
+            order__created_at__lt=range_.end,
+        )
+        .values("source", "source_id")
+        .annotate(
+            name=Max("label"),
+            orders=Count("order_id", distinct=True),
+            items=Coalesce(
+                Sum("amount", filter=Q(line__isnull=False)), ZERO, output_field=MONEY_FIELD
+            ),
+            shipping=Coalesce(
+                Sum("amount", filter=Q(line__isnull=True)), ZERO, output_field=MONEY_FIELD
+            ),
+            total=Sum("amount"),
+        )
+        .order_by("-total", "name")
     )
 
 

@@ -130,6 +130,8 @@ def sales_report(request):
         )  # fmt: skip
     elif group == "product":
         rows = list(reports.sales_by_product(range_)[: TABLE_ROWS + 1])
+    elif group == "discount":
+        rows = list(reports.sales_by_discount(range_)[: TABLE_ROWS + 1])
     else:
         rows = list(reports.sales_by_category(range_)[: TABLE_ROWS + 1])
     context["truncated"] = group != "day" and len(rows) > TABLE_ROWS
@@ -146,6 +148,13 @@ def _sales_csv(range_, group: str, currency: str):
             name, header, reports.sales_by_day(range_),
             lambda r: [r["day"], r["orders"], r["gross"], r["discounts"], r["shipping"],
                        r["tax"], r["refunds"], r["net"], currency],
+        )  # fmt: skip
+    if group == "discount":
+        return exports.stream_csv(
+            name, ["kind", "name", "orders", "off_items", "off_shipping", "total", "currency"],
+            exports.iterate(reports.sales_by_discount(range_)),
+            lambda r: [r["source"], r["name"], r["orders"], r["items"], r["shipping"], r["total"],
+                       currency],
         )  # fmt: skip
     rows = reports.sales_by_product(range_) if group == "product" else (
         reports.sales_by_category(range_)

@@ -1,4 +1,5 @@
-"""Demo store shipping, tax, vouchers, a customer and a month of orders (for the dashboard)."""
+"""Demo store shipping, tax, vouchers, promotions, a customer and a month of orders (for the
+dashboard)."""
 
 import random
 from datetime import timedelta
@@ -9,9 +10,10 @@ from django.utils import timezone
 
 from apps.cart import services as cart_services
 from apps.cart.models import Cart
-from apps.catalog.models import Variant
+from apps.catalog.models import Category, Variant
+from apps.checkout import promotions as promotion_services
 from apps.checkout import services as checkout_services
-from apps.checkout.models import ShippingMethod, ShippingZone, TaxRate, Voucher
+from apps.checkout.models import Promotion, ShippingMethod, ShippingZone, TaxRate, Voucher
 from apps.core.exceptions import DomainError
 from apps.inventory import selectors as inventory_selectors
 from apps.orders import services as order_services
@@ -59,6 +61,30 @@ def seed_checkout_rules() -> None:
     Voucher.objects.create(
         code="FREESHIP", kind=Voucher.Kind.FREE_SHIPPING, minimum_subtotal=Decimal("30")
     )
+    seed_promotions()
+
+
+def seed_promotions() -> None:
+    """Two running promotions: 20 % off hoodies and buy 2 mugs get 1 free. Both combine with
+    each other and with vouchers (``WELCOME10`` still works on a basket they discount)."""
+    targets = dict(Category.objects.filter(name__in=["Hoodies", "Mugs"]).values_list("name", "id"))
+    if "Hoodies" in targets:
+        hoodies = promotion_services.save_promotion(promotion=Promotion(
+            name="20 % off hoodies", value=Decimal("20"), priority=10,
+            applies_to=Promotion.AppliesTo.CATEGORIES,
+            combines_with_promotions=True, combines_with_vouchers=True,
+        ))  # fmt: skip
+        promotion_services.set_promotion_targets(
+            promotion=hoodies, category_ids=[targets["Hoodies"]]
+        )
+    if "Mugs" in targets:
+        mugs = promotion_services.save_promotion(promotion=Promotion(
+            name="Mugs: buy 2, get 1 free", kind=Promotion.Kind.BUY_X_GET_Y,
+            value=Decimal("100"), buy_quantity=2, get_quantity=1, priority=20,
+            applies_to=Promotion.AppliesTo.CATEGORIES,
+            combines_with_promotions=True, combines_with_vouchers=True,
+        ))  # fmt: skip
+        promotion_services.set_promotion_targets(promotion=mugs, category_ids=[targets["Mugs"]])
 
 
 def seed_orders(*, rng: random.Random, count: int = 45, days: int = 30) -> int:

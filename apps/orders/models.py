@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from apps.core.money import quantize
 from apps.inventory.policies import shipping_note
 from apps.orders.numbering import next_order_number
 
@@ -105,7 +106,9 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(**MONEY)
     tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0"))
     tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
-    line_total = models.DecimalField(**MONEY)
+    line_total = models.DecimalField(**MONEY)  # before discounts
+    # The line's share of promotions and voucher (its ``OrderDiscount`` rows add up to it).
+    discount_amount = models.DecimalField(**MONEY, default=Decimal("0"))
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_returned = models.PositiveIntegerField(default=0)
     # Units of ``quantity`` sold beyond stock, and when they are expected to ship (snapshot).
@@ -151,6 +154,47 @@ class OrderLine(models.Model):
             return ""
         note = shipping_note(kind=self.backorder_kind, ships=self.backorder_ships_on)
         return f"{self.backordered_quantity} of {self.quantity}: {note}"
+
+    @property
+    def net_total(self) -> Decimal:
+        """What the shopper paid for the line's items: after promotions and voucher."""
+        return self.line_total - self.discount_amount
+
+    def value_of_units(self, quantity: int, *, prices_include_tax: bool) -> Decimal:
+        """What ``quantity`` of the line's units were paid, after discounts, with their tax
+        when it was added on top (a refund's amount for them)."""
+        paid = self.net_total if prices_include_tax else self.net_total + self.tax_amount
+        return quantize(paid * quantity / self.quantity)
+
+
+class OrderDiscount(models.Model):
+    """How one promotion or voucher was allocated on an order: its amount on one line, or on
+    shipping (``line`` empty). Snapshots: the promotion's name or the voucher's code are kept
+    as they were, and the promotion's id is a plain number (promotions live in the checkout
+    app, which builds on this one), so reports group by it after the promotion is gone."""
+
+    class Source(models.TextChoices):
+        PROMOTION = "promotion", "Promotion"
+        VOUCHER = "voucher", "Voucher"
+
+    order = models.ForeignKey(Order, related_name="discounts", on_delete=models.CASCADE)
+    line = models.ForeignKey(
+        OrderLine, null=True, blank=True, related_name="discounts", on_delete=models.CASCADE
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_id = models.PositiveIntegerField(null=True, blank=True)
+    label = models.CharField(max_length=100)
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["source", "source_id"], name="orders_discount_source")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="orders_discount_non_neg")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.amount}"
 
 
 class OrderEvent(models.Model):

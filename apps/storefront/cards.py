@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 
 from apps.catalog import product_cache
 from apps.catalog import selectors as catalog_selectors
+from apps.checkout import promotions
 from apps.core import redis_outage
 
 CARD_TEMPLATE = "storefront/includes/_product_card.html"
@@ -34,11 +35,12 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
     if not ids:
         return []
     version = product_cache.current_version()
+    rules = promotions.rules_for(ids)
     # One Redis hash per store, catalog version and currency, one field per product: a page's
     # cards are one HMGET and one HSET (per-key get_many/set_many cost 3-4x the CPU in
     # redis-py). The hash expires CARD_CACHE_SECONDS after its last write; a version bump
     # leaves the old hash to expire unread.
-    key = cache.make_key(f"storefront:cards:{version}:{currency}")
+    key = cache.make_key(f"storefront:cards:{version}:{promotions.live_key(rules)}:{currency}")
     redis = get_redis_connection("default")
     fields = [str(product_id) for product_id in ids]
     try:
@@ -53,7 +55,7 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
     }
     missing = [product_id for product_id in ids if product_id not in html]
     if missing:
-        fresh = _render(catalog_selectors.list_product_cards(ids=missing), currency)
+        fresh = _render(catalog_selectors.list_product_cards(ids=missing), currency, rules)
         html.update(fresh)
         if fresh:
             pipe = redis.pipeline(transaction=False)
@@ -69,16 +71,23 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
 
 def card_list(products, currency: str) -> list[SafeString]:
     """Cards of products already read (``ProductCard`` or annotated ``Product``), uncached."""
-    return [mark_safe(card_html(product, currency)) for product in products]  # noqa: S308
+    products = list(products)
+    rules = promotions.rules_for(product.id for product in products)
+    return [mark_safe(card_html(product, currency, rules)) for product in products]  # noqa: S308
 
 
-def _render(products: list[catalog_selectors.ProductCard], currency: str) -> dict[int, str]:
-    return {product.id: card_html(product, currency) for product in products}
+def _render(products: list[catalog_selectors.ProductCard], currency: str, rules) -> dict[int, str]:
+    return {product.id: card_html(product, currency, rules) for product in products}
 
 
-def card_html(card, currency: str) -> str:
+def card_html(card, currency: str, rules=None) -> str:
     """One card's markup (``storefront/includes/_product_card.html``, autoescaped); ``card`` is
     a ``ProductCard`` or a ``Product`` from the catalog selectors (url, image_url, min_price
     and variant_count annotated). Listings render it only for the cards their cache misses.
     """
-    return get_template(CARD_TEMPLATE).render({"product": card, "currency": currency})
+    promo = promotions.get_unit_price(
+        price=card.min_price, product_id=card.id, category_id=card.category_id, rules=rules
+    )
+    return get_template(CARD_TEMPLATE).render(
+        {"product": card, "currency": currency, "promo": promo}
+    )

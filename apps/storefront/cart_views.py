@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
+from apps.checkout import selectors as checkout_selectors
 from apps.core.exceptions import DomainError
 from apps.core.redirects import safe_next
 from apps.storefront import variant_choice
@@ -17,7 +18,13 @@ def cart_detail(request):
         view = cart_selectors.get_cart_view(current_cart(request))
     else:  # a guest's cart is the cookie's: cart and lines in one query
         view = cart_selectors.get_guest_cart_view(token=request.COOKIES.get(CART_COOKIE))
-    context = {"cart_view": view, "cart_header": {"count": view.item_count}}  # from the view
+    totals = checkout_selectors.price_cart(view)  # promotions, as the checkout prices them
+    context = {
+        "cart_view": view,
+        "cart_rows": list(zip(view.lines, totals.lines, strict=True)),
+        "totals": totals,
+        "cart_header": {"count": view.item_count},  # from the view
+    }
     return render(request, "storefront/cart.html", context)
 
 

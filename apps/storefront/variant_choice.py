@@ -13,6 +13,7 @@ has that combination).
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.text import slugify
 
@@ -102,8 +103,15 @@ class Picker:
     # The choice asked for (option params) matched no variant: the page says so.
     not_offered: bool = False
 
-    def data(self, *, image_for: Mapping[int, str] | None = None) -> dict:
-        """What the script needs to resolve a choice in the page (``json_script``)."""
+    def data(
+        self,
+        *,
+        image_for: Mapping[int, str] | None = None,
+        sale_prices: Mapping[int, Decimal | None] | None = None,
+    ) -> dict:
+        """What the script needs to resolve a choice in the page (``json_script``).
+        ``sale_prices``: a variant's promotion price, shown with its own price struck out."""
+        sale_prices = sale_prices or {}
         return {
             "options": [
                 {"param": o.param, "values": [v.id for v in o.values]} for o in self.options
@@ -113,8 +121,10 @@ class Picker:
                     "id": r.variant.id,
                     "name": r.variant.name,
                     "values": sorted(r.value_ids),
-                    "price": str(r.variant.price),
-                    "compare_at": str(r.variant.compare_at_price) if r.on_sale else "",
+                    "price": str(sale_prices.get(r.variant.id) or r.variant.price),
+                    "compare_at": str(r.variant.price)
+                    if sale_prices.get(r.variant.id)
+                    else (str(r.variant.compare_at_price) if r.on_sale else ""),
                     "available": r.available,
                     "status": r.status,
                     "image": (image_for or {}).get(r.variant.id, ""),

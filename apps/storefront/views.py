@@ -23,6 +23,7 @@ from django.views.static import serve
 from apps.catalog import collections as collection_selectors
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Category, Collection, Product
+from apps.checkout import promotions as checkout_promotions
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
 from apps.recommendations.models import Widget
@@ -323,6 +324,16 @@ def product_detail(request, slug: str):
         product_id=product.id,
         stock={row.variant.id: row.available for row in rows},
     )
+    rules = checkout_promotions.rules_for([product.id])
+    promo = {
+        row.variant.id: checkout_promotions.get_unit_price(
+            price=row.variant.price,
+            product_id=product.id,
+            category_id=product.category_id,
+            rules=rules,
+        )
+        for row in rows
+    }
     image_for = variant_choice.images_by_variant(picker, images)
     first_image = image_for.get(picker.selected.variant.id) if picker.selected else None
     ancestors = catalog_selectors.ancestors_from(product.category_id, categories)
@@ -338,7 +349,11 @@ def product_detail(request, slug: str):
             "product": product,
             "picker": picker,
             "gift_card_form": GiftCardRecipientForm() if product.is_gift_card else None,
-            "picker_data": picker.data(image_for=image_for),
+            "picker_data": picker.data(
+                image_for=image_for,
+                sale_prices={pk: unit.sale_price for pk, unit in promo.items()},
+            ),
+            "promo": promo.get(picker.selected.variant.id) if picker.selected else None,
             "selected": picker.selected,
             "images": _lead_image_first(images, first_image),
             "ancestors": ancestors,

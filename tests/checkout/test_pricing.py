@@ -2,15 +2,25 @@ from decimal import Decimal
 
 import pytest
 
-from apps.checkout.pricing import compute_totals
+from apps.checkout.models import Voucher
+from apps.checkout.pricing import PricingLine, compute_totals
 
 D = Decimal
 
 
+def _lines(rows):
+    return [PricingLine(variant_id=v, quantity=q, unit_price=D(p)) for v, q, p in rows]
+
+
+def _off(amount) -> Voucher | None:
+    """A fixed-amount voucher (not saved): the discount the old signature took."""
+    return Voucher(code="OFF", kind=Voucher.Kind.FIXED, value=D(amount)) if D(amount) else None
+
+
 def test_tax_exclusive_prices_add_tax_per_line_after_discount():
     totals = compute_totals(
-        lines=[(1, 3, D("9.99")), (2, 1, D("20.00"))],
-        discount=D("5.00"),
+        lines=_lines([(1, 3, "9.99"), (2, 1, "20.00")]),
+        voucher=_off("5.00"),
         shipping=D("4.50"),
         tax_rate=D("0.0825"),
         prices_include_tax=False,
@@ -25,8 +35,7 @@ def test_tax_exclusive_prices_add_tax_per_line_after_discount():
 
 def test_tax_inclusive_prices_extract_tax_and_keep_total():
     totals = compute_totals(
-        lines=[(1, 2, D("12.00"))],
-        discount=D("0"),
+        lines=_lines([(1, 2, "12.00")]),
         shipping=D("0"),
         tax_rate=D("0.2000"),
         prices_include_tax=True,
@@ -38,8 +47,8 @@ def test_tax_inclusive_prices_extract_tax_and_keep_total():
 
 def test_discount_never_exceeds_subtotal():
     totals = compute_totals(
-        lines=[(1, 1, D("10.00"))],
-        discount=D("25.00"),
+        lines=_lines([(1, 1, "10.00")]),
+        voucher=_off("25.00"),
         shipping=D("5.00"),
         tax_rate=D("0"),
         prices_include_tax=False,
@@ -79,8 +88,8 @@ def test_discount_never_exceeds_subtotal():
 )
 def test_totals_table(lines, discount, shipping, rate, inclusive, expected):
     totals = compute_totals(
-        lines=[(v, q, D(p)) for v, q, p in lines],
-        discount=D(discount),
+        lines=_lines(lines),
+        voucher=_off(discount),
         shipping=D(shipping),
         tax_rate=D(rate),
         prices_include_tax=inclusive,

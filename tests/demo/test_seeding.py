@@ -23,6 +23,7 @@ def test_demo_catalog_has_about_fifty_products_with_variants_and_stock():
 
 @pytest.mark.django_db
 def test_demo_orders_go_through_checkout_and_keep_the_ledger_whole():
+    from apps.checkout import promotions as promotion_services
     from apps.demo import orders as demo_orders
     from apps.orders.models import Order
 
@@ -32,6 +33,10 @@ def test_demo_orders_go_through_checkout_and_keep_the_ledger_whole():
 
     made = demo_orders.seed_orders(rng=rng, count=20)
 
+    promotions = promotion_services.list_promotion_rules()
+    assert sorted(rule.name for rule in promotions) == [
+        "20 % off hoodies", "Mugs: buy 2, get 1 free",
+    ]  # fmt: skip
     statuses = set(Order.objects.values_list("status", flat=True))
     assert made == Order.objects.count() >= 15
     assert {"paid", "fulfilled"} <= statuses

@@ -2,7 +2,8 @@ from decimal import Decimal
 
 import factory
 
-from apps.checkout.models import ShippingMethod, ShippingZone, TaxRate, Voucher
+from apps.checkout import promotions
+from apps.checkout.models import Promotion, ShippingMethod, ShippingZone, TaxRate, Voucher
 
 
 class ShippingZoneFactory(factory.django.DjangoModelFactory):
@@ -38,3 +39,20 @@ class VoucherFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"SAVE{n}")
     kind = Voucher.Kind.PERCENT
     value = Decimal("10")
+
+
+class PromotionFactory(factory.django.DjangoModelFactory):
+    """A live 10 % off everything; pass targets with ``promotions.set_promotion_targets``."""
+
+    class Meta:
+        model = Promotion
+
+    name = factory.Sequence(lambda n: f"Promotion {n}")
+    kind = Promotion.Kind.ITEMS
+    value_type = Promotion.ValueType.PERCENT
+    value = Decimal("10")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # As the admin does: through the service, which moves the catalog version on.
+        return promotions.save_promotion(promotion=model_class(*args, **kwargs))

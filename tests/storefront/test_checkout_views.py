@@ -1,13 +1,15 @@
 import re
+from decimal import Decimal
 
 import pytest
 from django.core import mail
 
 from apps.cart.models import Cart
-from apps.checkout.models import Checkout
+from apps.checkout import promotions
+from apps.checkout.models import Checkout, Promotion
 from apps.orders.models import Order
 from tests.factories.accounts import UserFactory
-from tests.factories.checkout import ShippingMethodFactory
+from tests.factories.checkout import PromotionFactory, ShippingMethodFactory
 from tests.shopping import ADDRESS, stocked_variant
 
 
@@ -188,6 +190,37 @@ def test_placing_the_order_costs_a_bounded_number_of_queries_whatever_the_lines(
         response = store_client.post(page_url, _form(method))
 
     assert response.status_code == 302 and Order.objects.get().lines.count() == lines
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lines", [1, 5])
+def test_placing_the_order_with_two_promotions_active_stays_within_the_bound(
+    store_client, lines, django_assert_max_num_queries
+):
+    method = ShippingMethodFactory()
+    variants = [stocked_variant() for _ in range(lines)]
+    PromotionFactory(name="20 % off", value=Decimal("20"), combines_with_promotions=True)
+    bogo = PromotionFactory(
+        name="Buy 1 get 1 free", kind=Promotion.Kind.BUY_X_GET_Y, value=Decimal("100"),
+        buy_quantity=1, get_quantity=1, priority=5, combines_with_promotions=True,
+        applies_to=Promotion.AppliesTo.PRODUCTS,
+    )  # fmt: skip
+    promotions.set_promotion_targets(promotion=bogo, product_ids=[v.product_id for v in variants])
+    for variant in variants:
+        store_client.post("/cart/add/", {"variant_id": variant.id, "quantity": 2})
+    page_url = _page(store_client)
+    store_client.get(page_url)  # warms the store's cached configuration and promotion rules
+
+    # Issue #5's budget, as without promotions: the rules come from the cache and the discount
+    # allocations are one INSERT (measured: 12 statements before promotions, 13 with these two).
+    with django_assert_max_num_queries(25):
+        response = store_client.post(page_url, _form(method))
+
+    order = Order.objects.get()
+    assert response.status_code == 302 and order.lines.count() == lines
+    # Half the units free (the cheapest: here the last lines'), then 20 % off the rest.
+    assert order.discount_total == Decimal("24.00") * lines
+    assert sum(d.amount for d in order.discounts.all()) == order.discount_total
 
 
 @pytest.mark.django_db

@@ -57,16 +57,26 @@ class CartLineOutput(serializers.Serializer):
     available = serializers.IntegerField()
 
 
+class AppliedPromotionOutput(serializers.Serializer):
+    name = serializers.CharField(source="label")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    free_shipping = serializers.BooleanField()
+
+
 class CartOutput(serializers.Serializer):
     cart_id = serializers.UUIDField(source="cart.token")
     items = CartLineOutput(source="lines", many=True)
     item_count = serializers.IntegerField()
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount_total = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="What the store's promotions take off."
+    )
+    promotions = AppliedPromotionOutput(many=True)
     total = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
-        help_text="What the items cost (the subtotal): shipping and tax depend on the address; "
-        "GET /carts/{cart_id}/shipping-rates gives the total with each rate.",
+        help_text="What the items cost after promotions: shipping, vouchers and tax depend on "
+        "the order; GET /carts/{cart_id}/shipping-rates gives the total with each rate.",
     )
     currency = serializers.CharField()
     gift_cards = CartGiftCardOutput(many=True, help_text="Gift cards applied to the cart.")

@@ -28,16 +28,19 @@ from apps.tenants.selectors import get_current_store
 
 def cart_payload(cart: Cart) -> dict:
     view = cart_selectors.get_cart_view(cart)
-    gift_cards = checkout_selectors.list_cart_gift_cards(cart=cart, total=view.subtotal)
+    totals = checkout_selectors.price_cart(view)  # promotions, as the checkout prices them
+    gift_cards = checkout_selectors.list_cart_gift_cards(cart=cart, total=totals.items_total)
     data = {
         "cart": cart,
         "lines": view.lines,
         "item_count": view.item_count,
         "subtotal": view.subtotal,
-        "total": view.subtotal,
+        "discount_total": totals.discount_total,
+        "promotions": totals.promotions,
+        "total": totals.items_total,
         "currency": get_current_store().currency,
         "gift_cards": gift_cards,
-        "amount_due": view.subtotal - sum((card.amount for card in gift_cards), Decimal("0")),
+        "amount_due": totals.items_total - sum((card.amount for card in gift_cards), Decimal("0")),
         "requires_shipping": view.requires_shipping,
     }
     return CartOutput(data).data

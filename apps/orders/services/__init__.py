@@ -17,6 +17,7 @@ from apps.orders.services.payment import (
     mark_payment_failed,
 )
 from apps.orders.services.placement import (
+    DiscountDraft,
     OrderDraft,
     OrderLineDraft,
     create_order,
@@ -32,6 +33,7 @@ from apps.orders.services.returns import (
 )
 
 __all__ = [
+    "DiscountDraft",
     "OrderDraft",
     "OrderLineDraft",
     "approve_return",

@@ -16,10 +16,20 @@ from apps.catalog.models import InventoryPolicy, Variant
 from apps.inventory import services as inventory_services
 from apps.observability import metrics
 from apps.orders import events
-from apps.orders.models import Order, OrderEvent, OrderLine
+from apps.orders.models import Order, OrderDiscount, OrderEvent, OrderLine
 from apps.orders.services import history
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DiscountDraft:
+    """One promotion's or voucher's share of a line or of shipping."""
+
+    source: str  # OrderDiscount.Source
+    source_id: int | None
+    label: str
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -29,10 +39,15 @@ class OrderLineDraft:
     unit_price: Decimal
     tax_rate: Decimal
     tax_amount: Decimal
-    line_total: Decimal
+    line_total: Decimal  # before discounts
     # A gift card bought as a product: no stock is held for it; ``gift_card`` is its recipient.
     is_gift_card: bool = False
     gift_card: dict = field(default_factory=dict)
+    discounts: tuple[DiscountDraft, ...] = ()
+
+    @property
+    def discount_amount(self) -> Decimal:
+        return sum((d.amount for d in self.discounts), Decimal("0.00"))
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,7 @@ class OrderDraft:
     shipping_method_name: str
     voucher_code: str
     lines: tuple[OrderLineDraft, ...]
+    shipping_discounts: tuple[DiscountDraft, ...] = ()
 
     @property
     def reservation_reference(self) -> str:
@@ -101,7 +117,7 @@ def create_order(*, draft: OrderDraft) -> Order:
         has_backorder=bool(backorders),
         has_gift_cards=any(line.is_gift_card for line in draft.lines),
     )
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             variant=line.variant,
@@ -116,9 +132,11 @@ def create_order(*, draft: OrderDraft) -> Order:
             **_backorder_fields(backorders.get(line.variant.id)),
             is_gift_card=line.is_gift_card,
             gift_card=line.gift_card,
+            discount_amount=line.discount_amount,
         )
         for line in draft.lines
     )
+    _record_discounts(order, draft, order_lines)
     history.record_order_event(
         order_id=order.id, type=OrderEvent.Type.PLACED, data={"total": str(order.total)}
     )
@@ -136,6 +154,23 @@ def _backorder_fields(backorder) -> dict:
         "backorder_kind": backorder.kind,
         "backorder_ships_on": backorder.ships_on,
     }
+
+
+def _record_discounts(order: Order, draft: OrderDraft, order_lines: list[OrderLine]) -> None:
+    """How each promotion and voucher was allocated: one row per line (or shipping) and
+    source, in one INSERT (none when nothing was discounted)."""
+    rows = [
+        OrderDiscount(order=order, line=order_line, source=d.source, source_id=d.source_id,
+                      label=d.label[:100], amount=d.amount)
+        for line, order_line in zip(draft.lines, order_lines, strict=True)
+        for d in line.discounts
+    ] + [
+        OrderDiscount(order=order, source=d.source, source_id=d.source_id, label=d.label[:100],
+                      amount=d.amount)
+        for d in draft.shipping_discounts
+    ]  # fmt: skip
+    if rows:
+        OrderDiscount.objects.bulk_create(rows)
 
 
 def get_order_of_checkout(*, checkout_token: UUID) -> Order | None:

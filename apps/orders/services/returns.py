@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from apps.core.money import quantize
 from apps.orders import locks
 from apps.orders.exceptions import InvalidReturn
 from apps.orders.models import Order, OrderEvent, OrderLine, Return, ReturnLine
@@ -130,7 +129,9 @@ def receive_return(*, return_id: int, actor_id: int | None = None) -> Return:
         line: OrderLine = return_line.order_line
         line.quantity_returned += return_line.quantity
         line.save(update_fields=["quantity_returned"])
-        refund += quantize(line.line_total * return_line.quantity / line.quantity)
+        refund += line.value_of_units(
+            return_line.quantity, prices_include_tax=order.prices_include_tax
+        )
         if line.variant_id:
             restocking.restock_line(line, return_line.quantity, order, actor_id=actor_id,
                      note=f"Return {return_request.id}")  # fmt: skip
@@ -178,7 +179,7 @@ def take_back_lines(
         line = order_lines[line_id]
         line.quantity_returned += quantity
         line.save(update_fields=["quantity_returned"])
-        refund += quantize(line.line_total * quantity / line.quantity)
+        refund += line.value_of_units(quantity, prices_include_tax=order.prices_include_tax)
         if restock and line.variant_id:
             restocking.restock_line(line, quantity, order, actor_id=actor_id,
                                     note=f"Refund of return {return_request.id}")  # fmt: skip
