@@ -198,7 +198,9 @@ class StoreSettingsForm(forms.Form):
     def _enabled_with_fields(data: Mapping) -> list[tuple[str, str]]:
         """(form field, gateway name) of each enabled gateway, the default first, no repeats."""
         chosen = [("payment_gateway", data.get("payment_gateway", ""))]
-        chosen += [("other_payment_gateways", name) for name in data.get("other_payment_gateways", [])]
+        chosen += [
+            ("other_payment_gateways", name) for name in data.get("other_payment_gateways", [])
+        ]
         seen: set[str] = set()
         result = []
         for field, name in chosen:

@@ -10,26 +10,11 @@ from apps.payments import services
 from apps.payments.exceptions import PaymentMethodNotEnabled
 from apps.payments.gateways.registry import enabled_gateway_names
 from apps.payments.models import Payment
-from apps.preferences.selectors import get_store_settings
 from tests.factories.payments import create_reserved_order
-from tests.payments.conftest import configure_paypal
+from tests.payments.conftest import enable_gateways as enable
 from tests.payments.test_paypal import return_path
 
 CARD = {"number": "4242 4242 4242 4242", "expiry": "12/39", "cvc": "123", "name": "Ada Shopper"}
-
-
-def enable(*names: str) -> None:
-    store_settings = get_store_settings()
-    store_settings.payment_gateway = ",".join(names)
-    store_settings.save()
-
-
-@pytest.fixture
-def test_and_paypal(db, fake_paypal):
-    """The store offers the test gateway first, then PayPal (served by ``fake_paypal``)."""
-    configure_paypal()
-    enable("test", "paypal")
-    return fake_paypal
 
 
 def open_page(order: Order) -> Payment:
@@ -38,7 +23,9 @@ def open_page(order: Order) -> Payment:
 
 
 @pytest.mark.django_db
-def test_the_page_offers_each_enabled_method_and_defaults_to_the_first(store_client, test_and_paypal):
+def test_the_page_offers_each_enabled_method_and_defaults_to_the_first(
+    store_client, test_and_paypal
+):
     order = create_reserved_order()
 
     payment = open_page(order)

@@ -3,11 +3,16 @@
 from decimal import Decimal
 
 import pytest
+from rest_framework.test import APIClient
 
 from apps.orders.models import Order
 from tests.factories.checkout import ShippingMethodFactory
-from tests.payments.test_payment_choice import test_and_paypal  # noqa: F401 (fixture)
 from tests.shopping import ADDRESS, stocked_variant
+
+
+@pytest.fixture
+def anonymous_api(store) -> APIClient:
+    return APIClient(HTTP_HOST=store.primary_host)
 
 
 def order_body(**extra) -> dict:
@@ -46,7 +51,9 @@ def test_api_without_payment_method_takes_the_default(anonymous_api, test_and_pa
 @pytest.mark.parametrize(
     ("method", "code"), [("stripe", "payment_method_not_enabled"), ("bitcoin", "invalid")]
 )
-def test_api_refuses_a_method_the_store_has_not_enabled(anonymous_api, test_and_paypal, method, code):
+def test_api_refuses_a_method_the_store_has_not_enabled(
+    anonymous_api, test_and_paypal, method, code
+):
     response = anonymous_api.post(
         "/api/v1/orders", order_body(payment_method=method), format="json"
     )
