@@ -130,3 +130,22 @@ def test_disabling_a_method_closes_its_open_payment_page(store_client, test_and_
 
     assert response.status_code == 302  # on to a payment with an enabled method
     assert response["Location"] == f"/payments/{test_payment.token}/"
+
+
+@pytest.mark.django_db
+def test_a_provider_out_of_reach_leaves_the_shopper_on_the_page(
+    store_client, test_and_paypal, settings
+):
+    settings.PAYPAL_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    order = create_reserved_order()
+    test_payment = open_page(order)
+
+    response = store_client.post(f"/payments/{test_payment.token}/method/", {"gateway": "paypal"})
+    paid = store_client.post(response["Location"], CARD)
+
+    order.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == f"/payments/{test_payment.token}/"
+    assert paid.status_code == 302
+    assert order.status == Order.Status.PAID
+    assert [p.gateway for p in order.payments.filter(applied_to_order=True)] == ["test"]
