@@ -75,7 +75,20 @@ class StoreSettingsForm(forms.Form):
     abandoned_cart_hours = forms.IntegerField(
         min_value=1, max_value=24 * 14, label="Abandoned-cart reminder after (hours)"
     )
-    payment_gateway = forms.ChoiceField(choices=gateway_registry.gateway_choices)
+    payment_gateway = forms.ChoiceField(
+        choices=gateway_registry.gateway_choices,
+        label="Default payment method",
+        help_text="Offered first: the payment page opens with it.",
+    )
+    # Stored with the default in one preference (``StoreSettings.payment_gateway``).
+    other_payment_gateways = forms.MultipleChoiceField(
+        choices=gateway_registry.gateway_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Also offer",
+        help_text="Shoppers choose among the enabled methods on the payment page (the default "
+        "first, then these in this order).",
+    )
     require_staff_two_factor = forms.BooleanField(
         required=False,
         label="Require two-factor sign-in for staff",
@@ -104,6 +117,9 @@ class StoreSettingsForm(forms.Form):
     ):
         initial = {name: getattr(store, name) for name in self.PROFILE_FIELDS}
         initial.update({name: getattr(preferences, name) for name in self.PREFERENCE_FIELDS})
+        enabled = gateway_registry.parse_gateway_list(preferences.payment_gateway)
+        initial["payment_gateway"] = enabled[0] if enabled else preferences.payment_gateway
+        initial["other_payment_gateways"] = enabled[1:]
         self.gateway_configs = gateway_configs
         for gateway in gateway_registry.GATEWAYS.values():
             config = gateway_configs[gateway.name]
@@ -166,17 +182,32 @@ class StoreSettingsForm(forms.Form):
             # The settings taken together (e.g. Stripe keys of one mode).
             for key, messages in gateway.check_config(self._prospective_config(gateway)).items():
                 self.add_error(f"{gateway.name}_{key}", messages)
-        selected = gateway_registry.GATEWAYS.get(data.get("payment_gateway", ""))
-        if selected is not None:
+        for field, name in self._enabled_with_fields(data):
+            selected = gateway_registry.GATEWAYS[name]
             prospective = self._prospective_config(selected)
             problem = gateway_registry.mode_not_allowed(selected.name, prospective)
             if problem:
-                self.add_error("payment_gateway", problem)
+                self.add_error(field, problem)
             missing = prospective.missing(selected.settings_fields)
             if missing:
                 needs = " and ".join(_with_article(setting.label.lower()) for setting in missing)
-                raise forms.ValidationError(f"The {selected.label} gateway needs {needs}.")
+                self.add_error(None, f"The {selected.label} gateway needs {needs}.")
         return data
+
+    @staticmethod
+    def _enabled_with_fields(data: Mapping) -> list[tuple[str, str]]:
+        """(form field, gateway name) of each enabled gateway, the default first, no repeats."""
+        chosen = [("payment_gateway", data.get("payment_gateway", ""))]
+        chosen += [
+            ("other_payment_gateways", name) for name in data.get("other_payment_gateways", [])
+        ]
+        seen: set[str] = set()
+        result = []
+        for field, name in chosen:
+            if name in gateway_registry.GATEWAYS and name not in seen:
+                seen.add(name)
+                result.append((field, name))
+        return result
 
     def _prospective_config(self, gateway: PaymentGateway) -> GatewayConfig:
         """The gateway's settings as they will be once this form is saved."""
@@ -192,7 +223,12 @@ class StoreSettingsForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.PROFILE_FIELDS}
 
     def preferences(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.PREFERENCE_FIELDS}
+        values = {name: self.cleaned_data[name] for name in self.PREFERENCE_FIELDS}
+        # The enabled gateways, in order, as the one stored list (the default first).
+        values["payment_gateway"] = ",".join(
+            name for _, name in self._enabled_with_fields(self.cleaned_data)
+        )
+        return values
 
     def gateway_settings(self) -> dict[str, tuple[dict, dict]]:
         """Per gateway name: (non-secret values, secrets to change). A secret left blank is
@@ -230,7 +266,7 @@ class StoreSettingsForm(forms.Form):
             ("Reviews", ("moderate_reviews",)),
             ("Storefront", ("storefront_password",)),
             ("Notifications", ("email_sender", "abandoned_cart_hours")),
-            ("Payments", ("payment_gateway",)),
+            ("Payments", ("payment_gateway", "other_payment_gateways")),
             ("Security", ("require_staff_two_factor",)),
         ]
         for gateway in gateway_registry.GATEWAYS.values():

@@ -53,7 +53,7 @@ def get_checklist() -> Checklist:
     )
     stocked = StockLevel.objects.filter(on_hand__gt=0, warehouse__active=True).exists()
     shipping = ShippingMethod.objects.filter(active=True, zone__isnull=False).exists()
-    gateway_name = prefs.payment_gateway
+    gateway_name = gateway_registry.default_gateway_name()
     payments_ready, payment_hint = False, "Choose how you take payments."
     if gateway_name in gateway_registry.GATEWAYS:
         gateway = gateway_registry.get_gateway(gateway_name)

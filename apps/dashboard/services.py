@@ -42,9 +42,9 @@ def update_store_settings(
     unknown = set(preferences) - PREFERENCE_FIELDS
     if unknown:
         raise ValueError(f"not store preferences: {sorted(unknown)}")
-    if preferences.get("payment_gateway", StoreSettings.DEFAULT_PAYMENT_GATEWAY) not in (
-        gateway_registry.GATEWAYS
-    ):
+    # The enabled gateways: an ordered, comma-separated list of registry names.
+    enabled = preferences.get("payment_gateway", StoreSettings.DEFAULT_PAYMENT_GATEWAY).split(",")
+    if not all(name in gateway_registry.GATEWAYS for name in enabled):
         raise ValidationError({"payment_gateway": "Choose a payment gateway from the list."})
     store = tenant_services.update_store_profile(store_id=store_id, **profile)
     saved: dict[str, GatewayConfig] = {}
@@ -53,8 +53,7 @@ def update_store_settings(
             gateway_name=gateway_name, values=values, secrets=secrets
         )
         saved[gateway_name] = GatewayConfig(values=row.values, secrets=row.secrets)
-    if "payment_gateway" in preferences:
-        chosen = preferences["payment_gateway"]
+    for chosen in enabled if "payment_gateway" in preferences else ():
         # The settings as saved above (the cached ones are refreshed only after commit).
         config = saved.get(chosen) or payment_selectors.get_gateway_config(chosen)
         problem = gateway_registry.mode_not_allowed(chosen, config)

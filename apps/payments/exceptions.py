@@ -29,6 +29,13 @@ class PaymentNotApplied(DomainError):
     http_status = 409
 
 
+class PaymentMethodNotEnabled(DomainError):
+    """The shopper (or an API client) asked for a gateway this store has not enabled."""
+
+    code = "payment_method_not_enabled"
+    http_status = 400
+
+
 class GatewayNotConfigured(DomainError):
     code = "gateway_not_configured"
     http_status = 409

@@ -9,5 +9,6 @@ urlpatterns = [
     path("<uuid:token>/return/", views.payment_return, name="return"),
     path("<uuid:token>/cancel/", views.payment_cancel, name="cancel"),
     path("<uuid:token>/gift-card/", views.apply_gift_card, name="gift-card"),
+    path("<uuid:token>/method/", views.choose_method, name="method"),
     path("<slug:gateway>/webhook/", views.webhook, name="webhook"),
 ]

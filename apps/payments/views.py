@@ -18,8 +18,12 @@ from django.views.decorators.http import require_POST
 from apps.core.exceptions import DomainError
 from apps.orders.models import Order
 from apps.payments import selectors, services
-from apps.payments.exceptions import PaymentDeclined, PaymentGatewayChanged
-from apps.payments.gateways.registry import GATEWAYS
+from apps.payments.exceptions import (
+    PaymentDeclined,
+    PaymentGatewayChanged,
+    PaymentMethodNotEnabled,
+)
+from apps.payments.gateways.registry import GATEWAYS, enabled_gateway_names
 from apps.payments.models import Payment
 
 logger = logging.getLogger(__name__)
@@ -109,6 +113,8 @@ def pay(request, token: UUID):
         if payment.amount != order.total
         else [],
         "form": form,
+        # The store's enabled methods: a choice on the page when there are several.
+        "payment_methods": [(name, GATEWAYS[name].label) for name in enabled_gateway_names()],
     }
     context.update(gateway.page_context(payment, return_url=return_url))
     response = render(request, gateway.page_template, context)
@@ -162,6 +168,29 @@ def apply_gift_card(request, token: UUID):
         request, f"Gift card applied: {payment.amount} {payment.currency} left to pay."
     )
     return redirect("payments:pay", token=payment.token)
+
+
+@never_cache
+@require_POST
+def choose_method(request, token: UUID):
+    """The shopper picks another of the store's enabled methods on the payment page: open
+    (or continue) the order's payment with it and go to its page. A method the store has not
+    enabled is refused (PaymentMethodNotEnabled, 400)."""
+    payment = _get_payment(token)
+    if payment.applied_to_order or payment.order.paid_at is not None:
+        return _return_to(payment)
+    try:
+        start = services.start_payment(
+            order_id=payment.order_id,
+            return_url=payment.return_url,
+            gateway_name=request.POST.get("gateway", "")[:16] or None,
+        )
+    except PaymentMethodNotEnabled as exc:
+        return _unavailable(request, payment, exc.message, status=exc.http_status)
+    except DomainError as exc:  # e.g. the provider could not be reached: stay on this page
+        messages.error(request, exc.message)
+        return redirect("payments:pay", token=payment.token)
+    return redirect(start.redirect_url)
 
 
 @never_cache

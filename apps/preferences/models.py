@@ -30,9 +30,11 @@ class StoreSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
         help_text="Hours after the last change before a cart with an email gets one reminder.",
     )
-    # The name of the gateway in the payments registry that takes this store's payments; the
-    # gateway's own settings (keys, secrets) live with the payments app (GatewaySettings).
-    payment_gateway = models.CharField(max_length=16, default=DEFAULT_PAYMENT_GATEWAY)
+    # The gateways of the payments registry that take this store's payments, enabled by its
+    # owner: their names in the owner's order, comma-separated ("test,paypal"); the first is
+    # the default. Read only through the registry (``enabled_gateway_names``). Each gateway's
+    # own settings (keys, secrets) live with the payments app (GatewaySettings).
+    payment_gateway = models.CharField(max_length=64, default=DEFAULT_PAYMENT_GATEWAY)
     # db_default: rows written by code that predates the column (historic migration states,
     # an older process during a deploy) still insert.
     require_staff_two_factor = models.BooleanField(

@@ -1,6 +1,8 @@
 """The store settings page reads the payment gateway registry: one section per gateway with
 settings, built from the fields the gateway declares; secrets write-only."""
 
+import re
+
 import pytest
 
 from apps.payments.gateways import registry
@@ -189,3 +191,34 @@ def test_selecting_paypal_saves_its_environment_and_keeps_the_secret_write_only(
     assert '<select name="paypal_mode"' in page and "EPayPalSecret" not in page
     assert live.status_code == 200
     assert "Live PayPal is not accepted on this platform" in live.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_owner_enables_several_methods_the_default_first(owner_client):
+    paypal = {
+        "paypal_mode": "sandbox", "paypal_client_id": "AeClient",
+        "paypal_client_secret": "EPayPalSecret", "paypal_webhook_id": "8PT597110X687430L",
+    }  # fmt: skip
+
+    saved = owner_client.post(
+        "/admin/store-settings/",
+        _settings_form(payment_gateway="paypal", other_payment_gateways=["test"], **paypal),
+    )
+    page = owner_client.get("/admin/store-settings/").content.decode()
+
+    assert saved.status_code == 302
+    assert get_store_settings().payment_gateway == "paypal,test"
+    assert registry.enabled_gateway_names() == ["paypal", "test"]
+    assert re.search(r'name="other_payment_gateways" value="test"[^>]* checked', page)
+    assert not re.search(r'name="other_payment_gateways" value="stripe"[^>]* checked', page)
+
+
+@pytest.mark.django_db
+def test_a_method_is_enabled_only_with_its_settings(owner_client):
+    response = owner_client.post(
+        "/admin/store-settings/", _settings_form(other_payment_gateways=["stripe"])
+    )
+
+    assert response.status_code == 200
+    assert "The Stripe gateway needs" in response.content.decode()
+    assert registry.enabled_gateway_names() == ["test"]

@@ -154,6 +154,21 @@ def configure_paypal(
     )
 
 
+def enable_gateways(*names: str) -> None:
+    """Enable these gateways for the test store, in this order (the first is the default)."""
+    store_settings = get_store_settings()
+    store_settings.payment_gateway = ",".join(names)
+    store_settings.save()
+
+
+@pytest.fixture
+def test_and_paypal(db, fake_paypal):
+    """The store offers the test gateway first, then PayPal (served by ``fake_paypal``)."""
+    configure_paypal()
+    enable_gateways("test", "paypal")
+    return fake_paypal
+
+
 @pytest.fixture
 def paypal_store(db, fake_paypal):
     """The test store, set to take payments with PayPal (served by ``fake_paypal``)."""

@@ -44,7 +44,11 @@ class OrderCreateInput(serializers.Serializer):
     )
     voucher = serializers.CharField(max_length=40, required=False, allow_blank=True)
     payment_method = serializers.ChoiceField(
-        choices=gateway_registry.gateway_names(), required=False
+        choices=gateway_registry.gateway_names(),
+        required=False,
+        help_text="The gateway that takes the payment, one the store has enabled (its payment "
+        "page offers the same choice). Omitted: the store's default (first enabled) gateway. "
+        "A method the store has not enabled → 400 `payment_method_not_enabled`.",
     )
 
     openapi_extra = {"oneOf": [{"required": ["cart_id"]}, {"required": ["items"]}]}

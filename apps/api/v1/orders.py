@@ -100,7 +100,8 @@ class OrderListCreateApi(ListAPIView):
             voucher_code=values.get("voucher", ""),
         )
         # The payment starts after the order commits: ask first whether it can start at all.
-        payment_services.check_store_takes_payments()
+        payment_method = values.get("payment_method")
+        payment_services.check_store_takes_payments(payment_method)
         # One transaction: a one-off cart for the request's items and its order stand or fall
         # together (a refused order leaves no cart behind).
         with transaction.atomic():
@@ -112,7 +113,9 @@ class OrderListCreateApi(ListAPIView):
             payment: dict = {"type": "none"}
         else:
             return_url = reverse("orders:detail", args=[order.token])
-            start = payment_services.start_payment(order_id=order.id, return_url=return_url)
+            start = payment_services.start_payment(
+                order_id=order.id, return_url=return_url, gateway_name=payment_method
+            )
             payment = {"type": "redirect", "url": payment_page_url(start.redirect_url)}
             if start.client_secret:
                 payment["client_secret"] = start.client_secret

@@ -12,6 +12,7 @@ from django.conf import settings
 from apps.payments.exceptions import (
     GatewayNotConfigured,
     LivePaymentsNotConfirmed,
+    PaymentMethodNotEnabled,
     TestPaymentsNotAllowed,
 )
 from apps.payments.gateways.base import GatewayConfig, PaymentGateway
@@ -50,6 +51,43 @@ def gateway_names() -> list[str]:
     return list(GATEWAYS)
 
 
+def parse_gateway_list(value: str) -> list[str]:
+    """The names in a stored ``StoreSettings.payment_gateway`` value: an ordered,
+    comma-separated list ("test,paypal"). Unknown names and repeats are dropped."""
+    names: list[str] = []
+    for name in (part.strip() for part in value.split(",")):
+        if name in GATEWAYS and name not in names:
+            names.append(name)
+    return names
+
+
+def enabled_gateway_names() -> list[str]:
+    """The gateways this store offers shoppers, in its owner's order; the first is the default
+    (the one a new payment opens with). Never empty: a store with none takes the default."""
+    store_settings = get_store_settings()
+    return parse_gateway_list(store_settings.payment_gateway) or [
+        store_settings.DEFAULT_PAYMENT_GATEWAY
+    ]
+
+
+def default_gateway_name() -> str:
+    return enabled_gateway_names()[0]
+
+
+def enabled_gateway(name: str | None) -> str:
+    """``name`` if this store has enabled it, the default gateway for None or "", else raise
+    PaymentMethodNotEnabled (a crafted form or an API client asking for another one)."""
+    enabled = enabled_gateway_names()
+    if not name:
+        return enabled[0]
+    if name not in enabled:
+        raise PaymentMethodNotEnabled(
+            f"This store does not take payments with {name!r}.",
+            extra={"payment_method": name, "enabled": enabled},
+        )
+    return name
+
+
 def in_test_mode(name: str) -> bool:
     """Whether the gateway ``name``, with this store's settings, takes test payments only."""
     gateway = get_gateway(name)
@@ -59,10 +97,9 @@ def in_test_mode(name: str) -> bool:
 
 
 def store_in_test_mode() -> bool:
-    """Whether this store's chosen gateway is in test mode (the storefront's banner). Cheap:
-    the store settings and gateway settings are cached."""
-    name = get_store_settings().payment_gateway
-    return name in GATEWAYS and in_test_mode(name)
+    """Whether one of this store's enabled gateways is in test mode (the storefront's banner).
+    Cheap: the store settings and gateway settings are cached."""
+    return any(in_test_mode(name) for name in enabled_gateway_names())
 
 
 TEST_PAYMENTS_OFF = (

@@ -33,35 +33,50 @@ from apps.payments.exceptions import (
 )
 from apps.payments.gateways import test as test_gateway
 from apps.payments.gateways.base import EventKind, PaymentStart, payment_page_url
-from apps.payments.gateways.registry import check_mode_allowed, get_gateway, in_test_mode
+from apps.payments.gateways.registry import (
+    check_mode_allowed,
+    enabled_gateway,
+    enabled_gateway_names,
+    get_gateway,
+    in_test_mode,
+)
 from apps.payments.models import OPEN, Payment, new_idempotency_key
 from apps.payments.services import gift_card_sales
 from apps.payments.services.gift_cards import applied_amount
 from apps.payments.services.refunds import refund_unapplied_payment
-from apps.preferences.selectors import get_store_settings
 
 logger = logging.getLogger(__name__)
 
 S = Payment.Status
 
 
-def check_store_takes_payments() -> None:
-    """Raise TestPaymentsNotAllowed when the store's gateway is in test mode where the platform
-    takes no test payments. Callers that place an order and start its payment after the commit
-    (the API) ask first, so that a refused payment leaves no pending order behind."""
-    check_mode_allowed(get_store_settings().payment_gateway)
+def check_store_takes_payments(gateway_name: str | None = None) -> None:
+    """Raise PaymentMethodNotEnabled for a gateway the store has not enabled, or
+    TestPaymentsNotAllowed when the gateway (default: the store's first) is in test mode where
+    the platform takes no test payments. Callers that place an order and start its payment
+    after the commit (the API) ask first, so that a refused payment leaves no pending order
+    behind."""
+    check_mode_allowed(enabled_gateway(gateway_name))
 
 
-def start_payment(*, order_id: int, return_url: str) -> PaymentStart:
-    """Open a payment for the order's total with the store's gateway; say where the shopper goes.
+def start_payment(
+    *, order_id: int, return_url: str, gateway_name: str | None = None
+) -> PaymentStart:
+    """Open a payment for the order's total with one of the store's enabled gateways (default:
+    its first); say where the shopper goes.
 
     ``return_url`` is a path on this store (the order confirmation page) where the shopper
     lands after paying. The order's open payment (same gateway and amount) is reused, so a
     reload or a retry after a decline continues the same payment — at Stripe, the same
     PaymentIntent. An order with nothing to pay is marked paid at once.
+
+    Choosing another gateway leaves the order's open payment at the first one as it is (the
+    provider may already hold the shopper's approval): whichever succeeds first pays the
+    order, and a later one is refunded automatically (``_why_payment_cannot_pay``), so the
+    order is paid once. Raises PaymentMethodNotEnabled for a gateway the store has not enabled.
     """
     _check_return_url(return_url)
-    gateway_name = get_store_settings().payment_gateway
+    gateway_name = enabled_gateway(gateway_name)
     check_mode_allowed(gateway_name)
     payment = _open_payment(
         order_id=order_id,
@@ -91,7 +106,7 @@ def open_payment_for_new_order(*, order: Order, return_url: str) -> Payment:
     _check_return_url(return_url)
     if order.total <= 0 or order.status != Order.Status.PENDING:
         raise PaymentNotAllowed(f"Order #{order.number} takes no payment.")
-    gateway_name = get_store_settings().payment_gateway
+    gateway_name = enabled_gateway(None)
     check_mode_allowed(gateway_name)
     payment = Payment(
         order=order,
@@ -115,12 +130,13 @@ def gateway_mode(gateway_name: str) -> str:
 
 
 def check_payment_usable(payment: Payment) -> None:
-    """Refuse a payment page that can no longer take a payment: one opened with a gateway or
-    mode (test/live keys) the store has since left (PaymentGatewayChanged; ``start_payment``
-    opens a new one), or one in test mode where the platform takes no test payments
-    (TestPaymentsNotAllowed)."""
-    current = get_store_settings().payment_gateway
-    if payment.gateway != current or (
+    """Refuse a payment page that can no longer take a payment: one opened with a gateway the
+    store has since disabled or a mode (test/live keys) it has since left
+    (PaymentGatewayChanged; ``start_payment`` opens a new one), or one in test mode where the
+    platform takes no test payments (TestPaymentsNotAllowed)."""
+    enabled = enabled_gateway_names()
+    current = enabled[0]
+    if payment.gateway not in enabled or (
         payment.mode and payment.mode != gateway_mode(payment.gateway)
     ):
         raise PaymentGatewayChanged(
