@@ -75,7 +75,8 @@ def decimal_pattern(field: serializers.DecimalField) -> str:
 def regex_pattern(field: serializers.CharField) -> str:
     """The regex a RegexField or SlugField validates with (``\\Z``, Python's end, as ``$``)."""
     (validator,) = [v for v in field.validators if isinstance(v, RegexValidator)]
-    return validator.regex.pattern.replace("\\Z", "$")
+    regex = validator.regex
+    return (regex if isinstance(regex, str) else regex.pattern).replace("\\Z", "$")
 
 
 def _takes_idempotency_key(view, method: str) -> bool:
