@@ -12,10 +12,13 @@ lists its error answers by hand:
   ``Idempotency-Key`` is accepted (a duplicate still running, a key reused with another
   body; domain conflicts such as sold-out stock are 409 too); 415 with a body; 429 when the
   view is throttled; plus what a view declares in ``error_statuses`` (e.g. 402 for a
-  payment refused), by method;
-- the ``Idempotency-Key`` header on every operation that accepts one.
+  payment refused, 422 for a rule between fields such as a pre-order's date), by method;
+- the ``Idempotency-Key`` header on every operation that accepts one;
+- a PATCH body the view validates whole (``whole_body_methods``, no ``partial=True``) keeps
+  its required fields: drf-spectacular otherwise makes every PATCH body partial.
 """
 
+from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
@@ -34,7 +37,9 @@ ERROR_DESCRIPTIONS = {
     409: "Conflict: the resource's state forbids it (e.g. sold out, already cancelled), or a "
     "request with this Idempotency-Key is still running.",
     415: "The body is not JSON (`Content-Type: application/json`).",
-    422: "This Idempotency-Key was used with another request.",
+    422: "Unprocessable: well-formed, but a rule between fields or the store's state refuses "
+    "it (e.g. a pre-order without its shipping date, an expiry already past), or this "
+    "Idempotency-Key was used with another request.",
     429: "Rate limited: wait for the `Retry-After` seconds.",
     502: "The payment provider did not answer as expected.",
 }
@@ -65,6 +70,13 @@ def decimal_pattern(field: serializers.DecimalField) -> str:
     whole, places = field.max_whole_digits, field.decimal_places
     number = rf"(?:[0-9]{{1,{whole}}}(?:\.[0-9]{{0,{places}}})?|\.[0-9]{{1,{places}}})"
     return f"^{not_zero}{sign}{number}$"
+
+
+def regex_pattern(field: serializers.CharField) -> str:
+    """The regex a RegexField or SlugField validates with (``\\Z``, Python's end, as ``$``)."""
+    (validator,) = [v for v in field.validators if isinstance(v, RegexValidator)]
+    regex = validator.regex
+    return (regex if isinstance(regex, str) else regex.pattern).replace("\\Z", "$")
 
 
 def _takes_idempotency_key(view, method: str) -> bool:
@@ -119,6 +131,15 @@ class ApiAutoSchema(AutoSchema):
         statuses |= set(getattr(self.view, "error_statuses", {}).get(self.method, ()))
         return statuses
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        if self.method == "PATCH" and "PATCH" in getattr(self.view, "whole_body_methods", ()):
+            self.method = "PUT"  # the base class makes a PATCH body partial on the method alone
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
     def _map_basic_serializer(self, serializer, direction):
         """A serializer's ``openapi_extra`` (rules between fields, e.g. ``oneOf`` of required
         sets) joins its component: what ``validate()`` enforces, the schema says."""
@@ -132,6 +153,9 @@ class ApiAutoSchema(AutoSchema):
                 schema["minItems"] = field.min_length
             if field.max_length is not None:
                 schema["maxItems"] = field.max_length
+        if isinstance(field, (serializers.RegexField, serializers.SlugField)):
+            # drf-spectacular maps these as plain strings: their regex refuses the rest
+            schema["pattern"] = regex_pattern(field)
         if (
             direction == "request"
             and isinstance(field, serializers.CharField)

@@ -113,6 +113,10 @@ class OptionValue(models.Model):
         return f"{self.option.name}: {self.value}"
 
 
+# The code of the rule between a variant's policy fields (the API answers it with a 422).
+PREORDER_WITHOUT_DATE = "preorder_without_date"
+
+
 class InventoryPolicy(models.TextChoices):
     """What a variant does when it is out of stock."""
 
@@ -185,7 +189,13 @@ class Variant(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.inventory_policy == InventoryPolicy.PREORDER and self.preorder_until is None:
-            raise ValidationError({"preorder_until": "A pre-order needs its shipping date."})
+            raise ValidationError(
+                {
+                    "preorder_until": ValidationError(
+                        "A pre-order needs its shipping date.", code=PREORDER_WITHOUT_DATE
+                    )
+                }
+            )
 
 
 def product_image_path(instance: "ProductImage", filename: str) -> str:

@@ -34,10 +34,18 @@ def test_cart_line_update_and_delete(anonymous_api):
     )
     deleted = anonymous_api.delete(f"/api/v1/carts/{cart_id}/items/{variant.id}")
     missing = anonymous_api.delete(f"/api/v1/carts/{cart_id}/items/{variant.id}")
+    missing_patch = anonymous_api.patch(
+        f"/api/v1/carts/{cart_id}/items/{variant.id}", {"quantity": 2}, format="json"
+    )
+    no_quantity = anonymous_api.patch(
+        f"/api/v1/carts/{cart_id}/items/{variant.id}", {}, format="json"
+    )
 
     assert patched.json()["item_count"] == 4
-    assert deleted.json()["item_count"] == 0
+    assert deleted.status_code == 200 and deleted.json()["item_count"] == 0
     assert missing.status_code == 404
+    assert missing_patch.status_code == 404  # not in the cart, as DELETE says
+    assert no_quantity.status_code == 400  # the schema marks quantity required
 
 
 @pytest.mark.django_db

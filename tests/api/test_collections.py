@@ -86,12 +86,12 @@ def test_bad_collections_are_400_with_the_field_named_and_nothing_created(api, p
 
 
 @pytest.mark.django_db
-def test_a_taken_slug_is_a_400(api):
+def test_a_taken_slug_is_a_409(api):
     Collection.objects.create(name="Sale", slug="sale")
 
     response = api.post("/api/v1/collections", {"name": "Sale"}, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 409  # a clash with existing data, as for products
     assert "slug" in response.json()["error"]["fields"]
 
 

@@ -95,10 +95,23 @@ def test_every_idempotent_operation_replays_the_first_response_byte_for_byte(
     replays.send(api, "POST", "v1/orders/<uuid:order_id>/cancel",
                  f"v1/orders/{other['order_id']}/cancel", {})  # fmt: skip
     card = replays.send(api, "POST", "v1/gift-cards", "v1/gift-cards", {"amount": "10.00"})
+    cards = f"v1/carts/{cart['cart_id']}/gift-cards"
+    replays.send(anonymous_api, "POST", "v1/carts/<uuid:cart_id>/gift-cards", cards,
+                 {"code": card["code"]})  # fmt: skip
+    replays.send(anonymous_api, "DELETE", "v1/carts/<uuid:cart_id>/gift-cards/<int:gift_card_id>",
+                 f"{cards}/{card['id']}")  # fmt: skip
     replays.send(api, "POST", "v1/gift-cards/<int:card_id>/disable",
                  f"v1/gift-cards/{card['id']}/disable")  # fmt: skip
     replays.send(customer, "POST", "v1/products/<int:product_id>/reviews",
                  f"v1/products/{pid}/reviews", {"rating": 5, "title": "Good"})  # fmt: skip
+    replays.send(api, "PATCH", "v1/variants/<int:variant_id>/inventory-policy",
+                 f"v1/variants/{variant_id}/inventory-policy",
+                 {"inventory_policy": "backorder"})  # fmt: skip
+    collection = replays.send(api, "POST", "v1/collections", "v1/collections", {"name": "Sale"})
+    collection_route = "v1/collections/<int:collection_id>"
+    replays.send(api, "PATCH", collection_route, f"v1/collections/{collection['id']}",
+                 {"name": "Summer sale"})  # fmt: skip
+    replays.send(api, "DELETE", collection_route, f"v1/collections/{collection['id']}")
     replays.send(api, "DELETE", "v1/products/<int:product_id>", f"v1/products/{pid}")
 
     assert replays.covered == idempotent_operations()

@@ -88,9 +88,16 @@ class CartItemCreateApi(APIView):
         return Response(cart_payload(cart), status=status.HTTP_201_CREATED)
 
 
+def _check_line_in_cart(cart: Cart, variant_id: int) -> None:
+    """The path names a line of the cart: a variant not in it is a 404, as any missing row."""
+    if not cart.lines.filter(variant_id=variant_id).exists():
+        raise Http404
+
+
 class CartItemDetailApi(APIView):
     scope = "carts"
     public_methods = ("PATCH", "DELETE")
+    whole_body_methods = ("PATCH",)  # PATCH sets the quantity: the body is not partial
 
     @extend_schema(request=CartItemUpdateInput, responses=CartOutput)
     @idempotent
@@ -98,17 +105,17 @@ class CartItemDetailApi(APIView):
         cart = get_open_cart_or_404(cart_id)
         data = CartItemUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
+        _check_line_in_cart(cart, variant_id)
         cart_services.update_cart_line(
             cart=cart, variant_id=variant_id, quantity=data.validated_data["quantity"]
         )
         return Response(cart_payload(cart))
 
-    @extend_schema(request=None, responses=CartOutput)
+    @extend_schema(request=None, responses={200: CartOutput})  # 200 with the cart, not 204
     @idempotent
     def delete(self, request, cart_id, variant_id):
         cart = get_open_cart_or_404(cart_id)
-        if not cart.lines.filter(variant_id=variant_id).exists():
-            raise Http404
+        _check_line_in_cart(cart, variant_id)
         cart_services.remove_from_cart(cart=cart, variant_id=variant_id)
         return Response(cart_payload(cart))
 
@@ -181,7 +188,9 @@ class CartGiftCardDetailApi(APIView):
     scope = "carts"
     public_methods = ("DELETE",)
 
-    @extend_schema(request=None, responses=CartOutput, description="Take a gift card off the cart.")
+    @extend_schema(
+        request=None, responses={200: CartOutput}, description="Take a gift card off the cart."
+    )
     @idempotent
     def delete(self, request, cart_id, gift_card_id: int):
         cart = get_open_cart_or_404(cart_id)

@@ -1,6 +1,10 @@
 """Catalog and inventory endpoints."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -11,7 +15,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.api.exceptions import Conflict
+from apps.api.exceptions import Conflict, Unprocessable
 from apps.api.filters import BooleanFilter, IdFilter, IsoDateTimeFilter
 from apps.api.idempotency import idempotent
 from apps.api.permissions import is_integrator
@@ -28,7 +32,14 @@ from apps.api.v1.product_serializers import (
 )
 from apps.catalog import collections as collection_selectors
 from apps.catalog import services as catalog_services
-from apps.catalog.models import Category, Collection, OptionValue, Product, Variant
+from apps.catalog.models import (
+    PREORDER_WITHOUT_DATE,
+    Category,
+    Collection,
+    OptionValue,
+    Product,
+    Variant,
+)
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
 from apps.inventory.models import StockLevel, Warehouse
@@ -85,6 +96,25 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=collection_selectors.product_ids_in_collection(collection))
 
 
+@contextmanager
+def policy_rules_unprocessable() -> Iterator[None]:
+    """A variant's policy rule between fields (``Variant.clean``: a pre-order needs its date)
+    is no schema's to state: a body that breaks it is well-formed, so 422, not 400. A
+    uniqueness clash in the same check rides along; any other field error stays a 400."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        errors = getattr(exc, "error_dict", {})
+        codes = {error.code for field_errors in errors.values() for error in field_errors}
+        if PREORDER_WITHOUT_DATE in codes and codes <= {PREORDER_WITHOUT_DATE, "unique"}:
+            raise Unprocessable(
+                " ".join(exc.messages),
+                code=PREORDER_WITHOUT_DATE,
+                extra={"fields": exc.message_dict},
+            ) from exc
+        raise
+
+
 def _emit_product_updated(product: Product) -> None:
     webhook_services.emit_event(
         topic="product.updated",
@@ -95,8 +125,9 @@ def _emit_product_updated(product: Product) -> None:
 class ProductListCreateApi(ListAPIView):
     scope = "products"
     public_methods = ("GET",)
-    # category_id or a warehouse_id naming nothing: 404; no active location to stock: 409.
-    error_statuses = {"POST": (404, 409)}
+    # category_id or a warehouse_id naming nothing: 404; no active location to stock: 409;
+    # a pre-order without its date: 422.
+    error_statuses = {"POST": (404, 409, 422)}
     serializer_class = ProductOutput
     filterset_class = ProductFilter
 
@@ -116,7 +147,7 @@ class ProductListCreateApi(ListAPIView):
         values = dict(data.validated_data)
         variants = values.pop("variants")
         _check_category(values.get("category_id"))
-        with transaction.atomic():
+        with transaction.atomic(), policy_rules_unprocessable():
             product = catalog_services.create_product(fields=values, variants=variants)
             for variant, spec in zip(product.variants.order_by("position"), variants, strict=True):
                 for stock in spec.get("stock", []):
@@ -188,6 +219,7 @@ class VariantPolicyApi(APIView):
     """A variant's out-of-stock policy (deny / backorder / preorder), read and changed."""
 
     scope = "products"
+    error_statuses = {"PATCH": (422,)}  # a pre-order without its date
 
     def _variant(self, request, variant_id) -> Variant:
         variant = (
@@ -213,7 +245,8 @@ class VariantPolicyApi(APIView):
         self._variant(request, variant_id)
         data = VariantPolicyInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        catalog_services.set_inventory_policy(variant_id=variant_id, fields=data.validated_data)
+        with policy_rules_unprocessable():
+            catalog_services.set_inventory_policy(variant_id=variant_id, fields=data.validated_data)
         return self.get(request, variant_id)
 
 
