@@ -542,6 +542,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProductStatusEnum": "apps.catalog.models.Product.Status",
         "OrderStatusEnum": "apps.orders.models.Order.Status",
+        "CollectionKindEnum": "apps.catalog.models.Collection.Kind",
     },
 }
 # Per client IP, fixed windows in Redis (apps/core/throttling.py; fail open when Redis is down).

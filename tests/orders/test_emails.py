@@ -199,7 +199,9 @@ def test_return_emails_list_the_returned_items(order, mailoutbox, kind):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("kind", sorted(KINDS))
+# A gift card's email goes to its recipient, who has no order to look up: it names the card,
+# not the order (tests/payments/test_gift_card_sales.py covers it).
+@pytest.mark.parametrize("kind", sorted(set(KINDS) - {"gift_card"}))
 def test_every_kind_renders_text_and_html_with_the_order_number(order, mailoutbox, kind):
     send(order, kind)
 
