@@ -33,7 +33,9 @@ class PaymentMethodNotEnabled(DomainError):
     """The shopper (or an API client) asked for a gateway this store has not enabled."""
 
     code = "payment_method_not_enabled"
-    http_status = 400
+    # Well formed (a gateway the platform has), but not one this store takes: the schema cannot
+    # know a store's choice, so this is a 422, never a 400 for valid input.
+    http_status = 422
 
 
 class GatewayNotConfigured(DomainError):
