@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from apps.core import redis_outage
 
@@ -58,3 +59,11 @@ def client_ip(request: HttpRequest) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies][:64]
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+def refused_page(request: HttpRequest, template: str, context: dict, limit: Limit) -> HttpResponse:
+    """The form page again, answered 429 with ``Retry-After`` the limit's window (the form
+    carries the message): how every throttled form in the storefront and signup says no."""
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(limit.window_seconds)
+    return response

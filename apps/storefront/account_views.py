@@ -86,9 +86,9 @@ def signup(request):
         if not throttling.count_hit(CUSTOMER_SIGNUPS, throttling.client_ip(request)):
             # Every sign-up sends an email: without a brake the form is a way to spam inboxes.
             form.add_error(None, "Too many sign-ups from your network. Please try again later.")
-            response = render(request, "storefront/account/signup.html", {"form": form}, status=429)
-            response["Retry-After"] = str(CUSTOMER_SIGNUPS.window_seconds)
-            return response
+            return throttling.refused_page(
+                request, "storefront/account/signup.html", {"form": form}, CUSTOMER_SIGNUPS
+            )
         try:
             customer_signup.start_customer_signup(
                 email=form.cleaned_data["email"],

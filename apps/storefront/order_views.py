@@ -86,12 +86,6 @@ LOOKUPS_EXHAUSTED = (
 )
 
 
-def _too_many(request, template: str, context: dict, limit: throttling.Limit):
-    response = render(request, template, context, status=429)
-    response["Retry-After"] = str(limit.window_seconds)
-    return response
-
-
 @require_http_methods(["GET", "POST"])
 def order_lookup(request):
     """Guests find an order with its number and the email it was placed with."""
@@ -100,8 +94,9 @@ def order_lookup(request):
         if not throttling.count_hit(ORDER_LOOKUPS, throttling.client_ip(request)):
             # Order numbers are sequential: without a brake, emails could be tried in bulk.
             form.add_error(None, LOOKUPS_EXHAUSTED)
-            return _too_many(request, "storefront/orders/lookup.html", {"form": form},
-                             ORDER_LOOKUPS)  # fmt: skip
+            return throttling.refused_page(
+                request, "storefront/orders/lookup.html", {"form": form}, ORDER_LOOKUPS
+            )
         try:
             order = order_selectors.get_order_for_lookup(
                 number=form.cleaned_data["number"], email=form.cleaned_data["email"]

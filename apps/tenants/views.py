@@ -34,9 +34,7 @@ def signup(request):
         # Each store is a schema plus periodic work: a brake on bulk signups from one address.
         form.is_valid()
         form.add_error(None, "Too many stores opened from your network. Please try again later.")
-        response = render(request, "tenants/signup.html", {"form": form}, status=429)
-        response["Retry-After"] = str(SIGNUPS.window_seconds)
-        return response
+        return throttling.refused_page(request, "tenants/signup.html", {"form": form}, SIGNUPS)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
