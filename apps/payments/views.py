@@ -71,10 +71,10 @@ def pay(request, token: UUID):
         try:
             start = services.start_payment(order_id=payment.order_id, return_url=payment.return_url)
         except DomainError as exc:
-            return _unavailable(request, payment, exc.message, status=400)  # a crafted form post
+            return _unavailable(request, payment, exc.message, status=exc.http_status)
         return redirect(start.redirect_url)
     except DomainError as exc:
-        return _unavailable(request, payment, exc.message, status=400)  # a crafted form post
+        return _unavailable(request, payment, exc.message, status=exc.http_status)
     gateway = GATEWAYS.get(payment.gateway)
     if gateway is None:
         raise Http404("No page for this gateway")
@@ -83,7 +83,7 @@ def pay(request, token: UUID):
         try:
             start = services.start_payment(order_id=payment.order_id, return_url=payment.return_url)
         except DomainError as exc:
-            return _unavailable(request, payment, exc.message, status=400)  # a crafted form post
+            return _unavailable(request, payment, exc.message, status=exc.http_status)
         if start.payment_id != payment.id:
             return redirect(start.redirect_url)
         payment.refresh_from_db()
@@ -98,7 +98,7 @@ def pay(request, token: UUID):
         except PaymentDeclined as exc:
             form.add_error(None, exc.message)
         except DomainError as exc:
-            return _unavailable(request, payment, exc.message, status=400)  # a crafted form post
+            return _unavailable(request, payment, exc.message, status=exc.http_status)
         else:
             return _return_to(payment)
     return_url = request.build_absolute_uri(
