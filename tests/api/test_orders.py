@@ -57,6 +57,7 @@ def test_create_order_from_a_cart(anonymous_api):
     [
         ({"email": "nope"}, 400, "invalid"),
         ({"shipping_address": {**ADDRESS, "country": "QQ"}}, 400, "invalid"),
+        ({"shipping_address": {**ADDRESS, "country": " U"}}, 400, "invalid"),  # never trimmed
         ({"shipping_method": 987654}, 400, "shipping_unavailable"),
         ({"voucher": "NOSUCHCODE"}, 400, "invalid_voucher"),
         ({"items": [{"variant_id": 1, "quantity": 0}]}, 400, "invalid"),
@@ -74,6 +75,18 @@ def test_create_order_errors_are_json_with_codes(anonymous_api, change, status, 
     assert response.status_code == status, response.json()
     assert response.json()["error"]["code"] == code
     assert not Order.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_lower_case_country_is_accepted_and_stored_upper_case(anonymous_api):
+    variant = stocked_variant(stock=5)
+    body = _order_body(variant, ShippingMethodFactory())
+    body["shipping_address"] = {**body["shipping_address"], "country": "us"}
+
+    response = anonymous_api.post("/api/v1/orders", body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert Order.objects.get().shipping_address["country"] == "US"
 
 
 @pytest.mark.django_db

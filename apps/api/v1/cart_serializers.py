@@ -93,17 +93,24 @@ class CartOutput(serializers.Serializer):
 COUNTRY_CODES = sorted(dict(countries)) + sorted(code.lower() for code in dict(countries))
 
 
-class ShippingRatesQuery(serializers.Serializer):
-    country = serializers.CharField(
-        min_length=2,
-        max_length=2,
-        help_text="The shipping address's country (ISO 3166-1 alpha-2): zones are by country.",
-    )
+class CountryCodeField(serializers.ChoiceField):
+    """An ISO 3166-1 alpha-2 code, "US" or "us", as the schema's enum lists; answers upper case.
+    An enum rather than a trimmed two-character string: " US" is refused as what it is, and a
+    schema-valid value is always accepted."""
 
-    def validate_country(self, value: str) -> str:
-        if value not in COUNTRY_CODES:  # "US" or "us", as the schema's enum lists
-            raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
-        return value.upper()
+    default_error_messages = {"invalid_choice": "Not an ISO 3166-1 alpha-2 country code."}
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=COUNTRY_CODES, **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).upper()
+
+
+class ShippingRatesQuery(serializers.Serializer):
+    country = CountryCodeField(
+        help_text="The shipping address's country (ISO 3166-1 alpha-2): zones are by country."
+    )
 
 
 class ShippingRateOutput(serializers.Serializer):

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from apps.api.v1.cart_serializers import CountryCodeField
 from apps.cart.services import MAX_LINE_QUANTITY
 from apps.orders.models import Order
 from apps.payments.gateways import registry as gateway_registry
@@ -16,7 +17,7 @@ class AddressInput(serializers.Serializer):
     city = serializers.CharField(max_length=120)
     region = serializers.CharField(max_length=120, required=False, allow_blank=True)
     postal_code = serializers.CharField(max_length=16)
-    country = serializers.CharField(min_length=2, max_length=2)
+    country = CountryCodeField()
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
 
 
