@@ -165,6 +165,18 @@ def _run_in_store_schema(request):
 
 
 @pytest.fixture
+def eager_tasks():
+    """Run tasks inline where they are queued (after the test's on-commit callbacks run), so
+    one test sees what a worker would do. Real workers are exercised by the worker tests."""
+    from config.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def public_schema():
     connection.set_schema_to_public()
     yield

@@ -14,15 +14,16 @@ nothing is stored until the link is opened, and a link cannot be used on another
 """
 
 import logging
+import secrets
 
 from django.contrib.auth import password_validation
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 
 from apps.accounts.models import User
+from apps.core.mail import send_email_after_commit, stable_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -98,12 +99,10 @@ def _email_on_commit(user: User, template: str, store_base: str, store_name: str
     subject, _, body = render_to_string(f"storefront/account/{template}.txt", context).partition(
         "\n\n"
     )
-    address = user.email
-
-    def send() -> None:
-        try:
-            send_mail(subject.strip(), body, None, [address])
-        except OSError:  # SMTP unreachable: signing up again sends a new email
-            logger.exception("sign-up email for customer %s not sent", user.pk)
-
-    transaction.on_commit(send)
+    send_email_after_commit(
+        subject=subject.strip(),
+        body=body,
+        to=user.email,
+        # One per sign-up attempt, the same across this message's retries.
+        message_id=stable_message_id(template, user.pk, secrets.token_hex(16)),
+    )

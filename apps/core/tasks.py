@@ -4,9 +4,11 @@ schedules store work with is ``apps.tenants.tasks.fan_out_to_stores_task``)."""
 import math
 from collections.abc import Iterator
 from datetime import datetime
+from smtplib import SMTPException
 
 from celery import shared_task
 from django.core.cache import cache
+from django.core.mail import EmailMessage
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -25,6 +27,23 @@ def report_schema_task(marker: str = "") -> dict[str, str | int]:
         "users": get_user_model().objects.count(),
         "marker": marker,
     }
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=300,  # below the broker's visibility timeout, as for order emails
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_email_task(subject: str, body: str, to: str, message_id: str) -> None:
+    """Send one plain-text email queued by ``apps.core.mail.send_email_after_commit``.
+
+    At least once (acks_late, outbox redelivery): a resend carries the same Message-ID.
+    """
+    EmailMessage(subject, body, None, [to], headers={"Message-ID": message_id}).send()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from apps.cart import selectors as cart_selectors
 from apps.cart.models import Cart
-from apps.notifications.message_ids import stable_message_id
+from apps.core.mail import stable_message_id
 from apps.notifications.senders import sender_for
 from apps.recommendations import services, tokens
 from apps.recommendations.models import AbandonedCartReminder, BackInStockSubscription

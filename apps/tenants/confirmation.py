@@ -11,11 +11,11 @@ import logging
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.core.mail import send_email_after_commit, stable_message_id
 from apps.tenants import public_urls, routing
 from apps.tenants.models import Store
 
@@ -37,21 +37,14 @@ def confirmation_url(*, store: Store, owner_email: str) -> str:
 
 def send_owner_confirmation(*, store: Store, owner_email: str) -> None:
     """Email the owner their confirmation link, after the current transaction commits."""
-    context = {
-        "store": store,
-        "url": confirmation_url(store=store, owner_email=owner_email),
-        "days": LINK_DAYS,
-    }
-    subject = f"Confirm your email to take payments at {store.name}"
-    body = render_to_string("tenants/emails/confirm_owner_email.txt", context)
-
-    def send() -> None:
-        try:
-            send_mail(subject, body, None, [owner_email])
-        except OSError:  # SMTP unreachable: the owner can ask for a new link from the admin
-            logger.exception("confirmation email for store %s not sent", store.schema_name)
-
-    transaction.on_commit(send)
+    url = confirmation_url(store=store, owner_email=owner_email)
+    context = {"store": store, "url": url, "days": LINK_DAYS}
+    send_email_after_commit(
+        subject=f"Confirm your email to take payments at {store.name}",
+        body=render_to_string("tenants/emails/confirm_owner_email.txt", context),
+        to=owner_email,
+        message_id=stable_message_id("owner-confirmation", store.pk, url),
+    )
 
 
 @transaction.atomic

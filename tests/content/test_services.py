@@ -12,15 +12,6 @@ from apps.content import selectors, services, throttling
 from apps.content.exceptions import ContactRateLimited
 from apps.content.models import ContactMessage, Page
 from apps.core import store_cache
-from config.celery import app as celery_app
-
-
-@pytest.fixture
-def eager_tasks():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def png_upload(name="logo.png", size=(400, 200), color=(200, 30, 60, 255)) -> SimpleUploadedFile:

@@ -13,7 +13,7 @@ from apps.tenants.models import Store
 from tests.conftest import STORE_SPEC
 from tests.dashboard.test_roles_and_settings import _settings_form
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 
 @pytest.fixture

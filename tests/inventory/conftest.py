@@ -1,6 +1,5 @@
 import pytest
 
-from config.celery import app as celery_app
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import WarehouseFactory, stock
 
@@ -26,13 +25,3 @@ def stocked_variant(warehouse):
         return variant
 
     return make
-
-
-@pytest.fixture
-def eager_celery():
-    """Run ``.delay()`` inline, so on-commit task calls can be checked in one test."""
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous

@@ -7,7 +7,7 @@ from apps.inventory import services as inventory_services
 from apps.inventory.models import LowStockAlert, StockLevel
 from tests.conftest import STORE_SPEC
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 
 def reserve(variant, quantity, reference):

@@ -9,18 +9,9 @@ from django.db import connection, transaction
 from apps.orders import services
 from apps.orders.models import OrderEvent
 from apps.orders.tasks import send_order_email_task
-from config.celery import app as celery_app
 from tests.celery_worker import running_worker
 from tests.factories.payments import OrderFactory, OrderLineFactory
 from tests.orders.email_backends import AlwaysFailBackend, FailOnceBackend
-
-
-@pytest.fixture
-def eager_tasks():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def email_events(order):

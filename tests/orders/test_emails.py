@@ -13,7 +13,6 @@ from apps.orders.emails import KINDS
 from apps.orders.models import Fulfillment, FulfillmentLine, OrderEvent, Return, ReturnLine
 from apps.orders.tasks import send_order_email_task
 from apps.preferences.selectors import get_store_settings
-from config.celery import app as celery_app
 from tests.factories.payments import OrderFactory, OrderLineFactory, create_reserved_order
 
 
@@ -32,14 +31,6 @@ def order():
         unit_price=Decimal("7.50"), line_total=Decimal("7.50"), sku="BULB-1",
     )  # fmt: skip
     return order
-
-
-@pytest.fixture
-def eager_tasks():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def send(order, kind, **context):

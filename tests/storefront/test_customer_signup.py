@@ -14,6 +14,9 @@ from apps.accounts import customer_signup
 from apps.core.throttling import Limit
 from apps.storefront import account_views
 
+# The confirmation emails go through the outbox: their task runs inline here.
+pytestmark = pytest.mark.usefixtures("eager_tasks")
+
 PASSWORD = "Longer-pass-77"
 User = get_user_model()
 

@@ -21,6 +21,9 @@ from apps.tenants import confirmation, selectors
 from apps.tenants.models import Store
 from tests.conftest import STORE_SPEC
 
+# The confirmation emails go through the outbox: their task runs inline here.
+pytestmark = pytest.mark.usefixtures("eager_tasks")
+
 PASSWORD = "Owner-pass-2026!"
 LINK = re.compile(r"http://localhost(?::\d+)?(/signup/confirm/[^/\s]+/)")
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core import outbox
-from apps.notifications.message_ids import stable_message_id
+from apps.core.mail import stable_message_id
 from apps.observability import metrics
 from apps.orders.emails import KINDS, build_order_email
 from apps.orders.models import Order, OrderEmail, OrderEvent
