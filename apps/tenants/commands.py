@@ -8,9 +8,8 @@ store when none is.
 import abc
 
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
 
-from apps.tenants import selectors
+from apps.tenants import pods, selectors
 from apps.tenants.models import Store
 
 
@@ -40,7 +39,7 @@ class PerStoreCommand(BaseCommand, abc.ABC):
 
     def handle(self, *args, **options):
         for store in stores_from_option(options["store"]):
-            with schema_context(store.schema_name):
+            with pods.store_context(store):
                 self.handle_store(store, options)
 
     @abc.abstractmethod
