@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 from apps.api import services as api_services
 from apps.cart.models import Cart
 from apps.checkout import services as checkout_services
+from apps.core.tasks import report_schema_task
 from apps.orders.models import Order
 from apps.tenants import commission, pod_moves, pods, services, sql
 from apps.tenants.models import Store, StoreMove
@@ -167,6 +168,11 @@ def test_move_store_copies_verifies_and_switches_without_losing_a_write(
     assert listed.status_code == 200 and listed.json()["results"][0]["number"] == order.number
     with pods.store_context(store):
         assert get_user_model().objects.filter(pk=customer.pk).exists()
+    staff = get_user_model().objects.create_superuser(email="ops@pods.test", password="x")
+    platform = Client(HTTP_HOST="localhost")
+    platform.force_login(staff)
+    assert POD in platform.get("/admin/tenants/store/").content.decode()
+    assert platform.get("/admin/tenants/storemove/").status_code == 200
     # The old copy waits for the grace period, then goes.
     assert sql.schema_exists_here(store.schema_name)
     call_command("move_store", "--drop-old", "--grace-seconds", "0", stdout=StringIO())
@@ -214,6 +220,10 @@ def test_new_stores_go_to_the_least_loaded_pod_and_platform_views_read_it(
         assert home.status_code == 200 and "Pod Shop" in home.content.decode()
         sales = commission.get_store_sales(store, use_cache=False)
         assert (sales.orders, str(sales.revenue)) == (1, "7.00")
+        with schema_context(store.schema_name):  # a task queued for the store runs on its pod
+            ran = report_schema_task.apply().get()
+        assert (ran["schema"], ran["users"]) == ("podshop", 1)
+        assert pods.current_pod() == pods.DEFAULT_POD
     finally:
         with pods.using_pod(POD):
             store.delete(force_drop=True)
