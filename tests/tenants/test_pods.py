@@ -25,8 +25,8 @@ from apps.cart.models import Cart
 from apps.checkout import services as checkout_services
 from apps.core.tasks import report_schema_task
 from apps.orders.models import Order
-from apps.tenants import commission, pod_moves, pods, services, sql
-from apps.tenants.models import Store, StoreMove
+from apps.tenants import commission, fleet, pod_moves, pods, services, sql
+from apps.tenants.models import SchemaState, Store, StoreMove
 from config import devservices
 from tests.conftest import TEST_PASSWORD
 from tests.shopping import pay_with_test_card, ready_checkout, stocked_variant
@@ -224,6 +224,16 @@ def test_new_stores_go_to_the_least_loaded_pod_and_platform_views_read_it(
             ran = report_schema_task.apply().get()
         assert (ran["schema"], ran["users"]) == ("podshop", 1)
         assert pods.current_pod() == pods.DEFAULT_POD
+        # The deploy's fleet migration visits the store (and the pod's template) on its pod.
+        SchemaState.objects.filter(schema_name="podshop").update(fingerprint="stale")
+        call_command("migrate_fleet", "--skip-public", "--no-pool", "--processes", "1",
+                     stdout=StringIO())  # fmt: skip
+        current = set(
+            SchemaState.objects.filter(fingerprint=fleet.code_fingerprint()).values_list(
+                "schema_name", flat=True
+            )
+        )
+        assert {"podshop", fleet.pod_template_state_name(POD)} <= current
     finally:
         with pods.using_pod(POD):
             store.delete(force_drop=True)
