@@ -495,6 +495,11 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "apps.core.tasks.record_heartbeat_task", "schedule": 60.0},
     "outbox-relay-public": {"task": "apps.core.tasks.relay_outbox_task", "schedule": 60.0},
     "schema-pool-top-up": {"task": "apps.tenants.tasks.top_up_schema_pool_task", "schedule": 60.0},
+    # A moved store's old copy, once POD_MOVE_GRACE_SECONDS have passed (apps/tenants/pod_moves).
+    "drop-old-store-copies": {
+        "task": "apps.tenants.tasks.drop_old_store_copies_task",
+        "schedule": 3600.0,
+    },
     # Tidiness: review services keep product ratings right in their own transactions.
     "repair-rating-aggregates": {
         "task": FAN_OUT,
