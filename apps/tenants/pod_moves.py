@@ -1,13 +1,15 @@
 """Moving a store's schema to another pod: copy, verify, switch with a short write pause.
 
-1. **Pause**: the store's ``writes_paused_at`` is set (committed), then the store's write lock is
-   taken exclusively (``pods.exclusive_writes``): the writes in flight finish first; any write
-   arriving from now on sees the flag, waits, and after ``POD_MOVE_WRITE_WAIT_SECONDS`` gets a
-   503 with Retry-After (``apps/tenants/middleware.py``; tasks retry). Reads go on from the old
-   copy, which holds everything written so far.
-2. **Copy**: ``pg_dump --schema`` of the store's schema on the source server piped into
-   ``psql --single-transaction`` on the target (the same client binaries as the template
-   clone, ``template_schema.pg_binary``).
+1. **Pause** (once the definition is copied, see 2): the store's ``writes_paused_at`` is set
+   (committed), then the store's write lock is taken exclusively (``pods.exclusive_writes``):
+   the writes in flight finish first; any write arriving from now on sees the flag, waits, and
+   after ``POD_MOVE_WRITE_WAIT_SECONDS`` gets a 503 with Retry-After
+   (``apps/tenants/middleware.py``; tasks retry). Reads go on from the old copy, which holds
+   everything written so far.
+2. **Copy**: before the pause, the schema's definition (``pg_dump --schema-only`` piped into
+   ``psql --single-transaction`` on the target, the same client binaries as the template clone,
+   ``template_schema.pg_binary``); in the pause, the rows (``COPY`` streamed table by table
+   between the two servers, one transaction on the target) and the sequences' positions.
 3. **Verify**: row counts of every table, sequence positions, and the stock ledger (sum of the
    movements per stock row, each row's on_hand and reserved) equal on both servers; else the
    copy is dropped, writes resume on the source, and the move is recorded as failed.
@@ -27,7 +29,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from apps.tenants import pods, routing, sql, template_schema
@@ -60,13 +62,18 @@ def prepare_pod(pod: str) -> None:
 _FOREIGN_COLUMN_OPTION = re.compile(template_schema.FOREIGN_COLUMN_OPTION.encode())
 
 
-def copy_schema(schema: str, *, source: str, target: str) -> None:
-    """``pg_dump`` the schema from pod ``source`` into pod ``target``, all or nothing (one
-    transaction on the target; psql stops at the first error)."""
+def copy_schema(schema: str, *, source: str, target: str, rows: bool = True) -> None:
+    """``pg_dump`` the schema (``rows=False``: its definition only) from pod ``source`` into pod
+    ``target``, all or nothing (one transaction on the target; psql stops at the first error).
+
+    pg_dump reads the whole system catalog, even for one schema: its time grows with the
+    number of stores on the source (2.4 s at 210 stores, 0.06 s on an empty server), which is
+    why a move runs it before the write pause."""
     dump_args, dump_env = template_schema.pg_connection_args(connections[source].settings_dict)
     load_args, load_env = template_schema.pg_connection_args(connections[target].settings_dict)
+    only = [] if rows else ["--schema-only"]
     dump = subprocess.Popen(
-        [template_schema.pg_binary("pg_dump"), "--no-owner", "--no-privileges"]
+        [template_schema.pg_binary("pg_dump"), "--no-owner", "--no-privileges", *only]
         + ["--schema", schema, *dump_args],
         env=dump_env,
         stdout=subprocess.PIPE,
@@ -99,6 +106,13 @@ def copy_schema(schema: str, *, source: str, target: str) -> None:
             f"copying schema {schema} from {source} to {target} failed: "
             + errors.decode(errors="replace")[:2000]
         )
+
+
+def copy_rows(schema: str, *, source: str, target: str) -> None:
+    """Fill the target's empty copy of the schema (made by ``copy_schema(rows=False)``) with the
+    source's rows, in one transaction of the target."""
+    with transaction.atomic(using=target):
+        sql.copy_schema_rows(schema=schema, source=connections[source], target=connections[target])
 
 
 def snapshot(schema: str, pod: str) -> dict:
@@ -145,14 +159,17 @@ def move_store(*, slug: str, to_pod: str) -> StoreMove:
             )
     prepare_pod(to_pod)
     move = StoreMove.objects.create(store=store, from_pod=store.pod, to_pod=to_pod)
-    Store.objects.filter(pk=store.pk).update(writes_paused_at=timezone.now())
-    routing.forget_store_hosts(store.id)
-    paused = time.monotonic()
     copied = False
     try:
+        # The definition first, writes still on: pg_dump's catalog-wide reads stay out of the
+        # pause. The schema's shape does not change meanwhile (migrations are not run then).
+        copy_schema(slug, source=store.pod, target=to_pod, rows=False)
+        copied = True
+        Store.objects.filter(pk=store.pk).update(writes_paused_at=timezone.now())
+        routing.forget_store_hosts(store.id)
+        paused = time.monotonic()
         with pods.exclusive_writes(store.id, timeout_seconds=DRAIN_TIMEOUT_SECONDS):
-            copy_schema(slug, source=store.pod, target=to_pod)
-            copied = True
+            copy_rows(slug, source=store.pod, target=to_pod)
             checked = verify_copy(slug, source=store.pod, target=to_pod)
             with transaction.atomic():
                 Store.objects.filter(pk=store.pk).update(pod=to_pod, writes_paused_at=None)
@@ -163,7 +180,7 @@ def move_store(*, slug: str, to_pod: str) -> StoreMove:
                 move.rows = sum(checked["rows"].values())
                 move.save()
             routing.forget_store_hosts(store.id)
-    except (MoveError, TimeoutError, OSError, subprocess.SubprocessError) as exc:
+    except (MoveError, TimeoutError, OSError, subprocess.SubprocessError, DatabaseError) as exc:
         if copied:
             with pods.using_pod(to_pod):
                 sql.drop_schema(slug)

@@ -250,3 +250,46 @@ def stock_ledger_sums(schema: str) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(STOCK_LEDGER_SQL.format(schema=connection.ops.quote_name(schema)))
         return [tuple(row) for row in cursor.fetchall()]
+
+
+def copy_schema_rows(*, schema: str, source, target) -> None:
+    """Copy every table's rows of ``schema`` from connection ``source`` into the empty tables of
+    the same schema on connection ``target``, and the sequences' positions.
+
+    Call in a transaction of ``target``. COPY streams each table between the two servers (text
+    format: portable across server versions); generated columns are left to the target to
+    compute. Foreign keys are not checked during the load (``session_replication_role``,
+    as ``pg_restore --disable-triggers``): the rows are a consistent copy of a paused store, and
+    the tables load in any order.
+    """
+    quoted = target.ops.quote_name(schema)
+    with source.cursor() as reader, target.cursor() as writer:
+        writer.execute("SET LOCAL session_replication_role = replica")
+        reader.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+            [schema],
+        )
+        for (table,) in reader.fetchall():
+            name = f'{quoted}."{table}"'
+            with (
+                reader.copy(f"COPY {name} TO STDOUT") as rows_out,
+                writer.copy(f"COPY {name} FROM STDIN") as rows_in,
+            ):
+                for chunk in rows_out:
+                    rows_in.write(chunk)
+        for sequence in schema_sequences_on(reader, schema):
+            reader.execute(f'SELECT last_value, is_called FROM {quoted}."{sequence}"')
+            last_value, is_called = reader.fetchone()
+            writer.execute(
+                "SELECT setval(%s, %s, %s)", [f'{quoted}."{sequence}"', last_value, is_called]
+            )
+
+
+def schema_sequences_on(cursor, schema: str) -> list[str]:
+    cursor.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY c.relname",
+        [schema],
+    )
+    return [row[0] for row in cursor.fetchall()]
