@@ -30,11 +30,7 @@ class PodTask(TenantTask):
         ):
             return super().__call__(*args, **kwargs)
         try:
-            pods.enter_store_for_write(tenant, wait_seconds=TASK_WAIT_SECONDS)
+            with pods.store_writes(tenant, wait_seconds=TASK_WAIT_SECONDS):
+                return super().__call__(*args, **kwargs)
         except StoreMoving as exc:
-            pods.leave_store()
             raise self.retry(exc=exc, countdown=exc.retry_after_seconds, max_retries=None) from exc
-        try:
-            return super().__call__(*args, **kwargs)
-        finally:
-            pods.leave_store()

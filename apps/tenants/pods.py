@@ -189,6 +189,21 @@ def leave_store() -> None:
 
 
 @contextlib.contextmanager
+def store_writes(store, *, wait_seconds: float) -> Iterator[None]:
+    """``enter_store_for_write`` for a block; on leaving, release only this block's lock and
+    go back to the pod active before (a task run eagerly inside another stays whole)."""
+    previous = _state.pod
+    enter_store_for_write(store, wait_seconds=wait_seconds)
+    try:
+        yield
+    finally:
+        _unlock(_state.write_locks.pop(), exclusive=False)
+        if _state.pod != previous:
+            connections[DEFAULT_DB_ALIAS].set_schema_to_public()
+            activate(previous)
+
+
+@contextlib.contextmanager
 def exclusive_writes(store_id: int, *, timeout_seconds: float) -> Iterator[None]:
     """Hold the store's write lock exclusively: the writes in flight have finished, no new one
     starts. Call after the pause flag is committed (new writers then see it and wait)."""
