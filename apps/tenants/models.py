@@ -7,7 +7,7 @@ from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import schema_exists
 
-from apps.tenants import template_schema
+from apps.tenants import pods, template_schema
 
 
 class Store(TenantMixin):
@@ -83,6 +83,11 @@ class Store(TenantMixin):
         fleet.record_clone_of_template(self.schema_name)
         connection.set_schema_to_public()
         return True
+
+    def _drop_schema(self, force_drop=False):
+        """Drop the schema on the store's own pod (django-tenants drops it on the default)."""
+        with pods.using_pod(self.pod):
+            super()._drop_schema(force_drop)
 
     @property
     def slug(self) -> str:

@@ -22,13 +22,15 @@ class PodTask(TenantTask):
     abstract = True
 
     def __call__(self, *args, **kwargs):
-        tenant = getattr(connection, "tenant", None)
-        if (
-            len(settings.PODS) == 1
-            or connection.schema_name == get_public_schema_name()
-            or getattr(tenant, "pk", None) is None  # the template, a pooled schema
-        ):
+        if len(settings.PODS) == 1 or connection.schema_name == get_public_schema_name():
             return super().__call__(*args, **kwargs)
+        tenant = getattr(connection, "tenant", None)
+        if getattr(tenant, "pk", None) is None:
+            # The schema was already current when the task started, so tenant-schemas-celery
+            # set no tenant (an eager task inside schema_context): find the store by name.
+            tenant = pods.store_for_schema(connection.schema_name)
+            if tenant is None:
+                return super().__call__(*args, **kwargs)  # the template, a pooled schema
         try:
             with pods.store_writes(tenant, wait_seconds=TASK_WAIT_SECONDS):
                 return super().__call__(*args, **kwargs)

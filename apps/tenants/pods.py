@@ -126,6 +126,13 @@ def _unlock(store_id: int, *, exclusive: bool) -> None:
         cursor.execute(f"SELECT {function}(%s, %s)", [WRITE_LOCK_FAMILY, store_id])
 
 
+def store_for_schema(schema_name: str):
+    """The store whose schema this is (None for the template or a pooled schema)."""
+    from apps.tenants.models import Store
+
+    return Store.objects.filter(schema_name=schema_name).first()
+
+
 def _fresh_route(store_id: int) -> tuple[str, bool]:
     """The store's pod and whether its writes are paused, read now (not from a cache)."""
     from apps.tenants.models import Store
@@ -235,11 +242,13 @@ class PodRouter:
     _labels: frozenset[str] | None = None
 
     def db_for_read(self, model, **hints):
-        if _state.pod == DEFAULT_POD:
-            return None
         if PodRouter._labels is None:
             PodRouter._labels = _platform_app_labels()
-        return PLATFORM_ALIAS if model._meta.app_label in PodRouter._labels else None
+        if model._meta.app_label not in PodRouter._labels:
+            return None
+        # Named even with no other pod active: a store row read while one was carries the
+        # alias PLATFORM_ALIAS, which Django would otherwise reuse for its next write.
+        return PLATFORM_ALIAS if _state.pod != DEFAULT_POD else DEFAULT_DB_ALIAS
 
     db_for_write = db_for_read
 
