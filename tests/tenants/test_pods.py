@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test import Client, override_settings
 from django_tenants.utils import schema_context
@@ -246,6 +246,10 @@ def test_new_stores_go_to_the_least_loaded_pod_and_platform_views_read_it(
             )
         )
         assert {"podshop", fleet.pod_template_state_name(POD)} <= current
+        for target, refusal in ((POD, "already on pod"), ("nowhere", "Unknown pod")):
+            with pytest.raises(CommandError, match=refusal):
+                call_command("move_store", "podshop", "--to", target)
+        assert not StoreMove.objects.filter(store=store).exists()
     finally:
         store.delete(force_drop=True)  # drops the schema on its pod
         with pods.using_pod(POD):
