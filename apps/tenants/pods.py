@@ -33,6 +33,7 @@ PLATFORM_ALIAS = "platform"
 # pg_advisory_lock(key1, key2): key1 names the lock family ("store writes"), key2 the store id.
 WRITE_LOCK_FAMILY = 0x4D52_5057  # "MRPW"
 POLL_SECONDS = 0.05
+STORE_COMMAND_WAIT_SECONDS = 60.0
 
 
 class _ThreadPod(threading.local):
@@ -89,8 +90,19 @@ def using_pod(pod: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def store_context(store) -> Iterator[None]:
-    """``schema_context`` on the store's own pod (platform views reading each store)."""
+def store_context(store, *, writes: bool = False) -> Iterator[None]:
+    """``schema_context`` on the store's own pod (platform views reading each store).
+
+    ``writes=True`` (commands that change a store): with several pods, also hold the store's
+    write lock, so a move waits for the block, or the block for the move
+    (``STORE_COMMAND_WAIT_SECONDS``, then ``StoreMoving``)."""
+    if writes and len(settings.PODS) > 1:
+        with (
+            store_writes(store, wait_seconds=STORE_COMMAND_WAIT_SECONDS),
+            schema_context(store.schema_name),
+        ):
+            yield
+        return
     with using_pod(store.pod), schema_context(store.schema_name):
         yield
 

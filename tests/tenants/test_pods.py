@@ -246,6 +246,9 @@ def test_new_stores_go_to_the_least_loaded_pod_and_platform_views_read_it(
             )
         )
         assert {"podshop", fleet.pod_template_state_name(POD)} <= current
+        reconciled = StringIO()  # a per-store command works on the store's pod
+        call_command("reconcile_stock", "--store", "podshop", stdout=reconciled)
+        assert "podshop: no drift" in reconciled.getvalue()
         for target, refusal in ((POD, "already on pod"), ("nowhere", "Unknown pod")):
             with pytest.raises(CommandError, match=refusal):
                 call_command("move_store", "podshop", "--to", target)
