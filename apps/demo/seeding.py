@@ -17,7 +17,7 @@ from apps.demo import storefront as demo_storefront
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
 from apps.search import services as search_services
-from apps.tenants import selectors, services
+from apps.tenants import pods, selectors, services
 from apps.tenants.models import Store
 
 DEMO_SLUG = "demo"
@@ -66,7 +66,7 @@ def create_demo_store() -> Store:
         owner_email=DEMO_OWNER_EMAIL,
         owner_password=DEMO_OWNER_PASSWORD,
     )
-    with schema_context(store.schema_name):
+    with pods.store_context(store):
         rng = random.Random(2026)
         seed_catalog(rng=rng)
         demo_merchandising.seed_collections()

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 from django.db.models import Count, Q
 from django.utils import timezone
-from django_tenants.utils import schema_context
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from apps.inventory.models import Reservation
 from apps.observability import metrics
+from apps.tenants import pods
 from apps.tenants import selectors as tenant_selectors
 
 
@@ -21,7 +21,7 @@ def stock_hold_metrics() -> Iterator[Metric]:
     now = timezone.now()
     live = expired = 0
     for store in tenant_selectors.list_active_stores():
-        with schema_context(store.schema_name):
+        with pods.store_context(store):
             counts = Reservation.objects.filter(state=Reservation.State.ACTIVE).aggregate(
                 live=Count("id", filter=Q(expires_at__gt=now)),
                 expired=Count("id", filter=Q(expires_at__lte=now)),

@@ -13,7 +13,7 @@ from apps.accounts.admin import UserAdmin
 from apps.accounts.admin_sites import TwoFactorAdminSite
 from apps.accounts.models import User
 from apps.tenants import commission, services
-from apps.tenants.models import Domain, SchemaState, Store
+from apps.tenants.models import Domain, SchemaState, Store, StoreMove
 
 
 class PlatformAdminSite(TwoFactorAdminSite):
@@ -81,12 +81,13 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Store, site=platform_admin_site)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ("name", "schema_name", "status", "paid_orders", "revenue", "commission_rate",
-                    "currency", "country", "created_at")  # fmt: skip
-    list_filter = ("status", "currency", "country")
+    list_display = ("name", "schema_name", "status", "pod", "paid_orders", "revenue",
+                    "commission_rate", "currency", "country", "created_at")  # fmt: skip
+    list_filter = ("status", "pod", "currency", "country")
     search_fields = ("name", "schema_name", "domains__domain")
-    readonly_fields = ("schema_name", "status", "created_at")
-    fields = ("name", "schema_name", "status", "commission_rate", "currency", "country",
+    # The pod changes only through `manage.py move_store` (copy, verify, switch).
+    readonly_fields = ("schema_name", "status", "pod", "created_at")
+    fields = ("name", "schema_name", "status", "pod", "commission_rate", "currency", "country",
               "timezone", "prices_include_tax", "created_at")  # fmt: skip
     inlines = [DomainInline]
     actions = ["suspend", "resume"]
@@ -135,4 +136,20 @@ class SchemaStateAdmin(admin.ModelAdmin):
     readonly_fields = ("schema_name", "fingerprint", "status", "error", "updated_at")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(StoreMove, site=platform_admin_site)
+class StoreMoveAdmin(admin.ModelAdmin):
+    """The history of ``move_store``: each move's pods, what was verified, the write pause."""
+
+    list_display = ("store", "from_pod", "to_pod", "status", "rows", "pause_ms", "started_at",
+                    "old_dropped_at")  # fmt: skip
+    list_filter = ("status", "from_pod", "to_pod")
+    search_fields = ("store__schema_name",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

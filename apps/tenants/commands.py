@@ -8,9 +8,9 @@ store when none is.
 import abc
 
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
 
-from apps.tenants import selectors
+from apps.tenants import pods, selectors
+from apps.tenants.exceptions import StoreMoving
 from apps.tenants.models import Store
 
 
@@ -40,8 +40,11 @@ class PerStoreCommand(BaseCommand, abc.ABC):
 
     def handle(self, *args, **options):
         for store in stores_from_option(options["store"]):
-            with schema_context(store.schema_name):
-                self.handle_store(store, options)
+            try:
+                with pods.store_context(store, writes=True):
+                    self.handle_store(store, options)
+            except StoreMoving as exc:
+                raise CommandError(exc.message) from exc
 
     @abc.abstractmethod
     def handle_store(self, store: Store, options: dict) -> None:

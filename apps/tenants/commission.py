@@ -39,7 +39,11 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 def _store_orders_query(store: Store, start: datetime | None = None, end=None) -> dict:
     return tenant_sql.read_store_order_totals(
-        schema_name=store.schema_name, payment_statuses=RECEIVED, paid_from=start, paid_before=end
+        schema_name=store.schema_name,
+        pod=store.pod,
+        payment_statuses=RECEIVED,
+        paid_from=start,
+        paid_before=end,
     )
 
 

