@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.celery_worker import worker_process
 from tests.live_server import LiveWeb, running_web, server_env
 
 # The local PayPal API, for the split-payment browser test (its own server in this directory).
@@ -94,9 +95,14 @@ def live_web(committed_store, tmp_path) -> Iterator[LiveWeb]:
 def platform_web(signup_slug, tmp_path) -> Iterator[LiveWeb]:
     """gunicorn with no committed store, for a journey that starts on the platform host's
     signup page; the store opened there (``signup_slug``) is dropped after the server stops.
-    Its mail (the owner's confirmation link) goes to ``tmp_path / "mail"``."""
-    env = server_env(EMAIL_FILE_PATH=str(tmp_path / "mail"))
-    with running_web(tmp_path / "web.log", workers=2, env=env) as web:
+    Its mail (the owner's confirmation link) goes to ``tmp_path / "mail"``, sent by a real worker
+    on the server's queue (emails go through the outbox)."""
+    mail = {"EMAIL_FILE_PATH": str(tmp_path / "mail")}
+    env = server_env(**mail)
+    with (
+        worker_process(env=mail, queue=env["CELERY_TASK_DEFAULT_QUEUE"]),
+        running_web(tmp_path / "web.log", workers=2, env=env) as web,
+    ):
         yield web
 
 

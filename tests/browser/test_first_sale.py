@@ -25,6 +25,17 @@ TECHNICAL = re.compile(
 STORE_NAME = "Harbour Linen"
 
 
+def wait_for_files(folder, *, count: int, timeout: float = 30.0) -> list:
+    """The files a worker writes there (the email is sent after the signup's commit)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        files = sorted(folder.iterdir()) if folder.exists() else []
+        if len(files) >= count:
+            return files
+        time.sleep(0.2)
+    raise AssertionError(f"{count} file(s) expected in {folder} within {timeout} s")
+
+
 class Journey:
     """Counts the merchant's and the shopper's clicks and checks no page is a technical table."""
 
@@ -62,7 +73,7 @@ def test_first_sale_from_signup(platform_web, signup_slug, open_page, tmp_path):
     assert host == f"{slug}.{settings.PLATFORM_DOMAIN}"
     # Test payments work at once; live ones wait for the emailed confirmation link.
     assert store.owner_email_confirmed_at is None
-    (confirmation,) = (tmp_path / "mail").iterdir()
+    (confirmation,) = wait_for_files(tmp_path / "mail", count=1)
     assert "/signup/confirm/" in confirmation.read_text()
     # What create_store gave the new store: a stock location, a shipping zone for its country.
     connection.set_tenant(store)

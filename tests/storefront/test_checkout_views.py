@@ -274,7 +274,9 @@ def test_guest_finds_an_order_by_number_and_email_only(store_client):
 
 
 @pytest.mark.django_db
-def test_customer_signs_up_and_sees_account_page(store_client, django_capture_on_commit_callbacks):
+def test_customer_signs_up_and_sees_account_page(
+    store_client, django_capture_on_commit_callbacks, eager_tasks
+):
     with django_capture_on_commit_callbacks(execute=True):
         store_client.post(
             "/account/signup/",
