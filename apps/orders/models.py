@@ -5,11 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from apps.core.money import quantize
+from apps.core.money import MoneyField, quantize
 from apps.inventory.policies import shipping_note
 from apps.orders.numbering import next_order_number
-
-MONEY: dict = {"max_digits": 12, "decimal_places": 2}
 
 
 class Order(models.Model):
@@ -51,12 +49,12 @@ class Order(models.Model):
     )
     currency = models.CharField(max_length=3)
     prices_include_tax = models.BooleanField(default=False)
-    subtotal = models.DecimalField(**MONEY)
-    discount_total = models.DecimalField(**MONEY, default=Decimal("0"))
-    shipping_total = models.DecimalField(**MONEY, default=Decimal("0"))
-    tax_total = models.DecimalField(**MONEY, default=Decimal("0"))
-    total = models.DecimalField(**MONEY)
-    amount_refunded = models.DecimalField(**MONEY, default=Decimal("0"))
+    subtotal = MoneyField()
+    discount_total = MoneyField(default=Decimal("0"))
+    shipping_total = MoneyField(default=Decimal("0"))
+    tax_total = MoneyField(default=Decimal("0"))
+    total = MoneyField()
+    amount_refunded = MoneyField(default=Decimal("0"))
     shipping_address = models.JSONField(default=dict, blank=True)
     billing_address = models.JSONField(default=dict, blank=True)
     shipping_method_name = models.CharField(max_length=120, blank=True)
@@ -103,12 +101,12 @@ class OrderLine(models.Model):
     variant_name = models.CharField(max_length=200, blank=True)
     sku = models.CharField(max_length=64)
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(**MONEY)
+    unit_price = MoneyField()
     tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0"))
-    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
-    line_total = models.DecimalField(**MONEY)  # before discounts
+    tax_amount = MoneyField(default=Decimal("0"))
+    line_total = MoneyField()  # before discounts
     # The line's share of promotions and voucher (its ``OrderDiscount`` rows add up to it).
-    discount_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    discount_amount = MoneyField(default=Decimal("0"))
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_returned = models.PositiveIntegerField(default=0)
     # Units of ``quantity`` sold beyond stock, and when they are expected to ship (snapshot).
@@ -184,7 +182,7 @@ class OrderDiscount(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     source_id = models.PositiveIntegerField(null=True, blank=True)
     label = models.CharField(max_length=100)
-    amount = models.DecimalField(**MONEY)
+    amount = MoneyField()
 
     class Meta:
         ordering = ["id"]
@@ -271,7 +269,7 @@ class Return(models.Model):
     order = models.ForeignKey(Order, related_name="returns", on_delete=models.CASCADE)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
     reason = models.TextField(blank=True)
-    refund_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    refund_amount = MoneyField(default=Decimal("0"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
