@@ -1,0 +1,8 @@
+from apps.core.exceptions import DomainError
+
+
+class RateFileInvalid(DomainError):
+    """An exchange-rate file that cannot be read: nothing was changed."""
+
+    code = "rate_file_invalid"
+    http_status = 400
