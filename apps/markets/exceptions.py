@@ -6,3 +6,10 @@ class RateFileInvalid(DomainError):
 
     code = "rate_file_invalid"
     http_status = 400
+
+
+class UnknownCurrency(DomainError):
+    """No active market of the store sells in that currency."""
+
+    code = "unknown_currency"
+    http_status = 400

@@ -1,6 +1,7 @@
 """Market reads: the active markets of the current store as ``MarketView`` (cached per store)."""
 
 from apps.core import store_cache
+from apps.markets.exceptions import UnknownCurrency
 from apps.markets.models import Market, MarketPrice, MarketShippingRate, MarketVoucher
 from apps.markets.pricing import MarketView
 from apps.tenants.selectors import get_current_store
@@ -9,10 +10,6 @@ from apps.tenants.selectors import get_current_store
 # (header selector, prices), changed a few times a day at most (rate imports). One entry per
 # store (``store_cache`` keys are tenant-scoped); any market row saved or deleted drops it.
 MARKETS_CACHE_KEY = "markets:active"
-
-
-class UnknownCurrency(Market.DoesNotExist):
-    """No active market sells in that currency."""
 
 
 def _load_markets() -> dict[str, MarketView]:
@@ -78,7 +75,10 @@ def get_market(currency: str | None) -> MarketView:
         return base
     market = _active().get(code)
     if market is None:
-        raise UnknownCurrency(f"This store does not sell in {code[:3] or 'that currency'}.")
+        raise UnknownCurrency(
+            f"This store does not sell in {code[:3]}.",
+            extra={"currencies": [m.currency for m in list_markets()]},
+        )
     return market
 
 

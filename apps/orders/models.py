@@ -9,6 +9,9 @@ from apps.core.money import MoneyField, quantize
 from apps.inventory.policies import shipping_note
 from apps.orders.numbering import next_order_number
 
+# An amount in the store's currency (two places), empty on orders older than markets.
+BASE_MONEY: dict = {"max_digits": 12, "decimal_places": 2, "null": True, "blank": True}
+
 
 class Order(models.Model):
     """A placed order. Lines and totals are snapshots: a placed order is never repriced."""
@@ -55,6 +58,26 @@ class Order(models.Model):
     tax_total = MoneyField(default=Decimal("0"))
     total = MoneyField()
     amount_refunded = MoneyField(default=Decimal("0"))
+    # The store's (accounting) currency and what the amounts above are worth in it, at the rate
+    # the order was priced with: dashboard revenue, reports and the platform commission sum
+    # these. Empty (NULL) on orders placed in the store's own currency before markets existed:
+    # read them through ``base_amount`` (the amount itself then).
+    base_currency = models.CharField(max_length=3, blank=True)
+    exchange_rate = models.DecimalField(
+        max_digits=18,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        help_text="Units of the order's currency for one unit of the store's currency",
+    )
+    rate_source = models.CharField(max_length=60, blank=True)
+    rate_updated_at = models.DateTimeField(null=True, blank=True)
+    base_subtotal = models.DecimalField(**BASE_MONEY)
+    base_discount_total = models.DecimalField(**BASE_MONEY)
+    base_shipping_total = models.DecimalField(**BASE_MONEY)
+    base_tax_total = models.DecimalField(**BASE_MONEY)
+    base_total = models.DecimalField(**BASE_MONEY)
+    base_amount_refunded = models.DecimalField(**BASE_MONEY)
     shipping_address = models.JSONField(default=dict, blank=True)
     billing_address = models.JSONField(default=dict, blank=True)
     shipping_method_name = models.CharField(max_length=120, blank=True)
@@ -90,6 +113,12 @@ class Order(models.Model):
     @property
     def refundable_amount(self) -> Decimal:
         return self.total - self.amount_refunded
+
+    def to_base(self, amount: Decimal) -> Decimal:
+        """``amount`` of the order's currency in the store's currency, at the order's rate."""
+        if not self.exchange_rate or self.base_currency in ("", self.currency):
+            return amount
+        return quantize(amount / self.exchange_rate, self.base_currency)
 
 
 class OrderLine(models.Model):

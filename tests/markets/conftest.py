@@ -23,3 +23,7 @@ def markets(store):
             name="Kuwait", currency="KWD", countries=["KW"], exchange_rate=Decimal("0.3071"),
         ),
     }  # fmt: skip
+
+
+# The local Stripe server of the payment tests (tests/payments/fake_stripe.py).
+from tests.payments.conftest import _fake_stripe_server, fake_stripe  # noqa: E402, F401

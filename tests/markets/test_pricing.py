@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from apps.markets import selectors
+from apps.markets.exceptions import UnknownCurrency
 from apps.markets.models import MarketPrice
 from apps.markets.pricing import MarketView, price_in_market
 from tests.factories.catalog import VariantFactory
@@ -44,9 +45,9 @@ def test_unknown_or_inactive_currency_is_refused(markets):
     markets["KWD"].is_active = False
     markets["KWD"].save()
 
-    with pytest.raises(selectors.UnknownCurrency):
+    with pytest.raises(UnknownCurrency):
         selectors.get_market("KWD")
-    with pytest.raises(selectors.UnknownCurrency):
+    with pytest.raises(UnknownCurrency):
         selectors.get_market("XYZ")
     assert selectors.get_market("").is_base and selectors.get_market("usd").is_base
     assert selectors.find_market("KWD").currency == "USD"
