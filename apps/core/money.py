@@ -59,10 +59,23 @@ def from_minor_units(value: int, currency: str) -> Decimal:
     return quantize(Decimal(int(value)).scaleb(-minor_units(currency)), currency)
 
 
-def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
-    """``amount`` as a shopper reads it: "€1,234.50", "¥1,235", "KWD 1.234"."""
+# The storefront's, emails' and admin's way to show money: the amount with the currency's own
+# digits, then its ISO code ("19.99 USD", "3027 JPY", "6.142 KWD"): unambiguous when a store
+# sells in several currencies that share a symbol ($ in USD, CAD, AUD …).
+MONEY_PATTERN = "0.00 ¤¤"
+
+
+def format_money(
+    amount: Decimal, currency: str, *, locale: str = "en_US", pattern: str | None = MONEY_PATTERN
+) -> str:
+    """``amount`` as a shopper reads it: "19.99 USD", "3027 JPY", "6.142 KWD"
+    (``pattern=None``: the locale's own, "€1,234.50")."""
     return babel_format_currency(
-        quantize(amount, currency), currency.upper(), locale=locale, currency_digits=True
+        quantize(amount, currency),
+        currency.upper(),
+        format=pattern,
+        locale=locale,
+        currency_digits=True,
     )
 
 

@@ -129,3 +129,18 @@ def test_dashboard_revenue_is_the_sum_of_base_equivalents(markets, variants):
         == orders[2].base_amount_refunded
         == quantize(Decimal("1000") / Decimal("151.37"))
     )
+
+
+def test_the_admin_order_page_shows_the_base_equivalent_and_the_rate(
+    markets, variants, store_client
+):
+    from django.contrib.auth import get_user_model
+
+    from tests.conftest import STORE_SPEC
+
+    order = _paid_order("JPY", variants)
+    store_client.force_login(get_user_model().objects.get(email=STORE_SPEC["owner_email"]))
+
+    page = store_client.get(f"/admin/orders/order/{order.id}/change/").content.decode()
+
+    assert f"{order.base_total} USD" in page and "151.37 JPY per USD" in page
