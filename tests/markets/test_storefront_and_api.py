@@ -125,3 +125,18 @@ def test_without_a_choice_the_shipping_country_picks_the_market(markets, store_c
     cart.refresh_from_db()
     assert cart.currency == "EUR"
     assert "18.99 EUR" in page
+
+
+def test_api_orders_show_amounts_with_the_currencys_digits(markets, store):
+    from apps.api import services as api_services
+    from apps.api.models import SCOPES
+    from tests.markets.test_checkout_in_markets import _paid_order
+
+    order = _paid_order("KWD", [stocked_variant(price=p) for p in ("20.00", "12.99", "5.00")])
+    _, key = api_services.create_api_key(name="test", scopes=list(SCOPES))
+    api = APIClient(HTTP_HOST=store.primary_host, HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    body = api.get(f"/api/v1/orders/{order.token}").json()
+
+    assert body["currency"] == "KWD" and body["subtotal"] == "20.881"
+    assert [line["unit_price"] for line in body["items"]] == ["6.142", "3.989", "1.536"]
