@@ -13,3 +13,5 @@ class MarketsConfig(AppConfig):
 
         for model in (Market, MarketPrice, MarketShippingRate, MarketVoucher):
             store_cache.invalidate_on_change(model, selectors.MARKETS_CACHE_KEY)
+        # Not on Variant saves (bulk catalog edits would drop it per row): a product's lowest
+        # price in a market follows a store price change within the cache's 5-minute timeout.

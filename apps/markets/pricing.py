@@ -34,6 +34,10 @@ class MarketView:
     # Shipping method id → (price, free_over or None); voucher id → (value, minimum subtotal).
     shipping_rates: Mapping[int, tuple[Decimal, Decimal | None]] = field(default_factory=dict)
     voucher_amounts: Mapping[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    # Product id → its lowest price here, for products with a fixed price on some variant (a
+    # card's "from" price; other products' lowest price is their store price converted).
+    product_min_prices: Mapping[int, Decimal] = field(default_factory=dict)
+    prices_digest: str = ""  # changes whenever the fixed prices do (card cache keys)
 
     @property
     def is_base(self) -> bool:
@@ -50,6 +54,11 @@ class MarketView:
         if self.is_base:
             return quantize(amount, self.base_currency)
         return quantize(Decimal(amount) / self.rate, self.base_currency)
+
+    def product_min_price(self, product_id: int, base_min_price: Decimal) -> Decimal:
+        """A product's lowest price here (a listing card's)."""
+        fixed = self.product_min_prices.get(product_id)
+        return fixed if fixed is not None else price_in_market(base_min_price, self)
 
     def variant_price(self, variant_id: int, base_price: Decimal) -> Decimal:
         """A variant's unit price here: its fixed price, else its base price converted."""

@@ -1,5 +1,10 @@
 """Market reads: the active markets of the current store as ``MarketView`` (cached per store)."""
 
+import hashlib
+from dataclasses import replace
+from decimal import Decimal
+
+from apps.catalog.models import Variant
 from apps.core import store_cache
 from apps.markets.exceptions import UnknownCurrency
 from apps.markets.models import Market, MarketPrice, MarketShippingRate, MarketVoucher
@@ -31,8 +36,11 @@ def _load_markets() -> dict[str, MarketView]:
     ):
         vouchers[row[0]][row[1]] = (row[2], row[3])
     base = get_current_store().currency.upper()
-    return {
-        m.currency: MarketView(
+    views = {}
+    for m in markets:
+        if m.currency == base:  # a market in the store's own currency is the store itself
+            continue
+        view = MarketView(
             currency=m.currency,
             base_currency=base,
             rate=m.exchange_rate,
@@ -46,9 +54,33 @@ def _load_markets() -> dict[str, MarketView]:
             shipping_rates=rates[m.pk],
             voucher_amounts=vouchers[m.pk],
         )
-        for m in markets
-        if m.currency != base  # a market in the store's own currency is the store itself
-    }
+        views[m.currency] = replace(view, **_product_min_prices(view))
+    return views
+
+
+def _product_min_prices(market: MarketView) -> dict:
+    """The lowest price of each product that has a fixed price in ``market`` (its active
+    variants: fixed, else converted), and a digest of the fixed prices for cache keys."""
+    if not market.fixed_prices:
+        return {}
+    rows = (
+        Variant.objects.filter(
+            active=True,
+            product__in=Variant.objects.filter(pk__in=list(market.fixed_prices)).values(
+                "product_id"
+            ),
+        )
+        .values_list("product_id", "id", "price")
+        .order_by()
+    )
+    lowest: dict[int, Decimal] = {}
+    for product_id, variant_id, price in rows:
+        here = market.variant_price(variant_id, price)
+        lowest[product_id] = min(here, lowest.get(product_id, here))
+    digest = hashlib.sha1(  # noqa: S324 - a cache key, not a secret
+        repr(sorted(market.fixed_prices.items())).encode()
+    ).hexdigest()[:12]
+    return {"product_min_prices": lowest, "prices_digest": digest}
 
 
 def _active() -> dict[str, MarketView]:

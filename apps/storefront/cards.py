@@ -42,7 +42,7 @@ def render_product_cards(*, ids: Sequence[int], market: MarketView) -> list[Safe
     # cards are one HMGET and one HSET (per-key get_many/set_many cost 3-4x the CPU in
     # redis-py). The hash expires CARD_CACHE_SECONDS after its last write; a version bump
     # leaves the old hash to expire unread.
-    pricing = f"{market.currency}:{market.rate}:{market.rounding}"
+    pricing = f"{market.currency}:{market.rate}:{market.rounding}:{market.prices_digest}"
     key = cache.make_key(f"storefront:cards:{version}:{promotions.live_key(rules)}:{pricing}")
     redis = get_redis_connection("default")
     fields = [str(product_id) for product_id in ids]
@@ -96,7 +96,7 @@ def card_html(card, market: MarketView, rules=None) -> str:
     return get_template(CARD_TEMPLATE).render({
         "product": card,
         "currency": market.currency,
-        "price": price_in_market(card.min_price, market),
+        "price": market.product_min_price(card.id, card.min_price),
         "sale_price": price_in_market(sale, market) if sale is not None else None,
         "promo": promo,
     })  # fmt: skip

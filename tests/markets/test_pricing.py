@@ -52,3 +52,20 @@ def test_unknown_or_inactive_currency_is_refused(markets):
     assert selectors.get_market("").is_base and selectors.get_market("usd").is_base
     assert selectors.find_market("KWD").currency == "USD"
     assert selectors.market_for_country("fr").currency == "EUR"
+
+
+def test_a_card_shows_the_lowest_price_with_fixed_prices_counted(markets):
+    from tests.factories.catalog import ProductFactory
+
+    product = ProductFactory()
+    cheap = VariantFactory(product=product, price=Decimal("10.00"))
+    VariantFactory(product=product, price=Decimal("20.00"))
+    MarketPrice.objects.create(market=markets["EUR"], variant=cheap, price=Decimal("12.50"))
+    plain = ProductFactory()
+
+    eur = selectors.get_market("EUR")
+
+    # 10.00 USD fixed at 12.50 EUR; 20.00 USD converts to 18.40 → 18.99: the lowest is 12.50.
+    assert eur.product_min_price(product.id, Decimal("10.00")) == Decimal("12.50")
+    assert eur.product_min_price(plain.id, Decimal("10.00")) == Decimal("9.99")
+    assert eur.prices_digest
