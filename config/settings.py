@@ -90,6 +90,7 @@ TENANT_APPS = [
     "apps.catalog",
     "apps.inventory",
     "apps.cart",
+    "apps.markets",  # presentment currencies, rates and rounding (issue 20)
     "apps.checkout",
     "apps.orders",
     "apps.payments",

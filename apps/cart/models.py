@@ -8,7 +8,8 @@ from django.db.models import Q
 class Cart(models.Model):
     """A shopper's cart, durable in PostgreSQL. The cookie holds only the token.
 
-    Prices are never stored here: they are read from the catalog whenever the cart is shown.
+    Prices are never stored here: they are read from the catalog whenever the cart is shown,
+    in the cart's currency (a market's, issue 20; blank: the store's own).
     """
 
     class Status(models.TextChoices):
@@ -25,6 +26,7 @@ class Cart(models.Model):
         on_delete=models.CASCADE,
     )
     email = models.EmailField(blank=True)
+    currency = models.CharField(max_length=3, blank=True, help_text="Blank: the store's")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -14,6 +14,8 @@ from apps.catalog.models import Product, Variant
 from apps.core import raw_rows
 from apps.core.money import quantize
 from apps.inventory import policies
+from apps.markets import selectors as market_selectors
+from apps.markets.pricing import MarketView
 
 # A gift card holds no stock; the cart's own quantity limit (999 a line) is all that caps it.
 GIFT_CARD_AVAILABLE = 999
@@ -54,6 +56,11 @@ class CartView:
     lines: list[CartLineView]
     subtotal: Decimal
     weight_grams: int
+    market: MarketView | None = None  # the currency the lines are priced in (None: empty cart)
+
+    @property
+    def currency(self) -> str:
+        return self.market.currency if self.market else ""
 
     @property
     def item_count(self) -> int:
@@ -147,16 +154,19 @@ def _view_of_rows(cart: Cart, rows: list[tuple], *, with_availability: bool) -> 
 
 
 def _view_of_lines(cart: Cart, lines: list[CartLine], *, available: dict | None) -> CartView:
+    # Priced in the cart's currency (a market's): a retired market's cart shows the store's.
+    market = market_selectors.find_market(cart.currency) if cart.currency else None
+    market = market or market_selectors.base_market()
     views = []
     for line in lines:
         variant = line.variant
-        unit_price = variant.price
+        unit_price = market.variant_price(variant.id, variant.price)
         views.append(
             CartLineView(
                 line=line,
                 variant=variant,
                 unit_price=unit_price,
-                line_total=quantize(unit_price * line.quantity),
+                line_total=quantize(unit_price * line.quantity, market.currency),
                 available=None
                 if available is None
                 else (
@@ -177,8 +187,9 @@ def _view_of_lines(cart: Cart, lines: list[CartLine], *, available: dict | None)
     return CartView(
         cart=cart,
         lines=views,
-        subtotal=sum((v.line_total for v in views), Decimal("0.00")),
+        subtotal=sum((v.line_total for v in views), Decimal("0")),
         weight_grams=sum(v.variant.weight_grams * v.quantity for v in views if not v.is_gift_card),
+        market=market,
     )
 
 

@@ -16,6 +16,7 @@ from apps.catalog.models import Product, Variant
 from apps.core import raw_rows
 from apps.inventory import policies
 from apps.inventory import selectors as inventory_selectors
+from apps.markets import selectors as market_selectors
 
 MAX_LINE_QUANTITY = 999
 
@@ -239,3 +240,14 @@ def move_wishlist_item_to_cart(*, user_id: int, variant_id: int, cart: Cart) -> 
     line = add_to_cart(cart=cart, variant_id=variant_id, quantity=1)
     remove_from_wishlist(user_id=user_id, variant_id=variant_id)
     return line
+
+
+def set_cart_currency(*, cart: Cart, currency: str) -> Cart:
+    """Price the cart in ``currency`` from now on (the shopper chose a market): its lines are
+    re-priced whenever it is read. Raises UnknownCurrency for a currency no market sells in."""
+    market = market_selectors.get_market(currency)
+    code = "" if market.is_base else market.currency
+    if cart.currency != code:
+        cart.currency = code
+        cart.save(update_fields=["currency", "updated_at"])
+    return cart

@@ -16,7 +16,7 @@ line records them, refunds return what the line was really paid, reports sum the
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -26,6 +26,7 @@ from apps.checkout.models import Promotion, TaxRate, Voucher
 from apps.checkout.vouchers import discount_for
 from apps.core import store_cache
 from apps.core.money import quantize
+from apps.markets.pricing import MarketView
 
 TAX_RATES_CACHE_KEY = "checkout:tax-rates"
 ZERO = Decimal("0.00")
@@ -159,21 +160,33 @@ def tax_rate_for(country: str) -> Decimal:
     return rates.get(country.upper(), Decimal("0"))
 
 
-def _spread_discount(line_totals: Sequence[Decimal], discount: Decimal) -> list[Decimal]:
+def _spread_discount(
+    line_totals: Sequence[Decimal], discount: Decimal, currency: str | None = None
+) -> list[Decimal]:
     """Allocate the discount to lines in proportion to their totals; the last takes the rest."""
     subtotal = sum(line_totals, Decimal("0"))
     if not discount or not subtotal:
         return [ZERO] * len(line_totals)
-    shares = [quantize(discount * amount / subtotal) for amount in line_totals[:-1]]
-    shares.append(quantize(discount - sum(shares, Decimal("0"))))
+    shares = [quantize(discount * amount / subtotal, currency) for amount in line_totals[:-1]]
+    shares.append(quantize(discount - sum(shares, Decimal("0")), currency))
     return shares
 
 
-def _off(value_type: str, value: Decimal, amount: Decimal) -> Decimal:
+def _off(value_type: str, value: Decimal, amount: Decimal, currency: str | None = None) -> Decimal:
     """A percentage of ``amount``, or a fixed amount, never more than ``amount``."""
     if value_type == Promotion.ValueType.PERCENT:
-        return min(amount, quantize(amount * min(value, Decimal("100")) / 100))
-    return min(amount, quantize(value))
+        return min(amount, quantize(amount * min(value, Decimal("100")) / 100, currency))
+    return min(amount, quantize(value, currency))
+
+
+def _in_market(rule: PromotionRule, market: MarketView) -> PromotionRule:
+    """The rule with its amounts (a fixed value, a minimum subtotal) in the market's currency."""
+    fixed = rule.value_type == Promotion.ValueType.FIXED
+    return replace(
+        rule,
+        value=market.convert(rule.value) if fixed else rule.value,
+        minimum_subtotal=market.convert(rule.minimum_subtotal),
+    )
 
 
 def _rule_discounts(
@@ -181,6 +194,7 @@ def _rule_discounts(
     lines: Sequence[PricingLine],
     eligible: list[int],
     left: list[Decimal],
+    currency: str | None = None,
 ) -> list[Decimal]:
     """What ``rule`` takes off each line (indexes ``eligible``), given what is ``left``."""
     amounts = [ZERO] * len(lines)
@@ -188,7 +202,7 @@ def _rule_discounts(
         for i in eligible:
             per_unit = rule.value_type == Promotion.ValueType.FIXED
             value = rule.value * lines[i].quantity if per_unit else rule.value
-            amounts[i] = _off(rule.value_type, value, left[i])
+            amounts[i] = _off(rule.value_type, value, left[i], currency)
     elif rule.kind == Promotion.Kind.BUY_X_GET_Y:
         group = rule.buy_quantity + rule.get_quantity
         units = sum(lines[i].quantity for i in eligible)
@@ -200,13 +214,14 @@ def _rule_discounts(
             count = min(discounted, lines[i].quantity)
             discounted -= count
             part = left[i] * count / lines[i].quantity
-            amounts[i] = min(left[i], quantize(part * min(rule.value, Decimal("100")) / 100))
+            share = quantize(part * min(rule.value, Decimal("100")) / 100, currency)
+            amounts[i] = min(left[i], share)
     elif rule.kind == Promotion.Kind.ORDER:
         base = sum((left[i] for i in eligible), ZERO)
         if base and base >= rule.minimum_subtotal:
             shares = _spread_discount([left[i] for i in eligible], _off(
-                rule.value_type, rule.value, base
-            ))  # fmt: skip
+                rule.value_type, rule.value, base, currency
+            ), currency)  # fmt: skip
             for i, share in zip(eligible, shares, strict=True):
                 amounts[i] = share
     return amounts
@@ -221,13 +236,20 @@ def compute_totals(
     promotions: Iterable[PromotionRule] = (),
     voucher: Voucher | None = None,
     now: datetime | None = None,
+    market: MarketView | None = None,
 ) -> Totals:
     """Price a basket (see the module's docstring). ``voucher``: one already checked
-    (``vouchers.check_voucher``); ``promotions``: every candidate, live or not."""
+    (``vouchers.check_voucher``); ``promotions``: every candidate, live or not. ``market``:
+    the currency of the unit prices and shipping given (``MarketView``); promotion and
+    voucher amounts are converted into it, every amount rounds to its minor unit. None: the
+    store's currency, two places."""
     now = now or timezone.now()
-    line_totals = [quantize(line.unit_price * line.quantity) for line in lines]
+    currency = None if market is None or market.is_base else market.currency
+    if currency is not None:
+        promotions = [_in_market(rule, market) for rule in promotions]  # type: ignore[arg-type]
+    line_totals = [quantize(line.unit_price * line.quantity, currency) for line in lines]
     left = list(line_totals)
-    shipping_left = quantize(shipping)
+    shipping_left = quantize(shipping, currency)
     allocations: list[list[Allocation]] = [[] for _ in lines]
     shipping_allocations: list[Allocation] = []
     applied: list[AppliedDiscount] = []
@@ -265,7 +287,7 @@ def compute_totals(
                 continue
             allocate(PROMOTION, rule.id, rule.name, [ZERO] * len(lines), shipping_left, True)
         else:
-            amounts = _rule_discounts(rule, lines, eligible, left)
+            amounts = _rule_discounts(rule, lines, eligible, left, currency)
             if not any(amounts):
                 continue
             allocate(PROMOTION, rule.id, rule.name, amounts)
@@ -276,15 +298,15 @@ def compute_totals(
         if voucher.kind == Voucher.Kind.FREE_SHIPPING:
             allocate(VOUCHER, voucher.pk, voucher.code, [ZERO] * len(lines), shipping_left, True)
         else:
-            amount = discount_for(voucher, subtotal=sum(left, ZERO))
-            allocate(VOUCHER, voucher.pk, voucher.code, _spread_discount(left, amount))
+            amount = discount_for(voucher, subtotal=sum(left, ZERO), market=market)
+            allocate(VOUCHER, voucher.pk, voucher.code, _spread_discount(left, amount, currency))
 
     priced = []
     for line, amount, net, shares in zip(lines, line_totals, left, allocations, strict=True):
         if prices_include_tax:
-            tax = quantize(net - net / (1 + tax_rate))
+            tax = quantize(net - net / (1 + tax_rate), currency)
         else:
-            tax = quantize(net * tax_rate)
+            tax = quantize(net * tax_rate, currency)
         priced.append(PricedLine(
             line.variant_id, line.quantity, line.unit_price, amount, amount - net, tax_rate, tax,
             tuple(shares),
@@ -301,7 +323,7 @@ def compute_totals(
         discount_total=discount,
         shipping_total=shipping_left,
         tax_total=tax_total,
-        total=quantize(total),
+        total=quantize(total, currency),
         prices_include_tax=prices_include_tax,
         applied=tuple(applied),
         shipping_allocations=tuple(shipping_allocations),

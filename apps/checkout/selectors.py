@@ -47,7 +47,10 @@ def get_checkout_summary(
     country = checkout.shipping_address.get("country", "")
     options = (
         shipping.list_options(
-            country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
+            country=country,
+            subtotal=cart_view.subtotal,
+            weight_grams=cart_view.weight_grams,
+            market=cart_view.market,
         )
         if country and cart_view.requires_shipping  # gift cards alone: nothing to ship
         else []
@@ -58,7 +61,9 @@ def get_checkout_summary(
     voucher, voucher_error = checkout.voucher, None
     if voucher is not None:
         try:
-            vouchers.check_voucher(voucher, subtotal=cart_view.subtotal, email=checkout.email)
+            vouchers.check_voucher(
+                voucher, subtotal=cart_view.subtotal, email=checkout.email, market=cart_view.market
+            )
         except InvalidVoucher as exc:
             voucher_error = exc
     shipping_total = next((o["price"] for o in options if o["method"] is method), Decimal("0"))
@@ -70,6 +75,7 @@ def get_checkout_summary(
         shipping=shipping_total,
         tax_rate=pricing.tax_rate_for(country or store.country),
         prices_include_tax=store.prices_include_tax,
+        market=cart_view.market,
     )
     if voucher is not None and totals.voucher_blocked_by:
         voucher_error = InvalidVoucher(
@@ -121,6 +127,7 @@ def price_cart(cart_view: CartView) -> pricing.Totals:
         shipping=Decimal("0"),
         tax_rate=Decimal("0"),
         prices_include_tax=True,
+        market=cart_view.market,
     )
 
 
@@ -136,7 +143,10 @@ def list_shipping_rates(*, cart_view: CartView, country: str) -> list[ShippingRa
     rules = promotions.rules_for(line.variant.product_id for line in cart_view.lines)
     rates = []
     for option in shipping.list_options(
-        country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
+        country=country,
+        subtotal=cart_view.subtotal,
+        weight_grams=cart_view.weight_grams,
+        market=cart_view.market,
     ):
         totals = pricing.compute_totals(
             lines=lines,
@@ -144,6 +154,7 @@ def list_shipping_rates(*, cart_view: CartView, country: str) -> list[ShippingRa
             shipping=option["price"],
             tax_rate=pricing.tax_rate_for(country),
             prices_include_tax=store.prices_include_tax,
+            market=cart_view.market,
         )
         rates.append(
             ShippingRate(

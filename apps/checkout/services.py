@@ -102,8 +102,10 @@ def set_shipping_method(
 
 def apply_voucher(*, checkout: Checkout, code: str) -> Checkout:
     voucher = vouchers.find_voucher(code)
-    subtotal = cart_selectors.get_cart_view(checkout.cart, with_availability=False).subtotal
-    vouchers.check_voucher(voucher, subtotal=subtotal, email=checkout.email)
+    cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=False)
+    vouchers.check_voucher(
+        voucher, subtotal=cart_view.subtotal, email=checkout.email, market=cart_view.market
+    )
     checkout.voucher = voucher
     checkout.save(update_fields=["voucher", "updated_at"])
     return checkout
@@ -212,9 +214,10 @@ def apply_gift_card_to_cart(*, cart: Cart, code: str, identity: str) -> CartGift
     it. Code entry is throttled per ``identity``. Raises GiftCardRefused (unknown, disabled,
     expired, empty or another currency), GiftCardAttemptsExceeded."""
     card = payment_services.find_gift_card(code=code, identity=identity)
-    currency = get_current_store().currency
+    # Gift cards are in the store's currency; a cart priced in a market's cannot spend them.
+    currency = cart.currency or get_current_store().currency
     if card.currency != currency:
-        raise GiftCardRefused(f"This gift card is in {card.currency}, the store in {currency}.")
+        raise GiftCardRefused(f"This gift card is in {card.currency}, the cart in {currency}.")
     applied, _ = CartGiftCard.objects.get_or_create(cart=cart, gift_card=card)
     return applied
 
@@ -287,11 +290,13 @@ def _create_order(checkout: Checkout, *, user_id: int | None, strict: bool) -> O
         raise summary.voucher_error
     order = order_services.create_order(draft=_draft(checkout, summary, user_id=user_id))
     if checkout.voucher_id:
+        market = summary.cart.market
         vouchers.redeem_voucher(
             voucher_id=checkout.voucher_id,
             order_id=order.id,
             email=checkout.email,
-            subtotal=summary.totals.subtotal,
+            # The voucher's minimum is in the store's currency: compare like with like.
+            subtotal=market.to_base(summary.totals.subtotal) if market else summary.totals.subtotal,
         )
     return order
 
@@ -301,11 +306,17 @@ def _draft(
 ) -> order_services.OrderDraft:
     totals = summary.totals
     priced = {line.variant_id: line for line in totals.lines}
+    market = summary.cart.market
+    base_currency = get_current_store().currency
     return order_services.OrderDraft(
         checkout_token=checkout.token,
         user_id=user_id or checkout.user_id,
         email=checkout.email,
-        currency=get_current_store().currency,
+        currency=market.currency if market else base_currency,
+        base_currency=base_currency,
+        exchange_rate=market.rate if market else Decimal("1"),
+        rate_source=market.rate_source if market else "",
+        rate_updated_at=market.rate_updated_at if market else None,
         prices_include_tax=totals.prices_include_tax,
         subtotal=totals.subtotal,
         discount_total=totals.discount_total,

@@ -6,6 +6,7 @@ from decimal import Decimal
 from apps.checkout.models import ShippingMethod
 from apps.core import store_cache
 from apps.core.money import quantize
+from apps.markets.pricing import MarketView
 
 METHODS_CACHE_KEY = "checkout:shipping-methods"
 
@@ -47,10 +48,44 @@ def shipping_price(method: ShippingMethod, *, subtotal: Decimal, weight_grams: i
     return quantize(price)
 
 
-def list_options(*, country: str, subtotal: Decimal, weight_grams: int) -> list[dict]:
-    """Methods available for this address and basket, each with its price."""
-    return [
-        {"method": m, "price": shipping_price(m, subtotal=subtotal, weight_grams=weight_grams)}
+def price_in_market(
+    method: ShippingMethod, *, subtotal: Decimal, weight_grams: int, market: MarketView
+) -> Decimal:
+    """The method's price in the market's currency (``subtotal`` in it too): the market's own
+    rate for the method, else the store's price and threshold converted."""
+    own = market.shipping_rates.get(method.pk)
+    if own is not None:
+        price, free_over = own
+        if free_over is None and method.free_over is not None:
+            free_over = market.convert(method.free_over)
+        return (
+            market.convert(Decimal("0"))
+            if free_over is not None and subtotal >= free_over
+            else price
+        )
+    if method.free_over is not None and subtotal >= market.convert(method.free_over):
+        return market.convert(Decimal("0"))
+    return market.convert(shipping_price(method, subtotal=Decimal("0"), weight_grams=weight_grams))
+
+
+def list_options(
+    *, country: str, subtotal: Decimal, weight_grams: int, market: MarketView | None = None
+) -> list[dict]:
+    """Methods available for this address and basket, each with its price (in the
+    ``market``'s currency, with ``subtotal`` in it; the store's when None)."""
+    methods = [
+        m
         for m in list_methods_for_country(country)
         if method_serves(m, country=country, weight_grams=weight_grams)
+    ]
+    if market is not None and not market.is_base:
+        return [
+            {"method": m, "price": price_in_market(
+                m, subtotal=subtotal, weight_grams=weight_grams, market=market
+            )}
+            for m in methods
+        ]  # fmt: skip
+    return [
+        {"method": m, "price": shipping_price(m, subtotal=subtotal, weight_grams=weight_grams)}
+        for m in methods
     ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.checkout.exceptions import InvalidVoucher
 from apps.checkout.models import Voucher, VoucherRedemption
 from apps.core.money import quantize
+from apps.markets.pricing import MarketView
 
 
 def find_voucher(code: str) -> Voucher:
@@ -22,18 +23,24 @@ def find_voucher(code: str) -> Voucher:
         raise InvalidVoucher(f"“{code}” is not a valid voucher code.") from exc
 
 
-def check_voucher(voucher: Voucher, *, subtotal: Decimal, email: str = "") -> None:
+def check_voucher(
+    voucher: Voucher, *, subtotal: Decimal, email: str = "", market: MarketView | None = None
+) -> None:
+    """``subtotal``: in the ``market``'s currency (the store's when None)."""
     now = timezone.now()
+    minimum = amounts_in_market(voucher, market)[1]
+    currency = market.currency if market is not None else ""
     if not voucher.active:
         raise InvalidVoucher(f"Voucher {voucher.code} is no longer active.")
     if voucher.starts_at and now < voucher.starts_at:
         raise InvalidVoucher(f"Voucher {voucher.code} is not valid yet.")
     if voucher.ends_at and now >= voucher.ends_at:
         raise InvalidVoucher(f"Voucher {voucher.code} has expired.")
-    if subtotal < voucher.minimum_subtotal:
+    if subtotal < minimum:
         raise InvalidVoucher(
-            f"Voucher {voucher.code} needs a subtotal of at least {voucher.minimum_subtotal}.",
-            extra={"minimum_subtotal": str(voucher.minimum_subtotal)},
+            f"Voucher {voucher.code} needs a subtotal of at least {minimum}"
+            + (f" {currency}." if currency else "."),
+            extra={"minimum_subtotal": str(minimum)},
         )
     if voucher.usage_limit is not None and voucher.times_used >= voucher.usage_limit:
         raise InvalidVoucher(f"Voucher {voucher.code} has been fully used.")
@@ -43,15 +50,31 @@ def check_voucher(voucher: Voucher, *, subtotal: Decimal, email: str = "") -> No
             raise InvalidVoucher(f"You have already used voucher {voucher.code}.")
 
 
-def discount_for(voucher: Voucher | None, *, subtotal: Decimal) -> Decimal:
-    """Amount taken off the subtotal (free shipping is applied to shipping instead)."""
+def discount_for(
+    voucher: Voucher | None, *, subtotal: Decimal, market: MarketView | None = None
+) -> Decimal:
+    """Amount taken off the subtotal (free shipping is applied to shipping instead), in the
+    ``market``'s currency (the store's when None): a fixed amount is the market's own for the
+    voucher, else the voucher's converted."""
+    currency = None if market is None or market.is_base else market.currency
     if voucher is None:
-        return Decimal("0.00")
+        return quantize(Decimal("0"), currency)
     if voucher.kind == Voucher.Kind.PERCENT:
-        return min(subtotal, quantize(subtotal * min(voucher.value, Decimal("100")) / 100))
+        share = subtotal * min(voucher.value, Decimal("100")) / 100
+        return min(subtotal, quantize(share, currency))
     if voucher.kind == Voucher.Kind.FIXED:
-        return min(subtotal, quantize(voucher.value))
-    return Decimal("0.00")
+        return min(subtotal, amounts_in_market(voucher, market)[0])
+    return quantize(Decimal("0"), currency)
+
+
+def amounts_in_market(voucher: Voucher, market: MarketView | None) -> tuple[Decimal, Decimal]:
+    """The voucher's fixed value and minimum subtotal in the market's currency."""
+    if market is None or market.is_base:
+        return quantize(voucher.value), voucher.minimum_subtotal
+    own = market.voucher_amounts.get(voucher.pk)
+    if own is not None:
+        return own
+    return market.convert(voucher.value), market.convert(voucher.minimum_subtotal)
 
 
 def redeem_voucher(*, voucher_id: int, order_id: int, email: str, subtotal: Decimal) -> None:

@@ -12,7 +12,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     DecimalField,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -25,6 +24,7 @@ from django.db.models.functions import Coalesce
 
 from apps.checkout import addresses
 from apps.orders.models import Order
+from apps.orders.selectors import base_amount
 
 PAGE_SIZE = 50
 PAID = (
@@ -51,7 +51,7 @@ def _customers() -> QuerySet:
         total_spent=Coalesce(
             Subquery(
                 orders.filter(payment_status__in=PAID)
-                .annotate(s=Sum(F("total") - F("amount_refunded")))
+                .annotate(s=Sum(base_amount("total") - base_amount("amount_refunded")))
                 .values("s"),
                 output_field=DecimalField(max_digits=14, decimal_places=2),
             ),

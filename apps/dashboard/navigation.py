@@ -106,6 +106,7 @@ SECTIONS: tuple[Section, ...] = (
             Page("Locations", model="inventory.Warehouse"),
         )),
         Page("Taxes", model="checkout.TaxRate"),
+        Page("Markets and currencies", model="markets.Market"),
         Page("Notifications", url="dashboard:settings", fragment="#notifications",
              permission=roles.MANAGE_SETTINGS),
         Page("Staff", url="dashboard:staff", permission=roles.MANAGE_STAFF),

@@ -13,6 +13,7 @@ from apps.dashboard import periods
 from apps.dashboard.selectors import MONEY_FIELD, PAID_STATUSES, ZERO, low_stock_levels, paid_orders
 from apps.inventory.models import StockLevel
 from apps.orders.models import OrderDiscount, OrderLine
+from apps.orders.selectors import base_amount, base_line_total, base_of_row
 
 SALES_GROUPS = {
     "day": "Day",
@@ -35,11 +36,11 @@ def sales_by_day(range_: periods.DateRange) -> list[dict]:
         .values("day")
         .annotate(
             orders=Count("id"),
-            gross=Sum("total"),
-            discounts=Sum("discount_total"),
-            shipping=Sum("shipping_total"),
-            tax=Sum("tax_total"),
-            refunds=Sum("amount_refunded"),
+            gross=Sum(base_amount("total")),
+            discounts=Sum(base_amount("discount_total")),
+            shipping=Sum(base_amount("shipping_total")),
+            tax=Sum(base_amount("tax_total")),
+            refunds=Sum(base_amount("amount_refunded")),
         )
         .order_by("day")
     )
@@ -81,7 +82,7 @@ def sales_by_product(range_: periods.DateRange) -> QuerySet:
             orders=Count("order_id", distinct=True),
             units=Sum("quantity"),
             returned=Sum("quantity_returned"),
-            sales=Sum("line_total"),
+            sales=Sum(base_line_total()),
         )
         .order_by("-sales", "name")
     )
@@ -96,7 +97,7 @@ def sales_by_category(range_: periods.DateRange) -> QuerySet:
             orders=Count("order_id", distinct=True),
             units=Sum("quantity"),
             returned=Sum("quantity_returned"),
-            sales=Sum("line_total"),
+            sales=Sum(base_line_total()),
         )
         .order_by("-sales", "name")
     )
@@ -116,12 +117,16 @@ def sales_by_discount(range_: periods.DateRange) -> QuerySet:
             name=Max("label"),
             orders=Count("order_id", distinct=True),
             items=Coalesce(
-                Sum("amount", filter=Q(line__isnull=False)), ZERO, output_field=MONEY_FIELD
+                Sum(base_of_row("amount"), filter=Q(line__isnull=False)),
+                ZERO,
+                output_field=MONEY_FIELD,
             ),
             shipping=Coalesce(
-                Sum("amount", filter=Q(line__isnull=True)), ZERO, output_field=MONEY_FIELD
+                Sum(base_of_row("amount"), filter=Q(line__isnull=True)),
+                ZERO,
+                output_field=MONEY_FIELD,
             ),
-            total=Sum("amount"),
+            total=Sum(base_of_row("amount")),
         )
         .order_by("-total", "name")
     )
@@ -131,7 +136,11 @@ def sales_totals(range_: periods.DateRange) -> dict:
     totals = (
         paid_orders()
         .filter(created_at__gte=range_.start, created_at__lt=range_.end)
-        .aggregate(orders=Count("id"), gross=Sum("total"), refunds=Sum("amount_refunded"))
+        .aggregate(
+            orders=Count("id"),
+            gross=Sum(base_amount("total")),
+            refunds=Sum(base_amount("amount_refunded")),
+        )
     )
     gross, refunds = _money(totals["gross"]), _money(totals["refunds"])
     return {"orders": totals["orders"], "gross": gross, "refunds": refunds, "net": gross - refunds}
@@ -197,7 +206,11 @@ def _customers(range_: periods.DateRange) -> QuerySet:
         .annotate(
             first_order_at=Min("created_at"),
             orders=Count("id", filter=in_range),
-            spent=Sum(F("total") - F("amount_refunded"), filter=in_range, output_field=MONEY_FIELD),
+            spent=Sum(
+                base_amount("total") - base_amount("amount_refunded"),
+                filter=in_range,
+                output_field=MONEY_FIELD,
+            ),
         )
         .filter(orders__gt=0)
     )

@@ -32,6 +32,7 @@ from apps.dashboard import periods
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory.models import Reservation, StockLevel
 from apps.orders.models import Order, OrderLine, Return
+from apps.orders.selectors import base_amount, base_line_total
 from apps.payments import selectors as payment_selectors
 from apps.payments.models import WebhookEvent
 from apps.preferences import selectors as preference_selectors
@@ -110,8 +111,8 @@ def get_kpis(windows: list[periods.Window]) -> list[Kpis]:
     cart_aggregates = {}
     for w in windows:
         in_window = Q(created_at__gte=w.start, created_at__lt=w.end)
-        order_aggregates[f"{w.key}_gross"] = Sum("total", filter=in_window)
-        order_aggregates[f"{w.key}_refunds"] = Sum("amount_refunded", filter=in_window)
+        order_aggregates[f"{w.key}_gross"] = Sum(base_amount("total"), filter=in_window)
+        order_aggregates[f"{w.key}_refunds"] = Sum(base_amount("amount_refunded"), filter=in_window)
         order_aggregates[f"{w.key}_orders"] = Count("id", filter=in_window)
         cart_aggregates[w.key] = Count("id", filter=in_window)
     orders = paid_orders().filter(created_at__gte=earliest, created_at__lt=latest)
@@ -145,7 +146,9 @@ def get_daily_sales(range_: periods.DateRange) -> list[DayPoint]:
         .annotate(day=TruncDate("created_at", tzinfo=range_.zone))
         .values("day")
         .annotate(
-            revenue=Sum(F("total") - F("amount_refunded"), output_field=MONEY_FIELD),
+            revenue=Sum(
+                base_amount("total") - base_amount("amount_refunded"), output_field=MONEY_FIELD
+            ),
             orders=Count("id"),
         )
         .order_by("day")
@@ -170,7 +173,7 @@ def list_top_products(*, start: datetime, end: datetime, limit: int = 5) -> list
             order__created_at__lt=end,
         )
         .values("variant__product_id")
-        .annotate(name=Max("product_name"), units=Sum("quantity"), sales=Sum("line_total"))
+        .annotate(name=Max("product_name"), units=Sum("quantity"), sales=Sum(base_line_total()))
         .order_by("-sales", "-units")[:limit]
     )
 

@@ -10,6 +10,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from apps.catalog import services as catalog_services
 from apps.catalog.models import Category, Product
 from apps.demo import beyond_stock as demo_beyond_stock
+from apps.demo import markets as demo_markets
 from apps.demo import merchandising as demo_merchandising
 from apps.demo import orders as demo_orders
 from apps.demo import reviews as demo_reviews
@@ -73,6 +74,7 @@ def create_demo_store() -> Store:
         seed_gift_card()
         demo_storefront.seed_storefront()
         demo_orders.seed_checkout_rules()
+        demo_markets.seed_markets(base_currency=store.currency)
         demo_orders.seed_orders(rng=rng)
         demo_beyond_stock.seed_beyond_stock()
         demo_beyond_stock.seed_saved_addresses()

@@ -5,11 +5,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from apps.core.money import quantize
+from apps.core.money import MoneyField, quantize
 from apps.inventory.policies import shipping_note
 from apps.orders.numbering import next_order_number
 
-MONEY: dict = {"max_digits": 12, "decimal_places": 2}
+# An amount in the store's currency (two places), empty on orders older than markets.
+BASE_MONEY: dict = {"max_digits": 12, "decimal_places": 2, "null": True, "blank": True}
 
 
 class Order(models.Model):
@@ -51,12 +52,32 @@ class Order(models.Model):
     )
     currency = models.CharField(max_length=3)
     prices_include_tax = models.BooleanField(default=False)
-    subtotal = models.DecimalField(**MONEY)
-    discount_total = models.DecimalField(**MONEY, default=Decimal("0"))
-    shipping_total = models.DecimalField(**MONEY, default=Decimal("0"))
-    tax_total = models.DecimalField(**MONEY, default=Decimal("0"))
-    total = models.DecimalField(**MONEY)
-    amount_refunded = models.DecimalField(**MONEY, default=Decimal("0"))
+    subtotal = MoneyField()
+    discount_total = MoneyField(default=Decimal("0"))
+    shipping_total = MoneyField(default=Decimal("0"))
+    tax_total = MoneyField(default=Decimal("0"))
+    total = MoneyField()
+    amount_refunded = MoneyField(default=Decimal("0"))
+    # The store's (accounting) currency and what the amounts above are worth in it, at the rate
+    # the order was priced with: dashboard revenue, reports and the platform commission sum
+    # these. Empty (NULL) on orders placed in the store's own currency before markets existed:
+    # read them through ``base_amount`` (the amount itself then).
+    base_currency = models.CharField(max_length=3, blank=True)
+    exchange_rate = models.DecimalField(
+        max_digits=18,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        help_text="Units of the order's currency for one unit of the store's currency",
+    )
+    rate_source = models.CharField(max_length=60, blank=True)
+    rate_updated_at = models.DateTimeField(null=True, blank=True)
+    base_subtotal = models.DecimalField(**BASE_MONEY)
+    base_discount_total = models.DecimalField(**BASE_MONEY)
+    base_shipping_total = models.DecimalField(**BASE_MONEY)
+    base_tax_total = models.DecimalField(**BASE_MONEY)
+    base_total = models.DecimalField(**BASE_MONEY)
+    base_amount_refunded = models.DecimalField(**BASE_MONEY)
     shipping_address = models.JSONField(default=dict, blank=True)
     billing_address = models.JSONField(default=dict, blank=True)
     shipping_method_name = models.CharField(max_length=120, blank=True)
@@ -93,6 +114,12 @@ class Order(models.Model):
     def refundable_amount(self) -> Decimal:
         return self.total - self.amount_refunded
 
+    def to_base(self, amount: Decimal) -> Decimal:
+        """``amount`` of the order's currency in the store's currency, at the order's rate."""
+        if not self.exchange_rate or self.base_currency in ("", self.currency):
+            return amount
+        return quantize(amount / self.exchange_rate, self.base_currency)
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)
@@ -103,12 +130,12 @@ class OrderLine(models.Model):
     variant_name = models.CharField(max_length=200, blank=True)
     sku = models.CharField(max_length=64)
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(**MONEY)
+    unit_price = MoneyField()
     tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0"))
-    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
-    line_total = models.DecimalField(**MONEY)  # before discounts
+    tax_amount = MoneyField(default=Decimal("0"))
+    line_total = MoneyField()  # before discounts
     # The line's share of promotions and voucher (its ``OrderDiscount`` rows add up to it).
-    discount_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    discount_amount = MoneyField(default=Decimal("0"))
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_returned = models.PositiveIntegerField(default=0)
     # Units of ``quantity`` sold beyond stock, and when they are expected to ship (snapshot).
@@ -184,7 +211,7 @@ class OrderDiscount(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     source_id = models.PositiveIntegerField(null=True, blank=True)
     label = models.CharField(max_length=100)
-    amount = models.DecimalField(**MONEY)
+    amount = MoneyField()
 
     class Meta:
         ordering = ["id"]
@@ -271,7 +298,7 @@ class Return(models.Model):
     order = models.ForeignKey(Order, related_name="returns", on_delete=models.CASCADE)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
     reason = models.TextField(blank=True)
-    refund_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    refund_amount = MoneyField(default=Decimal("0"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

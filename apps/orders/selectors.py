@@ -1,11 +1,23 @@
 from dataclasses import dataclass
+from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce, Round
 
 from apps.core import raw_rows
 from apps.orders import sql
 from apps.orders.models import Fulfillment, Order, OrderEvent, OrderLine, Return
+
+BASE_MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 # Statuses before anything ships: such an order has no fulfilments and no returns yet (the
 # first fulfilment moves a paid order on; returns need shipped units).
@@ -101,3 +113,23 @@ def payment_method_label(gateway: str) -> str:
 
 PAYMENT_METHOD_LABELS = {"gift_card": "Gift card", "test": "Card (test)", "stripe": "Card",
                          "paypal": "PayPal"}  # fmt: skip
+
+
+def base_amount(field: str, *, prefix: str = "") -> Round:
+    """An order amount in the store's currency, for sums across orders placed in several
+    currencies: its ``base_`` equivalent, or the amount itself on orders older than markets.
+    ``prefix``: the path to the order ("order__" from a line)."""
+    both = Coalesce(F(f"{prefix}base_{field}"), F(f"{prefix}{field}"), output_field=BASE_MONEY)
+    return Round(both, 2, output_field=BASE_MONEY)
+
+
+def base_of_row(field: str = "line_total") -> ExpressionWrapper:
+    """An amount of a row below an order (a line's total, a discount's amount) in the store's
+    currency, at its order's rate."""
+    rate = Coalesce(F("order__exchange_rate"), Value(Decimal("1")))
+    return ExpressionWrapper(Round(F(field) / rate, 2), output_field=BASE_MONEY)
+
+
+def base_line_total() -> ExpressionWrapper:
+    """An order line's total (before discounts) in the store's currency, at its order's rate."""
+    return base_of_row("line_total")

@@ -1,32 +1,29 @@
 """Decimal ↔ provider minor units (integer cents, yen, fils …), for any gateway whose
 provider counts in minor units.
 
-Stripe, for one, takes amounts as integers in the currency's minor unit: 10.00 USD is 1000,
-500 JPY is 500 (zero-decimal), 5.120 KWD is 5120 (three-decimal; Stripe requires the last digit
-to be 0, which our two-place amounts always satisfy). ISK, HUF and TWD stay two-decimal there.
+Stripe, for one, takes amounts as integers in the currency's minor unit (``apps.core.money``,
+ISO 4217 from babel): 10.00 USD is 1000, 500 JPY is 500 (zero-decimal), 5.125 KWD is 5125
+(three-decimal). The one exception kept here is Stripe's own: ISK is counted in two decimals
+there although ISO gives it none.
 """
 
 from decimal import Decimal
 
-from apps.core.money import quantize
+from apps.core import money
 from apps.payments.exceptions import InvalidAmount
 
-ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
-THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
+# Currencies the provider counts in more places than ISO 4217 gives them.
+PROVIDER_EXPONENTS = {"ISK": 2}
 
 
 def minor_unit_exponent(currency: str) -> int:
     code = currency.upper()
-    if code in ZERO_DECIMAL:
-        return 0
-    if code in THREE_DECIMAL:
-        return 3
-    return 2
+    return PROVIDER_EXPONENTS.get(code, money.minor_units(code))
 
 
 def to_minor_units(amount: Decimal, currency: str) -> int:
     """1.50 USD → 150; 500 JPY → 500. Raises InvalidAmount for fractions the currency lacks."""
-    scaled = Decimal(amount) * (Decimal(10) ** minor_unit_exponent(currency))
+    scaled = Decimal(amount).scaleb(minor_unit_exponent(currency))
     if scaled != scaled.to_integral_value():
         raise InvalidAmount(
             f"{amount} cannot be charged in {currency.upper()}: it has no minor unit that small.",
@@ -36,5 +33,5 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
 
 
 def from_minor_units(value: int, currency: str) -> Decimal:
-    """150 USD → Decimal("1.50"); 500 JPY → Decimal("500.00")."""
-    return quantize(Decimal(int(value)).scaleb(-minor_unit_exponent(currency)))
+    """150 USD → Decimal("1.50"); 500 JPY → Decimal("500"); 5125 KWD → Decimal("5.125")."""
+    return Decimal(int(value)).scaleb(-minor_unit_exponent(currency))

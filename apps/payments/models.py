@@ -12,6 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from apps.core.money import MoneyField
+
+# Gift cards hold the store's own currency (two places); payments may be in any currency.
 MONEY: dict = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -36,10 +39,10 @@ class Payment(models.Model):
     # The gateway's mode when the payment was opened ("test" or "live"; "" before it was
     # recorded): a payment opened in one mode takes no payment on its page in the other.
     mode = models.CharField(max_length=4, blank=True, default="")
-    amount = models.DecimalField(**MONEY)
+    amount = MoneyField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    amount_refunded = models.DecimalField(**MONEY, default=Decimal("0"))
+    amount_refunded = MoneyField(default=Decimal("0"))
     # True once this payment paid the order; a payment that arrives for a cancelled or already
     # paid order is refunded automatically instead and stays False.
     applied_to_order = models.BooleanField(default=False)
@@ -94,7 +97,7 @@ class Refund(models.Model):
     payment = models.ForeignKey(Payment, related_name="refunds", on_delete=models.PROTECT)
     # Denormalized from the payment: the order admin lists refunds inline.
     order = models.ForeignKey("orders.Order", related_name="refunds", on_delete=models.PROTECT)
-    amount = models.DecimalField(**MONEY)
+    amount = MoneyField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     # False for refunds of a payment that never paid the order (automatic refunds): those

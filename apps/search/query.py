@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import overload
 
 SORT_RELEVANCE = "relevance"
 SORT_NEWEST = "newest"
@@ -52,6 +53,24 @@ def band_label(low: Decimal | None, high: Decimal | None) -> str:
 
 
 BAND_KEYS = {band_key(low, high): (low, high) for low, high in PRICE_BANDS}
+ONE = Decimal("1")
+
+
+def _nice(amount: Decimal) -> Decimal:
+    """``amount`` to two significant digits (3784 → 3800, 23 → 23): a band edge people read."""
+    step = Decimal(1).scaleb(amount.adjusted() - 1)
+    return ((amount / step).to_integral_value(rounding=ROUND_HALF_UP) * step).normalize() + 0
+
+
+def price_bands(rate: Decimal = ONE) -> list[tuple[Decimal | None, Decimal | None]]:
+    """The price facet's bands in a presentment currency (``rate`` units of it for one unit of
+    the store's): the store's bands converted, their edges rounded to read well."""
+    if rate == ONE:
+        return PRICE_BANDS
+    return [
+        (None if low is None else _nice(low * rate), None if high is None else _nice(high * rate))
+        for low, high in PRICE_BANDS
+    ]
 
 
 @dataclass(frozen=True)
@@ -71,6 +90,32 @@ class SearchQuery:
     # Only these products (a collection's, in its order), or None for the whole catalog. When
     # browsing (no text) with the relevance sort, results keep this order.
     product_ids: tuple[int, ...] | None = None
+    # The shopper's currency (issue 20): min/max prices and bands are in it; documents hold
+    # the store's prices, so backends compare with the bounds divided by this rate.
+    price_rate: Decimal = ONE
+
+    def price_bands(self) -> list[tuple[Decimal | None, Decimal | None]]:
+        """The bands of the facet, in the shopper's currency."""
+        return price_bands(self.price_rate)
+
+    def band_bounds(self, key: str) -> tuple[Decimal | None, Decimal | None] | None:
+        """A selected band's [low, high) in the store's currency (None: no such band)."""
+        for low, high in self.price_bands():
+            if band_key(low, high) == key:
+                return self.to_base(low), self.to_base(high)
+        return None
+
+    @overload
+    def to_base(self, amount: Decimal) -> Decimal: ...
+
+    @overload
+    def to_base(self, amount: None) -> None: ...
+
+    def to_base(self, amount: Decimal | None) -> Decimal | None:
+        """A bound in the shopper's currency as the store's (what documents hold)."""
+        if amount is None or self.price_rate == ONE:
+            return amount
+        return (amount / self.price_rate).quantize(Decimal("0.0001"))
 
     @property
     def offset(self) -> int:
@@ -95,6 +140,7 @@ class SearchQuery:
                 self.in_stock,
                 [self.sort, self.page, self.per_page] if with_page else None,
                 None if self.product_ids is None else list(self.product_ids),
+                str(self.price_rate),
             ]
         )
         return hashlib.sha1(payload.encode()).hexdigest()  # noqa: S324 - a cache key, not a secret
@@ -162,7 +208,7 @@ def assemble_facets(
             count=bands.get(band_key(low, high), 0),
             selected=band_key(low, high) in query.bands,
         )
-        for low, high in PRICE_BANDS
+        for low, high in query.price_bands()
     ]
     selected = {name: set(values) for name, values in query.options}
     by_option: dict[str, list[FacetValue]] = {}

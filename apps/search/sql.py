@@ -35,8 +35,6 @@ from decimal import Decimal
 from django.db import connection
 
 from apps.search.query import (
-    BAND_KEYS,
-    PRICE_BANDS,
     SORT_NEWEST,
     SORT_PRICE_ASC,
     SORT_PRICE_DESC,
@@ -483,19 +481,20 @@ def _filters(query: SearchQuery, text: str) -> tuple[list[str], dict]:
     if query.category_id is not None:
         params["category"] = query.category_id
         conditions.append("d.category_ids @> ARRAY[%(category)s]::bigint[]")
+    # Bounds in the shopper's currency, compared in the store's (what documents hold).
     if query.min_price is not None:
-        params["min_price"] = query.min_price
+        params["min_price"] = query.to_base(query.min_price)
         conditions.append("d.min_price >= %(min_price)s")
     if query.max_price is not None:
-        params["max_price"] = query.max_price
+        params["max_price"] = query.to_base(query.max_price)
         conditions.append("d.min_price <= %(max_price)s")
     return conditions, params
 
 
 def _band_condition(query: SearchQuery, params: dict) -> str:
     parts = []
-    for i, key in enumerate(sorted(set(query.bands) & BAND_KEYS.keys())):
-        low, high = BAND_KEYS[key]
+    selected = [query.band_bounds(key) for key in sorted(set(query.bands))]
+    for i, (low, high) in enumerate(b for b in selected if b is not None):
         bounds = []
         if low is not None:
             params[f"band{i}_low"] = low
@@ -643,12 +642,14 @@ def _combined_sql(query: SearchQuery, text: str) -> tuple[str, dict]:
     option_flags = "".join(f", o{i}" for i in range(len(options)))
     # Bands are counted without the band filter, in stock without the stock filter.
     band_base = all_of(stock_ok, all_options)
+    bands = query.price_bands()  # in the shopper's currency; counted on the store's prices
+    base_bounds = [(query.to_base(low), query.to_base(high)) for low, high in bands]
     band_counts = "".join(
         f", count(*) FILTER (WHERE {all_of(band_base, _band_bounds_sql(low, high))}) AS b{i}"
-        for i, (low, high) in enumerate(PRICE_BANDS)
+        for i, (low, high) in enumerate(base_bounds)
     )
     band_rows = "".join(
-        f", ('b', '{band_key(low, high)}', a.b{i})" for i, (low, high) in enumerate(PRICE_BANDS)
+        f", ('b', '{band_key(low, high)}', a.b{i})" for i, (low, high) in enumerate(bands)
     )
     params["limit"] = query.per_page
     params["offset"] = query.offset
@@ -688,7 +689,8 @@ def _combined_sql(query: SearchQuery, text: str) -> tuple[str, dict]:
 
 
 def _band_bounds_sql(low, high) -> str:
-    # Literal bounds from our own PRICE_BANDS constant (numbers, never user input).
+    # Literal bounds: Decimals from our own PRICE_BANDS constant and a market's rate (numbers,
+    # never user input).
     bounds = []
     if low is not None:
         bounds.append(f"min_price >= {low}")

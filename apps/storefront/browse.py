@@ -4,6 +4,7 @@ Parsing never fails: anything unreadable (``min=abc``, ``page=-1``, a 10 KB quer
 a sane default, so a listing answers 200 whatever the URL says.
 """
 
+import re
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
@@ -11,7 +12,6 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 
 from apps.search.query import (
-    BAND_KEYS,
     MAX_PAGE,
     MAX_QUERY_LENGTH,
     SORT_RELEVANCE,
@@ -20,6 +20,7 @@ from apps.search.query import (
 )
 
 MAX_PRICE = Decimal("9999999999.99")
+BAND_KEY = re.compile(r"\d{0,9}-\d{0,9}")
 MAX_OPTION_FILTERS = 20
 
 
@@ -58,7 +59,8 @@ def parse_query(params: QueryDict, *, category_id: int | None = None) -> SearchQ
         category_id=category_id,
         min_price=_price(params.get("min")),
         max_price=_price(params.get("max")),
-        bands=tuple(sorted({b for b in params.getlist("band")[:10] if b in BAND_KEYS})),
+        # Shaped like band keys ("25-50"); ``in_currency`` keeps the shopper's currency's.
+        bands=tuple(sorted({b for b in params.getlist("band")[:10] if BAND_KEY.fullmatch(b)})),
         options=tuple(sorted((name, tuple(values)) for name, values in options.items())),
         in_stock=params.get("in_stock") in {"1", "on", "true"},
         sort=sort if sort in SORTS else SORT_RELEVANCE,
@@ -143,3 +145,10 @@ def without_filters(query: SearchQuery) -> SearchQuery:
 def within_products(query: SearchQuery, product_ids: tuple[int, ...]) -> SearchQuery:
     """The query limited to these products (a collection's)."""
     return replace(query, product_ids=product_ids)
+
+
+def in_currency(query: SearchQuery, rate: Decimal) -> SearchQuery:
+    """The query with prices in a shopper's currency (``rate`` units for one of the store's):
+    its min/max and bands are read in it; band keys that currency has not are dropped."""
+    query = replace(query, price_rate=rate)
+    return replace(query, bands=tuple(b for b in query.bands if query.band_bounds(b)))

@@ -2,7 +2,8 @@
 
 A card (name, brand, price, rating, thumbnail, link) looks the same in every listing that shows
 the product, and a search page shows 24 of them: reading and rendering them was a third of a
-search page's work. Each card's HTML is cached per store, product and currency under the
+search page's work. Each card's HTML is cached per store, product and market (currency, rate
+and rounding: a rate import re-keys the cards) under the
 store's catalog version (``apps.catalog.product_cache``, the one the product page's cache uses),
 which moves on whenever a product's own data changes — product fields, variants and prices,
 options, images and their thumbnails, rating, status, deletion. Stock changes do not touch
@@ -25,12 +26,13 @@ from apps.catalog import product_cache
 from apps.catalog import selectors as catalog_selectors
 from apps.checkout import promotions
 from apps.core import redis_outage
+from apps.markets.pricing import MarketView, price_in_market
 
 CARD_TEMPLATE = "storefront/includes/_product_card.html"
 CARD_CACHE_SECONDS = 3600
 
 
-def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeString]:
+def render_product_cards(*, ids: Sequence[int], market: MarketView) -> list[SafeString]:
     """The cards of the sellable products among ``ids``, in the order of ``ids``."""
     if not ids:
         return []
@@ -40,7 +42,8 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
     # cards are one HMGET and one HSET (per-key get_many/set_many cost 3-4x the CPU in
     # redis-py). The hash expires CARD_CACHE_SECONDS after its last write; a version bump
     # leaves the old hash to expire unread.
-    key = cache.make_key(f"storefront:cards:{version}:{promotions.live_key(rules)}:{currency}")
+    pricing = f"{market.currency}:{market.rate}:{market.rounding}:{market.prices_digest}"
+    key = cache.make_key(f"storefront:cards:{version}:{promotions.live_key(rules)}:{pricing}")
     redis = get_redis_connection("default")
     fields = [str(product_id) for product_id in ids]
     try:
@@ -55,7 +58,7 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
     }
     missing = [product_id for product_id in ids if product_id not in html]
     if missing:
-        fresh = _render(catalog_selectors.list_product_cards(ids=missing), currency, rules)
+        fresh = _render(catalog_selectors.list_product_cards(ids=missing), market, rules)
         html.update(fresh)
         if fresh:
             pipe = redis.pipeline(transaction=False)
@@ -69,18 +72,18 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
     return [mark_safe(html[product_id]) for product_id in ids if product_id in html]  # noqa: S308
 
 
-def card_list(products, currency: str) -> list[SafeString]:
+def card_list(products, market: MarketView) -> list[SafeString]:
     """Cards of products already read (``ProductCard`` or annotated ``Product``), uncached."""
     products = list(products)
     rules = promotions.rules_for(product.id for product in products)
-    return [mark_safe(card_html(product, currency, rules)) for product in products]  # noqa: S308
+    return [mark_safe(card_html(product, market, rules)) for product in products]  # noqa: S308
 
 
-def _render(products: list[catalog_selectors.ProductCard], currency: str, rules) -> dict[int, str]:
-    return {product.id: card_html(product, currency, rules) for product in products}
+def _render(products: list[catalog_selectors.ProductCard], market: MarketView, rules) -> dict:
+    return {product.id: card_html(product, market, rules) for product in products}
 
 
-def card_html(card, currency: str, rules=None) -> str:
+def card_html(card, market: MarketView, rules=None) -> str:
     """One card's markup (``storefront/includes/_product_card.html``, autoescaped); ``card`` is
     a ``ProductCard`` or a ``Product`` from the catalog selectors (url, image_url, min_price
     and variant_count annotated). Listings render it only for the cards their cache misses.
@@ -88,6 +91,12 @@ def card_html(card, currency: str, rules=None) -> str:
     promo = promotions.get_unit_price(
         price=card.min_price, product_id=card.id, category_id=card.category_id, rules=rules
     )
-    return get_template(CARD_TEMPLATE).render(
-        {"product": card, "currency": currency, "promo": promo}
-    )
+    # The store's prices converted (rate, rounding): a card shows the product's lowest price.
+    sale = promo.sale_price
+    return get_template(CARD_TEMPLATE).render({
+        "product": card,
+        "currency": market.currency,
+        "price": market.product_min_price(card.id, card.min_price),
+        "sale_price": price_in_market(sale, market) if sale is not None else None,
+        "promo": promo,
+    })  # fmt: skip

@@ -9,4 +9,5 @@ urlpatterns = [
     path("add/", cart_views.cart_add, name="add"),
     path("update/", cart_views.cart_update, name="update"),
     path("remove/", cart_views.cart_remove, name="remove"),
+    path("currency/", cart_views.choose_market, name="choose-market"),
 ]

@@ -7,7 +7,9 @@ from apps.cart import services as cart_services
 from apps.checkout import selectors as checkout_selectors
 from apps.core.exceptions import DomainError
 from apps.core.redirects import safe_next
-from apps.storefront import variant_choice
+from apps.markets import selectors as market_selectors
+from apps.markets.exceptions import UnknownCurrency
+from apps.storefront import markets, variant_choice
 from apps.storefront.carts import CART_COOKIE, current_cart, current_or_new_cart, remember_cart
 from apps.storefront.checkout_forms import CartAddForm, CartUpdateForm, GiftCardRecipientForm
 from apps.storefront.http import post_only
@@ -18,6 +20,10 @@ def cart_detail(request):
         view = cart_selectors.get_cart_view(current_cart(request))
     else:  # a guest's cart is the cookie's: cart and lines in one query
         view = cart_selectors.get_guest_cart_view(token=request.COOKIES.get(CART_COOKIE))
+    if view.cart is not None and view.currency != markets.current_market(request).currency:
+        # The shopper chose another currency since the cart was priced: re-price it.
+        markets.sync_cart(request, view.cart)
+        view = cart_selectors.get_cart_view(view.cart)
     totals = checkout_selectors.price_cart(view)  # promotions, as the checkout prices them
     context = {
         "cart_view": view,
@@ -50,6 +56,7 @@ def cart_add(request):
             messages.error(request, errors[0])
         return redirect(choice.product_url())
     cart = current_or_new_cart(request)
+    markets.sync_cart(request, cart)
     try:
         line = cart_services.add_to_cart(
             cart=cart,
@@ -111,3 +118,28 @@ def cart_remove(request):
     if cart is not None and variant_id.isdigit():
         cart_services.remove_from_cart(cart=cart, variant_id=int(variant_id))
     return redirect("cart:detail")
+
+
+@post_only("storefront:home")
+def choose_market(request):
+    """The header's currency selector: remember the choice, re-price the cart, go back."""
+    currency = str(request.POST.get("currency", ""))[:3].upper()
+    target = safe_next(request, request.POST.get("next")) or "/"
+    try:
+        market = market_selectors.get_market(currency)
+    except UnknownCurrency as exc:
+        messages.error(request, exc.message)
+        return redirect(target)
+    response = redirect(target)
+    response.set_cookie(
+        markets.MARKET_COOKIE,
+        market.currency,
+        max_age=markets.COOKIE_MAX_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    cart = current_cart(request)
+    if cart is not None:
+        cart_services.set_cart_currency(cart=cart, currency=market.currency)
+    return response

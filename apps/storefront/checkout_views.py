@@ -27,6 +27,7 @@ from apps.checkout.models import Checkout, SavedAddress
 from apps.core.exceptions import DomainError
 from apps.inventory.exceptions import InsufficientStock
 from apps.payments import services as payment_services
+from apps.storefront import markets
 from apps.storefront.carts import CART_COOKIE, current_cart
 from apps.storefront.checkout_forms import (
     ADDRESS_FIELDS,
@@ -117,6 +118,12 @@ def checkout_page(request, token):
             if response is not None:
                 return response
         errors = form.errors
+    else:
+        # No currency chosen in the header: the shipping country's market prices the cart
+        # (never while paying: the order is placed in the currency the page showed).
+        known = post.get("country", "") if post is not None else ""
+        country = str(known or checkout.shipping_address.get("country", "")).strip().upper()
+        markets.sync_cart(request, checkout.cart, country=country)
     cart_view = cart_selectors.get_cart_view(checkout.cart, with_availability=False)
     if cart_view.is_empty:
         messages.error(request, "Your cart is empty.")
@@ -128,7 +135,10 @@ def checkout_page(request, token):
         country = initial_address.get("country") or request.store.country
     options = (
         shipping.list_options(
-            country=country, subtotal=cart_view.subtotal, weight_grams=cart_view.weight_grams
+            country=country,
+            subtotal=cart_view.subtotal,
+            weight_grams=cart_view.weight_grams,
+            market=cart_view.market,
         )
         if cart_view.requires_shipping
         else []
@@ -136,7 +146,7 @@ def checkout_page(request, token):
     form = CheckoutForm(
         post,
         options=options,
-        currency=request.store.currency,
+        currency=cart_view.currency or request.store.currency,
         saved_addresses=saved,
         requires_shipping=cart_view.requires_shipping,
         initial=_initial(request, checkout, options, initial_address),

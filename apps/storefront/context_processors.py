@@ -8,7 +8,9 @@ from apps.catalog import selectors as catalog_selectors
 from apps.content import selectors as content_selectors
 from apps.content import services as content_services
 from apps.core import store_cache
+from apps.markets import selectors as market_selectors
 from apps.payments.gateways import registry as gateway_registry
+from apps.storefront import markets
 from apps.storefront.carts import cart_item_count
 from apps.tenants import public_urls
 
@@ -39,6 +41,10 @@ def navigation(request):
         "theme": SimpleLazyObject(lambda: storefront_theme(request)),
         "footer_pages": SimpleLazyObject(content_selectors.list_footer_pages),
         "policy_pages": SimpleLazyObject(content_selectors.list_policy_pages),
+        # The shopper's currency (``markets.current_market``) and the store's markets, for
+        # prices and the header's currency selector.
+        "market": SimpleLazyObject(lambda: markets.current_market(request)),
+        "markets": SimpleLazyObject(market_selectors.list_markets),
         # Rendering for the page cache: per-visitor parts become markers (see page_cache).
         "page_cache_render": getattr(request, "page_cache", None) is not None,
     }

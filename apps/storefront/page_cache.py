@@ -55,7 +55,7 @@ from apps.observability import metrics
 from apps.preferences import selectors as preference_selectors
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
-from apps.storefront import visitors
+from apps.storefront import markets, visitors
 from apps.storefront.carts import cart_item_count
 from apps.storefront.middleware import set_visitor_cookies
 
@@ -97,9 +97,9 @@ def page_variant(request) -> str:
     - the theme: the saved theme is covered by the page version (every theme save moves it);
       unsaved previews (``?theme_preview=``) never reach the cache (see ``bypass_reason``) but
       are part of the key all the same, so a preview could never be served to anyone else;
-    - the currency / market: the store's currency today. Multi-currency adds the shopper's
-      choice here, e.g. ``request.COOKIES.get(CURRENCY_COOKIE, "")`` (validated against the
-      store's currencies, so a made-up value cannot split the cache): nothing else changes;
+    - the currency / market: the shopper's choice (the ``market`` cookie), validated against
+      the store's active markets (``markets.current_market``), so a made-up value cannot split
+      the cache: an unknown one is the store's currency;
     - the catalog version and page version are not in the key: the entry records the versions
       it was rendered under and a hit compares them (one Redis round trip reads all three).
     """
@@ -110,7 +110,9 @@ def page_variant(request) -> str:
         request.path,
         normalised_query(request),
         request.GET.get("theme_preview", ""),
-        request.store.currency,
+        markets.current_market(request).currency
+        if markets.chosen_currency(request)
+        else request.store.currency,
     )
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
     return f"storefront:page:{digest}"

@@ -24,12 +24,13 @@ from apps.catalog import collections as collection_selectors
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Category, Collection, Product
 from apps.checkout import promotions as checkout_promotions
+from apps.markets.pricing import MarketView
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
 from apps.recommendations.models import Widget
 from apps.search import selectors as search_selectors
 from apps.search.query import SORT_RELEVANCE, SORTS, SearchQuery
-from apps.storefront import browse, cards, review_views, seo, variant_choice, visitors
+from apps.storefront import browse, cards, markets, review_views, seo, variant_choice, visitors
 from apps.storefront.checkout_forms import GiftCardRecipientForm
 from apps.storefront.context_processors import canonical_base, storefront_theme
 from apps.storefront.http import post_only
@@ -46,7 +47,7 @@ def _category_context() -> tuple[dict[int, Category], dict]:
 @require_safe
 def home(request):
     _, context = _category_context()
-    currency = request.store.currency
+    market = markets.current_market(request)
     visitor = visitors.get_visitor(request)
     recs = recommendation_selectors.get_home_recommendations(
         user_id=visitor.user_id, recent_ids=visitor.recent_ids
@@ -58,8 +59,8 @@ def home(request):
         "storefront/home.html",
         {
             **context,
-            "featured": cards.card_list(catalog_selectors.list_featured_products(), currency),
-            "newest": cards.card_list(catalog_selectors.list_newest_products(), currency),
+            "featured": cards.card_list(catalog_selectors.list_featured_products(), market),
+            "newest": cards.card_list(catalog_selectors.list_newest_products(), market),
             "categories": context["nav_categories"],
             "recs_for_you": recs.for_you,
             "recs_recently_viewed": recs.recently_viewed,
@@ -81,7 +82,7 @@ def category_detail(request, slug: str):
     query = browse.parse_query(request.GET, category_id=category.id)
     context.update(
         _listing_context(
-            query, categories, currency=request.store.currency, current_category=category
+            query, categories, market=markets.current_market(request), current_category=category
         )
     )
     context["category"] = category
@@ -111,7 +112,7 @@ def collection_detail(request, slug: str):
         _listing_context(
             replace(query, text=""),
             categories,
-            currency=request.store.currency,
+            market=markets.current_market(request),
             current_category=None,
             listing_path=url,
         )
@@ -145,7 +146,7 @@ def search(request):
         _listing_context(
             query,
             categories,
-            currency=request.store.currency,
+            market=markets.current_market(request),
             current_category=None,
             listing_path=search_url,
             extra_params=extra,
@@ -176,7 +177,7 @@ def _listing_context(
     query: SearchQuery,
     categories: dict[int, Category],
     *,
-    currency: str,
+    market: MarketView,
     current_category: Category | None,
     listing_path: str | None = None,
     extra_params: tuple[tuple[str, str], ...] = (),
@@ -189,6 +190,7 @@ def _listing_context(
     def link(q: SearchQuery) -> str:
         return browse.to_querystring(q, category_param=on_search_page, extra=extra_params)
 
+    query = browse.in_currency(query, market.rate)
     result = search_selectors.search_products(query=query)
     num_pages = max(1, math.ceil(result.total / query.per_page))
     if query.page > num_pages:
@@ -197,7 +199,7 @@ def _listing_context(
         result = search_selectors.search_products(query=query)
     # One string for the template (a loop over 24 cards cost a quarter of the listing's render).
     product_cards = mark_safe(  # noqa: S308 - cards built and escaped by apps.storefront.cards
-        "".join(cards.render_product_cards(ids=result.product_ids, currency=currency))
+        "".join(cards.render_product_cards(ids=result.product_ids, market=market))
     )
     if current_category is None and query.category_id is not None:
         current_category = categories.get(query.category_id)
@@ -295,7 +297,8 @@ def product_detail(request, slug: str):
         product = catalog_selectors.get_product_for_storefront(slug=slug)
     except Product.DoesNotExist as exc:
         raise Http404("No such product") from exc
-    rows = variant_choice.rows_of_product(product)
+    market = markets.current_market(request)
+    rows = markets.rows_in_market(variant_choice.rows_of_product(product), market)
     picker = variant_choice.build_picker(
         rows, variant_param=request.GET.get("variant", ""), option_params=request.GET
     )
@@ -360,7 +363,7 @@ def product_detail(request, slug: str):
             "seo": seo.product_meta(
                 base=canonical_base(request),
                 store_name=request.store.name,
-                currency=request.store.currency,
+                currency=market.currency,
                 product=product,
                 variants=[row.variant for row in rows],
                 available={row.variant.id: row.available for row in rows},

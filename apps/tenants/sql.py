@@ -117,13 +117,15 @@ def replay_clone(
 # The platform sits below the store apps and imports none of them: its reports read a store's
 # tables by name, in that store's schema, one store at a time (no query joins two schemas).
 # The column names below are the orders app's; a migration renaming them must update these.
+# Amounts are the orders' base-currency equivalents (issue 20: orders in other currencies).
 
 ORDERS_TABLE = "orders_order"
 
 _ORDER_TOTALS_SQL = """
 SELECT count(*) FILTER (WHERE {received}) AS orders,
-       sum(total) FILTER (WHERE {received}) AS gross,
-       sum(total - amount_refunded) FILTER (WHERE {received}) AS net
+       sum(coalesce(base_total, total)) FILTER (WHERE {received}) AS gross,
+       sum(coalesce(base_total, total) - coalesce(base_amount_refunded, amount_refunded))
+           FILTER (WHERE {received}) AS net
 FROM {table}
 """
 

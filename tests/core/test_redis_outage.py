@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 
 from apps.core import outbox, redis_outage
 from apps.core.models import OutboxMessage
+from apps.markets.selectors import base_market
 from apps.orders.models import Order, OrderEmail
 from apps.reviews import throttling as review_throttling
 from apps.storefront import cards as cards_module
@@ -222,7 +223,7 @@ def test_product_cards_and_review_limit_work_without_redis(store, redis_down, ca
     variant = stocked_variant()
     user = get_user_model().objects.create_user(email="writer@example.test", password="x")
 
-    cards = cards_module.render_product_cards(ids=[variant.product_id], currency="USD")
+    cards = cards_module.render_product_cards(ids=[variant.product_id], market=base_market())
     allowed = [review_throttling.count_review_write(user) for _ in range(10)]
 
     assert len(cards) == 1 and variant.product.name in cards[0]

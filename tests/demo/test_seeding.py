@@ -51,6 +51,7 @@ def test_demo_store_is_created_whole_and_committed(django_db_setup, django_db_bl
     from apps.catalog.models import Product
     from apps.checkout.models import ShippingMethod, ShippingZone, TaxRate
     from apps.inventory.models import Warehouse
+    from apps.markets.models import Market
     from apps.orders.models import Order
     from apps.tenants.models import Store
 
@@ -73,6 +74,7 @@ def test_demo_store_is_created_whole_and_committed(django_db_setup, django_db_bl
                     )
                 )
                 us_taxes = list(TaxRate.objects.filter(country="US").values_list("name", "rate"))
+                markets = dict(Market.objects.values_list("currency", "rounding"))
         finally:
             with schema_context(get_public_schema_name()):
                 Store.objects.get(pk=store.pk).delete(force_drop=True)
@@ -84,6 +86,7 @@ def test_demo_store_is_created_whole_and_committed(django_db_setup, django_db_bl
     assert us_zones == ["United States"]
     assert us_methods == ["Express (1–2 days)", "Standard (3–5 days)"]
     assert us_taxes == [("Sales tax", Decimal("0.0700"))]
+    assert markets == {"EUR": "0.99", "GBP": "0.95", "JPY": "whole"}
 
 
 @pytest.mark.django_db

@@ -7,7 +7,20 @@ from apps.cart.services import MAX_LINE_QUANTITY
 from apps.orders.models import Order
 from apps.payments.gateways import registry as gateway_registry
 
-MONEY: dict = {"max_digits": 12, "decimal_places": 2}
+# Order amounts are in the order's currency: up to three places (KWD), two when the third is 0.
+MONEY: dict = {"max_digits": 13, "decimal_places": 3}
+
+
+class AmountOutput(serializers.DecimalField):
+    """An order amount as the order keeps it: "10.00" USD, "3027.00" JPY, "6.142" KWD."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**MONEY, **kwargs)
+
+    def to_representation(self, value):
+        three = Decimal(value).quantize(Decimal("0.001"))
+        two = three.quantize(Decimal("0.01"))
+        return str(two if two == three else three)
 
 
 class AddressInput(serializers.Serializer):
@@ -69,9 +82,9 @@ class OrderLineOutput(serializers.Serializer):
     quantity = serializers.IntegerField()
     quantity_fulfilled = serializers.IntegerField()
     quantity_returned = serializers.IntegerField()
-    unit_price = serializers.DecimalField(**MONEY)
-    tax_amount = serializers.DecimalField(**MONEY)
-    line_total = serializers.DecimalField(**MONEY)
+    unit_price = AmountOutput()
+    tax_amount = AmountOutput()
+    line_total = AmountOutput()
     backordered_quantity = serializers.IntegerField()
     backorder_kind = serializers.CharField()
     backorder_ships_on = serializers.DateField(allow_null=True)
@@ -95,10 +108,10 @@ class OrderPaymentOutput(serializers.Serializer):
     gift_card_last4 = serializers.SerializerMethodField(
         help_text="The last 4 characters of the gift card's code (gift card payments only)."
     )
-    amount = serializers.DecimalField(**MONEY)
+    amount = AmountOutput()
     currency = serializers.CharField()
     status = serializers.CharField()
-    amount_refunded = serializers.DecimalField(**MONEY)
+    amount_refunded = AmountOutput()
     applied_to_order = serializers.BooleanField()
     created_at = serializers.DateTimeField()
 
@@ -113,12 +126,12 @@ class OrderOutput(serializers.Serializer):
     payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)
     email = serializers.EmailField()
     currency = serializers.CharField()
-    subtotal = serializers.DecimalField(**MONEY)
-    discount_total = serializers.DecimalField(**MONEY)
-    shipping_total = serializers.DecimalField(**MONEY)
-    tax_total = serializers.DecimalField(**MONEY)
-    total = serializers.DecimalField(**MONEY)
-    amount_refunded = serializers.DecimalField(**MONEY)
+    subtotal = AmountOutput()
+    discount_total = AmountOutput()
+    shipping_total = AmountOutput()
+    tax_total = AmountOutput()
+    total = AmountOutput()
+    amount_refunded = AmountOutput()
     shipping_address = serializers.DictField(child=serializers.CharField(allow_blank=True))
     shipping_method = serializers.CharField(source="shipping_method_name")
     voucher_code = serializers.CharField()
@@ -135,7 +148,7 @@ class OrderListOutput(serializers.Serializer):
     status = serializers.CharField()
     payment_status = serializers.CharField()
     email = serializers.EmailField()
-    total = serializers.DecimalField(**MONEY)
+    total = AmountOutput()
     currency = serializers.CharField()
     created_at = serializers.DateTimeField()
 
@@ -156,7 +169,7 @@ class OrderCreatedOutput(serializers.Serializer):
     order_id = serializers.UUIDField()
     number = serializers.IntegerField()
     status = serializers.CharField()
-    total = serializers.DecimalField(**MONEY)
+    total = AmountOutput()
     currency = serializers.CharField()
     payment = PaymentActionOutput()
 
@@ -178,5 +191,6 @@ class CancelInput(serializers.Serializer):
 
 
 class RefundInput(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    # In the order's currency, to its minor unit (the refund service rounds to it).
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.001"))
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)

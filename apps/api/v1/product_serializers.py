@@ -4,16 +4,38 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.catalog.models import InventoryPolicy, Product
+from apps.core.money import quantize
+from apps.markets.pricing import price_in_market
 
 MONEY: dict = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+class PriceInCurrency(serializers.DecimalField):
+    """A variant's price in the request's currency (``?currency=``, ``context["market"]``):
+    its fixed price there, else converted and rounded, with that currency's digits."""
+
+    def __init__(self, *, compare_at: bool = False, **kwargs):
+        self.compare_at = compare_at
+        super().__init__(max_digits=13, decimal_places=3, source="*", **kwargs)
+
+    def to_representation(self, variant):
+        market = self.context.get("market")
+        value = variant.compare_at_price if self.compare_at else variant.price
+        if value is None:
+            return None
+        if market is None or market.is_base:
+            return str(quantize(value))
+        if self.compare_at:
+            return str(price_in_market(value, market))
+        return str(market.variant_price(variant.id, value))
 
 
 class VariantOutput(serializers.Serializer):
     id = serializers.IntegerField()
     sku = serializers.CharField()
     name = serializers.CharField()
-    price = serializers.DecimalField(max_digits=12, decimal_places=2)
-    compare_at_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    price = PriceInCurrency()
+    compare_at_price = PriceInCurrency(compare_at=True, allow_null=True)
     weight_grams = serializers.IntegerField()
     barcode = serializers.CharField()
     active = serializers.BooleanField()

@@ -8,7 +8,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -43,6 +48,7 @@ from apps.catalog.models import (
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
 from apps.inventory.models import StockLevel, Warehouse
+from apps.markets import selectors as market_selectors
 from apps.webhooks import services as webhook_services
 
 
@@ -56,9 +62,20 @@ def products_visible_to(request):
     return queryset.prefetch_related(Prefetch("variants", queryset=variants))
 
 
-def product_context(products) -> dict:
+def product_context(products, request=None) -> dict:
+    """What product output reads: availability, and the market of ``?currency=`` (prices in
+    it; an unknown or inactive currency is a 400 ``unknown_currency``)."""
     ids = [v.id for p in products for v in p.variants.all()]
-    return {"available": inventory_selectors.get_available_by_variant(ids)}
+    market = market_selectors.get_market(request.query_params.get("currency")) if request else None
+    return {"available": inventory_selectors.get_available_by_variant(ids), "market": market}
+
+
+CURRENCY_PARAMETER = OpenApiParameter(
+    "currency",
+    str,
+    description="Prices in this currency (ISO 4217, one of the store's markets); "
+    "default: the store's currency.",
+)
 
 
 def get_product_or_404(request, product_id) -> Product:
@@ -122,6 +139,7 @@ def _emit_product_updated(product: Product) -> None:
     )
 
 
+@extend_schema_view(get=extend_schema(parameters=[CURRENCY_PARAMETER]))
 class ProductListCreateApi(ListAPIView):
     scope = "products"
     public_methods = ("GET",)
@@ -136,7 +154,7 @@ class ProductListCreateApi(ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        body = ProductOutput(page, many=True, context=product_context(page)).data
+        body = ProductOutput(page, many=True, context=product_context(page, request)).data
         return self.get_paginated_response(body)
 
     @extend_schema(request=ProductCreateInput, responses={201: ProductOutput})
@@ -167,10 +185,10 @@ class ProductDetailApi(APIView):
     scope = "products"
     public_methods = ("GET",)
 
-    @extend_schema(responses=ProductOutput)
+    @extend_schema(responses=ProductOutput, parameters=[CURRENCY_PARAMETER])
     def get(self, request, product_id):
         product = get_product_or_404(request, product_id)
-        return Response(ProductOutput(product, context=product_context([product])).data)
+        return Response(ProductOutput(product, context=product_context([product], request)).data)
 
     @extend_schema(request=ProductUpdateInput, responses=ProductOutput)
     @idempotent

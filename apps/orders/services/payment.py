@@ -43,7 +43,7 @@ def mark_locked_order_paid(*, order: Order, amount: Decimal, payment_reference: 
             f"Order #{order.number} is {order.get_status_display().lower()} and cannot be paid.",
             extra={"order": order.number, "status": order.status},
         )
-    if quantize(amount) != order.total:
+    if quantize(amount, order.currency) != order.total:
         raise OrderNotPayable(
             f"Payment of {amount} does not match the order total {order.total}.",
             extra={"order": order.number, "amount": str(amount), "total": str(order.total)},

@@ -9,6 +9,7 @@ yield at most one order.
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -70,6 +71,12 @@ class OrderDraft:
     voucher_code: str
     lines: tuple[OrderLineDraft, ...]
     shipping_discounts: tuple[DiscountDraft, ...] = ()
+    # The rate the draft was priced with (issue 20): units of ``currency`` for one unit of
+    # ``base_currency``; blank base currency: the amounts are in the store's currency.
+    base_currency: str = ""
+    exchange_rate: Decimal = Decimal("1")
+    rate_source: str = ""
+    rate_updated_at: datetime | None = None
 
     @property
     def reservation_reference(self) -> str:
@@ -99,7 +106,7 @@ def create_order(*, draft: OrderDraft) -> Order:
             reference=draft.reservation_reference,
             lines=[(line.variant.id, line.quantity) for line in stocked],
         )
-    order = Order.objects.create(
+    order = Order(
         checkout_token=draft.checkout_token,
         user_id=draft.user_id,
         email=draft.email,
@@ -116,7 +123,16 @@ def create_order(*, draft: OrderDraft) -> Order:
         voucher_code=draft.voucher_code,
         has_backorder=bool(backorders),
         has_gift_cards=any(line.is_gift_card for line in draft.lines),
+        base_currency=draft.base_currency or draft.currency,
+        exchange_rate=draft.exchange_rate,
+        rate_source=draft.rate_source,
+        rate_updated_at=draft.rate_updated_at,
     )
+    # Each amount converted on its own (round per amount): the totals' base equivalents.
+    for name in ("subtotal", "discount_total", "shipping_total", "tax_total", "total"):
+        setattr(order, f"base_{name}", order.to_base(getattr(order, name)))
+    order.base_amount_refunded = Decimal("0")
+    order.save(force_insert=True)
     order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,

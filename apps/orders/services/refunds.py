@@ -13,7 +13,7 @@ from apps.orders.services import emails, history
 
 def check_refund(order: Order, amount: Decimal) -> Decimal:
     """Validate a refund amount against what is left; return it quantized."""
-    amount = quantize(amount)
+    amount = quantize(amount, order.currency)
     if order.payment_status not in (
         Order.PaymentStatus.PAID,
         Order.PaymentStatus.PARTIALLY_REFUNDED,
@@ -21,7 +21,7 @@ def check_refund(order: Order, amount: Decimal) -> Decimal:
         raise InvalidRefund(f"Order #{order.number} has no payment to refund.")
     if amount <= 0 or amount > order.refundable_amount:
         raise InvalidRefund(
-            f"Refund must be between 0.01 and {order.refundable_amount} {order.currency}.",
+            f"Refund must be more than 0 and at most {order.refundable_amount} {order.currency}.",
             extra={"refundable": str(order.refundable_amount), "amount": str(amount)},
         )
     return amount
@@ -41,10 +41,16 @@ def record_refund(
     amount = check_refund(order, amount)
     order.amount_refunded += amount
     fully = order.amount_refunded == order.total
+    if order.base_total is not None:
+        # Fully refunded: exactly the base total (per-refund rounding must not leave a cent).
+        refunded = order.base_total if fully else order.to_base(order.amount_refunded)
+        order.base_amount_refunded = refunded
     order.payment_status = (
         Order.PaymentStatus.REFUNDED if fully else Order.PaymentStatus.PARTIALLY_REFUNDED
     )
-    order.save(update_fields=["amount_refunded", "payment_status", "updated_at"])
+    order.save(
+        update_fields=["amount_refunded", "base_amount_refunded", "payment_status", "updated_at"]
+    )
     data: dict = {"amount": str(amount), "reference": reference, "reason": reason}
     if fully and order.status != Order.Status.CANCELLED:
         history.transition(

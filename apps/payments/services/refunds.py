@@ -11,7 +11,7 @@ from apps.observability import metrics
 from apps.orders import locks as order_locks
 from apps.orders import services as order_services
 from apps.orders.exceptions import InvalidRefund
-from apps.orders.models import OrderEvent
+from apps.orders.models import Order, OrderEvent
 from apps.payments import locks
 from apps.payments.exceptions import PaymentProviderError, RefundRejected
 from apps.payments.gateways.registry import get_gateway
@@ -37,7 +37,9 @@ def refund_order(
     Raises InvalidRefund (nothing to refund, amount out of range), RefundRejected or
     PaymentProviderError (the provider said no or could not be reached: nothing is booked).
     """
-    remaining = quantize(amount)
+    # Exact to the minor unit of the order's (and its payments') currency: 1.235 KWD, 500 JPY.
+    currency = Order.objects.values_list("currency", flat=True).get(pk=order_id)
+    remaining = quantize(amount, currency)
     first: Refund | None = None
     while True:
         refund = _refund_one_payment(

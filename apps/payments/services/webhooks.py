@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from apps.core.money import quantize
 from apps.orders import services as order_services
 from apps.orders.exceptions import InvalidRefund
 from apps.orders.models import OrderEvent
@@ -211,7 +212,7 @@ def _refund_exceeding_what_is_left(payment: Payment, reported: GatewayRefund) ->
 
 
 def _flag_unbooked_refund(payment: Payment, reported: GatewayRefund, why: str) -> str:
-    amount = Decimal(reported.amount).quantize(Decimal("0.01"))
+    amount = quantize(Decimal(reported.amount), reported.currency or None)
     problem = f"refund {reported.external_id} of {amount} {reported.currency} is {why}"
     logger.error("payment %s: %s", payment.pk, problem)
     order_services.record_order_event(

@@ -29,8 +29,6 @@ from elasticsearch.dsl import Document, analyzer, field, normalizer, token_filte
 
 from apps.search import sql
 from apps.search.query import (
-    BAND_KEYS,
-    PRICE_BANDS,
     SORT_NEWEST,
     SORT_PRICE_ASC,
     SORT_PRICE_DESC,
@@ -117,8 +115,8 @@ def prepare_document(row: sql.DocumentRow) -> dict:
 # --- query bodies ----------------------------------------------------------------------------
 def _band_filter(query: SearchQuery) -> dict | None:
     ranges = []
-    for key in sorted(set(query.bands) & BAND_KEYS.keys()):
-        low, high = BAND_KEYS[key]
+    selected = [query.band_bounds(key) for key in sorted(set(query.bands))]
+    for low, high in (b for b in selected if b is not None):
         bounds = {}
         if low is not None:
             bounds["gte"] = float(low)
@@ -175,10 +173,11 @@ def build_search_body(query: SearchQuery) -> dict:
         # followed here: browsing sorts as everywhere else (featured, then newest).
         filters.append({"ids": {"values": [str(i) for i in query.product_ids]}})
     price = {}
+    # Bounds in the shopper's currency; documents hold the store's prices.
     if query.min_price is not None:
-        price["gte"] = float(query.min_price)
+        price["gte"] = float(query.to_base(query.min_price))
     if query.max_price is not None:
-        price["lte"] = float(query.max_price)
+        price["lte"] = float(query.to_base(query.max_price))
     if price:
         filters.append({"range": {"min_price": price}})
 
@@ -206,10 +205,10 @@ def build_search_body(query: SearchQuery) -> dict:
                         "ranges": [
                             {
                                 "key": band_key(low, high),
-                                **({"from": float(low)} if low is not None else {}),
-                                **({"to": float(high)} if high is not None else {}),
+                                **({"from": float(query.to_base(low))} if low is not None else {}),
+                                **({"to": float(query.to_base(high))} if high is not None else {}),
                             }
-                            for low, high in PRICE_BANDS
+                            for low, high in query.price_bands()
                         ],
                     }
                 }
