@@ -60,6 +60,7 @@ urlpatterns = [
     path("v1/carts", carts.CartCreateApi.as_view(), name="cart-create"),
     path("v1/carts/<uuid:cart_id>", carts.CartDetailApi.as_view(), name="cart-detail"),
     path("v1/carts/<uuid:cart_id>/items", carts.CartItemCreateApi.as_view(), name="cart-items"),
+    path("v1/carts/<uuid:cart_id>/currency", carts.CartCurrencyApi.as_view(), name="cart-currency"),
     path(
         "v1/carts/<uuid:cart_id>/gift-cards",
         carts.CartGiftCardCreateApi.as_view(),

@@ -79,6 +79,8 @@ def test_every_idempotent_operation_replays_the_first_response_byte_for_byte(
     item_route = "v1/carts/<uuid:cart_id>/items/<int:variant_id>"
     replays.send(anonymous_api, "PATCH", item_route, f"{items}/{variant_id}", {"quantity": 1})
     replays.send(anonymous_api, "DELETE", item_route, f"{items}/{variant_id}")
+    replays.send(anonymous_api, "PUT", "v1/carts/<uuid:cart_id>/currency",
+                 f"v1/carts/{cart['cart_id']}/currency", {"currency": "USD"})  # fmt: skip
     order_body = {
         "items": [{"variant_id": variant_id, "quantity": 2}],
         "email": "buyer@example.test",

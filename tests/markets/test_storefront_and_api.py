@@ -103,11 +103,37 @@ def test_api_prices_take_a_currency(markets, store):
     usd = api.get(f"/api/v1/products/{variant.product_id}")
     kwd = api.get(f"/api/v1/products/{variant.product_id}", {"currency": "kwd"})
     unknown = api.get("/api/v1/products", {"currency": "XYZ"})
+    malformed = api.get("/api/v1/products", {"currency": "EU"})
 
     assert usd.status_code == 200 and usd.json()["variants"][0]["price"] == "20.00"
     assert kwd.status_code == 200 and kwd.json()["variants"][0]["price"] == "6.142"
-    assert unknown.status_code == 400
+    # Well formed but not one of the store's markets: 422; not a currency code at all: 400.
+    assert unknown.status_code == 422
     assert unknown.json()["error"]["code"] == "unknown_currency"
+    assert malformed.status_code == 400
+
+
+def test_api_carts_are_priced_in_their_currency_and_switch(markets, store):
+    variant = stocked_variant(price="20.00")
+    api = APIClient(HTTP_HOST=store.primary_host)
+
+    created = api.post("/api/v1/carts", {"currency": "kwd"}, format="json")
+    cart_id = created.json()["cart_id"]
+    in_kwd = api.post(
+        f"/api/v1/carts/{cart_id}/items", {"variant_id": variant.id, "quantity": 2}, format="json"
+    ).json()
+    in_jpy = api.put(f"/api/v1/carts/{cart_id}/currency", {"currency": "JPY"}, format="json")
+    in_usd = api.put(f"/api/v1/carts/{cart_id}/currency", {"currency": "USD"}, format="json")
+    unknown = api.put(f"/api/v1/carts/{cart_id}/currency", {"currency": "CHF"}, format="json")
+
+    assert created.status_code == 201 and created.json()["currency"] == "KWD"
+    # 20.00 USD x 0.3071 = 6.142 KWD (three places), a line of two 12.284.
+    assert in_kwd["items"][0]["unit_price"] == "6.142" and in_kwd["total"] == "12.284"
+    assert in_jpy.status_code == 200 and in_jpy.json()["currency"] == "JPY"
+    assert in_jpy.json()["items"][0]["unit_price"] == "3027.00"  # 20 x 151.37, whole yen
+    assert in_usd.json()["currency"] == "USD" and in_usd.json()["total"] == "40.00"
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_currency"
+    assert Cart.objects.get(token=cart_id).currency == ""  # still the store's currency
 
 
 def test_without_a_choice_the_shipping_country_picks_the_market(markets, store_client):

@@ -1,6 +1,6 @@
-from django_countries import countries
 from rest_framework import serializers
 
+from apps.api.v1.fields import AmountOutput, CountryCodeField, CurrencyCodeField
 from apps.cart.services import MAX_LINE_QUANTITY
 
 
@@ -34,12 +34,26 @@ class CartGiftCardOutput(serializers.Serializer):
         source="gift_card_id", help_text="DELETE /carts/{cart_id}/gift-cards/{id} removes it."
     )
     last4 = serializers.CharField()
-    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    balance = AmountOutput()
     currency = serializers.CharField()
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2,
+    amount = AmountOutput(
         help_text="What this card would pay of the cart's total (cards pay in the order applied).",
     )  # fmt: skip
+
+
+class CartCurrencyInput(serializers.Serializer):
+    currency = CurrencyCodeField(
+        help_text="Price the cart in this currency (ISO 4217): the store's own or one of its "
+        "markets'. The lines are re-priced; the order is placed in it."
+    )
+
+
+class CartCreateInput(serializers.Serializer):
+    currency = CurrencyCodeField(
+        required=False,
+        help_text="The cart's currency (ISO 4217), the store's own or one of its markets'; "
+        "default: the store's currency.",
+    )
 
 
 class CartItemUpdateInput(serializers.Serializer):
@@ -52,14 +66,14 @@ class CartLineOutput(serializers.Serializer):
     product = serializers.CharField(source="variant.product.name")
     variant = serializers.CharField(source="variant.name")
     quantity = serializers.IntegerField()
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
-    line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = AmountOutput()
+    line_total = AmountOutput()
     available = serializers.IntegerField()
 
 
 class AppliedPromotionOutput(serializers.Serializer):
     name = serializers.CharField(source="label")
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = AmountOutput()
     free_shipping = serializers.BooleanField()
 
 
@@ -67,44 +81,22 @@ class CartOutput(serializers.Serializer):
     cart_id = serializers.UUIDField(source="cart.token")
     items = CartLineOutput(source="lines", many=True)
     item_count = serializers.IntegerField()
-    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
-    discount_total = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text="What the store's promotions take off."
-    )
+    subtotal = AmountOutput()
+    discount_total = AmountOutput(help_text="What the store's promotions take off.")
     promotions = AppliedPromotionOutput(many=True)
-    total = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
+    total = AmountOutput(
         help_text="What the items cost after promotions: shipping, vouchers and tax depend on "
         "the order; GET /carts/{cart_id}/shipping-rates gives the total with each rate.",
     )
-    currency = serializers.CharField()
+    currency = serializers.CharField(help_text="Every amount of the cart is in this currency.")
     gift_cards = CartGiftCardOutput(many=True, help_text="Gift cards applied to the cart.")
-    amount_due = serializers.DecimalField(
-        max_digits=12, decimal_places=2,
+    amount_due = AmountOutput(
         help_text="The total less what the applied gift cards pay: what is left for the payment "
         "method (before shipping and tax, which the order adds).",
     )  # fmt: skip
     requires_shipping = serializers.BooleanField(
         help_text="False when every item is a gift card: the order needs no shipping method."
     )
-
-
-COUNTRY_CODES = sorted(dict(countries)) + sorted(code.lower() for code in dict(countries))
-
-
-class CountryCodeField(serializers.ChoiceField):
-    """An ISO 3166-1 alpha-2 code, "US" or "us", as the schema's enum lists; answers upper case.
-    An enum rather than a trimmed two-character string: " US" is refused as what it is, and a
-    schema-valid value is always accepted."""
-
-    default_error_messages = {"invalid_choice": "Not an ISO 3166-1 alpha-2 country code."}
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=COUNTRY_CODES, **kwargs)
-
-    def to_internal_value(self, data):
-        return super().to_internal_value(data).upper()
 
 
 class ShippingRatesQuery(serializers.Serializer):
@@ -119,11 +111,9 @@ class ShippingRateOutput(serializers.Serializer):
     )
     name = serializers.CharField(source="method.name")
     zone = serializers.CharField(source="method.zone.name")
-    price = serializers.DecimalField(max_digits=12, decimal_places=2)
-    tax_total = serializers.DecimalField(max_digits=12, decimal_places=2)
-    total = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
+    price = AmountOutput()
+    tax_total = AmountOutput()
+    total = AmountOutput(
         help_text="The order's total with this rate (items, shipping, tax; before vouchers).",
     )
 
@@ -132,7 +122,7 @@ class ShippingRatesOutput(serializers.Serializer):
     cart_id = serializers.UUIDField()
     country = serializers.CharField()
     currency = serializers.CharField()
-    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    subtotal = AmountOutput()
     rates = ShippingRateOutput(
         many=True,
         help_text="Cheapest first; POST /orders without shipping_method uses the first.",

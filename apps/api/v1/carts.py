@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -10,7 +11,8 @@ from rest_framework.views import APIView
 
 from apps.api.idempotency import idempotent
 from apps.api.v1.cart_serializers import (
-    COUNTRY_CODES,
+    CartCreateInput,
+    CartCurrencyInput,
     CartGiftCardInput,
     CartItemInput,
     CartItemUpdateInput,
@@ -18,6 +20,7 @@ from apps.api.v1.cart_serializers import (
     ShippingRatesOutput,
     ShippingRatesQuery,
 )
+from apps.api.v1.fields import COUNTRY_CODES, requested_market
 from apps.cart import selectors as cart_selectors
 from apps.cart import services as cart_services
 from apps.cart.models import Cart
@@ -38,12 +41,17 @@ def cart_payload(cart: Cart) -> dict:
         "discount_total": totals.discount_total,
         "promotions": totals.promotions,
         "total": totals.items_total,
-        "currency": get_current_store().currency,
+        "currency": view.currency or cart_currency(cart),
         "gift_cards": gift_cards,
         "amount_due": totals.items_total - sum((card.amount for card in gift_cards), Decimal("0")),
         "requires_shipping": view.requires_shipping,
     }
     return CartOutput(data).data
+
+
+def cart_currency(cart: Cart) -> str:
+    """The currency the cart is priced in (an empty cart has no priced lines to say it)."""
+    return cart.currency or get_current_store().currency
 
 
 def get_open_cart_or_404(cart_id) -> Cart:
@@ -57,12 +65,34 @@ class CartCreateApi(APIView):
     scope = "carts"
     public_methods = ("POST",)
 
-    @extend_schema(request=None, responses={201: CartOutput})
+    @extend_schema(request=CartCreateInput, responses={201: CartOutput})
     @idempotent
     def post(self, request):
+        data = CartCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        market = requested_market(data.validated_data.get("currency"))
         user_id = request.user.id if request.user.is_authenticated else None
-        cart = cart_services.get_or_create_cart(cart=None, user_id=user_id)
+        with transaction.atomic():
+            cart = cart_services.get_or_create_cart(cart=None, user_id=user_id)
+            cart = cart_services.set_cart_currency(cart=cart, currency=market.currency)
         return Response(cart_payload(cart), status=status.HTTP_201_CREATED)
+
+
+class CartCurrencyApi(APIView):
+    """Switch the cart's currency; its lines are re-priced in it."""
+
+    scope = "carts"
+    public_methods = ("PUT",)
+
+    @extend_schema(request=CartCurrencyInput, responses=CartOutput)
+    @idempotent
+    def put(self, request, cart_id):
+        cart = get_open_cart_or_404(cart_id)
+        data = CartCurrencyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        market = requested_market(data.validated_data["currency"])
+        cart = cart_services.set_cart_currency(cart=cart, currency=market.currency)
+        return Response(cart_payload(cart))
 
 
 class CartDetailApi(APIView):
@@ -152,7 +182,7 @@ class CartShippingRatesApi(APIView):
         body = {
             "cart_id": cart.token,
             "country": country,
-            "currency": get_current_store().currency,
+            "currency": view.currency or cart_currency(cart),
             "subtotal": view.subtotal,
             "rates": rates,
         }

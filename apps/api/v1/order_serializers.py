@@ -2,25 +2,10 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.api.v1.cart_serializers import CountryCodeField
+from apps.api.v1.fields import MONEY, AmountOutput, CountryCodeField
 from apps.cart.services import MAX_LINE_QUANTITY
 from apps.orders.models import Order
 from apps.payments.gateways import registry as gateway_registry
-
-# Order amounts are in the order's currency: up to three places (KWD), two when the third is 0.
-MONEY: dict = {"max_digits": 13, "decimal_places": 3}
-
-
-class AmountOutput(serializers.DecimalField):
-    """An order amount as the order keeps it: "10.00" USD, "3027.00" JPY, "6.142" KWD."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**MONEY, **kwargs)
-
-    def to_representation(self, value):
-        three = Decimal(value).quantize(Decimal("0.001"))
-        two = three.quantize(Decimal("0.01"))
-        return str(two if two == three else three)
 
 
 class AddressInput(serializers.Serializer):

@@ -24,6 +24,7 @@ from apps.api.exceptions import Conflict, Unprocessable
 from apps.api.filters import BooleanFilter, IdFilter, IsoDateTimeFilter
 from apps.api.idempotency import idempotent
 from apps.api.permissions import is_integrator
+from apps.api.v1.fields import CURRENCY_PATTERN, requested_market
 from apps.api.v1.product_serializers import (
     INVENTORY_CHANGE_SCHEMA,
     CategoryOutput,
@@ -48,7 +49,6 @@ from apps.catalog.models import (
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
 from apps.inventory.models import StockLevel, Warehouse
-from apps.markets import selectors as market_selectors
 from apps.webhooks import services as webhook_services
 
 
@@ -64,15 +64,16 @@ def products_visible_to(request):
 
 def product_context(products, request=None) -> dict:
     """What product output reads: availability, and the market of ``?currency=`` (prices in
-    it; an unknown or inactive currency is a 400 ``unknown_currency``)."""
+    it; a currency the store does not sell in is a 422 ``unknown_currency``)."""
     ids = [v.id for p in products for v in p.variants.all()]
-    market = market_selectors.get_market(request.query_params.get("currency")) if request else None
+    market = requested_market(request.query_params.get("currency")) if request else None
     return {"available": inventory_selectors.get_available_by_variant(ids), "market": market}
 
 
 CURRENCY_PARAMETER = OpenApiParameter(
     "currency",
     str,
+    pattern=CURRENCY_PATTERN,
     description="Prices in this currency (ISO 4217, one of the store's markets); "
     "default: the store's currency.",
 )
