@@ -229,6 +229,9 @@ class PageCacheMiddleware:
         if fresh.stock is not None:
             _stock_checked[key] = time.monotonic()
         response.content = personalise(request, fresh, nonce=getattr(request, "_csp_nonce", ""))
+        if getattr(request, "_page_cache_recent_shown", None):
+            # The view left the visitor's strip to us (and counted the page's other widgets).
+            recommendation_services.record_impressions(widgets=request._page_cache_recent_shown)
         response["Content-Length"] = str(len(response.content))
         response["X-Page-Cache"] = "miss"
         return response

@@ -26,7 +26,6 @@ from apps.catalog.models import Category, Collection, Product
 from apps.checkout import promotions as checkout_promotions
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
-from apps.recommendations.models import Widget
 from apps.search import selectors as search_selectors
 from apps.search.query import SORT_RELEVANCE, SORTS, SearchQuery
 from apps.storefront import browse, cards, review_views, seo, variant_choice, visitors
@@ -51,7 +50,8 @@ def home(request):
     recs = recommendation_selectors.get_home_recommendations(
         user_id=visitor.user_id, recent_ids=visitor.recent_ids
     )
-    recommendation_services.record_impressions(widgets=recs.shown_widgets())
+    recent = _recently_viewed(request, visitor)
+    recommendation_services.record_impressions(widgets=_shown(recs, recent))
     _tell_page_cache(request, impressions=recs.shown_widgets())
     return render(
         request,
@@ -62,7 +62,7 @@ def home(request):
             "newest": cards.card_list(catalog_selectors.list_newest_products(), currency),
             "categories": context["nav_categories"],
             "recs_for_you": recs.for_you,
-            "recs_recently_viewed": recs.recently_viewed,
+            "recs_recently_viewed": recent,
             "seo": seo.home_meta(
                 base=canonical_base(request),
                 store_name=request.store.name,
@@ -306,16 +306,15 @@ def product_detail(request, slug: str):
     categories, context = _category_context()
     context.update(review_views.reviews_context(request, product))
     visitor = visitors.get_visitor(request, create=True)
-    recs = recommendation_selectors.get_product_page_recommendations(
-        product=product, recent_ids=visitor.recent_ids
-    )
+    recs = recommendation_selectors.get_product_page_recommendations(product=product)
+    recent = _recently_viewed(request, visitor, current_product_id=product.id)
     # A GET that writes, on purpose: the view (one Redis round trip) feeds "viewed together"
     # and trending; the recently-viewed cookie is written on the way out by the middleware.
     recommendation_services.record_product_view(
         product_id=product.id,
         visitor_key=visitor.key,
         user_id=visitor.user_id,
-        impressions=recs.shown_widgets(),
+        impressions=_shown(recs, recent),
     )
     visitors.remember_recently_viewed(request, product.id)
     _tell_page_cache(
@@ -344,7 +343,7 @@ def product_detail(request, slug: str):
             **context,
             "recs_bought_together": recs.bought_together,
             "recs_viewed_together": recs.viewed_together,
-            "recs_recently_viewed": recs.recently_viewed,
+            "recs_recently_viewed": recent,
             "recs_back_in_stock": recs.back_in_stock,
             "product": product,
             "picker": picker,
@@ -372,14 +371,30 @@ def product_detail(request, slug: str):
     )
 
 
+def _recently_viewed(
+    request, visitor: visitors.Visitor, *, current_product_id: int | None = None
+) -> recommendation_selectors.WidgetView | None:
+    """The visitor's "recently viewed" strip; none in a page rendered for the page cache,
+    which leaves a marker there and fills it in for each visitor (the same selector)."""
+    if getattr(request, "page_cache", None) is not None:
+        return None
+    return recommendation_selectors.get_recently_viewed(
+        recent_ids=visitor.recent_ids, current_product_id=current_product_id
+    )
+
+
+def _shown(recs, recent: recommendation_selectors.WidgetView | None) -> list[str]:
+    return [*recs.shown_widgets(), *([recent.widget] if recent else [])]
+
+
 def _tell_page_cache(request, *, impressions: list[str], **facts) -> None:
     """What a page cached for anonymous shoppers (``apps.storefront.page_cache``) must redo or
     check on each hit: the widget impressions to count (the per-visitor "recently viewed" strip
-    is filled in, and counted, per request), and on a product page its view and stock."""
+    is filled in, and counted, by the page cache), and on a product page its view and stock."""
     render = getattr(request, "page_cache", None)
     if render is None:
         return
-    render.impressions = [w for w in impressions if w != Widget.RECENTLY_VIEWED]
+    render.impressions = impressions
     for name, value in facts.items():
         setattr(render, name, value)
 
