@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from apps.catalog import product_cache
 from apps.catalog.models import Product
+from apps.core import store_cache
 from apps.inventory import selectors as inventory_selectors
 from apps.orders.models import Order, OrderLine
 from apps.recommendations import ranking
@@ -115,20 +116,22 @@ def _build_config() -> Config:
 
 
 def get_config() -> tuple[Config, int]:
-    """The merchant's configuration and the current neighbour generation (cached)."""
-    cached = cache.get_many([CONFIG_KEY, GENERATION_KEY])
-    config = cached.get(CONFIG_KEY)
-    if config is None:
-        config = _build_config()
-        cache.set(CONFIG_KEY, config, CONFIG_TTL)
-    generation = cached.get(GENERATION_KEY)
+    """The merchant's configuration (a store-configuration entry: ``store_cache``) and the
+    current neighbour generation (read once per request)."""
+    config = store_cache.get_or_load(CONFIG_KEY, _build_config, timeout=CONFIG_TTL)
+    return config, store_cache.read_once(GENERATION_KEY, _read_generation)
+
+
+def _read_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = RecomputeRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
         cache.set(GENERATION_KEY, generation, None)
-    return config, generation
+    return generation
 
 
 # --- cached candidate lists ----------------------------------------------------------------
+# Keyed by generation: a recompute's lists never change, so web processes keep them too.
 
 
 def _neighbour_lists(
@@ -136,10 +139,9 @@ def _neighbour_lists(
 ) -> dict[int, dict[str, list[tuple[int, float]]]]:
     """Each product's stored neighbours by kind, best first: cache, else one query for all."""
     keys = {f"recs:nb:{generation}:{pid}": pid for pid in product_ids}
-    found = cache.get_many(list(keys))
-    lists = {keys[key]: value for key, value in found.items()}
-    missing = [pid for pid in product_ids if pid not in lists]
-    if missing:
+
+    def load(missing_keys: list[str]) -> dict[str, dict[str, list[tuple[int, float]]]]:
+        missing = [keys[key] for key in missing_keys]
         loaded: dict[int, dict[str, list[tuple[int, float]]]] = {pid: {} for pid in missing}
         rows = (
             ProductNeighbour.objects.filter(product_id__in=missing)
@@ -148,21 +150,21 @@ def _neighbour_lists(
         )
         for product_id, kind, neighbour_id, score in rows:
             loaded[product_id].setdefault(kind, []).append((neighbour_id, score))
-        cache.set_many({f"recs:nb:{generation}:{pid}": v for pid, v in loaded.items()}, LISTS_TTL)
-        lists.update(loaded)
-    return lists
+        return {f"recs:nb:{generation}:{pid}": v for pid, v in loaded.items()}
+
+    found = store_cache.get_many_or_load(list(keys), load, timeout=LISTS_TTL)
+    return {keys[key]: value for key, value in found.items()}
 
 
 def _ranked_ids(names: Sequence[str], generation: int) -> dict[str, list[int]]:
     """Ranked id lists: "trending", "popular" and "cat<id>" (popular in a category)."""
     keys = {f"recs:rank:{generation}:{name}": name for name in names}
-    found = {keys[key]: value for key, value in cache.get_many(list(keys)).items()}
-    for name in names:
-        if name in found:
-            continue
-        found[name] = _load_ranking(name)
-        cache.set(f"recs:rank:{generation}:{name}", found[name], LISTS_TTL)
-    return found
+    found = store_cache.get_many_or_load(
+        list(keys),
+        lambda missing: {key: _load_ranking(keys[key]) for key in missing},
+        timeout=LISTS_TTL,
+    )
+    return {keys[key]: value for key, value in found.items()}
 
 
 def _load_ranking(name: str) -> list[int]:
