@@ -69,21 +69,13 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
     return [mark_safe(html[product_id]) for product_id in ids if product_id in html]  # noqa: S308
 
 
-def card_list(products, currency: str) -> list[SafeString]:
-    """Cards of products already read (``ProductCard`` or annotated ``Product``), uncached."""
-    products = list(products)
-    rules = promotions.rules_for(product.id for product in products)
-    return [mark_safe(card_html(product, currency, rules)) for product in products]  # noqa: S308
-
-
 def _render(products: list[catalog_selectors.ProductCard], currency: str, rules) -> dict[int, str]:
     return {product.id: card_html(product, currency, rules) for product in products}
 
 
 def card_html(card, currency: str, rules=None) -> str:
-    """One card's markup (``storefront/includes/_product_card.html``, autoescaped); ``card`` is
-    a ``ProductCard`` or a ``Product`` from the catalog selectors (url, image_url, min_price
-    and variant_count annotated). Listings render it only for the cards their cache misses.
+    """One card's markup (``storefront/includes/_product_card.html``, autoescaped) of a
+    ``ProductCard``. Listings render it only for the cards their cache misses.
     """
     promo = promotions.get_unit_price(
         price=card.min_price, product_id=card.id, category_id=card.category_id, rules=rules
