@@ -3,9 +3,10 @@
     python -m config.devservices -- python bench/profile_storefront.py [page] [--requests 200]
         [--top 40] [--sort cumulative|tottime]
 
-``page`` is ``product`` (default), ``category``, ``search``, ``home``, ``product-hit`` (page
-cache hits), ``add-to-cart`` (POST /cart/add/ and its redirect to the cart page) or
-``checkout`` (a whole guest checkout after the cart: "Check out", place order, pay).
+``page`` is ``product`` (default), ``category``, ``search``, ``home``, each of them with
+``-hit`` (page cache hits: ``product-hit``), ``add-to-cart`` (POST /cart/add/ and its
+redirect to the cart page) or ``checkout`` (a whole guest checkout after the cart: "Check
+out", place order, pay).
 
 Opens the same throw-away store as ``bench/storefront.py`` (24 products in three sizes, stock,
 shipping, tax) and asks Django's test client, as an anonymous first-time visitor (no cookies
@@ -67,7 +68,8 @@ def page_request(path: str, *, unique: bool):
 
 def product_request(*, unique: bool):
     def run(host: str, n: int, item: dict, method_id: int) -> None:
-        path = f"/products/{item['slug']}/"
+        # Misses: a product after another; hits: the same product again and again.
+        path = f"/products/{item['slug'] if unique else 'bench-shirt-1'}/"
         response = new_visitor(host).get(f"{path}?cold={n}" if unique else path)
         assert response.status_code == 200, response.status_code
 
@@ -104,6 +106,7 @@ def main() -> None:
     call_command("migrate_schemas", interactive=False, verbosity=0)
     requests = {
         **{name: page_request(path, unique=True) for name, path in PAGES.items()},
+        **{f"{name}-hit": page_request(path, unique=False) for name, path in PAGES.items()},
         "product": product_request(unique=True),
         "product-hit": product_request(unique=False),
         "add-to-cart": add_to_cart,

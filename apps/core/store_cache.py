@@ -46,6 +46,9 @@ LOCAL_MAX_ENTRIES = 5_000  # per process; past it the process forgets them all a
 _MISSING = object()
 # Per process: (schema, key) -> (generation, monotonic expiry, pickled value).
 _local: dict[tuple[str, str], tuple[int, float, bytes]] = {}
+# Versions read once per request by their owners (``read_once``) that ride along with the
+# generation's read, one round trip for all: the catalog version, the recommendations' one.
+_READ_WITH_GENERATION: list[str] = []
 
 
 # Inside a request (``RequestMemoMiddleware``), each entry is read from Redis once: a product
@@ -131,17 +134,39 @@ def remember(key: str, value: Any) -> None:
         memo[(connection.schema_name, key)] = value
 
 
+def read_with_generation(key: str) -> None:
+    """Fetch ``key`` (a version its owner reads through ``read_once``) in the same round trip
+    as the generation, into the request's memo (call from ``AppConfig.ready``)."""
+    if key not in _READ_WITH_GENERATION:
+        _READ_WITH_GENERATION.append(key)
+
+
 def current_generation() -> int | None:
     """The store's configuration generation (once per request); ``None`` without Redis."""
     return read_once(GENERATION_KEY, _read_generation)
 
 
 def _read_generation() -> int | None:
-    generation = cache.get(GENERATION_KEY)
+    return read_generation_with()[GENERATION_KEY]
+
+
+def read_generation_with(*keys: str) -> dict[str, Any]:
+    """The generation (remembered for the request, with the versions read along with it:
+    ``read_with_generation``) and the values of ``keys`` found, in one round trip."""
+    memo = _request_memo.get()
+    schema = connection.schema_name
+    riders = [key for key in _READ_WITH_GENERATION if memo is None or (schema, key) not in memo]
+    found = cache.get_many([GENERATION_KEY, *riders, *keys])
+    generation = found.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, time.time_ns(), None)
         generation = cache.get(GENERATION_KEY)
-    return generation
+    if memo is not None:
+        memo[(schema, GENERATION_KEY)] = generation
+        for key in riders:
+            if found.get(key) is not None:  # a missing version is left to its owner's read
+                memo[(schema, key)] = found[key]
+    return {**{key: found[key] for key in keys if key in found}, GENERATION_KEY: generation}
 
 
 def _local_get(memo_key: tuple[str, str], generation: int | None) -> Any:

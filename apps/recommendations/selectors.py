@@ -54,6 +54,8 @@ SEED_LIMIT = 20
 VIEW_SEED_DAYS = 30
 UNDONE_STATUSES = (Order.Status.CANCELLED, Order.Status.REFUNDED)
 
+store_cache.read_with_generation(GENERATION_KEY)  # product and home pages read both
+
 PRODUCT_WIDGETS = (Widget.BOUGHT_TOGETHER, Widget.VIEWED_TOGETHER)
 NEIGHBOUR_KIND = {
     Widget.BOUGHT_TOGETHER: ProductNeighbour.Kind.BOUGHT_TOGETHER,

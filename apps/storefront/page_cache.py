@@ -194,15 +194,12 @@ class PageCacheMiddleware:
         if match is None or bypass_reason(request) is not None:
             return self.get_response(request)
         key = page_variant(request)
-        found = cache.get_many([product_cache.VERSION_KEY, PAGE_VERSION_KEY, key])
-        catalog_version = found.get(product_cache.VERSION_KEY)
-        page_version = found.get(PAGE_VERSION_KEY)
+        # One round trip: the page, the store's generation (the page version) and the versions
+        # that ride along with it (the catalog's, remembered for the rest of the request).
+        found = store_cache.read_generation_with(key)
+        page_version = found[PAGE_VERSION_KEY]
+        catalog_version = product_cache.current_version()
         entry = found.get(key)
-        # The rest of the request (a miss renders the page) reads neither again.
-        if catalog_version is not None:
-            store_cache.remember(product_cache.VERSION_KEY, catalog_version)
-        if page_version is not None:
-            store_cache.remember(PAGE_VERSION_KEY, page_version)
         if (
             entry is not None
             and entry.catalog_version == catalog_version
@@ -213,10 +210,6 @@ class PageCacheMiddleware:
             metrics.cache_requests.labels("page", "hit").inc()
             return _hit_response(request, entry)
         metrics.cache_requests.labels("page", "miss").inc()
-        if catalog_version is None:
-            catalog_version = product_cache.current_version()
-        if page_version is None:
-            page_version = store_cache.current_generation()
         request.page_cache = PageRender(catalog_version=catalog_version, page_version=page_version)
         response = self.get_response(request)
         render = request.page_cache
