@@ -24,6 +24,7 @@ from apps.catalog import collections as collection_selectors
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Category, Collection, Product
 from apps.checkout import promotions as checkout_promotions
+from apps.inventory import selectors as inventory_selectors
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
 from apps.search import selectors as search_selectors
@@ -308,13 +309,22 @@ def product_detail(request, slug: str):
         product = catalog_selectors.get_product_for_storefront(slug=slug)
     except Product.DoesNotExist as exc:
         raise Http404("No such product") from exc
-    rows = variant_choice.rows_of_product(product)
+    asks_by_options = _asks_by_options(request)
+    recs = None
+    # One stock query for the recommended products and the product's own variants.
+    own_variants = () if asks_by_options else [v.id for v in product.variants.all()]
+    with inventory_selectors.free_units_read_together(own_variants):
+        if not asks_by_options:  # (that request is answered with a redirect, see below)
+            recs = recommendation_selectors.get_product_page_recommendations(product=product)
+        rows = variant_choice.rows_of_product(product)
     picker = variant_choice.build_picker(
         rows, variant_param=request.GET.get("variant", ""), option_params=request.GET
     )
-    if picker.selected and not picker.not_offered and _asks_by_options(request):
+    if picker.selected and not picker.not_offered and asks_by_options:
         # ?option-size=M&option-color=Black (the form without JavaScript): one address per variant.
         return redirect(f"{product.get_absolute_url()}?variant={picker.selected.variant.id}")
+    if recs is None:
+        recs = recommendation_selectors.get_product_page_recommendations(product=product)
     images = list(product.images.all())
     categories, context = _category_context()
     if request.user.is_authenticated:  # their own review, votes and forms
@@ -322,7 +332,6 @@ def product_detail(request, slug: str):
     else:
         context["reviews_html"] = fragments.product_reviews_html(request, product)
     visitor = visitors.get_visitor(request, create=True)
-    recs = recommendation_selectors.get_product_page_recommendations(product=product)
     recent = _recently_viewed(request, visitor, current_product_id=product.id)
     # A GET that writes, on purpose: the view (one Redis round trip) feeds "viewed together"
     # and trending; the recently-viewed cookie is written on the way out by the middleware.
