@@ -32,8 +32,16 @@ CARD_CACHE_SECONDS = 3600
 
 def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeString]:
     """The cards of the sellable products among ``ids``, in the order of ``ids``."""
+    cards = render_cards_by_id(ids=ids, currency=currency)
+    return [cards[product_id] for product_id in ids if product_id in cards]
+
+
+def render_cards_by_id(*, ids: Sequence[int], currency: str) -> dict[int, SafeString]:
+    """The cards of the sellable products among ``ids`` by product id (several lists of one
+    page in one cache read: the home page's featured and new products)."""
+    ids = list(dict.fromkeys(ids))
     if not ids:
-        return []
+        return {}
     version = product_cache.current_version()
     rules = promotions.rules_for(ids)
     # One Redis hash per store, catalog version and currency, one field per product: a page's
@@ -66,7 +74,7 @@ def render_product_cards(*, ids: Sequence[int], currency: str) -> list[SafeStrin
             except RedisError as exc:
                 redis_outage.note_failure("product card cache write", exc)
     # Rendered by the card template with autoescaping: safe to insert as is.
-    return [mark_safe(html[product_id]) for product_id in ids if product_id in html]  # noqa: S308
+    return {product_id: mark_safe(text) for product_id, text in html.items()}  # noqa: S308
 
 
 def _render(products: list[catalog_selectors.ProductCard], currency: str, rules) -> dict[int, str]:

@@ -61,19 +61,18 @@ def home(request):
     )
     recent = _recently_viewed(request, visitor)
     recommendation_services.record_impressions(widgets=_shown(recs, recent))
+    # The listings' cached cards, both lists in one read: no product query when warm.
+    featured = catalog_selectors.list_featured_product_ids()
+    newest = catalog_selectors.list_newest_product_ids()
+    product_cards = cards.render_cards_by_id(ids=[*featured, *newest], currency=currency)
     _tell_page_cache(request, impressions=recs.shown_widgets())
     return render(
         request,
         "storefront/home.html",
         {
             **context,
-            # The listings' cached cards: the home page costs no product query when warm.
-            "featured": cards.render_product_cards(
-                ids=catalog_selectors.list_featured_product_ids(), currency=currency
-            ),
-            "newest": cards.render_product_cards(
-                ids=catalog_selectors.list_newest_product_ids(), currency=currency
-            ),
+            "featured": [product_cards[i] for i in featured if i in product_cards],
+            "newest": [product_cards[i] for i in newest if i in product_cards],
             "categories": context["nav_categories"],
             "recs_for_you": recs.for_you,
             "recs_recently_viewed": recent,
