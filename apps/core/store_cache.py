@@ -42,10 +42,14 @@ T = TypeVar("T")
 GENERATION_KEY = "store-config:generation"
 ALL_KEYS: set[str] = {GENERATION_KEY}
 TIMEOUT_SECONDS = 300
-LOCAL_MAX_ENTRIES = 5_000  # per process; past it the process forgets them all and starts over
+# Per process, past either bound the process forgets every copy and starts over (a product
+# structure is a few KB: a worker's copies stay within tens of MB whatever the catalog size).
+LOCAL_MAX_ENTRIES = 5_000
+LOCAL_MAX_BYTES = 32 * 1024 * 1024
 _MISSING = object()
 # Per process: (schema, key) -> (generation, monotonic expiry, pickled value).
 _local: dict[tuple[str, str], tuple[int, float, bytes]] = {}
+_local_bytes = 0
 # Versions read once per request by their owners (``read_once``) that ride along with the
 # generation's read, one round trip for all: the catalog version, the recommendations' one.
 _READ_WITH_GENERATION: list[str] = []
@@ -181,9 +185,14 @@ def _local_get(memo_key: tuple[str, str], generation: int | None) -> Any:
 def _local_set(memo_key: tuple[str, str], generation: int | None, value: Any, timeout: int):
     if generation is None:
         return
-    if len(_local) >= LOCAL_MAX_ENTRIES:
+    global _local_bytes
+    data = pickle.dumps(value, -1)
+    if len(_local) >= LOCAL_MAX_ENTRIES or _local_bytes + len(data) > LOCAL_MAX_BYTES:
         _local.clear()
-    _local[memo_key] = (generation, time.monotonic() + timeout, pickle.dumps(value, -1))
+        _local_bytes = 0
+    previous = _local.get(memo_key)
+    _local_bytes += len(data) - (len(previous[2]) if previous else 0)
+    _local[memo_key] = (generation, time.monotonic() + timeout, data)
 
 
 def invalidate(*keys: str) -> None:

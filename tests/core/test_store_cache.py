@@ -8,7 +8,7 @@ KEY = "test:store-cache-entry"
 
 @pytest.fixture(autouse=True)
 def no_entry_yet():
-    cache.delete(KEY)
+    cache.delete_many([KEY, KEY + ":big"])
 
 
 def _read_in_a_request(loads: list[int]) -> int:
@@ -54,3 +54,19 @@ def test_outside_a_request_every_read_asks_redis():
     store_cache.get_or_load(KEY, lambda: loads.append(1) or 2)
 
     assert len(loads) == 2
+
+
+@pytest.mark.django_db
+def test_a_process_forgets_its_copies_past_its_memory_bound(monkeypatch):
+    monkeypatch.setattr(store_cache, "LOCAL_MAX_BYTES", 1_000)
+    loads: list[int] = []
+    with store_cache.memo_for_request():
+        store_cache.get_or_load(KEY, lambda: loads.append(1) or "x" * 600)
+        store_cache.get_or_load(KEY + ":big", lambda: "y" * 600)  # over the bound: starts over
+    cache.delete(KEY)
+
+    with store_cache.memo_for_request():
+        store_cache.get_or_load(KEY, lambda: loads.append(1) or "x" * 600)
+
+    assert len(loads) == 2
+    assert store_cache._local_bytes <= store_cache.LOCAL_MAX_BYTES
