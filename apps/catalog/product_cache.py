@@ -38,9 +38,15 @@ TIMEOUT_SECONDS = 300
 
 # clear_all() (a store created again under an old schema name, tests) forgets the version too.
 store_cache.ALL_KEYS.add(VERSION_KEY)
+store_cache.read_with_generation(VERSION_KEY)  # most pages that read one read both
 
 
 def current_version() -> int:
+    """The store's catalog version, read once per request (a page asked for it four times)."""
+    return store_cache.read_once(VERSION_KEY, _read_version)
+
+
+def _read_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
         # A version never used before in this store (entries of an evicted version stay unused).
@@ -69,7 +75,9 @@ def bump_version() -> None:
 
 
 def _bump() -> None:
-    cache.set(VERSION_KEY, time.time_ns(), None)
+    version = time.time_ns()
+    cache.set(VERSION_KEY, version, None)
+    store_cache.remember(VERSION_KEY, version)  # the rest of this request reads the new one
 
 
 def _bump_in(schema: str) -> None:
@@ -90,23 +98,24 @@ def get_or_load(name: str, load: Callable[[], T]) -> T:
 def get_many_or_load(
     name: str, ids: Iterable[int], load: Callable[[set[int]], dict[int, T]]
 ) -> dict[int, T]:
-    """Entries ``name:<id>`` of the current catalog version for ``ids``, in one cache read;
-    the missing ones loaded together by ``load(missing ids)`` and stored. An id ``load`` does
-    not return is remembered as absent too (and left out of the answer)."""
+    """Entries ``name:<id>`` of the current catalog version for ``ids``, in one cache read
+    (none for those this web process holds, see ``store_cache``); the missing ones loaded
+    together by ``load(missing ids)`` and stored. An id ``load`` does not return is remembered
+    as absent too (and left out of the answer)."""
     ids = set(ids)
     if not ids:
         return {}
     prefix = f"catalog:{current_version()}:{name}:"
-    found = {int(key[len(prefix) :]): value for key, value in cache.get_many(
-        [f"{prefix}{pk}" for pk in ids]
-    ).items()}  # fmt: skip
-    missing = ids - found.keys()
-    if missing:
+
+    def load_keys(keys: list[str]) -> dict[str, T | None]:
+        missing = {int(key[len(prefix) :]) for key in keys}
         loaded = load(missing)
-        fresh = {pk: loaded.get(pk) for pk in missing}
-        cache.set_many({f"{prefix}{pk}": value for pk, value in fresh.items()}, TIMEOUT_SECONDS)
-        found.update(fresh)
-    return {pk: value for pk, value in found.items() if value is not None}
+        return {f"{prefix}{pk}": loaded.get(pk) for pk in missing}
+
+    found = store_cache.get_many_or_load(
+        [f"{prefix}{pk}" for pk in ids], load_keys, timeout=TIMEOUT_SECONDS
+    )
+    return {int(key[len(prefix) :]): value for key, value in found.items() if value is not None}
 
 
 def bump_on_change(*models) -> None:

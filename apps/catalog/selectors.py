@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.files.storage import default_storage
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from apps.catalog import product_cache, sql
@@ -26,25 +26,30 @@ def _storefront_products() -> QuerySet[Product]:
     )
 
 
-def _with_card_image(products: QuerySet[Product]) -> QuerySet[Product]:
-    """Annotate the first image's medium thumbnail (one subquery, no extra query)."""
-    first = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
-    return products.annotate(card_thumbnail=Subquery(first.values("thumbnail_medium")[:1]))
+def list_featured_product_ids(*, limit: int = 8) -> list[int]:
+    """The home page's featured products, newest first (cached under the catalog version:
+    every write that could change the list moves it)."""
+    return product_cache.get_or_load(
+        f"featured-ids:{limit}",
+        lambda: list(
+            _storefront_products()
+            .filter(featured=True)
+            .order_by("-created_at", "id")
+            .values_list("id", flat=True)[:limit]
+        ),
+    )
 
 
-def card_image_url(product: Product) -> str | None:
-    name = getattr(product, "card_thumbnail", None)
-    return default_storage.url(name) if name else None
-
-
-def list_featured_products(*, limit: int = 8) -> list[Product]:
-    products = _with_card_image(_storefront_products().filter(featured=True))
-    return _with_urls(products.order_by("-created_at", "id")[:limit])
-
-
-def list_newest_products(*, limit: int = 8) -> list[Product]:
-    products = _with_card_image(_storefront_products())
-    return _with_urls(products.order_by("-created_at", "-id")[:limit])
+def list_newest_product_ids(*, limit: int = 8) -> list[int]:
+    """The home page's new arrivals (cached under the catalog version)."""
+    return product_cache.get_or_load(
+        f"newest-ids:{limit}",
+        lambda: list(
+            _storefront_products()
+            .order_by("-created_at", "-id")
+            .values_list("id", flat=True)[:limit]
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -86,16 +91,6 @@ def list_product_cards(*, ids: Sequence[int]) -> list[ProductCard]:
         for row in rows
     }
     return [cards[i] for i in ids if i in cards]
-
-
-def _with_urls(products) -> list[Product]:
-    products = list(products)
-    for product in products:
-        product.card_image_url = card_image_url(product)
-        # The names a ProductCard uses, so one card template serves both.
-        product.url = product.get_absolute_url()
-        product.image_url = product.card_image_url
-    return products
 
 
 def list_categories() -> list[Category]:

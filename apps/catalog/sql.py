@@ -5,7 +5,7 @@
 
 from django.db import connection
 
-# The fields of selectors._storefront_products() and _with_card_image() a card needs, in one
+# The fields of selectors._storefront_products() and its first image a card needs, in one
 # statement (listings are the hottest pages: building the ORM query and model instances cost
 # more CPU than PostgreSQL spent running it; no description is read).
 _PRODUCT_CARDS_SQL = """

@@ -8,9 +8,23 @@ cache's ``make_key`` (django-tenants), so every store has its own entries.
 Invalidation: a save or delete of a model the entry is built from drops the entry at once and
 again after the transaction commits (a request that re-read the old rows meanwhile cannot leave
 them cached). A short timeout backs that up for writes that bypass model signals.
+
+Three levels, cheapest first (a product page read eleven entries, eleven Redis round trips):
+
+- **the request** (``RequestMemoMiddleware``): each entry, and each version read through
+  ``read_once``, is read once per request;
+- **the process**: entries read before are kept in the web process too, as pickled bytes (each
+  request unpickles its own copy), under the store's *generation* — a number every
+  invalidation moves (now and after the commit) and a request reads once (the page cache reads
+  it with its own lookup). A store whose configuration did not change costs no round trip per
+  entry; one that did re-reads the entry from Redis. Only inside a request: tasks and scripts
+  read Redis each time, as before;
+- **Redis**, then PostgreSQL (``load``).
 """
 
-from collections.abc import Callable, Iterator
+import pickle
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -23,9 +37,22 @@ from apps.core import tenancy
 from apps.observability import metrics
 
 T = TypeVar("T")
-ALL_KEYS: set[str] = set()
+# Moved by every invalidation of the store's entries; the page cache's page version too (a
+# store configuration change drops its cached pages).
+GENERATION_KEY = "store-config:generation"
+ALL_KEYS: set[str] = {GENERATION_KEY}
 TIMEOUT_SECONDS = 300
+# Per process, past either bound the process forgets every copy and starts over (a product
+# structure is a few KB: a worker's copies stay within tens of MB whatever the catalog size).
+LOCAL_MAX_ENTRIES = 5_000
+LOCAL_MAX_BYTES = 32 * 1024 * 1024
 _MISSING = object()
+# Per process: (schema, key) -> (generation, monotonic expiry, pickled value).
+_local: dict[tuple[str, str], tuple[int, float, bytes]] = {}
+_local_bytes = 0
+# Versions read once per request by their owners (``read_once``) that ride along with the
+# generation's read, one round trip for all: the catalog version, the recommendations' one.
+_READ_WITH_GENERATION: list[str] = []
 
 
 # Inside a request (``RequestMemoMiddleware``), each entry is read from Redis once: a product
@@ -52,19 +79,120 @@ def get_or_load(key: str, load: Callable[[], T], *, timeout: int = TIMEOUT_SECON
     memo_key = (connection.schema_name, key)
     if memo is not None and memo_key in memo:
         return memo[memo_key]
-    value = cache.get(key, _MISSING)
-    metrics.cache_requests.labels("store_config", "miss" if value is _MISSING else "hit").inc()
+    generation = current_generation() if memo is not None else None
+    value = _local_get(memo_key, generation)
     if value is _MISSING:
-        value = load()
-        cache.set(key, value, timeout)
+        value = cache.get(key, _MISSING)
+        metrics.cache_requests.labels("store_config", "miss" if value is _MISSING else "hit").inc()
+        if value is _MISSING:
+            value = load()
+            cache.set(key, value, timeout)
+        _local_set(memo_key, generation, value, timeout)
     if memo is not None:
         memo[memo_key] = value
     return value
 
 
-# Called with every invalidation (now and after the commit): caches built from these entries,
-# such as the storefront's page cache (``apps.storefront.page_cache``), drop theirs too.
-INVALIDATION_HOOKS: list[Callable[[], None]] = []
+def get_many_or_load(
+    keys: Iterable[str], load: Callable[[list[str]], dict[str, Any]], *, timeout: int
+) -> dict[str, Any]:
+    """The cached values of ``keys`` (one Redis read for those this process does not hold);
+    ``load(missing keys)`` gives the others, which are stored."""
+    schema = connection.schema_name
+    generation = current_generation() if _request_memo.get() is not None else None
+    found: dict[str, Any] = {}
+    for key in keys:
+        value = _local_get((schema, key), generation)
+        if value is not _MISSING:
+            found[key] = value
+    wanted = [key for key in keys if key not in found]
+    if wanted:
+        # A copy: with Redis down, django-redis answers with one shared empty dict.
+        fetched = dict(cache.get_many(wanted))
+        missing = [key for key in wanted if key not in fetched]
+        if missing:
+            loaded = load(missing)
+            cache.set_many(loaded, timeout)
+            fetched.update(loaded)
+        for key, value in fetched.items():
+            _local_set((schema, key), generation, value, timeout)
+        found.update(fetched)
+    return found
+
+
+def read_once(key: str, read: Callable[[], T]) -> T:
+    """``read()`` once per request (a version a request should see one value of)."""
+    memo = _request_memo.get()
+    if memo is None:
+        return read()
+    memo_key = (connection.schema_name, key)
+    if memo_key not in memo:
+        memo[memo_key] = read()
+    return memo[memo_key]
+
+
+def remember(key: str, value: Any) -> None:
+    """``value`` is what ``key`` holds now (read or written by the caller) for this request."""
+    memo = _request_memo.get()
+    if memo is not None:
+        memo[(connection.schema_name, key)] = value
+
+
+def read_with_generation(key: str) -> None:
+    """Fetch ``key`` (a version its owner reads through ``read_once``) in the same round trip
+    as the generation, into the request's memo (call from ``AppConfig.ready``)."""
+    if key not in _READ_WITH_GENERATION:
+        _READ_WITH_GENERATION.append(key)
+
+
+def current_generation() -> int | None:
+    """The store's configuration generation (once per request); ``None`` without Redis."""
+    return read_once(GENERATION_KEY, _read_generation)
+
+
+def _read_generation() -> int | None:
+    return read_generation_with()[GENERATION_KEY]
+
+
+def read_generation_with(*keys: str) -> dict[str, Any]:
+    """The generation (remembered for the request, with the versions read along with it:
+    ``read_with_generation``) and the values of ``keys`` found, in one round trip."""
+    memo = _request_memo.get()
+    schema = connection.schema_name
+    riders = [key for key in _READ_WITH_GENERATION if memo is None or (schema, key) not in memo]
+    found = cache.get_many([GENERATION_KEY, *riders, *keys])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, time.time_ns(), None)
+        generation = cache.get(GENERATION_KEY)
+    if memo is not None:
+        memo[(schema, GENERATION_KEY)] = generation
+        for key in riders:
+            if found.get(key) is not None:  # a missing version is left to its owner's read
+                memo[(schema, key)] = found[key]
+    return {**{key: found[key] for key in keys if key in found}, GENERATION_KEY: generation}
+
+
+def _local_get(memo_key: tuple[str, str], generation: int | None) -> Any:
+    held = _local.get(memo_key)
+    if held is None or generation is None or held[0] != generation:
+        return _MISSING
+    if held[1] < time.monotonic():
+        return _MISSING
+    return pickle.loads(held[2])  # noqa: S301 - bytes this process pickled itself
+
+
+def _local_set(memo_key: tuple[str, str], generation: int | None, value: Any, timeout: int):
+    if generation is None:
+        return
+    global _local_bytes
+    data = pickle.dumps(value, -1)
+    if len(_local) >= LOCAL_MAX_ENTRIES or _local_bytes + len(data) > LOCAL_MAX_BYTES:
+        _local.clear()
+        _local_bytes = 0
+    previous = _local.get(memo_key)
+    _local_bytes += len(data) - (len(previous[2]) if previous else 0)
+    _local[memo_key] = (generation, time.monotonic() + timeout, data)
 
 
 def invalidate(*keys: str) -> None:
@@ -75,12 +203,14 @@ def invalidate(*keys: str) -> None:
 
 def _drop(keys: list[str]) -> None:
     cache.delete_many(keys)
+    # Every process re-reads the store's entries, and the page cache drops the store's pages.
+    generation = time.time_ns()
+    cache.set(GENERATION_KEY, generation, None)
+    remember(GENERATION_KEY, generation)
     memo = _request_memo.get()
     if memo is not None:
         for key in keys:
             memo.pop((connection.schema_name, key), None)
-    for hook in INVALIDATION_HOOKS:
-        hook()
 
 
 def invalidate_on_change(model, *keys: str) -> None:
@@ -99,6 +229,10 @@ def invalidate_on_change(model, *keys: str) -> None:
 
 def clear_all() -> None:
     """Forget every entry of the current store: a store created again under an old schema
-    name, and tests, which roll back the rows the entries were built from."""
-    if ALL_KEYS:
-        cache.delete_many(list(ALL_KEYS))
+    name, and tests, which roll back the rows the entries were built from. (The generation
+    goes too: the next one read is new, so no process keeps its copies.)"""
+    cache.delete_many(list(ALL_KEYS))
+    memo = _request_memo.get()
+    if memo is not None:
+        for memo_key in [k for k in memo if k[0] == connection.schema_name]:
+            del memo[memo_key]

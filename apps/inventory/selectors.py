@@ -1,7 +1,9 @@
 """Reads of stock: what shoppers can buy, what runs low, what a checkout holds, what drifted."""
 
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
@@ -35,12 +37,42 @@ AVAILABLE_FOR_VARIANT_SQL = sql.FREE_UNITS_OF_VARIANT_SQL
 def get_available_by_variant(variant_ids: Iterable[int]) -> dict[int, int]:
     """Units a shopper can buy now per variant, summed over active warehouses (free units).
 
-    One query; variants without stock are left out (callers read them as 0).
+    One query (none inside ``free_units_read_together`` for ids its read covered); variants
+    without stock are left out (callers read them as 0).
     """
     ids = [int(pk) for pk in variant_ids]
     if not ids:
         return {}
-    return sql.free_units_by_variant(ids, now=timezone.now())
+    together = _together.get()
+    if together is None:
+        return sql.free_units_by_variant(ids, now=timezone.now())
+    if together.read is None or not together.covered.issuperset(ids):
+        covered = sorted(together.extra.union(ids))
+        together.read = sql.free_units_by_variant(covered, now=timezone.now())
+        together.covered = set(covered)
+    return {pk: together.read[pk] for pk in ids if pk in together.read}
+
+
+@dataclass
+class _ReadTogether:
+    extra: set[int]
+    covered: set[int] = field(default_factory=set)
+    read: dict[int, int] | None = None
+
+
+_together: ContextVar[_ReadTogether | None] = ContextVar("free_units_together", default=None)
+
+
+@contextmanager
+def free_units_read_together(variant_ids: Iterable[int]) -> Iterator[None]:
+    """Within the block, the first read of free units also reads ``variant_ids``, and a later
+    read of variants already read answers from it: one query for a page that reads two sets
+    (a product page: the recommended products', then its own variants')."""
+    token = _together.set(_ReadTogether(extra={int(pk) for pk in variant_ids}))
+    try:
+        yield
+    finally:
+        _together.reset(token)
 
 
 def with_free_units(

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from apps.catalog import product_cache
 from apps.catalog.models import Product
+from apps.core import store_cache
 from apps.inventory import selectors as inventory_selectors
 from apps.orders.models import Order, OrderLine
 from apps.recommendations import ranking
@@ -52,6 +53,8 @@ FOR_YOU_CANDIDATES = 60
 SEED_LIMIT = 20
 VIEW_SEED_DAYS = 30
 UNDONE_STATUSES = (Order.Status.CANCELLED, Order.Status.REFUNDED)
+
+store_cache.read_with_generation(GENERATION_KEY)  # product and home pages read both
 
 PRODUCT_WIDGETS = (Widget.BOUGHT_TOGETHER, Widget.VIEWED_TOGETHER)
 NEIGHBOUR_KIND = {
@@ -115,20 +118,22 @@ def _build_config() -> Config:
 
 
 def get_config() -> tuple[Config, int]:
-    """The merchant's configuration and the current neighbour generation (cached)."""
-    cached = cache.get_many([CONFIG_KEY, GENERATION_KEY])
-    config = cached.get(CONFIG_KEY)
-    if config is None:
-        config = _build_config()
-        cache.set(CONFIG_KEY, config, CONFIG_TTL)
-    generation = cached.get(GENERATION_KEY)
+    """The merchant's configuration (a store-configuration entry: ``store_cache``) and the
+    current neighbour generation (read once per request)."""
+    config = store_cache.get_or_load(CONFIG_KEY, _build_config, timeout=CONFIG_TTL)
+    return config, store_cache.read_once(GENERATION_KEY, _read_generation)
+
+
+def _read_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = RecomputeRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
         cache.set(GENERATION_KEY, generation, None)
-    return config, generation
+    return generation
 
 
 # --- cached candidate lists ----------------------------------------------------------------
+# Keyed by generation: a recompute's lists never change, so web processes keep them too.
 
 
 def _neighbour_lists(
@@ -136,10 +141,9 @@ def _neighbour_lists(
 ) -> dict[int, dict[str, list[tuple[int, float]]]]:
     """Each product's stored neighbours by kind, best first: cache, else one query for all."""
     keys = {f"recs:nb:{generation}:{pid}": pid for pid in product_ids}
-    found = cache.get_many(list(keys))
-    lists = {keys[key]: value for key, value in found.items()}
-    missing = [pid for pid in product_ids if pid not in lists]
-    if missing:
+
+    def load(missing_keys: list[str]) -> dict[str, dict[str, list[tuple[int, float]]]]:
+        missing = [keys[key] for key in missing_keys]
         loaded: dict[int, dict[str, list[tuple[int, float]]]] = {pid: {} for pid in missing}
         rows = (
             ProductNeighbour.objects.filter(product_id__in=missing)
@@ -148,21 +152,21 @@ def _neighbour_lists(
         )
         for product_id, kind, neighbour_id, score in rows:
             loaded[product_id].setdefault(kind, []).append((neighbour_id, score))
-        cache.set_many({f"recs:nb:{generation}:{pid}": v for pid, v in loaded.items()}, LISTS_TTL)
-        lists.update(loaded)
-    return lists
+        return {f"recs:nb:{generation}:{pid}": v for pid, v in loaded.items()}
+
+    found = store_cache.get_many_or_load(list(keys), load, timeout=LISTS_TTL)
+    return {keys[key]: value for key, value in found.items()}
 
 
 def _ranked_ids(names: Sequence[str], generation: int) -> dict[str, list[int]]:
     """Ranked id lists: "trending", "popular" and "cat<id>" (popular in a category)."""
     keys = {f"recs:rank:{generation}:{name}": name for name in names}
-    found = {keys[key]: value for key, value in cache.get_many(list(keys)).items()}
-    for name in names:
-        if name in found:
-            continue
-        found[name] = _load_ranking(name)
-        cache.set(f"recs:rank:{generation}:{name}", found[name], LISTS_TTL)
-    return found
+    found = store_cache.get_many_or_load(
+        list(keys),
+        lambda missing: {key: _load_ranking(keys[key]) for key in missing},
+        timeout=LISTS_TTL,
+    )
+    return {keys[key]: value for key, value in found.items()}
 
 
 def _load_ranking(name: str) -> list[int]:
@@ -287,17 +291,15 @@ def _cards(
 
 @dataclass(frozen=True)
 class ProductPageRecommendations:
+    """The product page's own widgets ("recently viewed" is the visitor's: see
+    ``get_recently_viewed``)."""
+
     bought_together: WidgetView | None
     viewed_together: WidgetView | None
-    recently_viewed: WidgetView | None
     back_in_stock: bool
 
     def shown_widgets(self) -> list[str]:
-        return [
-            view.widget
-            for view in (self.bought_together, self.viewed_together, self.recently_viewed)
-            if view
-        ]
+        return [view.widget for view in (self.bought_together, self.viewed_together) if view]
 
 
 def _product_candidates(
@@ -324,19 +326,15 @@ def _product_candidates(
     }
 
 
-def get_product_page_recommendations(
-    *, product: Product, recent_ids: Sequence[int] = ()
-) -> ProductPageRecommendations:
+def get_product_page_recommendations(*, product: Product) -> ProductPageRecommendations:
     """The product page's widgets: two queries on a warm cache, a handful on a cold one."""
     config, generation = get_config()
     limit = config.limit
     widgets = [w for w in PRODUCT_WIDGETS if config.is_enabled(w)]
-    show_recent = config.is_enabled(Widget.RECENTLY_VIEWED)
-    recent = [pid for pid in recent_ids if pid != product.id] if show_recent else []
     candidates: dict[str, list[int]] = {}
     if widgets:
         candidates = _product_candidates(product, widgets, config, generation)
-    products = load_products({pid for ids in candidates.values() for pid in ids} | set(recent))
+    products = load_products({pid for ids in candidates.values() for pid in ids})
     views: dict[str, WidgetView | None] = {w: None for w in PRODUCT_WIDGETS}
     shown: set[int] = {product.id}
     for widget in widgets:
@@ -349,24 +347,9 @@ def get_product_page_recommendations(
         )
         shown.update(card.product.id for card in cards)  # no product in two widgets
         views[widget] = WidgetView(widget, Widget(widget).label, cards)
-    recently_viewed = None
-    if show_recent:
-        recently_viewed = WidgetView(
-            Widget.RECENTLY_VIEWED,
-            Widget.RECENTLY_VIEWED.label,
-            _cards(
-                Widget.RECENTLY_VIEWED,
-                recent,
-                products,
-                limit=limit * 2,
-                exclude=config.excluded(Widget.RECENTLY_VIEWED) | {product.id},
-                require_stock=False,
-            ),
-        )
     return ProductPageRecommendations(
         bought_together=views[Widget.BOUGHT_TOGETHER],
         viewed_together=views[Widget.VIEWED_TOGETHER],
-        recently_viewed=recently_viewed,
         back_in_stock=config.back_in_stock,
     )
 
@@ -451,17 +434,20 @@ def list_for_you_ids(*, user_id: int, recent_ids: Sequence[int] = (), generation
 
 @dataclass(frozen=True)
 class HomeRecommendations:
+    """The home page's own widget ("recently viewed" is the visitor's: see
+    ``get_recently_viewed``)."""
+
     for_you: WidgetView | None  # the "for you" widget, or trending for anonymous shoppers
-    recently_viewed: WidgetView | None
 
     def shown_widgets(self) -> list[str]:
-        return [view.widget for view in (self.for_you, self.recently_viewed) if view]
+        return [self.for_you.widget] if self.for_you else []
 
 
 def get_home_recommendations(
     *, user_id: int | None, recent_ids: Sequence[int] = ()
 ) -> HomeRecommendations:
-    """For you (signed in, with history) or trending (everyone else), and recently viewed."""
+    """For you (signed in, with history: ``recent_ids`` feed its blend) or trending (everyone
+    else)."""
     config, generation = get_config()
     limit = config.limit
     widget: str | None = None
@@ -474,9 +460,7 @@ def get_home_recommendations(
     if config.is_enabled(Widget.TRENDING):
         ranked = _ranked_ids(["trending", "popular"], generation)
         trending = [*config.pinned(Widget.TRENDING), *ranked["trending"], *ranked["popular"]]
-    show_recent = config.is_enabled(Widget.RECENTLY_VIEWED)
-    recent = list(recent_ids) if show_recent else []
-    products = load_products([*candidates, *trending, *recent])
+    products = load_products([*candidates, *trending])
     main: WidgetView | None = None
     if widget is not None:
         cards = _cards(widget, candidates, products, limit=limit, exclude=config.excluded(widget))
@@ -492,18 +476,7 @@ def get_home_recommendations(
             exclude=config.excluded(Widget.TRENDING),
         )
         main = WidgetView(Widget.TRENDING, Widget.TRENDING.label, cards)
-    recently_viewed = None
-    if show_recent:
-        cards = _cards(
-            Widget.RECENTLY_VIEWED,
-            recent,
-            products,
-            limit=limit * 2,
-            exclude=config.excluded(Widget.RECENTLY_VIEWED),
-            require_stock=False,
-        )
-        recently_viewed = WidgetView(Widget.RECENTLY_VIEWED, Widget.RECENTLY_VIEWED.label, cards)
-    return HomeRecommendations(for_you=main, recently_viewed=recently_viewed)
+    return HomeRecommendations(for_you=main)
 
 
 # --- merchant reporting --------------------------------------------------------------------
@@ -544,21 +517,21 @@ def list_click_through(*, days: int = 30) -> list[ClickThrough]:
 def get_recently_viewed(
     *, recent_ids: Sequence[int], current_product_id: int | None = None
 ) -> WidgetView | None:
-    """The "recently viewed" strip alone, for a page whose other widgets were cached (the
-    storefront's page cache fills it in per visitor); ``None`` when the store hides it."""
+    """The visitor's "recently viewed" strip (the one owner: the home and product pages, and
+    the storefront's page cache, which fills it in per visitor on cached pages); ``None`` when
+    the store hides it or the visitor viewed nothing else yet (no query then)."""
+    recent = [pid for pid in recent_ids if pid != current_product_id]
+    if not recent:
+        return None
     config, _ = get_config()
     if not config.is_enabled(Widget.RECENTLY_VIEWED):
         return None
-    recent = [pid for pid in recent_ids if pid != current_product_id]
-    exclude = set(config.excluded(Widget.RECENTLY_VIEWED))
-    if current_product_id is not None:
-        exclude.add(current_product_id)
     cards = _cards(
         Widget.RECENTLY_VIEWED,
         recent,
         load_products(recent),
         limit=config.limit * 2,
-        exclude=exclude,
+        exclude=config.excluded(Widget.RECENTLY_VIEWED),
         require_stock=False,
     )
     return WidgetView(Widget.RECENTLY_VIEWED, Widget.RECENTLY_VIEWED.label, cards)

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import Product, Variant
-from apps.core import outbox
+from apps.core import outbox, store_cache
 from apps.inventory import selectors as inventory_selectors
 from apps.orders.models import Order
 from apps.preferences import selectors as preference_selectors
@@ -138,8 +138,9 @@ def recompute_recommendations(*, force: bool = False) -> similarity.RecomputeRes
 
 
 def forget_cached_configuration() -> None:
-    """Drop the cached switches, pins and exclusions after the merchant changes them."""
-    cache.delete(selectors.CONFIG_KEY)
+    """Drop the cached switches, pins and exclusions after the merchant changes them (and the
+    storefront's cached pages, which show the widgets)."""
+    store_cache.invalidate(selectors.CONFIG_KEY)
 
 
 # --- back in stock -------------------------------------------------------------------------

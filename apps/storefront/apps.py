@@ -13,8 +13,5 @@ class StorefrontConfig(AppConfig):
         # A Domain saved in the store's schema drops the entry at once; one saved from the
         # platform admin (public schema) shows once the entry times out (CANONICAL_HOST_SECONDS).
         store_cache.invalidate_on_change(Domain, CANONICAL_HOST_KEY)
-
-        from apps.storefront import page_cache
-
-        # A store setting, theme, page, navigation or domain change drops the cached pages.
-        store_cache.INVALIDATION_HOOKS.append(page_cache.bump_page_version)
+        # A store setting, theme, page, navigation or domain change drops the cached pages too:
+        # their version is the store's generation, which every invalidation moves.

@@ -34,8 +34,16 @@ CARD_CACHE_SECONDS = 3600
 
 def render_product_cards(*, ids: Sequence[int], market: MarketView) -> list[SafeString]:
     """The cards of the sellable products among ``ids``, in the order of ``ids``."""
+    cards = render_cards_by_id(ids=ids, market=market)
+    return [cards[product_id] for product_id in ids if product_id in cards]
+
+
+def render_cards_by_id(*, ids: Sequence[int], market: MarketView) -> dict[int, SafeString]:
+    """The cards of the sellable products among ``ids`` by product id (several lists of one
+    page in one cache read: the home page's featured and new products)."""
+    ids = list(dict.fromkeys(ids))
     if not ids:
-        return []
+        return {}
     version = product_cache.current_version()
     rules = promotions.rules_for(ids)
     # One Redis hash per store, catalog version and currency, one field per product: a page's
@@ -69,14 +77,7 @@ def render_product_cards(*, ids: Sequence[int], market: MarketView) -> list[Safe
             except RedisError as exc:
                 redis_outage.note_failure("product card cache write", exc)
     # Rendered by the card template with autoescaping: safe to insert as is.
-    return [mark_safe(html[product_id]) for product_id in ids if product_id in html]  # noqa: S308
-
-
-def card_list(products, market: MarketView) -> list[SafeString]:
-    """Cards of products already read (``ProductCard`` or annotated ``Product``), uncached."""
-    products = list(products)
-    rules = promotions.rules_for(product.id for product in products)
-    return [mark_safe(card_html(product, market, rules)) for product in products]  # noqa: S308
+    return {product_id: mark_safe(text) for product_id, text in html.items()}  # noqa: S308
 
 
 def _render(products: list[catalog_selectors.ProductCard], market: MarketView, rules) -> dict:

@@ -20,8 +20,9 @@ Rules (README, "Page cache"):
 - **Dropped**: on every catalog change (the catalog version of ``apps.catalog.product_cache``:
   products, variants, prices, images, categories, ratings; promotions bump it too) and every
   store-configuration change (settings, theme, pages, domains, through
-  ``apps.core.store_cache.invalidate``, which moves the page version). Time-based changes that
-  write nothing (a promotion that starts at a given minute) show within ``PAGE_CACHE_SECONDS``.
+  ``apps.core.store_cache.invalidate``, which moves the store's generation: the page
+  version). Time-based changes that write nothing (a promotion that starts at a given minute)
+  show within ``PAGE_CACHE_SECONDS``.
 - **Stock**: a cached product page records each variant's free units; a hit compares them with
   the live figures (one query) at most every ``PAGE_CACHE_STOCK_SECONDS`` per process, and any
   difference re-renders the page. A product that sells out stops showing "In stock" within that
@@ -59,7 +60,8 @@ from apps.storefront import markets, visitors
 from apps.storefront.carts import cart_item_count
 from apps.storefront.middleware import set_visitor_cookies
 
-PAGE_VERSION_KEY = "storefront:page-version"
+# Every store-configuration invalidation moves it (``store_cache``): cached pages go with it.
+PAGE_VERSION_KEY = store_cache.GENERATION_KEY
 CACHED_VIEWS = frozenset(
     {
         "storefront:home",
@@ -83,8 +85,6 @@ MAX_QUERY_LENGTH = 512  # longer query strings are rendered, never cached (key f
 # Headers of the miss response that are per request and never replayed from the cache.
 _PER_REQUEST_HEADERS = frozenset({"set-cookie", "content-length", "x-request-id", "date"})
 MESSAGES_COOKIE = "messages"
-
-store_cache.ALL_KEYS.add(PAGE_VERSION_KEY)
 
 
 def page_variant(request) -> str:
@@ -155,12 +155,6 @@ def bypass_reason(request) -> str | None:
     return None
 
 
-def bump_page_version() -> None:
-    """Every cached page of the current store is out of date (a store setting, theme, page or
-    domain changed). Hooked into ``store_cache.invalidate``: a config change drops pages too."""
-    cache.set(PAGE_VERSION_KEY, time.time_ns(), None)
-
-
 @dataclass
 class PageRender:
     """What a view reports about the page it renders for the cache (``request.page_cache``)."""
@@ -202,9 +196,11 @@ class PageCacheMiddleware:
         if match is None or bypass_reason(request) is not None:
             return self.get_response(request)
         key = page_variant(request)
-        found = cache.get_many([product_cache.VERSION_KEY, PAGE_VERSION_KEY, key])
-        catalog_version = found.get(product_cache.VERSION_KEY)
-        page_version = found.get(PAGE_VERSION_KEY)
+        # One round trip: the page, the store's generation (the page version) and the versions
+        # that ride along with it (the catalog's, remembered for the rest of the request).
+        found = store_cache.read_generation_with(key)
+        page_version = found[PAGE_VERSION_KEY]
+        catalog_version = product_cache.current_version()
         entry = found.get(key)
         if (
             entry is not None
@@ -216,11 +212,6 @@ class PageCacheMiddleware:
             metrics.cache_requests.labels("page", "hit").inc()
             return _hit_response(request, entry)
         metrics.cache_requests.labels("page", "miss").inc()
-        if catalog_version is None:
-            catalog_version = product_cache.current_version()
-        if page_version is None:
-            cache.add(PAGE_VERSION_KEY, time.time_ns(), None)
-            page_version = cache.get(PAGE_VERSION_KEY)
         request.page_cache = PageRender(catalog_version=catalog_version, page_version=page_version)
         response = self.get_response(request)
         render = request.page_cache
@@ -231,6 +222,9 @@ class PageCacheMiddleware:
         if fresh.stock is not None:
             _stock_checked[key] = time.monotonic()
         response.content = personalise(request, fresh, nonce=getattr(request, "_csp_nonce", ""))
+        if getattr(request, "_page_cache_recent_shown", None):
+            # The view left the visitor's strip to us (and counted the page's other widgets).
+            recommendation_services.record_impressions(widgets=request._page_cache_recent_shown)
         response["Content-Length"] = str(len(response.content))
         response["X-Page-Cache"] = "miss"
         return response

@@ -24,13 +24,22 @@ from apps.catalog import collections as collection_selectors
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Category, Collection, Product
 from apps.checkout import promotions as checkout_promotions
+from apps.inventory import selectors as inventory_selectors
 from apps.markets.pricing import MarketView
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
-from apps.recommendations.models import Widget
 from apps.search import selectors as search_selectors
 from apps.search.query import SORT_RELEVANCE, SORTS, SearchQuery
-from apps.storefront import browse, cards, markets, review_views, seo, variant_choice, visitors
+from apps.storefront import (
+    browse,
+    cards,
+    fragments,
+    markets,
+    review_views,
+    seo,
+    variant_choice,
+    visitors,
+)
 from apps.storefront.checkout_forms import GiftCardRecipientForm
 from apps.storefront.context_processors import canonical_base, storefront_theme
 from apps.storefront.http import post_only
@@ -52,18 +61,23 @@ def home(request):
     recs = recommendation_selectors.get_home_recommendations(
         user_id=visitor.user_id, recent_ids=visitor.recent_ids
     )
-    recommendation_services.record_impressions(widgets=recs.shown_widgets())
+    recent = _recently_viewed(request, visitor)
+    recommendation_services.record_impressions(widgets=_shown(recs, recent))
+    # The listings' cached cards, both lists in one read: no product query when warm.
+    featured = catalog_selectors.list_featured_product_ids()
+    newest = catalog_selectors.list_newest_product_ids()
+    product_cards = cards.render_cards_by_id(ids=[*featured, *newest], market=market)
     _tell_page_cache(request, impressions=recs.shown_widgets())
     return render(
         request,
         "storefront/home.html",
         {
             **context,
-            "featured": cards.card_list(catalog_selectors.list_featured_products(), market),
-            "newest": cards.card_list(catalog_selectors.list_newest_products(), market),
+            "featured": [product_cards[i] for i in featured if i in product_cards],
+            "newest": [product_cards[i] for i in newest if i in product_cards],
             "categories": context["nav_categories"],
             "recs_for_you": recs.for_you,
-            "recs_recently_viewed": recs.recently_viewed,
+            "recs_recently_viewed": recent,
             "seo": seo.home_meta(
                 base=canonical_base(request),
                 store_name=request.store.name,
@@ -298,27 +312,37 @@ def product_detail(request, slug: str):
     except Product.DoesNotExist as exc:
         raise Http404("No such product") from exc
     market = markets.current_market(request)
-    rows = markets.rows_in_market(variant_choice.rows_of_product(product), market)
+    asks_by_options = _asks_by_options(request)
+    recs = None
+    # One stock query for the recommended products and the product's own variants.
+    own_variants = () if asks_by_options else [v.id for v in product.variants.all()]
+    with inventory_selectors.free_units_read_together(own_variants):
+        if not asks_by_options:  # (that request is answered with a redirect, see below)
+            recs = recommendation_selectors.get_product_page_recommendations(product=product)
+        rows = markets.rows_in_market(variant_choice.rows_of_product(product), market)
     picker = variant_choice.build_picker(
         rows, variant_param=request.GET.get("variant", ""), option_params=request.GET
     )
-    if picker.selected and not picker.not_offered and _asks_by_options(request):
+    if picker.selected and not picker.not_offered and asks_by_options:
         # ?option-size=M&option-color=Black (the form without JavaScript): one address per variant.
         return redirect(f"{product.get_absolute_url()}?variant={picker.selected.variant.id}")
+    if recs is None:
+        recs = recommendation_selectors.get_product_page_recommendations(product=product)
     images = list(product.images.all())
     categories, context = _category_context()
-    context.update(review_views.reviews_context(request, product))
+    if request.user.is_authenticated:  # their own review, votes and forms
+        context.update(review_views.reviews_context(request, product))
+    else:
+        context["reviews_html"] = fragments.product_reviews_html(request, product)
     visitor = visitors.get_visitor(request, create=True)
-    recs = recommendation_selectors.get_product_page_recommendations(
-        product=product, recent_ids=visitor.recent_ids
-    )
+    recent = _recently_viewed(request, visitor, current_product_id=product.id)
     # A GET that writes, on purpose: the view (one Redis round trip) feeds "viewed together"
     # and trending; the recently-viewed cookie is written on the way out by the middleware.
     recommendation_services.record_product_view(
         product_id=product.id,
         visitor_key=visitor.key,
         user_id=visitor.user_id,
-        impressions=recs.shown_widgets(),
+        impressions=_shown(recs, recent),
     )
     visitors.remember_recently_viewed(request, product.id)
     _tell_page_cache(
@@ -347,7 +371,7 @@ def product_detail(request, slug: str):
             **context,
             "recs_bought_together": recs.bought_together,
             "recs_viewed_together": recs.viewed_together,
-            "recs_recently_viewed": recs.recently_viewed,
+            "recs_recently_viewed": recent,
             "recs_back_in_stock": recs.back_in_stock,
             "product": product,
             "picker": picker,
@@ -375,14 +399,30 @@ def product_detail(request, slug: str):
     )
 
 
+def _recently_viewed(
+    request, visitor: visitors.Visitor, *, current_product_id: int | None = None
+) -> recommendation_selectors.WidgetView | None:
+    """The visitor's "recently viewed" strip; none in a page rendered for the page cache,
+    which leaves a marker there and fills it in for each visitor (the same selector)."""
+    if getattr(request, "page_cache", None) is not None:
+        return None
+    return recommendation_selectors.get_recently_viewed(
+        recent_ids=visitor.recent_ids, current_product_id=current_product_id
+    )
+
+
+def _shown(recs, recent: recommendation_selectors.WidgetView | None) -> list[str]:
+    return [*recs.shown_widgets(), *([recent.widget] if recent else [])]
+
+
 def _tell_page_cache(request, *, impressions: list[str], **facts) -> None:
     """What a page cached for anonymous shoppers (``apps.storefront.page_cache``) must redo or
     check on each hit: the widget impressions to count (the per-visitor "recently viewed" strip
-    is filled in, and counted, per request), and on a product page its view and stock."""
+    is filled in, and counted, by the page cache), and on a product page its view and stock."""
     render = getattr(request, "page_cache", None)
     if render is None:
         return
-    render.impressions = [w for w in impressions if w != Widget.RECENTLY_VIEWED]
+    render.impressions = impressions
     for name, value in facts.items():
         setattr(render, name, value)
 

@@ -10,9 +10,19 @@ class TenantsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from apps.core import due_hooks
-        from apps.tenants import due
+        from apps.tenants import due, routing
+        from apps.tenants.models import Domain, Store
 
         due_hooks.install(due.mark_due)
         # Any model write in a store marks it active (apps/tenants/due.py).
         post_save.connect(due.on_model_write, dispatch_uid="tenants-due-activity-save")
         post_delete.connect(due.on_model_write, dispatch_uid="tenants-due-activity-delete")
+        # A store or domain written or deleted in this process: its routing copies go at once
+        # (other processes: within routing.LOCAL_SECONDS).
+        for model in (Store, Domain):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    routing.forget_local_copies,
+                    sender=model,
+                    dispatch_uid=f"tenants-routing-local-{model.__name__}-{signal is post_save}",
+                )

@@ -1,12 +1,18 @@
 """Host → store lookup, cached in Redis so a storefront request does not pay for it.
 
 The cached entry lives at most ``ROUTING_CACHE_SECONDS``; status changes made through the
-services (suspend / resume, profile edits) forget the store's hosts at once.
+services (suspend / resume, profile edits) forget the store's hosts at once. Each web process
+also keeps what it looked up for ``LOCAL_SECONDS`` (a Redis round trip on every request, page
+cache hits included, was a third of a hit's): a change reaches the process that made it at
+once and every other process within that bound.
 
 Redis is never required: the cache fails open (settings, ``IGNORE_EXCEPTIONS``), so with Redis
 down the lookup is a miss, the store is read from the Domain table in PostgreSQL, and the failed
 cache calls are logged once per burst by ``apps.core.redis_outage``.
 """
+
+import pickle
+import time
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -16,6 +22,11 @@ from apps.observability import metrics
 from apps.tenants.models import Domain, Store
 
 ROUTING_CACHE_SECONDS = 60
+LOCAL_SECONDS = 5
+LOCAL_MAX_HOSTS = 10_000
+# Per process: hostname -> (monotonic expiry, pickled Store); each request unpickles its own
+# copy (django-tenants sets attributes on the tenant it routes to).
+_local: dict[str, tuple[float, bytes]] = {}
 
 
 def _key(hostname: str) -> str:
@@ -24,11 +35,17 @@ def _key(hostname: str) -> str:
 
 def get_store_for_host(hostname: str) -> Store:
     """The store serving ``hostname``; raises Domain.DoesNotExist. Call in the public schema."""
+    held = _local.get(hostname)
+    if held is not None and held[0] > time.monotonic():
+        return pickle.loads(held[1])  # noqa: S301 - bytes this process pickled itself
     store = cache.get(_key(hostname))
     metrics.cache_requests.labels("routing", "miss" if store is None else "hit").inc()
     if store is None:
         store = Domain.objects.select_related("tenant").get(domain=hostname).tenant
         cache.set(_key(hostname), store, ROUTING_CACHE_SECONDS)
+    if len(_local) >= LOCAL_MAX_HOSTS:
+        _local.clear()
+    _local[hostname] = (time.monotonic() + LOCAL_SECONDS, pickle.dumps(store, -1))
     return store
 
 
@@ -40,7 +57,14 @@ def forget_store_hosts(store_id: int) -> None:
         with schema_context(get_public_schema_name()):
             hosts = list(Domain.objects.filter(tenant_id=store_id).values_list("domain", flat=True))
             cache.delete_many([_key(host) for host in hosts])
+        for host in hosts:
+            _local.pop(host, None)
 
     forget()
     if connection.in_atomic_block:
         transaction.on_commit(forget)
+
+
+def forget_local_copies(**kwargs) -> None:
+    """Forget every host this process keeps (a Store or Domain row was written here)."""
+    _local.clear()

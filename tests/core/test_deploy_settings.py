@@ -83,3 +83,17 @@ def test_make_run_and_the_test_servers_opt_out_of_https():
 
     assert "PLAIN_HTTP=1 python -m config.devservices -- python manage.py run_platform" in makefile
     assert '"PLAIN_HTTP": "1"' in live_server
+
+
+def test_production_templates_and_form_widgets_are_compiled_once_per_process():
+    code = (
+        "import django; django.setup(); from django.template import engines; "
+        "from django.forms.renderers import get_default_renderer; "
+        "print(type(engines['django'].engine.template_loaders[0]).__module__); "
+        "print(type(get_default_renderer().engine.engine.template_loaders[0]).__module__)"
+    )
+
+    result = _run(["-c", code], **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.template.loaders.cached"] * 2

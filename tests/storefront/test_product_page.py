@@ -7,8 +7,9 @@ from PIL import Image
 from apps.catalog import services as catalog_services
 from apps.catalog import thumbnails
 from apps.inventory import services as inventory_services
-from tests.factories.catalog import CategoryFactory
+from tests.factories.catalog import CategoryFactory, ProductFactory
 from tests.factories.inventory import WarehouseFactory
+from tests.shopping import stocked_variant
 
 
 def png_upload(name="photo.png", size=(800, 600)) -> SimpleUploadedFile:
@@ -111,3 +112,21 @@ def test_draft_and_archived_product_pages_are_404(store_client):
     )
 
     assert store_client.get("/products/secret/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_product_page_miss_on_warm_caches_is_one_stock_query(
+    store, store_client, django_assert_num_queries
+):
+    category = CategoryFactory()
+    shown = stocked_variant(product=ProductFactory(category=category))
+    for _ in range(4):  # the recommendations' fallbacks: the same category
+        stocked_variant(product=ProductFactory(category=category))
+    url = shown.product.get_absolute_url()
+    store_client.get(f"{url}?warm=1")  # structure, recommendations, fragments cached
+
+    with django_assert_num_queries(1):  # free units of its variants and the recommended ones
+        response = store_client.get(f"{url}?miss=1")
+
+    assert response["X-Page-Cache"] == "miss"
+    assert 'data-widget="bought_together"' in response.content.decode()
