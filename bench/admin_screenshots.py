@@ -5,7 +5,7 @@
     python bench/admin_screenshots.py [--port 8104] [--out bench/screenshots]
 
 Signs in to http://demo.localhost:<port>/admin/ as the demo owner and saves full-page PNGs
-named ``admin-<page>-<width>.png``.
+named ``admin-<page>-<width>.png`` (dashboard, a product, an order, settings, markets).
 """
 
 import argparse
@@ -52,7 +52,8 @@ def main() -> None:
                 't.match(/href="(\\/admin\\/orders\\/order\\/\\d+\\/change\\/)/)[1])'
             )
             pages = {"dashboard": "/admin/", "product": product, "order": order,
-                     "settings": "/admin/store-settings/"}  # fmt: skip
+                     "settings": "/admin/store-settings/",
+                     "markets": "/admin/markets/market/"}  # fmt: skip
             for name, path in pages.items():
                 page.goto(base + path)
                 target = out / f"admin-{name}-{width}.png"

@@ -8,7 +8,9 @@ confirmation with Playwright for Python driving Debian's ``/usr/bin/chromium``, 
 390 px, and each page is saved as ``storefront-<page>-{desktop,phone}.png`` (the whole page,
 down to 2,400 px). The run places two real test-mode orders in the demo store. Prints the
 files written and, per page, whether it scrolls sideways. ``--collection`` shoots only a
-collection's page (``storefront-collection-*.png``: the demo's Summer edit), placing no order.
+collection's page (``storefront-collection-*.png``: the demo's Summer edit), placing no order;
+``--currency EUR`` chooses that market in the header and shoots home, product and cart in it
+(``storefront-{home,product,cart}-eur-*.png``).
 """
 
 import argparse
@@ -72,14 +74,38 @@ def walk_collection(page, base: str, shoot) -> None:
     shoot("collection")
 
 
+def walk_in_currency(currency: str):
+    """Choose ``currency`` in the header, then the home page, a product and the cart in it."""
+
+    def journey(page, base: str, shoot) -> None:
+        page.goto(f"{base}/")
+        page.get_by_label("Currency").select_option(currency)
+        page.get_by_role("button", name="Change").click()
+        page.wait_for_load_state()
+        shoot(f"home-{currency.lower()}")
+        page.goto(f"{base}{PRODUCT}")
+        for param, value in (("option-size", "M"), ("option-color", "Black")):
+            page.locator(f'label.choice:has(input[name="{param}"][value="{value}"])').click()
+        shoot(f"product-{currency.lower()}")
+        page.get_by_role("button", name="Add to cart").click()
+        page.wait_for_url("**/cart/")
+        shoot(f"cart-{currency.lower()}")
+
+    return journey
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8103)
     parser.add_argument("--host", default="demo.localhost")
     parser.add_argument("--out", default=str(Path(__file__).parent / "screenshots"))
     parser.add_argument("--collection", action="store_true", help="only a collection's page")
+    parser.add_argument("--currency", default="", help="home, product and cart in a market's "
+                        "currency, chosen in the header (e.g. EUR)")  # fmt: skip
     args = parser.parse_args()
     journey = walk_collection if args.collection else walk
+    if args.currency:
+        journey = walk_in_currency(args.currency.upper())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     base = f"http://{args.host}:{args.port}"

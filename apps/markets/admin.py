@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from apps.core.templatetags import money as money_tags
 from apps.markets import services
 from apps.markets.exceptions import RateFileInvalid
 from apps.markets.models import Market, MarketPrice, MarketShippingRate, MarketVoucher
@@ -59,12 +60,17 @@ class MarketAdmin(admin.ModelAdmin):
     """Markets: a currency, its rate and rounding, the countries that see it by default."""
 
     form = MarketForm
-    list_display = ("name", "currency", "exchange_rate", "rounding", "rate_source",
+    list_display = ("name", "currency", "rate", "rounding", "rate_source",
                     "rate_updated_at", "is_active")  # fmt: skip
     list_filter = ("is_active",)
     readonly_fields = ("rate_source", "rate_updated_at")
     inlines = [MarketPriceInline, MarketShippingRateInline, MarketVoucherInline]
     change_list_template = "admin/markets/market/change_list.html"
+
+    @admin.display(description="Exchange rate", ordering="exchange_rate")
+    def rate(self, obj: Market) -> str:
+        """1 unit of the store's currency in this one, without trailing zeros (0.9195)."""
+        return money_tags.rate(obj.exchange_rate)
 
     def save_model(self, request, obj, form, change):
         if "exchange_rate" in form.changed_data:
