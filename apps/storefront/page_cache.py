@@ -355,5 +355,5 @@ def _recently_viewed_html(request, entry: Entry) -> str:
         return ""
     request._page_cache_recent_shown = [widget.widget]
     return get_template("recommendations/includes/_recently_viewed.html").render(
-        {"recs_recently_viewed": widget}
+        {"recs_recently_viewed": widget, "market": markets.current_market(request)}
     )

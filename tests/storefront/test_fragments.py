@@ -71,3 +71,24 @@ def test_a_strip_shows_a_product_sold_out_since_it_was_cached(store):
     strip = _strip(_body(store, page, **recent), "recently_viewed")
 
     assert shown.product.name in strip and "Out of stock" in strip
+
+
+@pytest.mark.django_db
+def test_a_strip_is_priced_in_each_shoppers_market(store):
+    from decimal import Decimal
+
+    from apps.markets.models import Market
+    from apps.storefront.markets import MARKET_COOKIE
+
+    Market.objects.create(
+        name="Japan", currency="JPY", countries=["JP"], exchange_rate=Decimal("151.37")
+    )
+    shown = stocked_variant(price="20.00")
+    page = stocked_variant().product.get_absolute_url()
+    recent = {RECENT_COOKIE: str(shown.product_id)}
+
+    in_usd = _strip(_body(store, page, **recent), "recently_viewed")
+    in_jpy = _strip(_body(store, page, **recent, **{MARKET_COOKIE: "JPY"}), "recently_viewed")
+
+    assert "20.00 USD" in in_usd
+    assert "3027 JPY" in in_jpy and "USD" not in in_jpy  # 20 x 151.37, whole yen
