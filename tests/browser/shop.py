@@ -50,3 +50,13 @@ def open_shop() -> Shop:
 def choose(page, param: str, value: str) -> None:
     """Click an option's button or swatch, as a shopper does."""
     page.locator(f'label.choice:has(input[name="{param}"][value="{value}"])').click()
+
+
+def fill_shipping_address(page, email: str, *, city: str = "Springfield", postal_code="12345"):
+    """The checkout's contact and address fields, as a shopper in the US types them."""
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Full name").fill("Ada Lovelace")
+    page.get_by_label("Address", exact=True).fill("12 Analytical Way")
+    page.get_by_label("City").fill(city)
+    page.get_by_label("Postal code").fill(postal_code)
+    page.get_by_label("Country").select_option("US")

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, scrolls_sideways
-from tests.browser.shop import choose, open_shop
+from tests.browser.shop import choose, fill_shipping_address, open_shop
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -66,12 +66,7 @@ def test_guest_buys_a_t_shirt_from_home_page_to_confirmation(
     page.get_by_role("button", name="Check out").click()
 
     page.wait_for_url(re.compile(r"/checkout/[0-9a-f-]{36}/"))
-    page.get_by_label("Email").fill("guest@example.test")
-    page.get_by_label("Full name").fill("Ada Lovelace")
-    page.get_by_label("Address", exact=True).fill("12 Analytical Way")
-    page.get_by_label("City").fill("Springfield")
-    page.get_by_label("Postal code").fill("12345")
-    page.get_by_label("Country").select_option("US")
+    fill_shipping_address(page, "guest@example.test")
     page.get_by_role("button", name="Update delivery options").click()
     page.get_by_role("radio", name=re.compile("Standard")).check()
     page.get_by_label("Voucher code").fill("WELCOME10")

@@ -10,7 +10,7 @@ from apps.markets.models import Market
 from apps.orders.models import Order
 from apps.orders.services import emails as order_emails
 from tests.browser.conftest import DESKTOP
-from tests.browser.shop import open_shop
+from tests.browser.shop import fill_shipping_address, open_shop
 
 
 def test_shopper_chooses_eur_in_the_header_and_pays_in_euros(committed_store, live_web, open_page):
@@ -30,12 +30,7 @@ def test_shopper_chooses_eur_in_the_header_and_pays_in_euros(committed_store, li
     page.wait_for_url(re.compile(r"/cart/$"))
     cart_text = page.locator("main").inner_text()
     page.get_by_role("button", name="Check out").click()
-    page.get_by_label("Email").fill("euro@example.test")
-    page.get_by_label("Full name").fill("Ada Lovelace")
-    page.get_by_label("Address", exact=True).fill("12 Analytical Way")
-    page.get_by_label("City").fill("Springfield")
-    page.get_by_label("Postal code").fill("12345")
-    page.get_by_label("Country").select_option("US")
+    fill_shipping_address(page, "euro@example.test")
     page.get_by_role("button", name="Update delivery options").click()
     page.locator('input[name="method"]').first.click()
     page.get_by_role("button", name="Continue to payment").click()
