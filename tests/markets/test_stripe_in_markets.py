@@ -91,6 +91,42 @@ def test_a_kwd_total_off_stripes_step_is_charged_rounded_and_pays_the_order(
     assert order.events.filter(message__contains="provider's step").exists()
 
 
+def test_a_kwd_stripe_payment_refunds_in_stripes_steps_and_in_full(
+    markets, fake_stripe, store_client
+):
+    """22.417 KWD paid as 22.420: 1.235 cannot go back through Stripe (a clear refusal, no
+    refund left pending); the whole order's refund gives back the whole 22.420."""
+    from apps.checkout import services as checkout_services
+    from apps.orders.exceptions import InvalidRefund
+
+    configure_stripe()
+    variants = [stocked_variant(price=p, stock=20) for p in ("20.00", "12.99", "5.00")]
+    checkout = checkout_services.start_checkout(cart=_cart_in("KWD", variants))
+    checkout_services.set_contact(checkout=checkout, email="shopper@example.test")
+    checkout_services.set_shipping_address(checkout=checkout, address=ADDRESS)
+    method = ShippingMethodFactory(price=Decimal("5.00"))
+    checkout_services.set_shipping_method(checkout=checkout, method_id=method.id)
+    order = checkout_services.place_order(checkout=checkout).order
+    started = payment_services.start_payment(order_id=order.id, return_url="/done/")
+    payment = Payment.objects.get(pk=started.payment_id)
+    intent = fake_stripe.succeed(payment.external_id)
+    post_webhook(
+        store_client,
+        stripe_event("payment_intent.succeeded", intent_object(payment, amount=intent["amount"])),
+    )
+
+    with pytest.raises(InvalidRefund):
+        payment_services.refund_order(order_id=order.id, amount=Decimal("1.235"))
+    payment_services.refund_order(order_id=order.id, amount=Decimal("1.230"))
+    payment_services.refund_order(order_id=order.id, amount=order.total - Decimal("1.230"))
+
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert [r["amount"] for r in fake_stripe.refunds.values()] == [1230, intent["amount"] - 1230]
+    assert order.amount_refunded == order.total and order.payment_status == "refunded"
+    assert payment.amount_refunded == payment.amount and payment.status == Payment.Status.REFUNDED
+
+
 def test_fake_stripe_refuses_a_kwd_amount_off_the_step_as_stripe_does(fake_stripe):
     import stripe
 
