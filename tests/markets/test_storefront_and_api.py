@@ -130,7 +130,7 @@ def test_api_carts_are_priced_in_their_currency_and_switch(markets, store):
     # 20.00 USD x 0.3071 = 6.142 KWD (three places), a line of two 12.284.
     assert in_kwd["items"][0]["unit_price"] == "6.142" and in_kwd["total"] == "12.284"
     assert in_jpy.status_code == 200 and in_jpy.json()["currency"] == "JPY"
-    assert in_jpy.json()["items"][0]["unit_price"] == "3027.00"  # 20 x 151.37, whole yen
+    assert in_jpy.json()["items"][0]["unit_price"] == "3027"  # 20 x 151.37, whole yen
     assert in_usd.json()["currency"] == "USD" and in_usd.json()["total"] == "40.00"
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_currency"
     assert Cart.objects.get(token=cart_id).currency == ""  # still the store's currency
@@ -166,3 +166,40 @@ def test_api_orders_show_amounts_with_the_currencys_digits(markets, store):
 
     assert body["currency"] == "KWD" and body["subtotal"] == "20.881"
     assert [line["unit_price"] for line in body["items"]] == ["6.142", "3.989", "1.536"]
+    assert all(len(payment["amount"].split(".")[1]) == 3 for payment in body["payments"])
+
+
+def test_api_orders_of_items_take_a_currency_and_a_cart_keeps_its_own(markets, store):
+    from tests.factories.checkout import ShippingMethodFactory
+    from tests.shopping import ADDRESS
+
+    ShippingMethodFactory(price=Decimal("5.00"))
+    variant = stocked_variant(price="20.00", stock=10)
+    api = APIClient(HTTP_HOST=store.primary_host)
+    order = {
+        "email": "shopper@example.test",
+        "shipping_address": {**ADDRESS, "country": "US"},
+        "payment_method": "test",
+    }
+    items = [{"variant_id": variant.id, "quantity": 1}]
+
+    in_jpy = api.post("/api/v1/orders", {**order, "items": items, "currency": "jpy"}, format="json")
+    unknown = api.post(
+        "/api/v1/orders", {**order, "items": items, "currency": "CHF"}, format="json"
+    )
+    cart_id = api.post("/api/v1/carts", {"currency": "EUR"}, format="json").json()["cart_id"]
+    api.post(f"/api/v1/carts/{cart_id}/items", items[0], format="json")
+    other = api.post(
+        "/api/v1/orders", {**order, "cart_id": cart_id, "currency": "JPY"}, format="json"
+    )
+    same = api.post(
+        "/api/v1/orders", {**order, "cart_id": cart_id, "currency": "eur"}, format="json"
+    )
+
+    assert in_jpy.status_code == 201, in_jpy.json()
+    assert in_jpy.json()["currency"] == "JPY"  # 20 USD x 151.37 = 3027 yen, US shipping
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_currency"
+    assert other.status_code == 422 and other.json()["error"]["code"] == "currency_mismatch"
+    assert same.status_code == 201 and same.json()["currency"] == "EUR"
+    # Amounts carry their currency's digits: whole yen, cents for euros.
+    assert in_jpy.json()["total"].isdigit() and same.json()["total"].count(".") == 1

@@ -48,6 +48,22 @@ def error_body(kind: str, code: str, message: str, **extra) -> dict:
     return {"error": {"type": kind, "code": code, "message": message, **extra}}
 
 
+# Stripe takes these three-decimal currencies only in multiples of 10 minor units.
+TEN_STEP_CURRENCIES = {"bhd", "jod", "kwd", "omr", "tnd"}
+
+
+def off_step(amount: int, currency: str | None) -> tuple[int, dict] | None:
+    """Stripe's refusal of 5124 KWD (it takes 5120 or 5130), or None."""
+    if (currency or "").lower() in TEN_STEP_CURRENCIES and amount % 10:
+        return 400, error_body(
+            "invalid_request_error",
+            "parameter_invalid_integer",
+            f"Invalid amount: {currency} amounts must be a multiple of 10.",
+            param="amount",
+        )
+    return None
+
+
 class FakeStripe:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
@@ -170,6 +186,8 @@ class FakeStripe:
             amount = int(params["amount"])
         except (KeyError, ValueError):
             return 400, error_body("invalid_request_error", "parameter_missing", "amount")
+        if refusal := off_step(amount, params.get("currency")):
+            return refusal
         intent_id = f"pi_{next(self._ids):06d}{secrets.token_hex(4)}"
         intent = {
             "id": intent_id,
@@ -201,6 +219,8 @@ class FakeStripe:
             return 400, error_body(
                 "invalid_request_error", "charge_not_captured", "This payment is not captured."
             )
+        if refusal := off_step(amount, intent["currency"]):
+            return refusal
         if amount > intent["amount_received"] - refunded:
             return 400, error_body(
                 "invalid_request_error",

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django_countries import countries
 from rest_framework import serializers
 
+from apps.core import money
 from apps.markets import selectors as market_selectors
 from apps.markets.pricing import MarketView
 
@@ -14,15 +15,38 @@ MONEY: dict = {"max_digits": 13, "decimal_places": 3}
 
 
 class AmountOutput(serializers.DecimalField):
-    """An amount in its currency (an order's, a cart's): "10.00" USD, "3027.00" JPY, "6.142" KWD."""
+    """An amount with its currency's own digits: "10.00" USD, "3027" JPY, "6.142" KWD.
+
+    The currency is the serialized object's own (an order, a payment, a cart's payload), else
+    that of the object the whole answer serializes (an order's lines, a cart's rates), else the
+    context's ``currency``. Unknown: two places, or three when the third is not 0. The schema
+    type stays a decimal string."""
 
     def __init__(self, **kwargs):
         super().__init__(**MONEY, **kwargs)
+        self.currency: str | None = None
+
+    def get_attribute(self, instance):
+        # Fields serialize one object after another, so the currency read here is this value's.
+        self.currency = (
+            _currency_of(instance)
+            or _currency_of(getattr(self.root, "instance", None))
+            or self.context.get("currency")
+        )
+        return super().get_attribute(instance)
 
     def to_representation(self, value):
+        if self.currency and money.is_currency(self.currency):
+            return str(money.quantize(value, self.currency))
         three = Decimal(value).quantize(Decimal("0.001"))
         two = three.quantize(Decimal("0.01"))
         return str(two if two == three else three)
+
+
+def _currency_of(obj) -> str | None:
+    """The ``currency`` of a model instance or a payload dict, when it has one."""
+    currency = obj.get("currency") if isinstance(obj, dict) else getattr(obj, "currency", None)
+    return currency if isinstance(currency, str) and len(currency) == 3 else None
 
 
 COUNTRY_CODES = sorted(dict(countries)) + sorted(code.lower() for code in dict(countries))

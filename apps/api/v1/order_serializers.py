@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.api.v1.fields import MONEY, AmountOutput, CountryCodeField
+from apps.api.v1.fields import MONEY, AmountOutput, CountryCodeField, CurrencyCodeField
 from apps.cart.services import MAX_LINE_QUANTITY
 from apps.orders.models import Order
 from apps.payments.gateways import registry as gateway_registry
@@ -42,6 +42,12 @@ class OrderCreateInput(serializers.Serializer):
         "rate that serves the shipping address (the first one that endpoint lists).",
     )
     voucher = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    currency = CurrencyCodeField(
+        required=False,
+        help_text="With items: the order's currency (ISO 4217), the store's own or one of its "
+        "markets' (default: the store's). With cart_id: the cart's currency, which the order "
+        "keeps (another → 422 `currency_mismatch`; PUT /carts/{cart_id}/currency changes it).",
+    )
     payment_method = serializers.ChoiceField(
         choices=gateway_registry.gateway_names(),
         required=False,

@@ -11,9 +11,12 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.exceptions import Unprocessable
 from apps.api.filters import IsoDateTimeFilter
 from apps.api.idempotency import idempotent
 from apps.api.permissions import is_integrator
+from apps.api.v1.carts import cart_currency
+from apps.api.v1.fields import requested_market
 from apps.api.v1.order_serializers import (
     CancelInput,
     FulfillmentInput,
@@ -102,10 +105,14 @@ class OrderListCreateApi(ListAPIView):
         # The payment starts after the order commits: ask first whether it can start at all.
         payment_method = values.get("payment_method")
         payment_services.check_store_takes_payments(payment_method)
+        # A currency the store does not sell in is refused before anything is written (422).
+        # None: a cart's own, or (items) the store's until the shipping country picks a market.
+        currency = values.get("currency")
+        market = requested_market(currency) if currency else None
         # One transaction: a one-off cart for the request's items and its order stand or fall
         # together (a refused order leaves no cart behind).
         with transaction.atomic():
-            cart = self._cart_for(values, user_id)
+            cart = self._cart_for(values, market.currency if market else None)
             order = checkout_services.checkout_in_one_step(
                 cart=cart, answers=answers, user_id=user_id
             )
@@ -133,13 +140,24 @@ class OrderListCreateApi(ListAPIView):
 
     @staticmethod
     @transaction.atomic
-    def _cart_for(values, user_id) -> Cart:
+    def _cart_for(values, currency: str | None) -> Cart:
+        """The request's cart (it keeps its currency: another ``currency`` is a 422), or a
+        one-off cart of its items priced in ``currency``'s market."""
         if values.get("cart_id"):
             cart = Cart.objects.filter(token=values["cart_id"], status=Cart.Status.OPEN).first()
             if cart is None:
                 raise NotFound("No open cart has this id.")
+            if currency and currency != cart_currency(cart):
+                raise Unprocessable(
+                    f"The cart is priced in {cart_currency(cart)}: send that currency or none "
+                    "(PUT /carts/{cart_id}/currency changes the cart's).",
+                    code="currency_mismatch",
+                    extra={"currency": currency, "cart_currency": cart_currency(cart)},
+                )
             return cart
         cart = Cart.objects.create()  # a one-off cart for this request's items
+        if currency:
+            cart = cart_services.set_cart_currency(cart=cart, currency=currency)
         for item in values["items"]:
             cart_services.add_to_cart(cart=cart, **item)
         return cart

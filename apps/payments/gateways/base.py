@@ -181,6 +181,11 @@ class PaymentGateway(abc.ABC):
         modes; each field on its own is checked by ``SettingField.clean``."""
         return {}
 
+    def chargeable_amount(self, amount: Decimal, currency: str) -> Decimal:
+        """What the provider can charge for ``amount`` due: the payment row's amount, which
+        settles the whole amount due (Stripe rounds three-decimal currencies to its step)."""
+        return amount
+
     @abc.abstractmethod
     def create_payment(self, payment: "Payment", *, return_url: str) -> PaymentStart:
         """Open the payment at the provider. Called outside any transaction."""

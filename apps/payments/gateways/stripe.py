@@ -18,7 +18,7 @@ import stripe
 from django.conf import settings
 from django.db import connection
 
-from apps.payments.amounts import from_minor_units, to_minor_units
+from apps.payments.amounts import chargeable, from_minor_units, to_minor_units
 from apps.payments.exceptions import (
     GatewayNotConfigured,
     InvalidWebhook,
@@ -145,6 +145,10 @@ class StripeGateway(PaymentGateway):
                 "returnUrl": return_url,
             }
         }
+
+    def chargeable_amount(self, amount: Decimal, currency: str) -> Decimal:
+        # Stripe takes KWD, BHD, JOD, OMR and TND only in tens of their minor unit.
+        return chargeable(amount, currency)
 
     def create_payment(self, payment: Payment, *, return_url: str) -> PaymentStart:
         client = client_for(get_gateway_config(NAME))

@@ -280,7 +280,9 @@ def pay_with_gift_card(*, payment_id: int, code: str, identity: str) -> Payment:
                 f"{due - amount} {order.currency} left to pay.",
                 data={"payment": payment.token.hex, "external_id": payment.external_id},
             )
-        payment.amount = due - amount
+        payment.amount = get_gateway(payment.gateway).chargeable_amount(
+            due - amount, order.currency
+        )
         payment.client_secret = payment.approval_url = ""
         payment.idempotency_key = new_idempotency_key()
         # A gateway that names payments itself (the test gateway) keeps its name for them.

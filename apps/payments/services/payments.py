@@ -112,7 +112,7 @@ def open_payment_for_new_order(*, order: Order, return_url: str) -> Payment:
         order=order,
         gateway=gateway_name,
         mode=gateway_mode(gateway_name),
-        amount=order.total,
+        amount=get_gateway(gateway_name).chargeable_amount(order.total, order.currency),
         currency=order.currency,
         return_url=return_url,
     )
@@ -185,6 +185,7 @@ def _open_payment(
         gift_card_sales.pay_locked_order(order=order, amount=Decimal("0"))
         return None
     due = order.total - applied_amount(order.id)  # less what gift cards paid
+    due = get_gateway(gateway_name).chargeable_amount(due, order.currency)
     payment = (
         order.payments.filter(
             gateway=gateway_name,
@@ -328,11 +329,11 @@ def _record_success(
         if not problem:
             try:
                 # No savepoint needed: a refusal comes before any write of its own.
+                applied = applied_amount(order.id, exclude_payment_id=payment.id)
                 gift_card_sales.pay_locked_order(
                     order=order,
                     # With the gift cards that paid part of it first (split tender).
-                    amount=(amount or Decimal("0"))
-                    + applied_amount(order.id, exclude_payment_id=payment.id),
+                    amount=_settled(order, payment, amount or Decimal("0"), applied) + applied,
                     payment_reference=payment.external_id or payment.token.hex,
                 )
             except OrderNotPayable as exc:
@@ -363,6 +364,24 @@ def _record_success(
             metrics.payment_attempts, gateway=payment.gateway, outcome="succeeded"
         )
         return bool(problem), payment
+
+
+def _settled(order: Order, payment: Payment, amount: Decimal, applied: Decimal) -> Decimal:
+    """What ``amount`` pays of the order: the whole rest due when the gateway charged that rest
+    rounded to its step (Stripe: 6.142 KWD due, 6.140 charged), else ``amount`` itself."""
+    due = order.total - applied
+    if amount != due and amount == get_gateway(payment.gateway).chargeable_amount(
+        due, order.currency
+    ):
+        order_services.record_order_event(
+            order_id=order.id,
+            type=OrderEvent.Type.NOTE,
+            message=f"{amount} {order.currency} charged for the {due} due "
+            f"(the provider's step for {order.currency}).",
+            data={"payment": payment.token.hex, "charged": str(amount), "due": str(due)},
+        )
+        return due
+    return amount
 
 
 def _why_payment_cannot_pay(

@@ -13,7 +13,7 @@ from apps.orders import services as order_services
 from apps.orders.exceptions import InvalidRefund
 from apps.orders.models import Order, OrderEvent
 from apps.payments import locks
-from apps.payments.exceptions import PaymentProviderError, RefundRejected
+from apps.payments.exceptions import InvalidAmount, PaymentProviderError, RefundRejected
 from apps.payments.gateways.registry import get_gateway
 from apps.payments.models import CAPTURED, GiftCardTransaction, Payment, Refund
 from apps.payments.services.gift_cards import GIFT_CARD_GATEWAY, refund_to_gift_card
@@ -62,7 +62,7 @@ def _refund_one_payment(
         result = get_gateway(payment.gateway).refund(
             payment, amount=refund.amount, idempotency_key=refund.idempotency_key
         )  # network, no transaction
-    except (RefundRejected, PaymentProviderError) as exc:
+    except (RefundRejected, PaymentProviderError, InvalidAmount) as exc:
         _mark_refund_failed(refund_id=refund.id, message=exc.message)
         raise
     if not result.settled:
@@ -101,6 +101,7 @@ def _open_refund(*, order_id: int, amount: Decimal, actor_id: int | None, reason
         )
     payment = next(p for p in payments if left[p.id] > 0)
     amount = min(amount, left[payment.id])  # the rest goes to the next payment
+    amount = _provider_refund_amount(payment, amount, whole_rest=amount == available, left=left)
     return Refund.objects.create(
         payment=payment,
         order=order,
@@ -108,6 +109,27 @@ def _open_refund(*, order_id: int, amount: Decimal, actor_id: int | None, reason
         currency=payment.currency,
         actor_id=actor_id,
         reason=reason.strip()[:255],
+    )
+
+
+def _provider_refund_amount(
+    payment: Payment, amount: Decimal, *, whole_rest: bool, left: dict[int, Decimal]
+) -> Decimal:
+    """``amount`` as the payment's provider can refund it. Stripe refunds KWD, BHD, JOD, OMR
+    and TND only in tens of fils: refunding the order's whole rest gives back the payment's
+    whole rest (22.420 paid for 22.417 due; the order books 22.417, ``book_refund``); any
+    other amount off that step is refused."""
+    if payment.gateway == GIFT_CARD_GATEWAY:
+        return amount
+    sent = get_gateway(payment.gateway).chargeable_amount(amount, payment.currency)
+    if sent == amount:
+        return amount
+    if whole_rest and sent == left[payment.id]:
+        return sent
+    raise InvalidRefund(
+        f"The payment provider cannot refund {amount} {payment.currency} (its step for "
+        f"{payment.currency}): refund {sent} instead.",
+        extra={"amount": str(amount), "nearest": str(sent)},
     )
 
 
@@ -176,7 +198,7 @@ def refund_unapplied_payment(*, payment_id: int) -> Refund | None:
 def book_refund(*, refund_id: int, external_id: str) -> Refund:
     """Record that the provider refunded: once, whoever gets here first (API return or webhook)."""
     order_id = Refund.objects.values_list("order_id", flat=True).get(pk=refund_id)
-    order_locks.lock_order(order_id)
+    order = order_locks.lock_order(order_id)
     refund = locks.lock_refund(refund_id)
     payment = locks.lock_payment(refund.payment_id)
     if refund.status == Refund.Status.SUCCEEDED:
@@ -199,7 +221,9 @@ def book_refund(*, refund_id: int, external_id: str) -> Refund:
     if refund.applies_to_order:
         order_services.record_refund(
             order_id=order_id,
-            amount=refund.amount,
+            # The order's share: less than the refund when the provider's step rounded the
+            # payment up (see _provider_refund_amount).
+            amount=min(refund.amount, order.refundable_amount),
             actor_id=refund.actor_id,
             reference=refund.external_id or "",
             reason=refund.reason,
