@@ -263,6 +263,14 @@ def invalidate_on_change(model, *keys: str) -> None:
     post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
 
 
+def forget_local_copies() -> None:
+    """Forget this process's copies of the current store's entries (as a new worker would)."""
+    global _local_bytes
+    schema = connection.schema_name
+    for memo_key in [k for k in _local if k[0] == schema]:
+        _local_bytes -= len(_local.pop(memo_key)[2])
+
+
 def clear_all() -> None:
     """Forget every entry of the current store: a store created again under an old schema
     name, and tests, which roll back the rows the entries were built from. (The generation
