@@ -1,7 +1,7 @@
 """Grow a fleet of stores in a database of its own and measure what each store costs; print JSON.
 
     python bench/tenancy.py [--stores 1000] [--database-url postgres://…/mercato_bench_tenancy]
-                            [--pending app:migration,…] [--keep]
+                            [--pending app:migration,…] [--keep] [--storefront-only]
 
 1. **Creation**: N stores through ``create_store`` (with the new-store defaults, as signup),
    in blocks of 100: before each block the schema pool is topped up (beat's background work,
@@ -51,6 +51,11 @@ def parse_args():
     )
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--storefront-only",
+        action="store_true",
+        help="grow the fleet and measure the storefront only (sections 1 and 6)",
+    )
     return parser.parse_args()
 
 
@@ -429,7 +434,12 @@ def storefront(slugs: list[str]) -> dict:
         rounds = len(slugs)
         ten = [get(slugs[i % 10]) for i in range(rounds)]
         every = [get(slug) for slug in slugs]
-        return {"requests": rounds, "over_10_stores": summary(ten), "over_all": summary(every)}
+        return {
+            "requests": rounds,
+            "over_10_stores": summary(ten),
+            "over_all": summary(every),
+            "load_average_1_5_15": [round(load, 1) for load in os.getloadavg()],
+        }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
@@ -440,9 +450,13 @@ def main() -> None:
     try:
         call_command("migrate_schemas", interactive=False, verbosity=0)
         forget_routing()
-        roll_template_back(ARGS.pending)
+        if not ARGS.storefront_only:
+            roll_template_back(ARGS.pending)
         result["argon2_hash_ms"] = argon2_ms()
         result["creation"], slugs = grow(ARGS.stores)
+        if ARGS.storefront_only:
+            result["storefront"] = storefront(slugs)
+            return
         result["footprint_per_store"] = footprint(slugs[0])
         result["pending_migration"] = {"migration": ARGS.pending, **pending_migration(len(slugs))}
         result["footprint_per_store_after"] = footprint(slugs[0])

@@ -34,6 +34,7 @@ from apps.search import selectors as search_selectors
 
 _NOTHING = Q(pk__in=[])
 STOREFRONT_COLLECTIONS_KEY = "catalog:storefront-collections"
+store_cache.warm_with_generation(STOREFRONT_COLLECTIONS_KEY)  # every page's navigation
 
 
 def product_ids_in_collection(collection: Collection) -> "QuerySet[Product, int]":

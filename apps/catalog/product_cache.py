@@ -50,8 +50,10 @@ def _read_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
         # A version never used before in this store (entries of an evicted version stay unused).
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        version = cache.get(VERSION_KEY)
+        # ``add`` tells whether ours is the one stored: a second read only when another
+        # request stored its own first.
+        candidate = time.time_ns()
+        version = candidate if cache.add(VERSION_KEY, candidate, None) else cache.get(VERSION_KEY)
     return version
 
 

@@ -26,30 +26,22 @@ def _storefront_products() -> QuerySet[Product]:
     )
 
 
-def list_featured_product_ids(*, limit: int = 8) -> list[int]:
-    """The home page's featured products, newest first (cached under the catalog version:
-    every write that could change the list moves it)."""
-    return product_cache.get_or_load(
-        f"featured-ids:{limit}",
-        lambda: list(
-            _storefront_products()
-            .filter(featured=True)
-            .order_by("-created_at", "id")
-            .values_list("id", flat=True)[:limit]
-        ),
-    )
+def list_home_product_ids(*, limit: int = 8) -> tuple[list[int], list[int]]:
+    """The home page's featured products and new arrivals, newest first: one entry cached
+    under the catalog version (every write that could change a list moves it), so a store's
+    first home page reads and stores both in one round trip each."""
+    return product_cache.get_or_load(f"home-ids:{limit}", lambda: _load_home_product_ids(limit))
 
 
-def list_newest_product_ids(*, limit: int = 8) -> list[int]:
-    """The home page's new arrivals (cached under the catalog version)."""
-    return product_cache.get_or_load(
-        f"newest-ids:{limit}",
-        lambda: list(
-            _storefront_products()
-            .order_by("-created_at", "-id")
-            .values_list("id", flat=True)[:limit]
-        ),
+def _load_home_product_ids(limit: int) -> tuple[list[int], list[int]]:
+    featured = (
+        _storefront_products()
+        .filter(featured=True)
+        .order_by("-created_at", "id")
+        .values_list("id", flat=True)[:limit]
     )
+    newest = _storefront_products().order_by("-created_at", "-id").values_list("id", flat=True)
+    return list(featured), list(newest[:limit])
 
 
 @dataclass(frozen=True)
@@ -112,6 +104,7 @@ def list_categories() -> list[Category]:
 
 
 STOREFRONT_CATEGORIES_KEY = "catalog:storefront-categories"
+store_cache.warm_with_generation(STOREFRONT_CATEGORIES_KEY)  # every page's navigation
 
 
 def list_categories_for_storefront() -> list[Category]:

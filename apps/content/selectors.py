@@ -13,6 +13,7 @@ from apps.core import store_cache
 
 # The theme, its footer links and the published pages: one entry, dropped on any change.
 THEME_CACHE_KEY = "content:storefront"
+store_cache.warm_with_generation(THEME_CACHE_KEY)  # every page's theme
 POLICY_KINDS = (Page.Kind.SHIPPING, Page.Kind.RETURNS, Page.Kind.PRIVACY, Page.Kind.TERMS)
 
 

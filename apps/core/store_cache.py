@@ -20,6 +20,11 @@ Three levels, cheapest first (a product page read eleven entries, eleven Redis r
   entry; one that did re-reads the entry from Redis. Only inside a request: tasks and scripts
   read Redis each time, as before;
 - **Redis**, then PostgreSQL (``load``).
+
+A store's first request in a process (``warm_with_generation``): the entries nearly every
+storefront page reads (settings, theme, navigation, markets…) ride along with the generation's
+read, one round trip for all, instead of one each; those Redis lacks are loaded from PostgreSQL
+without asking Redis again.
 """
 
 import pickle
@@ -47,12 +52,16 @@ TIMEOUT_SECONDS = 300
 LOCAL_MAX_ENTRIES = 5_000
 LOCAL_MAX_BYTES = 32 * 1024 * 1024
 _MISSING = object()
+# In the request's memo: the entry was asked for with the generation and Redis lacks it.
+_NOT_IN_REDIS = object()
 # Per process: (schema, key) -> (generation, monotonic expiry, pickled value).
 _local: dict[tuple[str, str], tuple[int, float, bytes]] = {}
 _local_bytes = 0
 # Versions read once per request by their owners (``read_once``) that ride along with the
 # generation's read, one round trip for all: the catalog version, the recommendations' one.
 _READ_WITH_GENERATION: list[str] = []
+# Entries (key -> local timeout) fetched with the generation when this process holds no copy.
+_WARM_WITH_GENERATION: dict[str, int] = {}
 
 
 # Inside a request (``RequestMemoMiddleware``), each entry is read from Redis once: a product
@@ -77,12 +86,13 @@ def get_or_load(key: str, load: Callable[[], T], *, timeout: int = TIMEOUT_SECON
     """The cached value of ``key`` in the current store, loaded (and stored) on a miss."""
     memo = _request_memo.get()
     memo_key = (connection.schema_name, key)
-    if memo is not None and memo_key in memo:
-        return memo[memo_key]
+    held: Any = _MISSING if memo is None else memo.get(memo_key, _MISSING)
+    if held is not _MISSING and held is not _NOT_IN_REDIS:
+        return held
     generation = current_generation() if memo is not None else None
     value = _local_get(memo_key, generation)
     if value is _MISSING:
-        value = cache.get(key, _MISSING)
+        value = _MISSING if held is _NOT_IN_REDIS else cache.get(key, _MISSING)
         metrics.cache_requests.labels("store_config", "miss" if value is _MISSING else "hit").inc()
         if value is _MISSING:
             value = load()
@@ -145,6 +155,13 @@ def read_with_generation(key: str) -> None:
         _READ_WITH_GENERATION.append(key)
 
 
+def warm_with_generation(key: str, *, timeout: int = TIMEOUT_SECONDS) -> None:
+    """Fetch the entry ``key`` (read through ``get_or_load`` with ``timeout``) in the same round
+    trip as the generation whenever this process holds no copy of it for the store (call from
+    ``AppConfig.ready`` or the owner's module)."""
+    _WARM_WITH_GENERATION[key] = timeout
+
+
 def current_generation() -> int | None:
     """The store's configuration generation (once per request); ``None`` without Redis."""
     return read_once(GENERATION_KEY, _read_generation)
@@ -160,17 +177,36 @@ def read_generation_with(*keys: str) -> dict[str, Any]:
     memo = _request_memo.get()
     schema = connection.schema_name
     riders = [key for key in _READ_WITH_GENERATION if memo is None or (schema, key) not in memo]
-    found = cache.get_many([GENERATION_KEY, *riders, *keys])
+    entries = [] if memo is None else [key for key in _WARM_WITH_GENERATION if _unheld(schema, key)]
+    found = cache.get_many([GENERATION_KEY, *riders, *entries, *keys])
     generation = found.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, time.time_ns(), None)
-        generation = cache.get(GENERATION_KEY)
+        candidate = time.time_ns()  # a second read only if another request stored its own
+        generation = (
+            candidate if cache.add(GENERATION_KEY, candidate, None) else cache.get(GENERATION_KEY)
+        )
     if memo is not None:
         memo[(schema, GENERATION_KEY)] = generation
         for key in riders:
             if found.get(key) is not None:  # a missing version is left to its owner's read
                 memo[(schema, key)] = found[key]
+        for key in entries:
+            if key in found:
+                metrics.cache_requests.labels("store_config", "hit").inc()
+                memo[(schema, key)] = found[key]
+                _local_set((schema, key), generation, found[key], _WARM_WITH_GENERATION[key])
+            elif (schema, key) not in memo:
+                memo[(schema, key)] = _NOT_IN_REDIS
     return {**{key: found[key] for key in keys if key in found}, GENERATION_KEY: generation}
+
+
+def _unheld(schema: str, key: str) -> bool:
+    """No copy of the entry in this request or this process (another generation's counts)."""
+    memo = _request_memo.get()
+    if memo is not None and (schema, key) in memo:
+        return False
+    held = _local.get((schema, key))
+    return held is None or held[1] < time.monotonic()
 
 
 def _local_get(memo_key: tuple[str, str], generation: int | None) -> Any:
@@ -225,6 +261,14 @@ def invalidate_on_change(model, *keys: str) -> None:
     uid = f"store_cache:{model._meta.label}:{','.join(keys)}"
     post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")
     post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
+def forget_local_copies() -> None:
+    """Forget this process's copies of the current store's entries (as a new worker would)."""
+    global _local_bytes
+    schema = connection.schema_name
+    for memo_key in [k for k in _local if k[0] == schema]:
+        _local_bytes -= len(_local.pop(memo_key)[2])
 
 
 def clear_all() -> None:

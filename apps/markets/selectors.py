@@ -15,6 +15,7 @@ from apps.tenants.selectors import get_current_store
 # (header selector, prices), changed a few times a day at most (rate imports). One entry per
 # store (``store_cache`` keys are tenant-scoped); any market row saved or deleted drops it.
 MARKETS_CACHE_KEY = "markets:active"
+store_cache.warm_with_generation(MARKETS_CACHE_KEY)  # every page's market picker
 
 
 def _load_markets() -> dict[str, MarketView]:

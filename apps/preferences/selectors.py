@@ -2,6 +2,7 @@ from apps.core import store_cache
 from apps.preferences.models import StoreSettings
 
 SETTINGS_CACHE_KEY = "preferences:store-settings"
+store_cache.warm_with_generation(SETTINGS_CACHE_KEY)  # read by nearly every page
 
 
 def get_store_settings() -> StoreSettings:

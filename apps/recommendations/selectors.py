@@ -43,6 +43,7 @@ from apps.recommendations.models import (
 CONFIG_KEY = "recs:config"
 GENERATION_KEY = "recs:generation"
 CONFIG_TTL = 300
+store_cache.warm_with_generation(CONFIG_KEY, timeout=CONFIG_TTL)  # home and product pages
 LISTS_TTL = 60 * 60 * 24
 FOR_YOU_TTL = 600
 FALLBACK_SIZE = 30
@@ -97,8 +98,15 @@ def get_recommendation_settings() -> RecommendationSettings:
     return settings
 
 
+def _recommendation_settings_for_reading() -> RecommendationSettings:
+    """The settings row, or its defaults unsaved: most stores never edit them, and a store's
+    first storefront page should not write (get_or_create's savepoint and insert)."""
+    found = RecommendationSettings.objects.filter(pk=RecommendationSettings.SINGLETON_PK).first()
+    return found or RecommendationSettings(pk=RecommendationSettings.SINGLETON_PK)
+
+
 def _build_config() -> Config:
-    settings = get_recommendation_settings()
+    settings = _recommendation_settings_for_reading()
     pins: dict[tuple[str, int | None], list[int]] = {}
     excludes: dict[tuple[str, int | None], set[int]] = {}
     rules = WidgetRule.objects.order_by("position", "id").values_list(

@@ -16,6 +16,7 @@ from apps.tenants import public_urls
 
 CANONICAL_HOST_KEY = "storefront:canonical-host"
 CANONICAL_HOST_SECONDS = 300
+store_cache.warm_with_generation(CANONICAL_HOST_KEY, timeout=CANONICAL_HOST_SECONDS)
 
 
 def navigation(request):

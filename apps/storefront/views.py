@@ -64,8 +64,7 @@ def home(request):
     recent = _recently_viewed(request, visitor)
     recommendation_services.record_impressions(widgets=_shown(recs, recent))
     # The listings' cached cards, both lists in one read: no product query when warm.
-    featured = catalog_selectors.list_featured_product_ids()
-    newest = catalog_selectors.list_newest_product_ids()
+    featured, newest = catalog_selectors.list_home_product_ids()
     product_cards = cards.render_cards_by_id(ids=[*featured, *newest], market=market)
     _tell_page_cache(request, impressions=recs.shown_widgets())
     return render(

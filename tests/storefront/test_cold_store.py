@@ -1,0 +1,61 @@
+"""A store's first home page (nothing of it cached in Redis, the web process or the page
+cache) stays a bounded number of SQL statements and Redis round trips: with a thousand
+stores, most visits are a store's first in a worker (issue 21)."""
+
+import pytest
+import redis.connection
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.core import store_cache
+from apps.preferences.models import StoreSettings
+
+# Routing (search_path, domain), then what the home page loads once per store: settings,
+# categories, collections, theme, markets, canonical host, recommendations' settings and widget
+# rules, latest recompute, two rankings, featured and newest ids, best sellers, cards (20 and 31
+# round trips before the configuration rode along with the generation's read).
+COLD_HOME_MAX_STATEMENTS = 17
+COLD_HOME_MAX_REDIS_ROUND_TRIPS = 20
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch) -> list[bytes]:
+    """Every command (or pipeline) this process sends to Redis, recorded as it goes out."""
+    sent: list[bytes] = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def recording(self, command, check_health=True):
+        sent.append(command if isinstance(command, bytes) else b"".join(command))
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", recording)
+    return sent
+
+
+@pytest.mark.django_db
+def test_a_cold_stores_first_home_page_is_bounded_and_the_next_costs_no_query(
+    store_client, redis_round_trips
+):
+    # Every store opened with its defaults has its settings row (the suite's stores do not).
+    StoreSettings.objects.get_or_create(pk=StoreSettings.SINGLETON_PK)
+    cache.delete_pattern("*")  # every key of this store (keys carry the schema)
+    store_cache.clear_all()  # a new generation: no cached page is current
+    store_cache.forget_local_copies()  # this worker has not served the store yet
+    connection.set_schema_to_public()
+    redis_round_trips.clear()
+
+    with CaptureQueriesContext(connection) as cold:
+        first = store_client.get("/")
+    cold_round_trips = len(redis_round_trips)
+    cold_sent = [c[:70] for c in redis_round_trips]
+    redis_round_trips.clear()
+    with CaptureQueriesContext(connection) as warm:
+        second = store_client.get("/")
+
+    assert first.status_code == second.status_code == 200
+    assert len(cold.captured_queries) <= COLD_HOME_MAX_STATEMENTS, cold.captured_queries
+    assert not [q for q in cold.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))]
+    assert cold_round_trips <= COLD_HOME_MAX_REDIS_ROUND_TRIPS, cold_sent
+    assert len(warm.captured_queries) == 0
+    assert len(redis_round_trips) == 1  # the page, the generation and the versions together
