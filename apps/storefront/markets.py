@@ -46,9 +46,7 @@ def sync_cart(request: HttpRequest, cart: Cart | None, *, country: str = "") -> 
         market = market_selectors.market_for_country(country)
     else:
         return
-    code = "" if market.is_base else market.currency
-    if cart.currency != code:
-        cart_services.set_cart_currency(cart=cart, currency=market.currency)
+    cart_services.set_cart_currency(cart=cart, currency=market.currency)  # saves only a change
 
 
 def rows_in_market(rows: list[VariantRow], market: MarketView) -> list[VariantRow]:
