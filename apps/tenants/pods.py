@@ -258,7 +258,7 @@ class PodRouter:
             return None
         # Named even with no other pod active: a store row read while one was carries the
         # alias PLATFORM_ALIAS, which Django would otherwise reuse for its next write.
-        return PLATFORM_ALIAS if _state.pod != DEFAULT_POD else DEFAULT_DB_ALIAS
+        return _platform_alias()
 
     db_for_write = db_for_read
 
