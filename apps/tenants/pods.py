@@ -109,10 +109,8 @@ def store_context(store, *, writes: bool = False) -> Iterator[None]:
 
 def least_loaded_pod() -> str:
     """The pod holding the fewest stores (a new pod, holding none, first)."""
-    from apps.tenants.models import Store
-
-    counts = dict(Store.objects.values_list("pod").annotate(n=Count("id")).order_by())
-    return min(settings.PODS, key=lambda pod: (counts.get(pod, 0), settings.PODS.index(pod)))
+    counts = stores_per_pod()
+    return min(settings.PODS, key=lambda pod: (counts[pod], settings.PODS.index(pod)))
 
 
 def stores_per_pod() -> dict[str, int]:
@@ -260,7 +258,7 @@ class PodRouter:
             return None
         # Named even with no other pod active: a store row read while one was carries the
         # alias PLATFORM_ALIAS, which Django would otherwise reuse for its next write.
-        return PLATFORM_ALIAS if _state.pod != DEFAULT_POD else DEFAULT_DB_ALIAS
+        return _platform_alias()
 
     db_for_write = db_for_read
 
