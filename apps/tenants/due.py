@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
-from apps.tenants import sql
+from apps.tenants import schema_pool, sql
 from apps.tenants.models import StoreWork
 
 HOLDS = "holds"
@@ -52,7 +52,9 @@ _quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("due_quiet", defau
 
 def _store_schema() -> str | None:
     name = connection.schema_name
-    if name in (get_public_schema_name(), settings.TENANT_BASE_SCHEMA) or name.startswith("pool_"):
+    if name in (get_public_schema_name(), settings.TENANT_BASE_SCHEMA):
+        return None
+    if name.startswith(schema_pool.PREFIX):  # a pooled schema not yet claimed by a store
         return None
     return name
 
