@@ -65,7 +65,7 @@ class CartView:
     lines: list[CartLineView]
     subtotal: Decimal
     weight_grams: int
-    market: MarketView | None = None  # the currency the lines are priced in (None: empty cart)
+    market: MarketView | None = None  # the currency the lines are priced in (None: no cart)
 
     @property
     def currency(self) -> str:
