@@ -21,6 +21,15 @@ from apps.markets.pricing import MarketView
 GIFT_CARD_AVAILABLE = 999
 
 
+def sellable_units(variant: Variant, free: int) -> int:
+    """How many units of ``variant`` a cart line may hold, given its ``free`` stock: a gift
+    card's are unlimited (``GIFT_CARD_AVAILABLE``); a back-order or pre-order policy sells
+    beyond stock (``policies.sellable_units``)."""
+    if variant.product.is_gift_card:
+        return GIFT_CARD_AVAILABLE
+    return policies.sellable_units(variant, free)
+
+
 @dataclass(frozen=True)
 class CartLineView:
     line: CartLine
@@ -56,7 +65,7 @@ class CartView:
     lines: list[CartLineView]
     subtotal: Decimal
     weight_grams: int
-    market: MarketView | None = None  # the currency the lines are priced in (None: empty cart)
+    market: MarketView | None = None  # the currency the lines are priced in (None: no cart)
 
     @property
     def currency(self) -> str:
@@ -155,11 +164,17 @@ def _view_of_rows(cart: Cart, rows: list[tuple], *, with_availability: bool) -> 
 
 def _view_of_lines(cart: Cart, lines: list[CartLine], *, available: dict | None) -> CartView:
     # Priced in the cart's currency (a market's): a retired market's cart shows the store's.
-    market = market_selectors.find_market(cart.currency) if cart.currency else None
-    market = market or market_selectors.base_market()
+    market = market_selectors.find_market(cart.currency)
     views = []
     for line in lines:
         variant = line.variant
+        free = None
+        if available is not None:
+            free = (
+                GIFT_CARD_AVAILABLE
+                if variant.product.is_gift_card
+                else available.get(variant.id, 0)
+            )
         unit_price = market.variant_price(variant.id, variant.price)
         views.append(
             CartLineView(
@@ -167,20 +182,8 @@ def _view_of_lines(cart: Cart, lines: list[CartLine], *, available: dict | None)
                 variant=variant,
                 unit_price=unit_price,
                 line_total=quantize(unit_price * line.quantity, market.currency),
-                available=None
-                if available is None
-                else (
-                    GIFT_CARD_AVAILABLE
-                    if variant.product.is_gift_card
-                    else policies.sellable_units(variant, available.get(variant.id, 0))
-                ),  # fmt: skip
-                free=None
-                if available is None
-                else (
-                    GIFT_CARD_AVAILABLE
-                    if variant.product.is_gift_card
-                    else available.get(variant.id, 0)
-                ),  # fmt: skip
+                available=None if free is None else sellable_units(variant, free),
+                free=free,
                 purchasable=variant.active and variant.product.status == Product.Status.ACTIVE,
             )
         )

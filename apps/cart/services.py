@@ -9,12 +9,12 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.cart import selectors as cart_selectors
 from apps.cart import sql
 from apps.cart.exceptions import CartError, QuantityUnavailable, VariantUnavailable
 from apps.cart.models import Cart, CartLine, WishlistItem
 from apps.catalog.models import Product, Variant
 from apps.core import raw_rows
-from apps.inventory import policies
 from apps.inventory import selectors as inventory_selectors
 from apps.markets import selectors as market_selectors
 
@@ -58,10 +58,8 @@ def _get_sellable_variant_and_available(variant_id: int) -> tuple[Variant, int]:
         raise _variant_unavailable(variant_id)
     variant, product = raw_rows.split(row, Variant, Product)
     variant.product = product
-    if product.is_gift_card:  # holds no stock: always available
-        return variant, MAX_LINE_QUANTITY
-    # The availability column comes last; a back-order or pre-order policy sells beyond it.
-    return variant, policies.sellable_units(variant, int(row[-1]))
+    # The availability column comes last.
+    return variant, cart_selectors.sellable_units(variant, int(row[-1]))
 
 
 def clean_gift_card_recipient(details: dict | None) -> dict:
@@ -203,9 +201,7 @@ def merge_cart_into_user_cart(*, anonymous_cart: Cart | None, user_id: int) -> C
     variant_ids = {line.variant_id for line in incoming} | set(existing)
     free = inventory_selectors.get_available_by_variant(variant_ids)
     available = {
-        variant.id: MAX_LINE_QUANTITY  # gift cards hold no stock
-        if variant.product.is_gift_card
-        else policies.sellable_units(variant, free.get(variant.id, 0))
+        variant.id: cart_selectors.sellable_units(variant, free.get(variant.id, 0))
         for variant in Variant.objects.filter(pk__in=variant_ids).select_related("product")
     }
     for line in incoming:

@@ -41,7 +41,7 @@ def cart_payload(cart: Cart) -> dict:
         "discount_total": totals.discount_total,
         "promotions": totals.promotions,
         "total": totals.items_total,
-        "currency": view.currency or cart_currency(cart),
+        "currency": view.currency,
         "gift_cards": gift_cards,
         "amount_due": totals.items_total - sum((card.amount for card in gift_cards), Decimal("0")),
         "requires_shipping": view.requires_shipping,
@@ -182,7 +182,7 @@ class CartShippingRatesApi(APIView):
         body = {
             "cart_id": cart.token,
             "country": country,
-            "currency": view.currency or cart_currency(cart),
+            "currency": view.currency,
             "subtotal": view.subtotal,
             "rates": rates,
         }
