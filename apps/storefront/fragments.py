@@ -43,8 +43,7 @@ def recommendation_widget_html(
     if not widget:
         return mark_safe("")
     shown = ",".join(f"{item.product.id}:{int(item.in_stock)}" for item in widget.items)
-    pricing = f"{market.currency}:{market.rate}:{market.rounding}:{market.prices_digest}"
-    digest = hashlib.sha256(f"{widget.widget}|{pricing}|{shown}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{widget.widget}|{market.price_key}|{shown}".encode()).hexdigest()[:32]
 
     def render() -> str:
         # Each product's lowest price in the market (its fixed prices, else converted).
