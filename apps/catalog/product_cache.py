@@ -87,14 +87,13 @@ def _bump_in(schema: str) -> None:
         _bump()
 
 
-def get_or_load(name: str, load: Callable[[], T]) -> T:
-    """The entry ``name`` of the current catalog version, loaded and stored on a miss.
+def get_or_load(name: str, load: Callable[[], T], *, timeout: int = TIMEOUT_SECONDS) -> T:
+    """The entry ``name`` of the current catalog version, loaded and stored on a miss (kept
+    ``timeout`` seconds: less for entries that also show data a catalog write does not move).
 
     ``load`` may raise (a product that does not exist): nothing is cached then.
     """
-    return store_cache.get_or_load(
-        f"catalog:{current_version()}:{name}", load, timeout=TIMEOUT_SECONDS
-    )
+    return store_cache.get_or_load(f"catalog:{current_version()}:{name}", load, timeout=timeout)
 
 
 def get_many_or_load(

@@ -43,6 +43,12 @@ class MarketView:
     def is_base(self) -> bool:
         return self.market_id is None
 
+    @property
+    def price_key(self) -> str:
+        """Every input of the prices this market shows (currency, rate, rounding, fixed
+        prices), for cache keys of rendered prices: a rate import or price edit re-keys them."""
+        return f"{self.currency}:{self.rate}:{self.rounding}:{self.prices_digest}"
+
     def convert(self, base_amount: Decimal) -> Decimal:
         """A base amount in this currency, to its minor unit (shipping, vouchers, thresholds)."""
         if self.is_base:

@@ -50,8 +50,9 @@ def render_cards_by_id(*, ids: Sequence[int], market: MarketView) -> dict[int, S
     # cards are one HMGET and one HSET (per-key get_many/set_many cost 3-4x the CPU in
     # redis-py). The hash expires CARD_CACHE_SECONDS after its last write; a version bump
     # leaves the old hash to expire unread.
-    pricing = f"{market.currency}:{market.rate}:{market.rounding}:{market.prices_digest}"
-    key = cache.make_key(f"storefront:cards:{version}:{promotions.live_key(rules)}:{pricing}")
+    key = cache.make_key(
+        f"storefront:cards:{version}:{promotions.live_key(rules)}:{market.price_key}"
+    )
     redis = get_redis_connection("default")
     fields = [str(product_id) for product_id in ids]
     try:

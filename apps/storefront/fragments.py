@@ -24,7 +24,6 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.catalog import product_cache
-from apps.core import store_cache
 from apps.markets.pricing import MarketView
 from apps.recommendations import selectors as recommendation_selectors
 from apps.storefront import review_views
@@ -43,8 +42,7 @@ def recommendation_widget_html(
     if not widget:
         return mark_safe("")
     shown = ",".join(f"{item.product.id}:{int(item.in_stock)}" for item in widget.items)
-    pricing = f"{market.currency}:{market.rate}:{market.rounding}:{market.prices_digest}"
-    digest = hashlib.sha256(f"{widget.widget}|{pricing}|{shown}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{widget.widget}|{market.price_key}|{shown}".encode()).hexdigest()[:32]
 
     def render() -> str:
         # Each product's lowest price in the market (its fixed prices, else converted).
@@ -73,10 +71,8 @@ def product_reviews_html(request, product) -> SafeString:
         html = get_template(REVIEWS_TEMPLATE).render(context)
         return html.replace(nonce, NONCE_MARK) if nonce else html
 
-    html = store_cache.get_or_load(
-        f"catalog:{product_cache.current_version()}:reviews-html:{digest}",
-        render,
-        timeout=REVIEWS_FRAGMENT_SECONDS,
+    html = product_cache.get_or_load(
+        f"reviews-html:{digest}", render, timeout=REVIEWS_FRAGMENT_SECONDS
     )
     # Rendered by the template with autoescaping: safe to insert as is.
     return mark_safe(html.replace(NONCE_MARK, nonce))  # noqa: S308
