@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from apps.core import store_cache
+from apps.recommendations import tracking
 from apps.tenants import services as tenant_services
 from apps.tenants.models import Store
 
@@ -161,6 +162,9 @@ def _run_in_store_schema(request):
         cache.delete_pattern("throttle:*")
     connection.set_tenant(store)
     yield
+    # Signals the test's requests buffered are written now, not by the buffer's thread during
+    # a later test (whose Redis keys and round trips they would join).
+    tracking.flush_buffer()
     connection.set_schema_to_public()
 
 

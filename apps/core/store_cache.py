@@ -82,6 +82,12 @@ def memo_for_request() -> Iterator[None]:
         _request_memo.reset(token)
 
 
+def in_request() -> bool:
+    """Whether this code runs inside a web request (``RequestMemoMiddleware``'s block); tasks,
+    commands and threads started by the process are outside."""
+    return _request_memo.get() is not None
+
+
 def get_or_load(key: str, load: Callable[[], T], *, timeout: int = TIMEOUT_SECONDS) -> T:
     """The cached value of ``key`` in the current store, loaded (and stored) on a miss."""
     memo = _request_memo.get()

@@ -124,6 +124,14 @@ search_duration = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+# --- recommendations -------------------------------------------------------------------------
+recommendation_signals_lost = Counter(
+    "mercato_recommendation_signals_lost",
+    "Product views recorded by a web process and never written to Redis, by reason "
+    "(buffer_full: the process's buffer overflowed; redis: its flush failed).",
+    ["reason"],
+)
+
 # --- tenancy ---------------------------------------------------------------------------------
 cross_store_queries = Counter(
     "mercato_cross_store_queries",

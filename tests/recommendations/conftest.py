@@ -1,9 +1,13 @@
 import pytest
 from django.core.cache import cache
 
+from apps.recommendations import tracking
+
 
 def _clear_recommendation_keys() -> None:
-    """Redis is not rolled back with the test transaction: drop both test stores' recs keys."""
+    """Redis is not rolled back with the test transaction: drop both test stores' recs keys
+    (after this process's buffered signals are written, so none arrive later)."""
+    tracking.flush_buffer()
     client = cache.client.get_client(write=True)
     for schema in ("teststore", "otherstore"):
         # Only this process's keys (the prefix differs per pytest-xdist worker).
