@@ -27,6 +27,8 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -84,6 +86,14 @@ class _Subscription:
 
 
 _subscription = _Subscription()
+
+
+@receiver(setting_changed)
+def _cache_moved(*, setting, **kwargs):
+    """The cache was pointed at another server (tests): subscribe there at the next request."""
+    if setting == "CACHES":
+        _subscription.drop()
+        _subscription.failed_at = float("-inf")
 
 
 def _redis():

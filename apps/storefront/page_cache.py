@@ -45,7 +45,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, HttpResponseBase
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import get_template
 from django.urls import Resolver404, resolve
 from django_tenants.utils import get_public_schema_name
@@ -57,7 +57,7 @@ from apps.observability import metrics
 from apps.preferences import selectors as preference_selectors
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
-from apps.storefront import markets, visitors
+from apps.storefront import csrf_tokens, markets, visitors
 from apps.storefront.carts import cart_item_count
 from apps.storefront.middleware import set_visitor_cookies
 
@@ -359,7 +359,7 @@ def personalise(request, entry: Entry, *, nonce: str) -> str:
     viewed products filled in (each computed only when the page has its marker)."""
     body = entry.body
     if CSRF_MARK in body:
-        body = body.replace(CSRF_MARK, get_token(request))
+        body = body.replace(CSRF_MARK, csrf_tokens.get_token(request))
     if NONCE_MARK in body:
         body = body.replace(NONCE_MARK, nonce)
     if CART_MARK in body:
