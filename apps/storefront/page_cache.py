@@ -32,6 +32,7 @@ Rules (README, "Page cache"):
 """
 
 import base64
+import functools
 import hashlib
 import os
 import re
@@ -289,8 +290,17 @@ def _current(entry: Entry, catalog_version: int, page_version: int) -> bool:
 def _cacheable_match(request):
     if request.method != "GET" or getattr(request, "store", None) is None:
         return None
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    return _resolve_cacheable(request.path_info, urlconf)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve_cacheable(path: str, urlconf: str):
+    """The URL match of a cacheable page at ``path`` (``None``: not one), kept per process:
+    resolving walks every URL pattern, a tenth of a hit. The same for every store (one URL
+    configuration per kind of host), so the bound is on distinct paths."""
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(path, urlconf)
     except Resolver404:
         return None
     return match if match.view_name in CACHED_VIEWS else None
