@@ -1,7 +1,7 @@
 """Storefront pages against the framework's ceiling, over HTTP with wrk; print JSON.
 
     python -m config.devservices -- python bench/storefront.py [--seconds 5] [--connections 16]
-        [--workers 4] [--checkouts 96] [--port 8106]
+        [--workers 4] [--checkouts 96] [--port 8106] [--pages product,home] [--no-checkout]
 
 Opens a throw-away store (a category of 24 products with sizes S/M/L and stock, a US
 shipping zone and tax rate) and starts two servers side by side, each ``gunicorn`` with
@@ -157,6 +157,8 @@ def pages(options, store, items, port: int, bare: dict) -> dict:
     run = {"seconds": options.seconds, "connections": options.connections}
     results = {}
     for name, path in paths.items():
+        if options.pages and name not in options.pages.split(","):
+            continue
         catalog_changed(store)
         cold = wrk(port, path, host, unique=True, **{**run, "seconds": options.cold_seconds})
         checkout_bench.Shopper(f"http://127.0.0.1:{port}", host).get(path)  # caches it
@@ -229,6 +231,8 @@ def main() -> None:
     parser.add_argument("--shoppers", type=int, default=16, help="concurrent checkouts")
     parser.add_argument("--checkouts", type=int, default=96)
     parser.add_argument("--port", type=int, default=8106, help="Mercato; the bare view: +1")
+    parser.add_argument("--pages", default="", help="e.g. product,home (default: all four)")
+    parser.add_argument("--no-checkout", action="store_true", help="pages only")
     options = parser.parse_args()
     call_command("migrate_schemas", interactive=False, verbosity=0)  # a fresh database
     load_before = os.getloadavg()
@@ -250,7 +254,9 @@ def main() -> None:
             "seconds_per_run": options.seconds,
             "bare": bare,
             "pages": pages(options, store, items, options.port, bare),
-            "checkout_steps": checkout_steps(
+            "checkout_steps": None
+            if options.no_checkout
+            else checkout_steps(
                 options, items, method_id, f"http://127.0.0.1:{options.port}", store.primary_host
             ),
         }

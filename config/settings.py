@@ -588,6 +588,11 @@ SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "60"))
 PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
 PAGE_CACHE_STOCK_SECONDS = float(os.environ.get("PAGE_CACHE_STOCK_SECONDS", "1"))
+# Pages each web process keeps in its own memory too (a hit then costs no Redis round trip),
+# checked against the store versions the process hears of over pub/sub (apps/core/version_bus).
+PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "500"))
+PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_BYTES", str(32 * 1024 * 1024)))
+VERSION_BUS_ENABLED = env_bool("VERSION_BUS_ENABLED", True)
 # Safety net for stock changes made without search_services.mark_stock_changed (e.g. expiry).
 # PostgreSQL's JIT costs 100 ms–1 s of compile time on the large search and indexing
 # statements and saves nothing on OLTP queries: off for our connections.

@@ -14,6 +14,7 @@ import itertools
 import os
 
 import pytest
+import redis.connection
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings, setup_databases, teardown_databases
@@ -271,3 +272,17 @@ def _drop_committed_store(store: Store) -> None:
     # Outside a test transaction nothing else closes this session; the test database cannot be
     # dropped at the end of the run while it is open.
     connection.close()
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch) -> list[bytes]:
+    """Every command (or pipeline) this process sends to Redis, recorded as it goes out."""
+    sent: list[bytes] = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def recording(self, command, check_health=True):
+        sent.append(command if isinstance(command, bytes) else b"".join(command))
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", recording)
+    return sent

@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
@@ -47,14 +46,7 @@ def current_version() -> int:
 
 
 def _read_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # A version never used before in this store (entries of an evicted version stay unused).
-        # ``add`` tells whether ours is the one stored: a second read only when another
-        # request stored its own first.
-        candidate = time.time_ns()
-        version = candidate if cache.add(VERSION_KEY, candidate, None) else cache.get(VERSION_KEY)
-    return version
+    return store_cache.read_version(VERSION_KEY)
 
 
 def bump_version() -> None:
@@ -77,9 +69,7 @@ def bump_version() -> None:
 
 
 def _bump() -> None:
-    version = time.time_ns()
-    cache.set(VERSION_KEY, version, None)
-    store_cache.remember(VERSION_KEY, version)  # the rest of this request reads the new one
+    store_cache.set_version(VERSION_KEY, time.time_ns())  # this request reads it too
 
 
 def _bump_in(schema: str) -> None:

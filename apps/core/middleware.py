@@ -1,6 +1,6 @@
 from django.http import JsonResponse
 
-from apps.core import health, store_cache, tasks
+from apps.core import health, store_cache, tasks, version_bus
 
 
 class HealthCheckMiddleware:
@@ -24,11 +24,13 @@ class HealthCheckMiddleware:
 
 
 class RequestMemoMiddleware:
-    """Read each cached store-configuration entry once per request (``store_cache``)."""
+    """Read each cached store-configuration entry once per request (``store_cache``), after
+    hearing every store version announced before the request began (``version_bus``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        version_bus.sync()
         with store_cache.memo_for_request():
             return self.get_response(request)

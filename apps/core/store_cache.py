@@ -38,7 +38,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
-from apps.core import tenancy
+from apps.core import tenancy, version_bus
 from apps.observability import metrics
 
 T = TypeVar("T")
@@ -179,18 +179,22 @@ def _read_generation() -> int | None:
 
 def read_generation_with(*keys: str) -> dict[str, Any]:
     """The generation (remembered for the request, with the versions read along with it:
-    ``read_with_generation``) and the values of ``keys`` found, in one round trip."""
+    ``read_with_generation``) and the values of ``keys`` found, in one round trip (none for
+    the versions this process knows to be current: ``version_bus``)."""
     memo = _request_memo.get()
     schema = connection.schema_name
     riders = [key for key in _READ_WITH_GENERATION if memo is None or (schema, key) not in memo]
     entries = [] if memo is None else [key for key in _WARM_WITH_GENERATION if _unheld(schema, key)]
-    found = cache.get_many([GENERATION_KEY, *riders, *entries, *keys])
+    versions = [GENERATION_KEY, *riders]
+    local = version_bus.known(schema, versions) if memo is not None else {}
+    wanted = [key for key in versions if key not in local] + entries + list(keys)
+    found = {**(cache.get_many(wanted) if wanted else {}), **local}
+    for key in versions:
+        if key not in local and found.get(key) is not None:
+            version_bus.learn(schema, key, found[key])
     generation = found.get(GENERATION_KEY)
     if generation is None:
-        candidate = time.time_ns()  # a second read only if another request stored its own
-        generation = (
-            candidate if cache.add(GENERATION_KEY, candidate, None) else cache.get(GENERATION_KEY)
-        )
+        generation = _create_version(GENERATION_KEY)
     if memo is not None:
         memo[(schema, GENERATION_KEY)] = generation
         for key in riders:
@@ -204,6 +208,43 @@ def read_generation_with(*keys: str) -> dict[str, Any]:
             elif (schema, key) not in memo:
                 memo[(schema, key)] = _NOT_IN_REDIS
     return {**{key: found[key] for key in keys if key in found}, GENERATION_KEY: generation}
+
+
+def read_version(key: str, initial: Callable[[], int] | None = None) -> int:
+    """The current store's version ``key`` (see ``set_version``). When Redis has none, a new
+    one, or ``initial()`` when the owner derives it from PostgreSQL."""
+    version = cache.get(key)
+    if version is not None:
+        version_bus.learn(connection.schema_name, key, version)
+        return version
+    if initial is None:
+        return _create_version(key)
+    version = initial()
+    cache.set(key, version, None)  # not announced: see ``_create_version``
+    version_bus.learn(connection.schema_name, key, version)
+    return version
+
+
+def _create_version(key: str) -> int:
+    """A version never used before in this store (entries of an evicted version stay unused).
+    ``add`` tells whether ours is the one stored: a second read only when another request
+    stored its own first."""
+    candidate = time.time_ns()
+    version = candidate if cache.add(key, candidate, None) else cache.get(key)
+    if version is None:
+        return candidate  # Redis is down: this request's own
+    # No announcement: no process can hold a copy of a version that was missing, and one
+    # holding an evicted version's only renders pages others will not take for current.
+    version_bus.learn(connection.schema_name, key, version)
+    return version
+
+
+def set_version(key: str, value: int) -> None:
+    """``key`` (a version: the generation, the catalog version…) now holds ``value``, for this
+    request and every web process (``version_bus``). Versions are written only here."""
+    cache.set(key, value, None)
+    remember(key, value)
+    version_bus.announce(connection.schema_name, key, value)
 
 
 def _unheld(schema: str, key: str) -> bool:
@@ -246,9 +287,7 @@ def invalidate(*keys: str) -> None:
 def _drop(keys: list[str]) -> None:
     cache.delete_many(keys)
     # Every process re-reads the store's entries, and the page cache drops the store's pages.
-    generation = time.time_ns()
-    cache.set(GENERATION_KEY, generation, None)
-    remember(GENERATION_KEY, generation)
+    set_version(GENERATION_KEY, time.time_ns())
     memo = _request_memo.get()
     if memo is not None:
         for key in keys:
@@ -282,6 +321,7 @@ def clear_all() -> None:
     name, and tests, which roll back the rows the entries were built from. (The generation
     goes too: the next one read is new, so no process keeps its copies.)"""
     cache.delete_many(list(ALL_KEYS))
+    version_bus.forget_schema(connection.schema_name)
     memo = _request_memo.get()
     if memo is not None:
         for memo_key in [k for k in memo if k[0] == connection.schema_name]:

@@ -133,11 +133,11 @@ def get_config() -> tuple[Config, int]:
 
 
 def _read_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        generation = RecomputeRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        cache.set(GENERATION_KEY, generation, None)
-    return generation
+    return store_cache.read_version(GENERATION_KEY, initial=_latest_run_id)
+
+
+def _latest_run_id() -> int:
+    return RecomputeRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 # --- cached candidate lists ----------------------------------------------------------------

@@ -5,7 +5,6 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -139,7 +138,7 @@ def recompute_recommendations(*, force: bool = False) -> similarity.RecomputeRes
     result = similarity.recompute(force=force)
     if not result.skipped and result.run_id is not None:
         # After the recompute's transaction: readers switch to the new rows all at once.
-        cache.set(selectors.GENERATION_KEY, result.run_id, None)
+        store_cache.set_version(selectors.GENERATION_KEY, result.run_id)
     return result
 
 

@@ -32,10 +32,12 @@ Rules (README, "Page cache"):
 """
 
 import base64
+import functools
 import hashlib
 import os
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -44,7 +46,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, HttpResponseBase
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import get_template
 from django.urls import Resolver404, resolve
 from django_tenants.utils import get_public_schema_name
@@ -56,7 +58,7 @@ from apps.observability import metrics
 from apps.preferences import selectors as preference_selectors
 from apps.recommendations import selectors as recommendation_selectors
 from apps.recommendations import services as recommendation_services
-from apps.storefront import markets, visitors
+from apps.storefront import csrf_tokens, markets, visitors
 from apps.storefront.carts import cart_item_count
 from apps.storefront.middleware import set_visitor_cookies
 
@@ -178,8 +180,49 @@ class Entry:
     stock: dict[int, int] | None
     product_id: int | None
     impressions: list[str] | None
+    # Wall-clock time after which the page is not served (Redis drops it then too); 0: unknown.
+    expires_at: float = 0.0
 
 
+class LocalPages:
+    """The pages this process keeps in memory too, bounded in count and bytes (the oldest
+    stored go first). An entry is served only while the store versions this process knows
+    (``version_bus``, through ``store_cache``) are those it was rendered under."""
+
+    def __init__(self):
+        self.entries: OrderedDict[tuple[str, str], Entry] = OrderedDict()
+        self.bytes = 0
+
+    def get(self, schema: str, key: str) -> Entry | None:
+        entry = self.entries.get((schema, key))
+        if entry is None or entry.expires_at <= time.time():
+            return None
+        return entry
+
+    def put(self, schema: str, key: str, entry: Entry) -> None:
+        if entry.expires_at <= time.time() or settings.PAGE_CACHE_LOCAL_ENTRIES <= 0:
+            return
+        self.drop(schema, key)
+        self.entries[(schema, key)] = entry
+        self.bytes += len(entry.body)
+        while self.entries and (
+            len(self.entries) > settings.PAGE_CACHE_LOCAL_ENTRIES
+            or self.bytes > settings.PAGE_CACHE_LOCAL_BYTES
+        ):
+            _, oldest = self.entries.popitem(last=False)
+            self.bytes -= len(oldest.body)
+
+    def drop(self, schema: str, key: str) -> None:
+        entry = self.entries.pop((schema, key), None)
+        if entry is not None:
+            self.bytes -= len(entry.body)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.bytes = 0
+
+
+local_pages = LocalPages()
 # Per process: when each cached product page's stock was last compared with the database.
 _stock_checked: dict[str, float] = {}
 _csrf = CsrfViewMiddleware(HttpResponse)  # only its cookie methods are used, never called
@@ -196,21 +239,30 @@ class PageCacheMiddleware:
         if match is None or bypass_reason(request) is not None:
             return self.get_response(request)
         key = page_variant(request)
-        # One round trip: the page, the store's generation (the page version) and the versions
-        # that ride along with it (the catalog's, remembered for the rest of the request).
-        found = store_cache.read_generation_with(key)
+        schema = connection.schema_name
+        held = local_pages.get(schema, key)
+        # One round trip at most: the store's generation (the page version) and the versions
+        # that ride along with it (the catalog's, remembered for the rest of the request), none
+        # of them when this process knows them current; the page too unless this process has it.
+        found = store_cache.read_generation_with(*(() if held else (key,)))
         page_version = found[PAGE_VERSION_KEY]
         catalog_version = product_cache.current_version()
-        entry = found.get(key)
+        entry = held if held is not None else found.get(key)
+        if entry is not None and not _current(entry, catalog_version, page_version):
+            local_pages.drop(schema, key)
+            # Another process may have rendered the page under the new versions already.
+            entry = cache.get(key) if entry is held else None
         if (
             entry is not None
-            and entry.catalog_version == catalog_version
-            and entry.page_version == page_version
+            and _current(entry, catalog_version, page_version)
             and _stock_unchanged(key, entry)
         ):
+            if entry is not held:
+                local_pages.put(schema, key, entry)
             request.resolver_match = match
             metrics.cache_requests.labels("page", "hit").inc()
             return _hit_response(request, entry)
+        local_pages.drop(schema, key)
         metrics.cache_requests.labels("page", "miss").inc()
         request.page_cache = PageRender(catalog_version=catalog_version, page_version=page_version)
         response = self.get_response(request)
@@ -219,6 +271,7 @@ class PageCacheMiddleware:
         if fresh is None:
             return response
         cache.set(key, fresh, settings.PAGE_CACHE_SECONDS)
+        local_pages.put(schema, key, fresh)
         if fresh.stock is not None:
             _stock_checked[key] = time.monotonic()
         response.content = personalise(request, fresh, nonce=getattr(request, "_csp_nonce", ""))
@@ -230,11 +283,24 @@ class PageCacheMiddleware:
         return response
 
 
+def _current(entry: Entry, catalog_version: int, page_version: int) -> bool:
+    return entry.catalog_version == catalog_version and entry.page_version == page_version
+
+
 def _cacheable_match(request):
     if request.method != "GET" or getattr(request, "store", None) is None:
         return None
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    return _resolve_cacheable(request.path_info, urlconf)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve_cacheable(path: str, urlconf: str):
+    """The URL match of a cacheable page at ``path`` (``None``: not one), kept per process:
+    resolving walks every URL pattern, a tenth of a hit. The same for every store (one URL
+    configuration per kind of host), so the bound is on distinct paths."""
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(path, urlconf)
     except Resolver404:
         return None
     return match if match.view_name in CACHED_VIEWS else None
@@ -294,6 +360,7 @@ def _entry_from(request, response, render: PageRender) -> Entry | None:
         stock=render.stock,
         product_id=render.product_id,
         impressions=render.impressions,
+        expires_at=time.time() + settings.PAGE_CACHE_SECONDS,
     )
 
 
@@ -302,7 +369,7 @@ def personalise(request, entry: Entry, *, nonce: str) -> str:
     viewed products filled in (each computed only when the page has its marker)."""
     body = entry.body
     if CSRF_MARK in body:
-        body = body.replace(CSRF_MARK, get_token(request))
+        body = body.replace(CSRF_MARK, csrf_tokens.get_token(request))
     if NONCE_MARK in body:
         body = body.replace(NONCE_MARK, nonce)
     if CART_MARK in body:
