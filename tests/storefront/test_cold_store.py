@@ -18,6 +18,11 @@ COLD_HOME_MAX_STATEMENTS = 17
 COLD_HOME_MAX_REDIS_ROUND_TRIPS = 20
 
 
+def signal_flush(sent: bytes) -> bool:
+    """The recommendation signals' background flush (apps/recommendations/tracking.py)."""
+    return b"recs:stats:" in sent or b"recs:views" in sent
+
+
 @pytest.mark.django_db
 def test_a_cold_stores_first_home_page_is_bounded_and_the_next_costs_no_query(
     store_client, redis_round_trips
@@ -34,7 +39,7 @@ def test_a_cold_stores_first_home_page_is_bounded_and_the_next_costs_no_query(
 
     with CaptureQueriesContext(connection) as cold:
         first = store_client.get("/")
-    cold_round_trips = len(redis_round_trips)
+    cold_round_trips = len([sent for sent in redis_round_trips if not signal_flush(sent)])
     cold_sent = [c[:70] for c in redis_round_trips]
     redis_round_trips.clear()
     with CaptureQueriesContext(connection) as warm:
@@ -45,5 +50,6 @@ def test_a_cold_stores_first_home_page_is_bounded_and_the_next_costs_no_query(
     assert not [q for q in cold.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))]
     assert cold_round_trips <= COLD_HOME_MAX_REDIS_ROUND_TRIPS, cold_sent
     assert len(warm.captured_queries) == 0
-    # This process holds the page and knows the versions it was rendered under are current.
-    assert len(redis_round_trips) == 0
+    # This process holds the page and knows the versions it was rendered under are current;
+    # only the signal buffer's background flush may write (widget impressions, any time).
+    assert [sent for sent in redis_round_trips if not signal_flush(sent)] == []
