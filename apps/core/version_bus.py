@@ -118,6 +118,9 @@ def sync() -> None:
     if pubsub is None:
         return
     try:
+        connection = pubsub.connection
+        if connection is not None and not connection.can_read(timeout=0):
+            return  # the common answer: one poll of the socket, without get_message's work
         while (message := pubsub.get_message(timeout=0)) is not None:
             if message.get("type") == "message":
                 _apply(message["data"])
