@@ -1,7 +1,10 @@
 """The cart app's raw SQL: the only module of the app that runs ``cursor.execute``.
 
-Each statement says what the ORM could not do or what it cost. Rows come back as tuples of
-``raw_rows.columns(...)``; the selectors and services turn them into model instances.
+Each statement says what the ORM could not do or what it cost. The statements of every add and
+every cart page are prepared (``core.prepared.prepared_cursor``): PostgreSQL spent more time
+planning them than running them (0.65 ms planning, 0.09 ms running for the sellable variant).
+Rows come back as tuples of ``raw_rows.columns(...)``; the selectors and services turn them
+into model instances.
 """
 
 import json
@@ -13,6 +16,7 @@ from django.db import connection
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import Product, Variant
 from apps.core import raw_rows
+from apps.core.prepared import prepared_cursor
 from apps.inventory import selectors as inventory_selectors
 
 _AVAILABLE_FOR_VARIANT = inventory_selectors.AVAILABLE_FOR_VARIANT_SQL.format(variant="v.id")
@@ -31,8 +35,8 @@ WHERE v.id = %s AND v.active AND p.status = %s
 
 def sellable_variant_row(*, variant_id: int, now: datetime) -> tuple | None:
     """Variant columns, product columns, then the units available now; None if not sellable."""
-    with connection.cursor() as cursor:
-        cursor.execute(_SELLABLE_SQL, [now, variant_id, Product.Status.ACTIVE])
+    with prepared_cursor() as cursor:
+        cursor.execute(_SELLABLE_SQL, [now, variant_id, Product.Status.ACTIVE], prepare=True)
         return cursor.fetchone()
 
 
@@ -83,12 +87,13 @@ def add_units(
 ) -> tuple | None:  # fmt: skip
     """(line id, new quantity, created_at), or None when the new quantity would pass ``limit``.
     ``gift_card``: the recipient of a gift card line (kept when empty)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _ADD_UNITS_SQL,
             {"cart": cart_id, "variant": variant_id, "quantity": quantity, "limit": limit,
              "now": now, "gift_card": json.dumps(gift_card or {}),
              "relaxed": not connection.in_atomic_block},
+            prepare=True,
         )  # fmt: skip
         return cursor.fetchone()
 
@@ -128,13 +133,14 @@ def add_units_to_guest_cart(
     """The cart's columns (before ``currency`` is applied), then (line id, new quantity,
     created_at) — three NULLs when the line's new quantity would pass ``limit`` (a found cart's
     line only: a new cart's line is written whenever ``quantity <= limit``)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _ADD_TO_GUEST_CART_SQL,
             {"token": token, "new_token": new_token, "currency": currency,
              "open": Cart.Status.OPEN, "variant": variant_id, "quantity": quantity,
              "limit": limit, "now": now, "gift_card": json.dumps(gift_card or {}),
              "relaxed": not connection.in_atomic_block},
+            prepare=True,
         )  # fmt: skip
         row = cursor.fetchone()
     assert row is not None  # a cart is found or created
@@ -177,6 +183,6 @@ def _line_rows(where: str, params: list, *, now: datetime | None) -> list[tuple]
     )
     if now is not None:
         params = [now, *params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params, prepare=True)
         return cursor.fetchall()

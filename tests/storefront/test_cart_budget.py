@@ -2,14 +2,13 @@
 add and the cart page it redirects to stay a bounded number of SQL statements and Redis round
 trips, counted at the driver (Django's statements and the raw psycopg ones alike)."""
 
-import psycopg
 import pytest
 import redis.connection
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from apps.cart.models import Cart
 from tests.shopping import stocked_variant
+from tests.statements import statements_sent
 
 # The variant with its availability; the cart found or created with the line (one statement,
 # one transaction). Before: the cart's INSERT, the variant, the line: three statements and two
@@ -23,50 +22,40 @@ MAX_REDIS_ROUND_TRIPS = 1
 
 
 @pytest.fixture
-def sent(monkeypatch) -> dict[str, list]:
-    """Every statement sent through a plain psycopg cursor (Django's cursors subclass it and
-    are counted by CaptureQueriesContext) and every Redis command or pipeline."""
-    sent: dict[str, list] = {"raw": [], "redis": []}
-    execute = psycopg.Cursor.execute
+def redis_round_trips(monkeypatch) -> list:
+    """Every Redis command (or pipeline) this process sends."""
+    sent: list = []
     send = redis.connection.AbstractConnection.send_packed_command
 
-    def raw_execute(cursor, query, *args, **kwargs):
-        if type(cursor) is psycopg.Cursor:
-            sent["raw"].append(query)
-        return execute(cursor, query, *args, **kwargs)
-
-    def redis_send(self, command, check_health=True):
-        sent["redis"].append(command)
+    def recording(self, command, check_health=True):
+        sent.append(command)
         return send(self, command, check_health)
 
-    monkeypatch.setattr(psycopg.Cursor, "execute", raw_execute)
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", redis_send)
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", recording)
     return sent
 
 
-def _request(client, sent, call):
-    sent["raw"].clear()
-    sent["redis"].clear()
+def _request(round_trips: list, call):
+    """The response, the statements sent and the Redis round trips made for ``call``."""
+    round_trips.clear()
     connection.set_schema_to_public()  # as the next request of the process finds it
-    with CaptureQueriesContext(connection) as queries:
+    with statements_sent() as statements:
         response = call()
-    statements = [q["sql"] for q in queries.captured_queries] + sent["raw"]
-    return response, statements, len(sent["redis"])
+    return response, statements, len(round_trips)
 
 
 @pytest.mark.django_db
-def test_a_guests_first_add_and_the_cart_page_are_bounded(store_client, sent):
+def test_a_guests_first_add_and_the_cart_page_are_bounded(store_client, redis_round_trips):
     variant, other = stocked_variant(price="12.50"), stocked_variant()
     store_client.post("/cart/add/", {"variant_id": other.id, "quantity": 1}, follow=True)
     store_client.cookies.clear()  # the store's configuration is warm; a new guest comes
 
     added, add_statements, add_round_trips = _request(
-        store_client,
-        sent,
+        redis_round_trips,
         lambda: store_client.post("/cart/add/", {"variant_id": variant.id, "quantity": 2}),
     )
     page, page_statements, page_round_trips = _request(
-        store_client, sent, lambda: store_client.get(added["Location"])
+        redis_round_trips, lambda: store_client.get(added["Location"])
     )
 
     assert added.status_code == 302 and added["Location"] == "/cart/"
@@ -83,13 +72,12 @@ def test_a_guests_first_add_and_the_cart_page_are_bounded(store_client, sent):
 
 
 @pytest.mark.django_db
-def test_a_second_add_finds_the_cart_in_the_same_statement(store_client, sent):
+def test_a_second_add_finds_the_cart_in_the_same_statement(store_client, redis_round_trips):
     variant, other = stocked_variant(), stocked_variant()
     store_client.post("/cart/add/", {"variant_id": variant.id, "quantity": 1})
 
     _, statements, _ = _request(
-        store_client,
-        sent,
+        redis_round_trips,
         lambda: store_client.post("/cart/add/", {"variant_id": other.id, "quantity": 1}),
     )
 
