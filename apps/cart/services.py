@@ -168,8 +168,9 @@ def add_to_guest_cart(
     )  # fmt: skip
     width = raw_rows.width(Cart)
     cart = raw_rows.instance(Cart, row[:width])
-    if code is not None and cart.currency != code:
-        cart.currency, cart.updated_at = code, now  # the statement's update of a found cart
+    if code is not None:
+        cart.currency = code  # as the statement set a found cart's
+    cart.updated_at = now  # created or touched by the statement
     line_id, new_quantity, created_at = row[width:]
     if line_id is None:  # the found cart's line is already at the limit
         _refuse(
