@@ -2,6 +2,8 @@
 add and the cart page it redirects to stay a bounded number of SQL statements and Redis round
 trips, counted at the driver (Django's statements and the raw psycopg ones alike)."""
 
+import threading
+
 import pytest
 import redis.connection
 from django.db import connection
@@ -23,12 +25,15 @@ MAX_REDIS_ROUND_TRIPS = 1
 
 @pytest.fixture
 def redis_round_trips(monkeypatch) -> list:
-    """Every Redis command (or pipeline) this process sends."""
+    """Every Redis command (or pipeline) the test's thread sends: the request's, not those of
+    a background thread of the process (a buffer's periodic flush)."""
     sent: list = []
     send = redis.connection.AbstractConnection.send_packed_command
+    request_thread = threading.get_ident()
 
     def recording(self, command, check_health=True):
-        sent.append(command)
+        if threading.get_ident() == request_thread:
+            sent.append(command)
         return send(self, command, check_health)
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", recording)
