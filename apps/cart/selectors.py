@@ -110,13 +110,14 @@ def get_open_cart(
         cart = carts.filter(user_id=user_id).first()
         if cart is not None:
             return cart
-    token = _as_uuid(token)
+    token = parse_token(token)
     if token is None:  # none, or malformed (the cookie is shopper input)
         return None
     return carts.filter(token=token).first()
 
 
-def _as_uuid(token: UUID | str | None) -> UUID | None:
+def parse_token(token: UUID | str | None) -> UUID | None:
+    """A cart token from shopper input (a cookie): None when absent or malformed."""
     try:
         return UUID(str(token)) if token else None
     except ValueError:
@@ -139,7 +140,7 @@ def get_guest_cart_view(*, token: UUID | str | None) -> CartView:
     """The open anonymous cart with this token, as ``get_cart_view`` shows it; the cart, its
     lines and their availability come in one query (an empty or unknown cart shows as
     ``EMPTY_CART``)."""
-    token = _as_uuid(token)
+    token = parse_token(token)
     if token is None:
         return EMPTY_CART
     rows = sql.line_rows_of_open_cart(token=token, now=timezone.now())

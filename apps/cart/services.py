@@ -4,6 +4,10 @@ Adding to the cart takes no stock (architecture §3 step 1); it only refuses qua
 what is available now, so shoppers are not surprised at checkout.
 """
 
+import uuid
+from typing import NoReturn
+from uuid import UUID
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -124,22 +128,78 @@ def add_to_cart(
             gift_card=recipient,
         )  # fmt: skip
     if row is None:  # refused: say why, for the quantity the line would have had
-        current = (
-            CartLine.objects.filter(cart=cart, variant=variant)
-            .values_list("quantity", flat=True)
-            .first()
-        )
-        _check_quantity((current or 0) + quantity)
-        _refuse_unavailable(variant, (current or 0) + quantity, available)
-        raise QuantityUnavailable(  # the line changed meanwhile (another tab)
-            f"{variant} changed in your cart meanwhile; please try again.",
-            extra={"variant_id": variant.id, "requested": quantity, "available": available},
+        _refuse(
+            variant, quantity, available, current=_line_quantity(cart_id=cart.pk, variant=variant)
         )
     line_id, new_quantity, created_at = row
     return CartLine(
         id=line_id, cart=cart, variant=variant, quantity=new_quantity, created_at=created_at,
         updated_at=now, gift_card=recipient,
     )  # fmt: skip
+
+
+def add_to_guest_cart(
+    *, token: UUID | str | None, variant_id: int, quantity: int = 1,
+    gift_card: dict | None = None, currency: str | None = None,
+) -> CartLine:  # fmt: skip
+    """``add_to_cart`` for a shopper who is not signed in: to the open cart with ``token`` (the
+    cookie's), else to a new cart, which the returned line's ``cart`` is.
+
+    The cart is found or created, the line written and the cart touched in one statement and
+    one transaction: a guest's first add cost a statement and a commit more when the cart was
+    created on its own. ``currency``: the market the shopper chose, as ``set_cart_currency``
+    takes it (None: a found cart keeps its currency, a new one has the store's). Nothing is
+    written when the add is refused before the write (a variant not sold, a quantity above
+    what is available), so a refused first add leaves no empty cart behind.
+    """
+    _check_quantity(quantity)
+    variant, available = _get_sellable_variant_and_available(variant_id)
+    recipient = clean_gift_card_recipient(gift_card) if variant.product.is_gift_card else {}
+    code = None if currency is None else _cart_currency_code(currency)
+    token = cart_selectors.parse_token(token)
+    limit = min(available, MAX_LINE_QUANTITY)
+    if quantity > limit:
+        current = _line_quantity(cart_token=token, variant=variant) if token else 0
+        _refuse(variant, quantity, available, current=current)
+    now = timezone.now()
+    row = sql.add_units_to_guest_cart(
+        token=token, new_token=uuid.uuid4(), currency=code, variant_id=variant.id,
+        quantity=quantity, limit=limit, now=now, gift_card=recipient,
+    )  # fmt: skip
+    width = raw_rows.width(Cart)
+    cart = raw_rows.instance(Cart, row[:width])
+    if code is not None:
+        cart.currency = code  # as the statement set a found cart's
+    cart.updated_at = now  # created or touched by the statement
+    line_id, new_quantity, created_at = row[width:]
+    if line_id is None:  # the found cart's line is already at the limit
+        _refuse(
+            variant, quantity, available, current=_line_quantity(cart_id=cart.pk, variant=variant)
+        )
+    return CartLine(
+        id=line_id, cart=cart, variant=variant, quantity=new_quantity, created_at=created_at,
+        updated_at=now, gift_card=recipient,
+    )  # fmt: skip
+
+
+def _line_quantity(*, variant: Variant, cart_id: int | None = None, cart_token=None) -> int:
+    """The quantity of ``variant`` in the cart (by id, or the open cart by token); 0 if none."""
+    lines = CartLine.objects.filter(variant=variant)
+    if cart_id is not None:
+        lines = lines.filter(cart_id=cart_id)
+    else:
+        lines = lines.filter(cart__token=cart_token, cart__status=Cart.Status.OPEN)
+    return lines.values_list("quantity", flat=True).first() or 0
+
+
+def _refuse(variant: Variant, quantity: int, available: int, *, current: int) -> NoReturn:
+    """Why ``quantity`` more units cannot join the line that holds ``current``."""
+    _check_quantity(current + quantity)
+    _refuse_unavailable(variant, current + quantity, available)
+    raise QuantityUnavailable(  # the line changed meanwhile (another tab)
+        f"{variant} changed in your cart meanwhile; please try again.",
+        extra={"variant_id": variant.id, "requested": quantity, "available": available},
+    )
 
 
 @transaction.atomic
@@ -241,9 +301,15 @@ def move_wishlist_item_to_cart(*, user_id: int, variant_id: int, cart: Cart) -> 
 def set_cart_currency(*, cart: Cart, currency: str) -> Cart:
     """Price the cart in ``currency`` from now on (the shopper chose a market): its lines are
     re-priced whenever it is read. Raises UnknownCurrency for a currency no market sells in."""
-    market = market_selectors.get_market(currency)
-    code = "" if market.is_base else market.currency
+    code = _cart_currency_code(currency)
     if cart.currency != code:
         cart.currency = code
         cart.save(update_fields=["currency", "updated_at"])
     return cart
+
+
+def _cart_currency_code(currency: str) -> str:
+    """What a cart stores for the market of ``currency``: "" for the store's own currency.
+    Raises UnknownCurrency for a currency no market sells in."""
+    market = market_selectors.get_market(currency)
+    return "" if market.is_base else market.currency

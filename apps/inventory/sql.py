@@ -14,14 +14,14 @@ Each statement here says what the ORM could not do, or what the ORM version cost
 """
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 
+from apps.core.prepared import prepared_cursor
 from apps.inventory.models import LowStockAlert, StockLevel
 from apps.preferences.models import StoreSettings
 
@@ -219,36 +219,3 @@ def call_commit(
         row = cursor.fetchone()
     assert row is not None  # the function always returns one row
     return row[0]
-
-
-# See prepared_cursor.
-_ONLY_WHEN_ASKED = 2**31
-_CURSOR = "_mercato_prepared_cursor"
-
-
-@contextmanager
-def prepared_cursor(db=None) -> Iterator[psycopg.Cursor]:
-    """A cursor whose statements PostgreSQL plans once per connection (server-side binding).
-
-    Reservations run thousands of times a second; planning the call every time cost the
-    database more than running it. Django's cursor is opened first, so that django-tenants has
-    set the store's search_path; PostgreSQL re-plans a prepared statement when the search_path
-    changes, so a statement prepared in one store calls that store's function only.
-    Errors come out as Django's database exceptions, as from any Django cursor.
-
-    The cursor is kept on the psycopg connection and reused: one thread at a time uses a
-    connection (a pooled one too), and a reused cursor keeps the adapters it looked up.
-    """
-    db = db or connections[DEFAULT_DB_ALIAS]
-    with db.cursor() as django_cursor, db.wrap_database_errors:
-        raw_connection = django_cursor.cursor.connection
-        cursor = getattr(raw_connection, _CURSOR, None)
-        if cursor is None:
-            if raw_connection.prepare_threshold is None:
-                # Django turns psycopg's statement preparation off; turn it on for the
-                # statements asked to be prepared (prepare=True) only. Django's client-side
-                # cursors never are.
-                raw_connection.prepare_threshold = _ONLY_WHEN_ASKED
-            cursor = psycopg.Cursor(raw_connection)
-            setattr(raw_connection, _CURSOR, cursor)
-        yield cursor

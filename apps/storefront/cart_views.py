@@ -55,17 +55,26 @@ def cart_add(request):
         for errors in recipient.errors.values():
             messages.error(request, errors[0])
         return redirect(choice.product_url())
-    cart = current_or_new_cart(request)
-    markets.sync_cart(request, cart)
+    gift_card = recipient.cleaned_data if recipient.is_bound and recipient.is_valid() else None
+    cart = None  # a guest's cart is found or created with the line: known when it succeeded
     try:
-        line = cart_services.add_to_cart(
-            cart=cart,
-            variant_id=form.cleaned_data["variant_id"],
-            quantity=form.cleaned_data["quantity"],
-            gift_card=recipient.cleaned_data
-            if recipient.is_bound and recipient.is_valid()
-            else None,
-        )
+        if request.user.is_authenticated:
+            cart = current_or_new_cart(request)
+            markets.sync_cart(request, cart)
+            line = cart_services.add_to_cart(
+                cart=cart,
+                variant_id=form.cleaned_data["variant_id"],
+                quantity=form.cleaned_data["quantity"],
+                gift_card=gift_card,
+            )
+        else:
+            line = cart_services.add_to_guest_cart(
+                token=request.COOKIES.get(CART_COOKIE),
+                currency=markets.cart_currency(request),
+                variant_id=form.cleaned_data["variant_id"],
+                quantity=form.cleaned_data["quantity"],
+                gift_card=gift_card,
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         back = redirect(choice.product_url()) if choice.product else _back(request)
@@ -75,7 +84,7 @@ def cart_add(request):
         back = redirect(choice.product_url()) if choice.product else _back(request)
         return remember_cart(back, cart)
     messages.success(request, f"Added {line.variant} to your cart.")
-    return remember_cart(redirect("cart:detail"), cart)
+    return remember_cart(redirect("cart:detail"), line.cart)
 
 
 def _back_to_product(request, choice: variant_choice.PostedChoice):

@@ -38,15 +38,19 @@ def chosen_currency(request: HttpRequest) -> str:
 def sync_cart(request: HttpRequest, cart: Cart | None, *, country: str = "") -> None:
     """Price ``cart`` in the shopper's market: the chosen one, else (once the shipping address
     is known) ``country``'s. The cart is re-priced when it is read next."""
-    if cart is None:
-        return
+    currency = cart_currency(request, country=country)
+    if cart is not None and currency is not None:
+        cart_services.set_cart_currency(cart=cart, currency=currency)  # saves only a change
+
+
+def cart_currency(request: HttpRequest, *, country: str = "") -> str | None:
+    """The currency ``sync_cart`` prices a cart in: the chosen market's, else ``country``'s
+    market's; None when neither is known (the cart keeps its own)."""
     if chosen_currency(request):
-        market = current_market(request)
-    elif country:
-        market = market_selectors.market_for_country(country)
-    else:
-        return
-    cart_services.set_cart_currency(cart=cart, currency=market.currency)  # saves only a change
+        return current_market(request).currency
+    if country:
+        return market_selectors.market_for_country(country).currency
+    return None
 
 
 def rows_in_market(rows: list[VariantRow], market: MarketView) -> list[VariantRow]:

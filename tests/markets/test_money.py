@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import babel.numbers
 import pytest
 
 from apps.core import money
@@ -61,6 +62,20 @@ def test_format_money_shows_each_currency_with_its_own_digits():
     assert money.format_money(Decimal("1234.5"), "JPY") == "1235 JPY"
     assert money.format_money(Decimal("3.2"), "KWD") == "3.200 KWD"
     assert money.format_money(Decimal("1234.5"), "EUR", pattern=None) == "€1,234.50"
+
+
+@pytest.mark.parametrize("currency", ["USD", "eur", "JPY", "KWD", "CLF", "ISK", "XXX"])
+@pytest.mark.parametrize("pattern", [money.MONEY_PATTERN, money.AMOUNT_PATTERN])
+def test_the_written_out_formats_are_babels(currency, pattern):
+    amounts = ["0", "-0", "-0.001", "0.005", "19.99", "-1234.5", "999999999.995", "1E+3", "2.5E-3"]
+    for text in amounts:
+        amount = Decimal(text)
+        expected = babel.numbers.format_currency(
+            money.quantize(amount, currency), currency.upper(), format=pattern,
+            locale="en_US", currency_digits=True,
+        )  # fmt: skip
+
+        assert money.format_money(amount, currency, pattern=pattern) == expected
 
 
 def test_no_float_in_money_paths():

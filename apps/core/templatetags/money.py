@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from apps.core.money import format_money
+from apps.core.money import AMOUNT_PATTERN, format_money
 
 register = template.Library()
 
@@ -28,7 +28,7 @@ def amount(value, currency: str) -> str:
     if value is None or value == "" or not currency:
         return "" if value in (None, "") else str(value)
     try:
-        return format_money(Decimal(value), str(currency), pattern="0.00")
+        return format_money(Decimal(value), str(currency), pattern=AMOUNT_PATTERN)
     except (InvalidOperation, ValueError, TypeError):
         return str(value)
 
