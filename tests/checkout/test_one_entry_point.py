@@ -155,7 +155,9 @@ def test_ten_parallel_api_orders_for_one_cart_make_one_order(committed_store):
     statuses = [getattr(r, "status_code", r) for r in responses]
     created = {r.json()["order_id"] for r in responses if getattr(r, "status_code", 0) == 201}
     assert Order.objects.count() == 1, statuses
-    assert set(statuses) <= {201, 400}, statuses  # 400: "no open cart has this id" once taken
+    # Once the cart is taken: 404 "No open cart has this id" (the API's answer for a cart_id
+    # that names nothing sellable) or 400 when placement finds it no longer open; never a 5xx.
+    assert set(statuses) <= {201, 400, 404}, statuses
     assert created == {str(Order.objects.get().token)}
     order = Order.objects.get()
     assert order.lines.get().quantity == 2 and order.total == Decimal("25.00")
