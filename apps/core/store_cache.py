@@ -62,6 +62,8 @@ _local_bytes = 0
 _READ_WITH_GENERATION: list[str] = []
 # Entries (key -> local timeout) fetched with the generation when this process holds no copy.
 _WARM_WITH_GENERATION: dict[str, int] = {}
+# Per process: (schema, generation) -> the riders and entries Redis lacked when last asked.
+_absent: dict[tuple[str, int], set[str]] = {}
 
 
 # Inside a request (``RequestMemoMiddleware``), each entry is read from Redis once: a product
@@ -187,6 +189,13 @@ def read_generation_with(*keys: str) -> dict[str, Any]:
     entries = [] if memo is None else [key for key in _WARM_WITH_GENERATION if _unheld(schema, key)]
     versions = [GENERATION_KEY, *riders]
     local = version_bus.known(schema, versions) if memo is not None else {}
+    if GENERATION_KEY in local:
+        # Only a prefetch: what Redis lacked under this generation is left to its owner's read
+        # (a page-cache hit of a page that reads neither asked for them on every request).
+        absent = _absent.get((schema, local[GENERATION_KEY]), set()) - local.keys()
+        riders = [key for key in riders if key not in absent]
+        entries = [key for key in entries if key not in absent]
+        versions = [GENERATION_KEY, *riders]
     wanted = [key for key in versions if key not in local] + entries + list(keys)
     found = {**(cache.get_many(wanted) if wanted else {}), **local}
     for key in versions:
@@ -195,6 +204,11 @@ def read_generation_with(*keys: str) -> dict[str, Any]:
     generation = found.get(GENERATION_KEY)
     if generation is None:
         generation = _create_version(GENERATION_KEY)
+    missing = {key for key in [*riders, *entries] if key not in local and found.get(key) is None}
+    if missing and wanted:
+        if len(_absent) > LOCAL_MAX_ENTRIES:
+            _absent.clear()
+        _absent.setdefault((schema, generation), set()).update(missing)
     if memo is not None:
         memo[(schema, GENERATION_KEY)] = generation
         for key in riders:

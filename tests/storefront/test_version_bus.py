@@ -141,3 +141,18 @@ def test_forgetting_a_store_drops_what_every_process_knows_of_it(store):
     store_cache.clear_all()
 
     assert version_bus.known(schema, [store_cache.GENERATION_KEY]) == {}
+
+
+@pytest.mark.django_db
+def test_a_hit_never_prefetches_what_redis_lacked_for_the_store(store, redis_round_trips):
+    # A search page reads no recommendation entry: Redis lacks them, and a hit must not ask
+    # for them again and again (they were prefetched with the generation on every request).
+    stocked_variant()
+    get(store, "/search/?q=shirt")
+    assert get(store, "/search/?q=shirt")[0]["X-Page-Cache"] == "hit"
+    redis_round_trips.clear()
+
+    response, _ = get(store, "/search/?q=shirt")
+
+    assert response["X-Page-Cache"] == "hit"
+    assert [command for command in redis_round_trips if not signal_flush(command)] == []
