@@ -587,6 +587,12 @@ SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "60"))
 # nothing), and how often a process compares a cached product page's stock with the database.
 PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+# The home page is kept until the next promotion start or end, at most this long
+# (apps/storefront/page_cache.py, ``fresh_until``); other pages PAGE_CACHE_SECONDS.
+PAGE_CACHE_MAX_SECONDS = int(os.environ.get("PAGE_CACHE_MAX_SECONDS", str(24 * 3600)))
+# A store's home page is rendered in the background this long after it was created or its
+# pages were dropped (one render per store per interval, however many writes).
+PAGE_PRERENDER_DELAY_SECONDS = float(os.environ.get("PAGE_PRERENDER_DELAY_SECONDS", "2"))
 PAGE_CACHE_STOCK_SECONDS = float(os.environ.get("PAGE_CACHE_STOCK_SECONDS", "1"))
 # Safety net for stock changes made without search_services.mark_stock_changed (e.g. expiry).
 # PostgreSQL's JIT costs 100 ms–1 s of compile time on the large search and indexing

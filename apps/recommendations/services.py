@@ -134,6 +134,7 @@ def recompute_recommendations(*, force: bool = False) -> similarity.RecomputeRes
     if not result.skipped and result.run_id is not None:
         # After the recompute's transaction: readers switch to the new rows all at once.
         cache.set(selectors.GENERATION_KEY, result.run_id, None)
+        store_cache.pages_dropped()  # the home page records the generation it shows
     return result
 
 

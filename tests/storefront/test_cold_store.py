@@ -59,3 +59,30 @@ def test_a_cold_stores_first_home_page_is_bounded_and_the_next_costs_no_query(
     assert cold_round_trips <= COLD_HOME_MAX_REDIS_ROUND_TRIPS, cold_sent
     assert len(warm.captured_queries) == 0
     assert len(redis_round_trips) == 1  # the page, the generation and the versions together
+
+
+@pytest.mark.django_db
+def test_the_first_visit_of_a_pre_rendered_store_runs_no_sql_and_two_redis_round_trips(
+    store_client, redis_round_trips
+):
+    """A store no web process has served yet, its home page rendered ahead (``prerender``): the
+    first request is a page-cache hit with no statement in the store's schema (a new schema
+    costs PostgreSQL's backend its catalog cache) and two Redis round trips: the host's
+    routing entry, then the page with the store's generation and versions."""
+    from apps.storefront import prerender
+    from apps.tenants import routing
+
+    StoreSettings.objects.get_or_create(pk=StoreSettings.SINGLETON_PK)
+    cache.delete_pattern("storefront:page:*")
+    assert prerender.render_home() == "miss"
+    store_cache.forget_local_copies()  # this worker has not served the store yet
+    routing.forget_local_copies()
+    connection.set_schema_to_public()
+    redis_round_trips.clear()
+
+    with CaptureQueriesContext(connection) as first_visit:
+        response = store_client.get("/")
+
+    assert response.status_code == 200 and response["X-Page-Cache"] == "hit"
+    assert first_visit.captured_queries == []
+    assert len(redis_round_trips) == 2, [c[:70] for c in redis_round_trips]
