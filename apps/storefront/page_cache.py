@@ -178,7 +178,8 @@ class PageRender:
     impressions: list[str] | None = None
     cacheable: bool = True
     # The page shows nothing time-based but promotion prices and the recommendation lists
-    # (the home page): kept until the next promotion start or end (see ``fresh_until``).
+    # (the home page in the store's own currency): kept until the next promotion start or end
+    # (see ``fresh_until``).
     lasting: bool = False
     shows_prices: bool = True  # a lasting page without product prices needs no promotion read
 
