@@ -587,6 +587,15 @@ SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "60"))
 # nothing), and how often a process compares a cached product page's stock with the database.
 PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+# Host -> store entries in Redis (apps/tenants/routing.py): dropped on every Store or Domain
+# write; the bound covers writes that bypass model signals.
+ROUTING_CACHE_SECONDS = int(os.environ.get("ROUTING_CACHE_SECONDS", "3600"))
+# The home page is kept until the next promotion start or end, at most this long
+# (apps/storefront/page_cache.py, ``fresh_until``); other pages PAGE_CACHE_SECONDS.
+PAGE_CACHE_MAX_SECONDS = int(os.environ.get("PAGE_CACHE_MAX_SECONDS", str(24 * 3600)))
+# A store's home page is rendered in the background this long after it was created or its
+# pages were dropped (one render per store per interval, however many writes).
+PAGE_PRERENDER_DELAY_SECONDS = float(os.environ.get("PAGE_PRERENDER_DELAY_SECONDS", "2"))
 PAGE_CACHE_STOCK_SECONDS = float(os.environ.get("PAGE_CACHE_STOCK_SECONDS", "1"))
 # Pages each web process keeps in its own memory too (a hit then costs no Redis round trip),
 # checked against the store versions the process hears of over pub/sub (apps/core/version_bus).

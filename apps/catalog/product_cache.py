@@ -57,6 +57,7 @@ def bump_version() -> None:
     """
     _bump()
     if not connection.in_atomic_block:
+        store_cache.pages_dropped()  # committed already: the storefront renders its home page
         return
     schema = connection.schema_name
     if any(getattr(func, "catalog_bump_schema", None) == schema for _, func, _ in (
@@ -75,6 +76,7 @@ def _bump() -> None:
 def _bump_in(schema: str) -> None:
     with schema_context(schema):
         _bump()
+        store_cache.pages_dropped()  # the storefront renders its home page again
 
 
 def get_or_load(name: str, load: Callable[[], T], *, timeout: int = TIMEOUT_SECONDS) -> T:

@@ -8,8 +8,9 @@ change (a new subcategory) bumps it too.
 
 Start and end times: pricing checks them on every read (``PromotionRule.is_live``), and the
 product cards' cache key names the promotions live at that instant (``live_key``), so cards
-switch at the second a promotion starts or ends. A page cache keyed on the catalog version
-alone shows a start or an end up to its own timeout late; that timeout bounds the delay.
+switch at the second a promotion starts or ends. The page cache keeps a page no longer than
+the next start or end (``next_time_change``) where it knows the page's time-based inputs (the
+home page), and ``PAGE_CACHE_SECONDS`` elsewhere.
 
 Targets: all products, chosen products, chosen categories with their subcategories, or chosen
 collections. Collections are resolved per basket or page (``rules_for``), through the catalog's
@@ -77,6 +78,20 @@ def _load_rules() -> list[PromotionRule]:
             )
         )
     return rules
+
+
+def next_time_change(now: datetime) -> datetime | None:
+    """The next instant the promotion prices shown can change with no write, for a page cached
+    until then (``apps.storefront.page_cache``): the earliest start or end after ``now`` of
+    an active promotion, ``None`` when none is scheduled. A promotion targeting a collection
+    that is live or scheduled makes it ``now`` (unknown): an automated collection gains and
+    loses products with time and stock, with no write to the catalog."""
+    times = []
+    for rule in list_promotion_rules():
+        if rule.collection_ids and (rule.ends_at is None or rule.ends_at > now):
+            return now
+        times += [t for t in (rule.starts_at, rule.ends_at) if t is not None and t > now]
+    return min(times, default=None)
 
 
 def _target_ids(promotion: Promotion) -> tuple[list[int], list[int]]:

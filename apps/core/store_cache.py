@@ -295,7 +295,32 @@ def _local_set(memo_key: tuple[str, str], generation: int | None, value: Any, ti
 def invalidate(*keys: str) -> None:
     """Drop the current store's entries now and once more when the transaction commits."""
     _drop(list(keys))
-    tenancy.on_commit(lambda: _drop(list(keys)))
+
+    def after_commit() -> None:
+        _drop(list(keys))
+        pages_dropped()
+
+    tenancy.on_commit(after_commit)
+
+
+# Called in the store's schema once a change that dropped its cached pages has committed (the
+# storefront renders the home page again ahead of its visitors); registered from ``ready``.
+_PAGES_DROPPED: list[Callable[[], None]] = []
+
+
+def when_pages_dropped(callback: Callable[[], None]) -> None:
+    """Call ``callback`` (in the store's schema) after a change that dropped the store's cached
+    pages has committed: its configuration generation or catalog version moved, or the store
+    was opened. It must be cheap and never raise (the change is committed by then)."""
+    if callback not in _PAGES_DROPPED:
+        _PAGES_DROPPED.append(callback)
+
+
+def pages_dropped() -> None:
+    """The current store's cached pages were dropped by a committed change (call after the
+    commit: after the version's final move, so what is rendered next is current)."""
+    for callback in _PAGES_DROPPED:
+        callback()
 
 
 def _drop(keys: list[str]) -> None:

@@ -132,6 +132,12 @@ def get_config() -> tuple[Config, int]:
     return config, store_cache.read_once(GENERATION_KEY, _read_generation)
 
 
+def current_generation() -> int:
+    """The neighbour and ranking lists' generation (moved by every recompute), read once per
+    request: the page cache records it with a page that shows, or may show, those lists."""
+    return store_cache.read_once(GENERATION_KEY, _read_generation)
+
+
 def _read_generation() -> int:
     return store_cache.read_version(GENERATION_KEY, initial=_latest_run_id)
 

@@ -73,10 +73,17 @@ def record_product_view(
 
 
 def record_impressions(*, widgets: Iterable[str]) -> None:
-    """Count widgets shown on a page without a product view (home page)."""
-    due.mark_active()
+    """Count widgets shown on a page without a product view (home page).
+
+    A page that showed none records nothing and marks no activity: a home page without a strip
+    (a new store's, its pre-render's) costs no write, and its first page-cache hit in a web
+    process no statement."""
+    shown = [w for w in widgets if w in WIDGETS]
+    if not shown:
+        return
+    due.mark_active()  # the counts wait in Redis for the store's next flush
     try:
-        tracking.count_impressions(w for w in widgets if w in WIDGETS)
+        tracking.count_impressions(shown)
     except RedisError:
         logger.warning("widget impressions not recorded: Redis unavailable")
 
@@ -139,6 +146,7 @@ def recompute_recommendations(*, force: bool = False) -> similarity.RecomputeRes
     if not result.skipped and result.run_id is not None:
         # After the recompute's transaction: readers switch to the new rows all at once.
         store_cache.set_version(selectors.GENERATION_KEY, result.run_id)
+        store_cache.pages_dropped()  # the home page records the generation it shows
     return result
 
 

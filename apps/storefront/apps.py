@@ -14,4 +14,8 @@ class StorefrontConfig(AppConfig):
         # platform admin (public schema) shows once the entry times out (CANONICAL_HOST_SECONDS).
         store_cache.invalidate_on_change(Domain, CANONICAL_HOST_KEY)
         # A store setting, theme, page, navigation or domain change drops the cached pages too:
-        # their version is the store's generation, which every invalidation moves.
+        # their version is the store's generation, which every invalidation moves. A store
+        # opened, or its pages dropped: its home page is rendered ahead of its visitors.
+        from apps.storefront import prerender
+
+        store_cache.when_pages_dropped(prerender.schedule_home_render)

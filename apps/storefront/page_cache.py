@@ -21,8 +21,15 @@ Rules (README, "Page cache"):
   products, variants, prices, images, categories, ratings; promotions bump it too) and every
   store-configuration change (settings, theme, pages, domains, through
   ``apps.core.store_cache.invalidate``, which moves the store's generation: the page
-  version). Time-based changes that write nothing (a promotion that starts at a given minute)
-  show within ``PAGE_CACHE_SECONDS``.
+  version).
+- **Time**: an entry is fresh until the next change no write announces (``fresh_until``,
+  :func:`fresh_until`). The home page (a view that says ``lasting``) shows nothing
+  time-based but promotion prices and the recommendation lists: it is fresh until the next
+  start or end of a promotion (``promotions.next_time_change``), at most
+  ``PAGE_CACHE_MAX_SECONDS``, and records the recommendations' generation (a recompute drops
+  it). A home page that shows a strip of recommended products (filtered by live stock), or a
+  store with a collection promotion, and every other page: ``PAGE_CACHE_SECONDS``. Redis
+  keeps an entry as long as it is fresh.
 - **Stock**: a cached product page records each variant's free units; a hit compares them with
   the live figures (one query) at most every ``PAGE_CACHE_STOCK_SECONDS`` per process, and any
   difference re-renders the page. A product that sells out stops showing "In stock" within that
@@ -34,11 +41,13 @@ Rules (README, "Page cache"):
 import base64
 import functools
 import hashlib
+import math
 import os
 import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -52,6 +61,7 @@ from django.urls import Resolver404, resolve
 from django_tenants.utils import get_public_schema_name
 
 from apps.catalog import product_cache
+from apps.checkout import promotions
 from apps.core import store_cache
 from apps.inventory import selectors as inventory_selectors
 from apps.observability import metrics
@@ -169,6 +179,11 @@ class PageRender:
     # Widgets the page shows besides "recently viewed", counted on every hit; None: none counted.
     impressions: list[str] | None = None
     cacheable: bool = True
+    # The page shows nothing time-based but promotion prices and the recommendation lists
+    # (the home page in the store's own currency): kept until the next promotion start or end
+    # (see ``fresh_until``).
+    lasting: bool = False
+    shows_prices: bool = True  # a lasting page without product prices needs no promotion read
 
 
 @dataclass
@@ -180,8 +195,11 @@ class Entry:
     stock: dict[int, int] | None
     product_id: int | None
     impressions: list[str] | None
-    # Wall-clock time after which the page is not served (Redis drops it then too); 0: unknown.
-    expires_at: float = 0.0
+    # Unix time past which the page may show something else with no write (``fresh_until``);
+    # entries pickled before the field existed read the class default: stale.
+    fresh_until: float = 0.0
+    # Pages that show the recommendation lists (or could: the home page): their generation.
+    recs_generation: int | None = None
 
 
 class LocalPages:
@@ -195,12 +213,12 @@ class LocalPages:
 
     def get(self, schema: str, key: str) -> Entry | None:
         entry = self.entries.get((schema, key))
-        if entry is None or entry.expires_at <= time.time():
+        if entry is None or entry.fresh_until <= time.time():
             return None
         return entry
 
     def put(self, schema: str, key: str, entry: Entry) -> None:
-        if entry.expires_at <= time.time() or settings.PAGE_CACHE_LOCAL_ENTRIES <= 0:
+        if entry.fresh_until <= time.time() or settings.PAGE_CACHE_LOCAL_ENTRIES <= 0:
             return
         self.drop(schema, key)
         self.entries[(schema, key)] = entry
@@ -270,7 +288,7 @@ class PageCacheMiddleware:
         fresh = _entry_from(request, response, render)
         if fresh is None:
             return response
-        cache.set(key, fresh, settings.PAGE_CACHE_SECONDS)
+        cache.set(key, fresh, max(1, math.ceil(fresh.fresh_until - time.time())))
         local_pages.put(schema, key, fresh)
         if fresh.stock is not None:
             _stock_checked[key] = time.monotonic()
@@ -284,7 +302,16 @@ class PageCacheMiddleware:
 
 
 def _current(entry: Entry, catalog_version: int, page_version: int) -> bool:
-    return entry.catalog_version == catalog_version and entry.page_version == page_version
+    """Whether ``entry`` is what a render would show now (versions, time, recommendations)."""
+    return (
+        entry.catalog_version == catalog_version
+        and entry.page_version == page_version
+        and entry.fresh_until > time.time()
+        and (
+            entry.recs_generation is None
+            or entry.recs_generation == recommendation_selectors.current_generation()
+        )
+    )
 
 
 def _cacheable_match(request):
@@ -352,7 +379,10 @@ def _entry_from(request, response, render: PageRender) -> Entry | None:
         body = body.replace(nonce, NONCE_MARK)
         headers = [(name, value.replace(nonce, NONCE_MARK)) for name, value in headers]
     body = _CSRF_INPUT.sub(rf"\g<1>{CSRF_MARK}\g<2>", body)
+    now = time.time()
     return Entry(
+        fresh_until=fresh_until(render, now),
+        recs_generation=recommendation_selectors.current_generation() if render.lasting else None,
         body=body,
         headers=headers,
         catalog_version=render.catalog_version,
@@ -360,8 +390,30 @@ def _entry_from(request, response, render: PageRender) -> Entry | None:
         stock=render.stock,
         product_id=render.product_id,
         impressions=render.impressions,
-        expires_at=time.time() + settings.PAGE_CACHE_SECONDS,
     )
+
+
+def fresh_until(render: PageRender, now: float) -> float:
+    """Until when a page just rendered shows what a render would (Unix time), writes aside.
+
+    Every write that changes a page moves a version the entry is checked against; what changes
+    with no write is time: a promotion starting or ending, an automated collection's members,
+    stock behind a strip of recommended products, listing facet counts. A page that says it
+    shows none of these but promotion prices and the recommendation lists (``lasting``: the
+    home page) is fresh until the next promotion start or end, at most
+    ``PAGE_CACHE_MAX_SECONDS`` (a quiet store's pre-rendered home page is still there hours
+    later); one showing a recommendation strip (its products are filtered by live stock), and
+    every other page, for ``PAGE_CACHE_SECONDS``.
+    """
+    short = now + settings.PAGE_CACHE_SECONDS
+    if not render.lasting or render.impressions:
+        return short
+    wall = datetime.fromtimestamp(now, tz=UTC)
+    change = promotions.next_time_change(wall) if render.shows_prices else None
+    if change is not None and change <= wall:
+        return short  # a collection promotion: its next change is unknown
+    longest = now + max(settings.PAGE_CACHE_MAX_SECONDS, settings.PAGE_CACHE_SECONDS)
+    return longest if change is None else min(longest, change.timestamp())
 
 
 def personalise(request, entry: Entry, *, nonce: str) -> str:

@@ -66,7 +66,14 @@ def home(request):
     # The listings' cached cards, both lists in one read: no product query when warm.
     featured, newest = catalog_selectors.list_home_product_ids()
     product_cards = cards.render_cards_by_id(ids=[*featured, *newest], market=market)
-    _tell_page_cache(request, impressions=recs.shown_widgets())
+    # Nothing here changes with time but promotion prices and the recommendation lists; in
+    # another market, prices also follow the store's within the markets' cache timeout.
+    _tell_page_cache(
+        request,
+        impressions=recs.shown_widgets(),
+        lasting=market.is_base,
+        shows_prices=bool(product_cards),
+    )
     return render(
         request,
         "storefront/home.html",

@@ -17,12 +17,12 @@ class TenantsConfig(AppConfig):
         # Any model write in a store marks it active (apps/tenants/due.py).
         post_save.connect(due.on_model_write, dispatch_uid="tenants-due-activity-save")
         post_delete.connect(due.on_model_write, dispatch_uid="tenants-due-activity-delete")
-        # A store or domain written or deleted in this process: its routing copies go at once
-        # (other processes: within routing.LOCAL_SECONDS).
+        # A store or domain written or deleted in this process: its routing entries go at once
+        # (other processes' copies: within routing.LOCAL_SECONDS).
         for model in (Store, Domain):
             for signal in (post_save, post_delete):
                 signal.connect(
-                    routing.forget_local_copies,
+                    routing.forget_written_hosts,
                     sender=model,
                     dispatch_uid=f"tenants-routing-local-{model.__name__}-{signal is post_save}",
                 )

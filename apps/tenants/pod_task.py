@@ -20,9 +20,16 @@ TASK_WAIT_SECONDS = 30.0
 
 class PodTask(TenantTask):
     abstract = True
+    # False for a task that only reads the store through the request handling (the storefront's
+    # pre-render): the store middleware picks the pod and leaves it, and no write lock is held.
+    writes_to_store = True
 
     def __call__(self, *args, **kwargs):
-        if len(settings.PODS) == 1 or connection.schema_name == get_public_schema_name():
+        if (
+            len(settings.PODS) == 1
+            or not self.writes_to_store
+            or connection.schema_name == get_public_schema_name()
+        ):
             return super().__call__(*args, **kwargs)
         tenant = getattr(connection, "tenant", None)
         if getattr(tenant, "pk", None) is None:

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django_tenants.utils import schema_context
 
 from apps.accounts import roles
-from apps.core import store_cache
+from apps.core import store_cache, tenancy
 from apps.tenants import due, pods, routing, selectors, store_defaults
 from apps.tenants.models import Domain, Store
 from apps.tenants.validation import validate_store_slug
@@ -88,6 +88,9 @@ def create_store(
                     roles.ensure_roles()
                     # A store once deleted may have left cached entries under this schema name.
                     store_cache.clear_all()
+                    # Its home page is rendered in the background once it is committed, so
+                    # its first visitor (often the merchant) gets a cached page.
+                    tenancy.on_commit(store_cache.pages_dropped, robust=True)
                 if with_defaults:
                     store_defaults.apply_store_defaults(store)
     except IntegrityError as exc:

@@ -53,3 +53,39 @@ def test_a_cold_stores_first_home_page_is_bounded_and_the_next_costs_no_query(
     # This process holds the page and knows the versions it was rendered under are current;
     # only the signal buffer's background flush may write (widget impressions, any time).
     assert [sent for sent in redis_round_trips if not signal_flush(sent)] == []
+
+
+@pytest.mark.django_db
+def test_the_first_visit_of_a_pre_rendered_store_runs_no_sql_and_two_redis_round_trips(
+    store_client, redis_round_trips, django_capture_on_commit_callbacks
+):
+    """A store no web process has served yet, its home page rendered ahead (``prerender``): the
+    first request is a page-cache hit with no statement in the store's schema (a new schema
+    costs PostgreSQL's backend its catalog cache) and two Redis round trips: the host's
+    routing entry, then the page with the store's generation and versions."""
+    from apps.storefront import page_cache, prerender
+    from apps.tenants import due, routing
+
+    StoreSettings.objects.get_or_create(pk=StoreSettings.SINGLETON_PK)
+    cache.delete_pattern("storefront:page:*")
+    assert prerender.render_home() == "miss"
+    # This web process has not served the store yet (a worker rendered it):
+    store_cache.forget_local_copies()
+    routing.forget_local_copies()
+    page_cache.local_pages.clear()
+    version_bus.forget_schema(connection.schema_name)
+    due._last_active.clear()  # nor recorded the store's activity
+    connection.set_schema_to_public()
+    redis_round_trips.clear()
+
+    # What the request leaves for after its commit (an activity mark) runs and is counted too.
+    with (
+        CaptureQueriesContext(connection) as first_visit,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = store_client.get("/")
+
+    assert response.status_code == 200 and response["X-Page-Cache"] == "hit"
+    assert first_visit.captured_queries == []
+    sent = [c[:70] for c in redis_round_trips if not signal_flush(c)]
+    assert len(sent) == 2, sent
