@@ -5,7 +5,6 @@ import time
 
 import pytest
 import redis
-import redis.connection
 from django.core.cache import cache
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -15,20 +14,6 @@ from apps.core import store_cache
 from apps.recommendations import services, tracking
 from apps.recommendations.models import ProductViewDaily
 from tests.recommendations.baskets import stocked_product
-
-
-@pytest.fixture
-def redis_round_trips(monkeypatch) -> list[bytes]:
-    """Every command (or pipeline) this process sends to Redis, from any thread."""
-    sent: list[bytes] = []
-    send = redis.connection.AbstractConnection.send_packed_command
-
-    def recording(self, command, check_health=True):
-        sent.append(command if isinstance(command, bytes) else b"".join(command))
-        return send(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", recording)
-    return sent
 
 
 def _client():
