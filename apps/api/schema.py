@@ -124,6 +124,8 @@ class ApiAutoSchema(AutoSchema):
             statuses.add(404)  # no such resource, or no such page
         if "requestBody" in operation:
             statuses.add(415)
+        if any(p["in"] == "query" and p["name"] == "currency" for p in parameters):
+            statuses.add(422)  # a currency the store does not sell in: ``unknown_currency``
         if idempotent:
             statuses |= {409, 422}
         if self.view.get_throttles():

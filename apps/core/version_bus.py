@@ -22,6 +22,7 @@ so deployments and test runs sharing a Redis server never hear each other.
 
 import logging
 import os
+import threading
 import time
 import uuid
 
@@ -86,14 +87,16 @@ class _Subscription:
 
 
 _subscription = _Subscription()
+_lock = threading.RLock()
 
 
 @receiver(setting_changed)
 def _cache_moved(*, setting, **kwargs):
     """The cache was pointed at another server (tests): subscribe there at the next request."""
     if setting == "CACHES":
-        _subscription.drop()
-        _subscription.failed_at = float("-inf")
+        with _lock:
+            _subscription.drop()
+            _subscription.failed_at = float("-inf")
 
 
 def _redis():
@@ -111,22 +114,25 @@ def enabled() -> bool:
 
 
 def sync() -> None:
-    """Apply every announcement waiting for this process (never blocks)."""
+    """Apply every announcement waiting for this process (never waits for Redis)."""
     if not enabled():
         return
-    pubsub = _subscription.live()
-    if pubsub is None:
-        return
-    try:
-        connection = pubsub.connection
-        if connection is not None and not connection.can_read(timeout=0):
-            return  # the common answer: one poll of the socket, without get_message's work
-        while (message := pubsub.get_message(timeout=0)) is not None:
-            if message.get("type") == "message":
-                _apply(message["data"])
-    except (RedisError, OSError, ValueError) as exc:
-        logger.warning("version bus lost, reading versions from Redis: %s", exc)
-        _subscription.drop()
+    # One subscriber connection per process: threads of a threaded server (and of the
+    # concurrency tests) take turns reading it; redis-py's PubSub is not thread-safe.
+    with _lock:
+        pubsub = _subscription.live()
+        if pubsub is None:
+            return
+        try:
+            connection = pubsub.connection
+            if connection is not None and not connection.can_read(timeout=0):
+                return  # the common answer: one poll of the socket, without get_message's
+            while (message := pubsub.get_message(timeout=0)) is not None:
+                if message.get("type") == "message":
+                    _apply(message["data"])
+        except (RedisError, OSError, ValueError) as exc:
+            logger.warning("version bus lost, reading versions from Redis: %s", exc)
+            _subscription.drop()
 
 
 def _apply(data: bytes) -> None:
@@ -134,7 +140,7 @@ def _apply(data: bytes) -> None:
     if sender == _sender():
         return  # applied when announced (an echo arriving later would undo a newer value)
     if value == _FORGET:
-        for held in [k for k in _known if k[0] == schema]:
+        for held in [k for k in list(_known) if k[0] == schema]:
             del _known[held]
     elif (schema, key) in _known:
         _known[(schema, key)] = (int(value), time.monotonic())
@@ -175,7 +181,7 @@ def forget_schema(schema: str) -> None:
     """Every process drops what it knows of ``schema``'s versions (they were deleted)."""
     if not enabled():
         return
-    for held in [k for k in _known if k[0] == schema]:
+    for held in [k for k in list(_known) if k[0] == schema]:
         del _known[held]
     _publish(f"{_sender()}\x1f{schema}\x1f\x1f{_FORGET}")
 

@@ -44,6 +44,7 @@ import hashlib
 import math
 import os
 import re
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -210,6 +211,7 @@ class LocalPages:
     def __init__(self):
         self.entries: OrderedDict[tuple[str, str], Entry] = OrderedDict()
         self.bytes = 0
+        self.lock = threading.Lock()  # threaded servers (and tests) share one table
 
     def get(self, schema: str, key: str) -> Entry | None:
         entry = self.entries.get((schema, key))
@@ -220,24 +222,30 @@ class LocalPages:
     def put(self, schema: str, key: str, entry: Entry) -> None:
         if entry.fresh_until <= time.time() or settings.PAGE_CACHE_LOCAL_ENTRIES <= 0:
             return
-        self.drop(schema, key)
-        self.entries[(schema, key)] = entry
-        self.bytes += len(entry.body)
-        while self.entries and (
-            len(self.entries) > settings.PAGE_CACHE_LOCAL_ENTRIES
-            or self.bytes > settings.PAGE_CACHE_LOCAL_BYTES
-        ):
-            _, oldest = self.entries.popitem(last=False)
-            self.bytes -= len(oldest.body)
+        with self.lock:
+            self._drop(schema, key)
+            self.entries[(schema, key)] = entry
+            self.bytes += len(entry.body)
+            while self.entries and (
+                len(self.entries) > settings.PAGE_CACHE_LOCAL_ENTRIES
+                or self.bytes > settings.PAGE_CACHE_LOCAL_BYTES
+            ):
+                _, oldest = self.entries.popitem(last=False)
+                self.bytes -= len(oldest.body)
 
     def drop(self, schema: str, key: str) -> None:
+        with self.lock:
+            self._drop(schema, key)
+
+    def _drop(self, schema: str, key: str) -> None:
         entry = self.entries.pop((schema, key), None)
         if entry is not None:
             self.bytes -= len(entry.body)
 
     def clear(self) -> None:
-        self.entries.clear()
-        self.bytes = 0
+        with self.lock:
+            self.entries.clear()
+            self.bytes = 0
 
 
 local_pages = LocalPages()
