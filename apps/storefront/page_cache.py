@@ -278,11 +278,9 @@ class PageCacheMiddleware:
             local_pages.drop(schema, key)
             # Another process may have rendered the page under the new versions already.
             entry = cache.get(key) if entry is held else None
-        if (
-            entry is not None
-            and _current(entry, catalog_version, page_version)
-            and _stock_unchanged(key, entry)
-        ):
+            if entry is not None and not _current(entry, catalog_version, page_version):
+                entry = None
+        if entry is not None and _stock_unchanged(key, entry):
             if entry is not held:
                 local_pages.put(schema, key, entry)
             request.resolver_match = match

@@ -73,12 +73,7 @@ def applied_fingerprint(schema: str) -> str:
 def schema_tables_with_rows(schema: str) -> list[str]:
     """The tables of ``schema`` holding at least one row (what a clone must copy)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
-            [schema],
-        )
-        tables = [row[0] for row in cursor.fetchall()]
+        tables = schema_tables_on(cursor, schema)
         with_rows = []
         for table in tables:
             cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{schema}"."{table}")')
@@ -89,12 +84,7 @@ def schema_tables_with_rows(schema: str) -> list[str]:
 
 def schema_sequences(schema: str) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY c.relname",
-            [schema],
-        )
-        return [row[0] for row in cursor.fetchall()]
+        return schema_sequences_on(cursor, schema)
 
 
 def replay_clone(
@@ -224,12 +214,7 @@ def schema_row_counts(schema: str) -> dict[str, int]:
     """Rows per table of ``schema`` (exact counts: a move verifies every row arrived)."""
     quoted = connection.ops.quote_name(schema)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
-            [schema],
-        )
-        tables = [row[0] for row in cursor.fetchall()]
+        tables = schema_tables_on(cursor, schema)
         counts = {}
         for table in tables:
             cursor.execute(f'SELECT count(*) FROM {quoted}."{table}"')
@@ -267,12 +252,7 @@ def copy_schema_rows(*, schema: str, source, target) -> None:
     quoted = target.ops.quote_name(schema)
     with source.cursor() as reader, target.cursor() as writer:
         writer.execute("SET LOCAL session_replication_role = replica")
-        reader.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
-            [schema],
-        )
-        for (table,) in reader.fetchall():
+        for table in schema_tables_on(reader, schema):
             name = f'{quoted}."{table}"'
             with (
                 reader.copy(f"COPY {name} TO STDOUT") as rows_out,
@@ -288,10 +268,19 @@ def copy_schema_rows(*, schema: str, source, target) -> None:
             )
 
 
+def schema_tables_on(cursor, schema: str) -> list[str]:
+    """The tables of ``schema`` (partitioned ones included), by name."""
+    return _relations_on(cursor, schema, ["r", "p"])
+
+
 def schema_sequences_on(cursor, schema: str) -> list[str]:
+    return _relations_on(cursor, schema, ["S"])
+
+
+def _relations_on(cursor, schema: str, kinds: list[str]) -> list[str]:
     cursor.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY c.relname",
-        [schema],
+        "WHERE n.nspname = %s AND c.relkind::text = ANY(%s) ORDER BY c.relname",
+        [schema, kinds],
     )
     return [row[0] for row in cursor.fetchall()]
