@@ -17,22 +17,28 @@ from tests.shopping import ADDRESS, stocked_variant
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("currency", "refund", "refund_minor"), [
-    ("JPY", "1001", 1001), ("KWD", "1.230", 1230), ("EUR", "5.01", 501),
-])  # fmt: skip
-def test_stripe_charges_and_refunds_in_the_currencys_minor_units(
-    markets, fake_stripe, store_client, currency, refund, refund_minor
-):
+def _placed_order(currency: str):
+    """An order placed in ``currency``: three stocked items (20.00, 12.99 and 5.00 in the
+    store's currency) and 5.00 shipping, converted by the market."""
     from apps.checkout import services as checkout_services
 
-    configure_stripe()
     variants = [stocked_variant(price=p, stock=20) for p in ("20.00", "12.99", "5.00")]
     method = ShippingMethodFactory(price=Decimal("5.00"))
     checkout = checkout_services.start_checkout(cart=_cart_in(currency, variants))
     checkout_services.set_contact(checkout=checkout, email="shopper@example.test")
     checkout_services.set_shipping_address(checkout=checkout, address=ADDRESS)
     checkout_services.set_shipping_method(checkout=checkout, method_id=method.id)
-    order = checkout_services.place_order(checkout=checkout).order
+    return checkout_services.place_order(checkout=checkout).order
+
+
+@pytest.mark.parametrize(("currency", "refund", "refund_minor"), [
+    ("JPY", "1001", 1001), ("KWD", "1.230", 1230), ("EUR", "5.01", 501),
+])  # fmt: skip
+def test_stripe_charges_and_refunds_in_the_currencys_minor_units(
+    markets, fake_stripe, store_client, currency, refund, refund_minor
+):
+    configure_stripe()
+    order = _placed_order(currency)
 
     started = payment_services.start_payment(order_id=order.id, return_url="/done/")
     payment = Payment.objects.get(pk=started.payment_id)
@@ -59,16 +65,8 @@ def test_a_kwd_total_off_stripes_step_is_charged_rounded_and_pays_the_order(
 ):
     """Stripe takes KWD only in tens of fils (its docs: round to the nearest ten): 6.142 KWD
     due is charged as 6.140, and that payment pays the order's whole 6.142."""
-    from apps.checkout import services as checkout_services
-
     configure_stripe()
-    variants = [stocked_variant(price=p, stock=20) for p in ("20.00", "12.99", "5.00")]
-    checkout = checkout_services.start_checkout(cart=_cart_in("KWD", variants))
-    checkout_services.set_contact(checkout=checkout, email="shopper@example.test")
-    checkout_services.set_shipping_address(checkout=checkout, address=ADDRESS)
-    method = ShippingMethodFactory(price=Decimal("5.00"))
-    checkout_services.set_shipping_method(checkout=checkout, method_id=method.id)
-    order = checkout_services.place_order(checkout=checkout).order
+    order = _placed_order("KWD")
     assert to_minor_units(order.total, "KWD") % 10 != 0, order.total
 
     started = payment_services.start_payment(order_id=order.id, return_url="/done/")
@@ -96,17 +94,10 @@ def test_a_kwd_stripe_payment_refunds_in_stripes_steps_and_in_full(
 ):
     """22.417 KWD paid as 22.420: 1.235 cannot go back through Stripe (a clear refusal, no
     refund left pending); the whole order's refund gives back the whole 22.420."""
-    from apps.checkout import services as checkout_services
     from apps.orders.exceptions import InvalidRefund
 
     configure_stripe()
-    variants = [stocked_variant(price=p, stock=20) for p in ("20.00", "12.99", "5.00")]
-    checkout = checkout_services.start_checkout(cart=_cart_in("KWD", variants))
-    checkout_services.set_contact(checkout=checkout, email="shopper@example.test")
-    checkout_services.set_shipping_address(checkout=checkout, address=ADDRESS)
-    method = ShippingMethodFactory(price=Decimal("5.00"))
-    checkout_services.set_shipping_method(checkout=checkout, method_id=method.id)
-    order = checkout_services.place_order(checkout=checkout).order
+    order = _placed_order("KWD")
     started = payment_services.start_payment(order_id=order.id, return_url="/done/")
     payment = Payment.objects.get(pk=started.payment_id)
     intent = fake_stripe.succeed(payment.external_id)
